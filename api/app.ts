@@ -1,0 +1,95 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa, { type Context, type Next } from 'koa';
+import type { Logger } from 'pino';
+import type { CommandHandlerDeps } from '../commands/handle-command.js';
+import type { EventSchemaRegistry } from '../commands/event-schemas.js';
+import type { ProjectionRunner } from '../projections/projection-runner.js';
+import type { ReadStore } from '../projections/read-store.js';
+import { authenticate, requireRole } from './auth.js';
+import { minPosition } from './consistency.js';
+import { ApiError, errorHandler } from './errors.js';
+import { idempotency } from './idempotency.js';
+import { openApiDocument } from './openapi.js';
+import { rateLimit, type RateLimitOptions } from './rate-limit.js';
+import { requestId } from './request-context.js';
+import { accessRoutes } from './routes/access.js';
+import { taskRoutes } from './routes/tasks.js';
+
+export type AppDeps = {
+  readonly commands: CommandHandlerDeps;
+  readonly schemas: EventSchemaRegistry;
+  readonly readStore: ReadStore;
+  readonly projections: ProjectionRunner;
+  readonly logger: Logger;
+  readonly rateLimit: RateLimitOptions;
+  /** How long a read with X-Min-Position may wait for the read models. */
+  readonly readWaitMs: number;
+};
+
+const maxBodyBytes = 1024 * 1024;
+
+/** A body that is not JSON is refused rather than silently read as empty. */
+const requireJsonBody = async (ctx: Context, next: Next) => {
+  const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
+  if (hasBody && !ctx.is('application/json')) {
+    throw new ApiError('invalid_request_error', 'unsupported_media_type', 'request bodies must be JSON (Content-Type: application/json)', {
+      status: 415,
+    });
+  }
+  await next();
+};
+
+const accessLog = (logger: Logger) => async (ctx: Context, next: Next) => {
+  const started = process.hrtime.bigint();
+  try {
+    await next();
+  } finally {
+    logger.info(
+      { method: ctx.method, path: ctx.path, status: ctx.status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+      'request',
+    );
+  }
+};
+
+export const createApp = (deps: AppDeps): Koa => {
+  const app = new Koa();
+  // Errors are answered by errorHandler; Koa's default handler would only log twice.
+  app.silent = true;
+
+  const system = new Router();
+  system.get('/health', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  system.get('/ready', (ctx) => {
+    const status = deps.projections.status();
+    ctx.status = status.caughtUp && !status.error ? 200 : 503;
+    ctx.body = { status: ctx.status === 200 ? 'ready' : 'starting', projections: status };
+  });
+
+  const api = new Router({ prefix: '/api/v1' });
+  api.get('/openapi.json', (ctx) => {
+    ctx.body = openApiDocument();
+  });
+  api.use(authenticate(deps.readStore), rateLimit(deps.rateLimit), requireJsonBody);
+  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: maxBodyBytes, jsonStrict: true }));
+  api.get('/event-schemas', (ctx) => {
+    requireRole(ctx, 'viewer');
+    ctx.body = { data: deps.schemas.schemas() };
+  });
+  const routeDeps = {
+    commands: deps.commands,
+    readStore: deps.readStore,
+    idempotent: idempotency(deps.readStore, deps.commands.env.now),
+    consistent: minPosition(deps.projections, deps.readWaitMs),
+  };
+  for (const routes of [taskRoutes(routeDeps), accessRoutes(routeDeps)]) api.use(routes.routes(), routes.allowedMethods());
+
+  app.use(requestId());
+  app.use(accessLog(deps.logger));
+  app.use(errorHandler(deps.logger));
+  app.use(system.routes());
+  app.use(api.routes());
+  app.use(api.allowedMethods({ throw: false }));
+  return app;
+};

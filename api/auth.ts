@@ -1,0 +1,51 @@
+import type { Context, Next } from 'koa';
+import { hashApiKey } from '../commands/teams.js';
+import { roleAtLeast, type Role } from '../domain/team/events.js';
+import { findActiveKey } from '../projections/access/access-projector.js';
+import type { ReadStore } from '../projections/read-store.js';
+import { ApiError } from './errors.js';
+
+/** The caller, as established by its API key. */
+export type Principal = {
+  readonly tenant: string;
+  readonly keyId: string;
+  readonly role: Role;
+  /** Admins of the system team (created at first start) may create other teams. */
+  readonly systemTeam: boolean;
+};
+
+const presentedKey = (ctx: Context): string | null => {
+  const authorization = ctx.get('Authorization');
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match?.[1]) throw new ApiError('authentication_error', 'malformed_authorization', 'Authorization must be "Bearer <api key>"');
+    return match[1];
+  }
+  return ctx.get('X-Api-Key') || null;
+};
+
+export const authenticate = (readStore: ReadStore) => async (ctx: Context, next: Next) => {
+  const key = presentedKey(ctx);
+  if (!key) {
+    throw new ApiError('authentication_error', 'missing_api_key', 'send an API key as "Authorization: Bearer <key>" or "X-Api-Key"');
+  }
+  const found = await findActiveKey(readStore, hashApiKey(key));
+  if (!found) throw new ApiError('authentication_error', 'invalid_api_key', 'the API key is not valid or was revoked');
+  const principal: Principal = { tenant: found.team.id, keyId: found.key.key_id, role: found.key.role, systemTeam: found.team.system };
+  ctx.state.principal = principal;
+  await next();
+};
+
+export const principalOf = (ctx: Context): Principal => {
+  const principal = ctx.state.principal as Principal | undefined;
+  if (!principal) throw new Error('route is not behind authenticate()');
+  return principal;
+};
+
+export const requireRole = (ctx: Context, minimum: Role): Principal => {
+  const principal = principalOf(ctx);
+  if (!roleAtLeast(principal.role, minimum)) {
+    throw new ApiError('permission_error', 'insufficient_role', `this action needs the ${minimum} role; the API key has ${principal.role}`);
+  }
+  return principal;
+};

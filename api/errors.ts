@@ -1,0 +1,100 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import { ConcurrencyConflictError } from '../commands/handle-command.js';
+import { InvalidEventError } from '../commands/event-schemas.js';
+import { DomainError, IllegalTransitionError, NotFoundError, RuleViolationError } from '../domain/shared/errors.js';
+
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'conflict_error'
+  | 'rate_limit_error'
+  | 'api_error';
+
+const statusOf: Record<ErrorType, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  conflict_error: 409,
+  rate_limit_error: 429,
+  api_error: 500,
+};
+
+/** Handlers throw these; the error middleware turns them into the typed body. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly type: ErrorType,
+    readonly code: string,
+    message: string,
+    options: { status?: number; param?: string; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.status = options.status ?? statusOf[type];
+    this.param = options.param;
+    this.headers = options.headers ?? {};
+  }
+  readonly param: string | undefined;
+  readonly headers: Record<string, string>;
+}
+
+export const notFound = (what: string, id: string) => new ApiError('not_found_error', 'resource_missing', `no ${what} with id ${id}`);
+
+const fromDomain = (error: DomainError): ApiError => {
+  if (error instanceof NotFoundError) return new ApiError('not_found_error', 'resource_missing', error.message);
+  if (error instanceof IllegalTransitionError) return new ApiError('conflict_error', error.code, error.message);
+  if (error instanceof RuleViolationError) {
+    return new ApiError('invalid_request_error', error.code, error.message, error.field ? { param: error.field } : {});
+  }
+  return new ApiError('invalid_request_error', error.code, error.message);
+};
+
+/** Errors thrown by Koa's own helpers and the body parser carry an HTTP status. */
+const fromHttpError = (error: Error & { status?: number; type?: string }): ApiError | null => {
+  if (error.status === 413) return new ApiError('invalid_request_error', 'body_too_large', 'request body exceeds 1 MiB', { status: 413 });
+  if (error.status === 415) return new ApiError('invalid_request_error', 'unsupported_media_type', error.message, { status: 415 });
+  if (error.status === 400) return new ApiError('invalid_request_error', 'invalid_json', `request body is not valid JSON: ${error.message}`);
+  return null;
+};
+
+export const toApiError = (error: unknown): ApiError => {
+  if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) return fromDomain(error);
+  if (error instanceof ConcurrencyConflictError) return new ApiError('conflict_error', error.code, error.message);
+  // The request passed validation yet produced an event its schema refuses: our bug, logged.
+  if (error instanceof InvalidEventError) return new ApiError('api_error', error.code, 'internal error; see the server log for this request id');
+  return (error instanceof Error && fromHttpError(error)) || new ApiError('api_error', 'internal', 'internal error; see the server log for this request id');
+};
+
+/** The one place errors become responses; logs the unexpected ones with their context. */
+export const errorHandler = (logger: Logger) => async (ctx: Context, next: Next) => {
+  try {
+    await next();
+    if (ctx.body === undefined && ctx.status === 404) {
+      throw new ApiError('not_found_error', 'route_missing', `no route for ${ctx.method} ${ctx.path}`);
+    }
+    if (ctx.body === undefined && ctx.status === 405) {
+      throw new ApiError('invalid_request_error', 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`, {
+        status: 405,
+        headers: { Allow: String(ctx.response.get('Allow')) },
+      });
+    }
+  } catch (error) {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
+    ctx.status = apiError.status;
+    ctx.set(apiError.headers);
+    ctx.body = {
+      error: {
+        type: apiError.type,
+        code: apiError.code,
+        message: apiError.message,
+        ...(apiError.param ? { param: apiError.param } : {}),
+        request_id: ctx.state.requestId ?? null,
+      },
+    };
+  }
+};

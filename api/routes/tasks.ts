@@ -1,0 +1,96 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
+import { executeTaskCommand, submitTask, taskStream, type SubmitTaskRequest } from '../../commands/tasks.js';
+import type { TaskStatus } from '../../domain/task/events.js';
+import type { ReadStore } from '../../projections/read-store.js';
+import { getTask, listTasks } from '../../projections/tasks/task-queries.js';
+import { evolveTaskView, type TaskView } from '../../projections/tasks/task-view.js';
+import { principalOf, requireRole } from '../auth.js';
+import { commandContextOf } from '../command-context.js';
+import { notFound } from '../errors.js';
+import type { Appended, Replay } from '../idempotency.js';
+import { listBody, pageFromQuery } from '../pagination.js';
+import { cancelTaskBody, listTasksQuery, submitTaskBody } from '../schemas.js';
+import { validator } from '../validation.js';
+import type { Middleware } from 'koa';
+
+export type TaskRoutesDeps = {
+  readonly commands: CommandHandlerDeps;
+  readonly readStore: ReadStore;
+  readonly idempotent: (replay: Replay) => Middleware;
+  readonly consistent: Middleware;
+};
+
+/** The public shape of a task: the read model less its storage fields. */
+export const presentTask = ({ tenant: _tenant, seq: _seq, ...task }: TaskView) => ({ object: 'task' as const, ...task });
+
+const validateSubmit = validator<SubmitTaskRequest>(submitTaskBody);
+const validateCancel = validator<{ reason?: string }>(cancelTaskBody);
+const validateListQuery = validator<{ status?: TaskStatus; kind?: string }>(listTasksQuery);
+
+export const taskRoutes = (deps: TaskRoutesDeps): Router => {
+  const router = new Router();
+  const events = deps.commands.store;
+
+  /** The task exactly as a write left it: folded from its stream, independent of projection lag. */
+  const taskAsOf = async (taskId: string, revision: number): Promise<TaskView> => {
+    const history = await events.readStream(taskStream(taskId), { maxCount: revision + 1 });
+    const view = history.reduce<TaskView | null>(evolveTaskView, null);
+    if (!view) throw notFound('task', taskId);
+    return view;
+  };
+
+  const answer = async (ctx: Context, status: number, taskId: string, result: Pick<CommandResult<unknown>, 'revision'>) => {
+    const view = await taskAsOf(taskId, result.revision);
+    ctx.status = status;
+    ctx.body = presentTask(view);
+    ctx.state.appended = { stream: taskStream(taskId), revision: view.revision, position: view.position, occurredAt: view.updated_at } satisfies Appended;
+  };
+
+  const replayAs =
+    (status: number): Replay =>
+    async (ctx, record) => {
+      const view = await taskAsOf(record.stream.slice('task-'.length), record.revision);
+      ctx.status = status;
+      ctx.body = presentTask(view);
+    };
+
+  router.post('/tasks', deps.idempotent(replayAs(202)), async (ctx) => {
+    requireRole(ctx, 'developer');
+    const request = validateSubmit(ctx.request.body);
+    const result = await submitTask(deps.commands, commandContextOf(ctx), request);
+    if (result.state.status === 'none') throw new Error('submit decided nothing');
+    await answer(ctx, 202, result.state.taskId, result);
+    ctx.set('Location', `/api/v1/tasks/${result.state.taskId}`);
+  });
+
+  router.get('/tasks', deps.consistent, async (ctx) => {
+    const { tenant } = principalOf(ctx);
+    const filter = validateListQuery({ ...ctx.query });
+    const page = pageFromQuery(ctx);
+    const tasks = await listTasks(
+      deps.readStore,
+      tenant,
+      { ...(filter.status ? { status: filter.status } : {}), ...(filter.kind ? { kind: filter.kind } : {}) },
+      { ...page, limit: page.limit + 1 },
+    );
+    ctx.body = listBody(tasks, page, presentTask);
+  });
+
+  router.get('/tasks/:id', deps.consistent, async (ctx) => {
+    const task = await getTask(deps.readStore, principalOf(ctx).tenant, ctx.params.id as string);
+    if (!task) throw notFound('task', ctx.params.id as string);
+    ctx.body = presentTask(task);
+  });
+
+  router.post('/tasks/:id/cancel', deps.idempotent(replayAs(200)), async (ctx) => {
+    requireRole(ctx, 'developer');
+    const { reason } = validateCancel(ctx.request.body ?? {});
+    const taskId = ctx.params.id as string;
+    const result = await executeTaskCommand(deps.commands, commandContextOf(ctx), taskId, { type: 'CancelTask', reason: reason ?? null });
+    await answer(ctx, 200, taskId, result);
+  });
+
+  return router;
+};

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/** `bosun <command>`: the one entry point. */
+import { ConfigError, loadConfig } from './infra/config.js';
+import { createLogger } from './infra/logger.js';
+import { startBosun } from './main.js';
+
+const usage = `usage: bosun <command>
+
+commands:
+  serve     start the API, projections and everything configured by the environment
+  help      show this text
+
+environment: PORT, HOST, BOSUN_DATA_DIR, BOSUN_ADMIN_KEY, EVENTSTORE_URL, BOSUN_RATE_LIMIT,
+BOSUN_READ_WAIT_MS, LOG_LEVEL (see README.md)
+`;
+
+const serve = async () => {
+  const bosun = await startBosun(loadConfig());
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    bosun.logger.info({ signal }, 'stopping');
+    await bosun.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  await bosun.ready;
+};
+
+const main = async (command: string | undefined) => {
+  switch (command) {
+    case 'serve':
+      return serve();
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(usage);
+      return;
+    default:
+      process.stderr.write(`bosun: unknown command "${command}"\n\n${usage}`);
+      process.exitCode = 2;
+  }
+};
+
+main(process.argv[2]).catch((error: unknown) => {
+  const logger = createLogger('info');
+  if (error instanceof ConfigError) logger.fatal({ problem: error.message }, 'invalid configuration');
+  else logger.fatal({ err: error }, 'bosun failed');
+  process.exitCode = 1;
+});

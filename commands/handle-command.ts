@@ -1,0 +1,109 @@
+import { v5 as uuidv5 } from 'uuid';
+import type { Decider, DomainEvent } from '../domain/shared/decider.js';
+import { NotFoundError } from '../domain/shared/errors.js';
+import type { CommandContext, CommandEnvironment } from './command-context.js';
+import type { EventSchemaRegistry } from './event-schemas.js';
+import {
+  WrongExpectedRevisionError,
+  type EventMetadata,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from './event-store.js';
+
+export type CommandHandlerDeps = {
+  readonly store: EventStore;
+  readonly schemas: EventSchemaRegistry;
+  readonly env: CommandEnvironment;
+  /**
+   * Attempts before a concurrency conflict is reported to the caller.
+   * @defaultValue 5
+   */
+  readonly maxAttempts?: number;
+};
+
+export type CommandResult<State> = {
+  readonly state: State;
+  /** The events this command appended (empty when it decided nothing). */
+  readonly events: readonly DomainEvent[];
+  /** Revision of the stream's last event, -1 if the stream does not exist. */
+  readonly revision: number;
+  /** Global position of the stream's last event written by this command, or 0 if none was. */
+  readonly position: number;
+};
+
+/** The stream kept changing under the command: reported as 409 after bounded retries. */
+export class ConcurrencyConflictError extends Error {
+  readonly code = 'concurrency_conflict';
+  constructor(
+    readonly stream: string,
+    readonly attempts: number,
+  ) {
+    super(`stream ${stream} changed concurrently ${attempts} times; retry the request`);
+  }
+}
+
+/** Namespace of deterministic event ids: a retried idempotent command yields the same ids. */
+const eventIdNamespace = '6f1d1c36-5a0e-4c61-9d7e-2f4b3b1e8a90';
+
+const metadataFor = (ctx: CommandContext, env: CommandEnvironment, schemaVersion: number): EventMetadata => ({
+  actor: ctx.actor,
+  correlation_id: ctx.correlationId,
+  causation_id: ctx.causationId,
+  request_id: ctx.requestId,
+  client_ip: ctx.clientIp,
+  user_agent: ctx.userAgent,
+  occurred_at: env.now().toISOString(),
+  schema_version: schemaVersion,
+  ...(ctx.idempotency ? { idempotency: { key: ctx.idempotency.key, request_hash: ctx.idempotency.requestHash } } : {}),
+});
+
+const eventId = (ctx: CommandContext, env: CommandEnvironment, stream: string, index: number): string =>
+  ctx.idempotency
+    ? uuidv5(`${ctx.tenant}\n${ctx.actor.id}\n${ctx.idempotency.key}\n${stream}\n${index}`, eventIdNamespace)
+    : env.newId();
+
+/** `task-0190...` -> `task`: the aggregate name used in not-found errors. */
+export const streamCategory = (stream: string): string => stream.slice(0, stream.indexOf('-'));
+
+/**
+ * Loads a stream, decides, and appends with the expected revision. Another tenant's
+ * stream is indistinguishable from a missing one.
+ */
+export const handleCommand = async <Command, Event extends DomainEvent, State>(
+  deps: CommandHandlerDeps,
+  decider: Decider<Command, Event, State>,
+  stream: string,
+  command: Command,
+  ctx: CommandContext,
+): Promise<CommandResult<State>> => {
+  const maxAttempts = deps.maxAttempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const history = await deps.store.readStream(stream);
+    if (history.length > 0 && history[0]?.tenant !== ctx.tenant) throw new NotFoundError(streamCategory(stream));
+    const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Event>(e)), decider.initialState());
+    const last = history.at(-1);
+    const decided = decider.decide(command, state);
+    if (decided.length === 0) return { state, events: [], revision: last?.revision ?? -1, position: 0 };
+    const toAppend: NewEvent[] = decided.map((event, index) => {
+      deps.schemas.validate(event.type, event.data);
+      return {
+        id: eventId(ctx, deps.env, stream, (last?.revision ?? -1) + 1 + index),
+        type: event.type,
+        tenant: ctx.tenant,
+        data: event.data,
+        metadata: metadataFor(ctx, deps.env, deps.schemas.currentVersion(event.type)),
+      };
+    });
+    try {
+      const appended = await deps.store.append(stream, toAppend, last ? last.revision : 'no_stream');
+      return { state: decided.reduce(decider.evolve, state), events: decided, ...appended };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      if (attempt >= maxAttempts) throw new ConcurrencyConflictError(stream, attempt);
+    }
+  }
+};
+
+export const toDomainEvent = <Event extends DomainEvent>(recorded: RecordedEvent): Event =>
+  ({ type: recorded.type, data: recorded.data }) as Event;

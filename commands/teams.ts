@@ -1,0 +1,51 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { teamDecider, type NewApiKey, type Role } from '../domain/team/index.js';
+import type { CommandContext, CommandEnvironment } from './command-context.js';
+import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
+
+export const teamStream = (teamId: string): string => `team-${teamId}`;
+
+/** Keys are stored only as this hash. */
+export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/** A fresh secret: 32 random bytes, prefixed so a leaked key is easy to recognise. */
+export const generateApiKey = (): string => `bsn_${randomBytes(32).toString('base64url')}`;
+
+/** The secret is returned to the caller once and never stored. */
+export type IssuedKey = { readonly keyId: string; readonly key: string; readonly role: Role; readonly name: string };
+
+const newKey = (env: CommandEnvironment, name: string, role: Role, key = generateApiKey()) => {
+  const command: NewApiKey = { keyId: env.newId(), name, role, keyHash: hashApiKey(key), keyPrefix: key.slice(0, 8) };
+  return { command, issued: { keyId: command.keyId, key, role, name } satisfies IssuedKey };
+};
+
+export const issueApiKey = async (
+  deps: CommandHandlerDeps,
+  ctx: CommandContext,
+  request: { name: string; role: Role },
+) => {
+  const { command, issued } = newKey(deps.env, request.name, request.role);
+  const result = await handleCommand(deps, teamDecider, teamStream(ctx.tenant), { type: 'IssueApiKey', ...command }, ctx);
+  return { ...result, issued };
+};
+
+/** Creates a team with its first admin key (`adminKey` when given, else a fresh one). */
+export const createTeam = async (
+  deps: CommandHandlerDeps,
+  ctx: CommandContext,
+  request: { name: string; system: boolean; adminKey?: string },
+) => {
+  const teamId = deps.env.newId();
+  const { command, issued } = newKey(deps.env, 'admin', 'admin', request.adminKey);
+  const result = await handleCommand(
+    deps,
+    teamDecider,
+    teamStream(teamId),
+    { type: 'CreateTeam', teamId, name: request.name, system: request.system, adminKey: command },
+    { ...ctx, tenant: teamId },
+  );
+  return { ...result, teamId, issued };
+};
+
+export const revokeApiKey = (deps: CommandHandlerDeps, ctx: CommandContext, keyId: string) =>
+  handleCommand(deps, teamDecider, teamStream(ctx.tenant), { type: 'RevokeApiKey', keyId }, ctx);

@@ -1,0 +1,38 @@
+import type { TaskError } from './events.js';
+
+export type SubmitTask = {
+  readonly type: 'SubmitTask';
+  readonly taskId: string;
+  readonly kind: string;
+  readonly input: Record<string, unknown>;
+  readonly instanceId: string | null;
+  readonly requiredSkills: readonly string[];
+  readonly timeoutSeconds: number | null;
+};
+export type DeferTask = { readonly type: 'DeferTask'; readonly reason: string };
+export type StartProvisioning = { readonly type: 'StartProvisioning'; readonly instanceId: string };
+export type QueueTask = { readonly type: 'QueueTask'; readonly instanceId: string; readonly ackDeadline: string };
+export type RequeueTask = { readonly type: 'RequeueTask'; readonly reason: string };
+export type StartTask = { readonly type: 'StartTask'; readonly instanceId: string };
+export type ReportProgress = {
+  readonly type: 'ReportProgress';
+  readonly percent: number | null;
+  readonly message: string | null;
+};
+export type CompleteTask = { readonly type: 'CompleteTask'; readonly outputs: Record<string, unknown> };
+export type FailTask = { readonly type: 'FailTask'; readonly error: TaskError };
+export type TimeOutTask = { readonly type: 'TimeOutTask' };
+export type CancelTask = { readonly type: 'CancelTask'; readonly reason: string | null };
+
+export type TaskCommand =
+  | SubmitTask
+  | DeferTask
+  | StartProvisioning
+  | QueueTask
+  | RequeueTask
+  | StartTask
+  | ReportProgress
+  | CompleteTask
+  | FailTask
+  | TimeOutTask
+  | CancelTask;

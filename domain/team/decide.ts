@@ -1,0 +1,45 @@
+import { assertNever, type Decider } from '../shared/decider.js';
+import { IllegalTransitionError, NotFoundError, RuleViolationError } from '../shared/errors.js';
+import type { NewApiKey, TeamCommand } from './commands.js';
+import type { ApiKeyIssued, TeamEvent } from './events.js';
+import { evolveTeam, initialTeamState, type TeamState } from './state.js';
+
+const keyIssued = (key: NewApiKey): ApiKeyIssued => ({
+  type: 'team.api_key_issued',
+  data: { key_id: key.keyId, name: key.name, role: key.role, key_hash: key.keyHash, key_prefix: key.keyPrefix },
+});
+
+export const decideTeam = (command: TeamCommand, state: TeamState): TeamEvent[] => {
+  if (command.type === 'CreateTeam') {
+    if (state.status !== 'none') throw new IllegalTransitionError('team', state.status, 'create');
+    if (command.adminKey.role !== 'admin') {
+      throw new RuleViolationError('invalid_role', 'the first key of a team must be an admin key', 'role');
+    }
+    return [
+      { type: 'team.created', data: { team_id: command.teamId, name: command.name, system: command.system } },
+      keyIssued(command.adminKey),
+    ];
+  }
+  if (state.status === 'none') throw new NotFoundError('team');
+  switch (command.type) {
+    case 'IssueApiKey':
+      if (state.keys.has(command.keyId)) {
+        throw new RuleViolationError('duplicate_key', `api key ${command.keyId} already exists`);
+      }
+      return [keyIssued(command)];
+    case 'RevokeApiKey': {
+      const key = state.keys.get(command.keyId);
+      if (!key) throw new NotFoundError('api key');
+      if (key.revoked) throw new IllegalTransitionError('api key', 'revoked', 'revoke');
+      return [{ type: 'team.api_key_revoked', data: { key_id: command.keyId } }];
+    }
+    default:
+      return assertNever(command);
+  }
+};
+
+export const teamDecider: Decider<TeamCommand, TeamEvent, TeamState> = {
+  decide: decideTeam,
+  evolve: evolveTeam,
+  initialState: initialTeamState,
+};

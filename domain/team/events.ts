@@ -1,0 +1,23 @@
+import type { DomainEvent } from '../shared/decider.js';
+
+/** Roles in increasing order of power. */
+export const roles = ['viewer', 'developer', 'operator', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+export const roleAtLeast = (role: Role, minimum: Role): boolean => roles.indexOf(role) >= roles.indexOf(minimum);
+
+export type TeamCreated = DomainEvent<'team.created', { team_id: string; name: string; system: boolean }>;
+/** Only the key's SHA-256 hash is stored; the key itself is shown once to whoever asked. */
+export type ApiKeyIssued = DomainEvent<
+  'team.api_key_issued',
+  { key_id: string; name: string; role: Role; key_hash: string; key_prefix: string }
+>;
+export type ApiKeyRevoked = DomainEvent<'team.api_key_revoked', { key_id: string }>;
+
+export type TeamEvent = TeamCreated | ApiKeyIssued | ApiKeyRevoked;
+
+export const teamEventTypes: readonly TeamEvent['type'][] = [
+  'team.created',
+  'team.api_key_issued',
+  'team.api_key_revoked',
+];

@@ -1,0 +1,28 @@
+import { assertNever } from '../shared/decider.js';
+import type { TeamEvent } from './events.js';
+
+export type TeamState =
+  | { readonly status: 'none' }
+  | {
+      readonly status: 'active';
+      readonly teamId: string;
+      /** Key id -> whether it is still valid. */
+      readonly keys: ReadonlyMap<string, { readonly revoked: boolean }>;
+    };
+
+export const initialTeamState = (): TeamState => ({ status: 'none' });
+
+export const evolveTeam = (state: TeamState, event: TeamEvent): TeamState => {
+  switch (event.type) {
+    case 'team.created':
+      return { status: 'active', teamId: event.data.team_id, keys: new Map() };
+    case 'team.api_key_issued':
+      if (state.status === 'none') return state;
+      return { ...state, keys: new Map(state.keys).set(event.data.key_id, { revoked: false }) };
+    case 'team.api_key_revoked':
+      if (state.status === 'none') return state;
+      return { ...state, keys: new Map(state.keys).set(event.data.key_id, { revoked: true }) };
+    default:
+      return assertNever(event);
+  }
+};

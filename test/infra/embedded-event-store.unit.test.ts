@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import type { NewEvent, RecordedEvent } from '../../commands/event-store.js';
+import { DuplicateEventIdError, openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
+import { eventStoreContract } from '../commands/event-store.contract.js';
+
+const tempDir = () => {
+  const directory = mkdtempSync(join(tmpdir(), 'bosun-events-'));
+  t.teardown(() => rmSync(directory, { recursive: true, force: true }));
+  return directory;
+};
+
+eventStoreContract(t, 'embedded', async () => {
+  const store = openEmbeddedEventStore({ directory: tempDir() });
+  return { store, cleanup: () => store.close() };
+});
+
+const event = (n: number): NewEvent => ({
+  id: randomUUID(),
+  type: 'unit.happened',
+  tenant: 'team-a',
+  data: { n },
+  metadata: {
+    actor: { type: 'system', id: 'unit' },
+    correlation_id: 'c',
+    causation_id: null,
+    request_id: null,
+    client_ip: null,
+    user_agent: null,
+    occurred_at: '2026-01-01T00:00:00.000Z',
+    schema_version: 1,
+  },
+});
+
+const readEverything = async (store: ReturnType<typeof openEmbeddedEventStore>): Promise<RecordedEvent[]> => {
+  const all: RecordedEvent[] = [];
+  for (let page = await store.readAll(); page.length > 0; page = await store.readAll({ after: all.at(-1)?.position ?? 0 })) all.push(...page);
+  return all;
+};
+
+t.test('reopening the directory keeps everything, and revisions and positions continue', async (t) => {
+  const directory = tempDir();
+  const first = openEmbeddedEventStore({ directory });
+  await first.append('task-1', [event(0), event(1)], 'no_stream');
+  await first.append('task-2', [event(2)], 'no_stream');
+  const before = await readEverything(first);
+  await first.close();
+
+  const second = openEmbeddedEventStore({ directory });
+  t.teardown(() => second.close());
+  t.strictSame(await readEverything(second), before, 'the same log');
+  t.equal(await second.headPosition(), 3);
+  t.match(await second.append('task-1', [event(3)], 'no_stream').catch((e: unknown) => e), { actual: 1 }, 'revisions are known again');
+  t.same(await second.append('task-1', [event(3)], 1), { revision: 2, position: 4 });
+});
+
+t.test('a second store on the same directory is refused while the first is open', async (t) => {
+  const directory = tempDir();
+  const first = openEmbeddedEventStore({ directory });
+  t.teardown(() => first.close());
+  t.throws(() => openEmbeddedEventStore({ directory }), /in use by another process/);
+});
+
+t.test('appends in one batch succeed or fail independently, and see each other in order', async (t) => {
+  const store = openEmbeddedEventStore({ directory: tempDir() });
+  t.teardown(() => store.close());
+  const taken = event(9);
+  await store.append('s-0', [taken], 'no_stream');
+  // Issued in the same tick: they are written by one transaction.
+  const results = await Promise.allSettled([
+    store.append('s-1', [event(0)], 'no_stream'),
+    store.append('s-1', [event(1)], 'no_stream'),
+    store.append('s-1', [event(2), event(3)], 0),
+    store.append('s-2', [event(4), taken], 'no_stream'),
+    store.append('s-2', [event(5)], 'no_stream'),
+  ]);
+  t.match(results, [
+    { status: 'fulfilled', value: { revision: 0, position: 2 } },
+    { status: 'rejected', reason: { code: 'wrong_expected_revision', actual: 0 } },
+    { status: 'fulfilled', value: { revision: 2, position: 4 } },
+    { status: 'rejected', reason: { code: 'duplicate_event_id' } },
+    { status: 'fulfilled', value: { revision: 0, position: 5 } },
+  ]);
+  t.same((await store.readStream('s-2')).map((e) => e.data), [{ n: 5 }], 'the refused append left nothing behind');
+  t.same((await readEverything(store)).map((e) => e.position), [1, 2, 3, 4, 5], 'no holes in the log');
+});
+
+t.test('an append larger than one statement is stored whole', async (t) => {
+  const store = openEmbeddedEventStore({ directory: tempDir() });
+  t.teardown(() => store.close());
+  const many = Array.from({ length: 1000 }, (_, i) => event(i));
+  t.same(await store.append('big-1', many, 'no_stream'), { revision: 999, position: 1000 });
+  const clash = [...Array.from({ length: 300 }, (_, i) => event(i)), many[0] as NewEvent];
+  t.ok((await store.append('big-2', clash, 'no_stream').catch((e: unknown) => e)) instanceof DuplicateEventIdError);
+  t.same(await store.readStream('big-2'), [], 'all or nothing');
+  t.equal(await store.headPosition(), 1000);
+});
+
+t.test('SIGKILL while appending loses no acknowledged append and leaves no partial one', async (t) => {
+  const directory = tempDir();
+  const fixture = join(import.meta.dirname, 'fixtures', 'crash-writer.ts');
+  // The same TypeScript loader tap runs this file with.
+  const loader = import.meta.resolve('@isaacs/ts-node-temp-fork-for-pr-2009/import');
+  const child = spawn(process.execPath, ['--import', loader, fixture, directory, '16'], {
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const acknowledged = new Map<string, number>();
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const lines = (buffered + chunk.toString()).split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const [stream, revision] = line.split(' ');
+      if (stream && revision) acknowledged.set(stream, Math.max(acknowledged.get(stream) ?? -1, Number(revision)));
+    }
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const count = () => [...acknowledged.values()].reduce((sum, revision) => sum + revision + 1, 0);
+  for (const deadline = Date.now() + 60_000; count() < 3000; ) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`writer stopped early: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  child.kill('SIGKILL');
+  await exited;
+  t.ok(count() >= 3000, `${count()} events were acknowledged before the kill`);
+
+  const store = openEmbeddedEventStore({ directory });
+  t.teardown(() => store.close());
+  const all = await readEverything(store);
+  t.same(
+    all.map((e) => e.position),
+    Array.from({ length: all.length }, (_, i) => i + 1),
+    'positions 1..head, no holes',
+  );
+  const missing = [...acknowledged].filter(([stream, revision]) => !all.some((e) => e.stream === stream && e.revision === revision));
+  t.same(missing, [], 'every acknowledged append is stored');
+  const broken: string[] = [];
+  for (const stream of new Set(all.map((e) => e.stream))) {
+    const events = await store.readStream(stream);
+    if (events.some((e, i) => e.revision !== i)) broken.push(`${stream}: revisions not contiguous`);
+    // Events of one append are consecutive and complete: index runs 0..size-1.
+    for (let i = 0; i < events.length; ) {
+      const { size } = events[i]?.data as { size: number };
+      const group = events.slice(i, i + size).map((e) => e.data as { append: number; index: number });
+      if (group.length !== size || group.some((d, index) => d.index !== index || d.append !== group[0]?.append)) broken.push(`${stream}: partial append at ${i}`);
+      i += size;
+    }
+  }
+  t.same(broken, [], 'no partial append');
+});
