@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
 import { createApp } from './api/app.js';
 import { currentRequest } from './api/request-context.js';
 import type { CommandEnvironment } from './commands/command-context.js';
@@ -21,6 +20,7 @@ import type { ReadStore } from './projections/read-store.js';
 import { taskProjector } from './projections/tasks/task-projector.js';
 import type { Config } from './infra/config.js';
 import { openEmbeddedEventStore } from './infra/embedded-event-store.js';
+import { uuidv7 } from './infra/ids.js';
 import { createLogger } from './infra/logger.js';
 import { MemoryReadStore } from './infra/memory-read-store.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../infra/ids.js';
 import type { EventMetadata, NewEvent } from '../commands/event-store.js';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
 

@@ -76,10 +76,12 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
   stream: string,
   command: Command,
   ctx: CommandContext,
+  /** The stream's id was just generated, so there is no history to read (a conflict reads it anyway). */
+  options: { readonly newStream?: boolean } = {},
 ): Promise<CommandResult<State>> => {
   const maxAttempts = deps.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    const history = await deps.store.readStream(stream);
+    const history = options.newStream && attempt === 1 ? [] : await deps.store.readStream(stream);
     if (history.length > 0 && history[0]?.tenant !== ctx.tenant) throw new NotFoundError(streamCategory(stream));
     const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Event>(e)), decider.initialState());
     const last = history.at(-1);

@@ -28,6 +28,7 @@ export const submitTask = (deps: CommandHandlerDeps, ctx: CommandContext, reques
       timeoutSeconds: request.timeout_seconds ?? null,
     },
     ctx,
+    { newStream: true },
   );
 };
 

@@ -43,6 +43,7 @@ export const createTeam = async (
     teamStream(teamId),
     { type: 'CreateTeam', teamId, name: request.name, system: request.system, adminKey: command },
     { ...ctx, tenant: teamId },
+    { newStream: true },
   );
   return { ...result, teamId, issued };
 };
