@@ -14,11 +14,11 @@ export const specify =
       when: (command: Command) => {
         const decide = () => decider.decide(command, history.reduce(decider.evolve, decider.initialState()));
         return {
-          then: (expected: readonly Event[], message?: string) => t.same(decide(), expected, message),
-          thenThrows: (errorClass: ErrorClass, pattern?: RegExp, message?: string) => {
+          then: (expected: readonly Event[], message = 'decides the expected events') => t.same(decide(), expected, message),
+          thenThrows: (errorClass: ErrorClass, pattern?: RegExp, message = `refuses with ${errorClass.name}`) => {
             try {
               decide();
-              t.fail(message ?? `expected ${errorClass.name}`);
+              t.fail(message);
             } catch (error) {
               t.type(error, errorClass, message);
               if (pattern) t.match((error as Error).message, pattern, message);
