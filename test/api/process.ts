@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** The built entry point, as `npm start` runs it. `npm test` builds it first. */
+export const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+export const missingBuild = !existsSync(cli) && 'dist/cli.js is missing: run `npm run build` (npm test does)';
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
+export type ServedBosun = { readonly child: ChildProcess; readonly base: string; readonly logLines: () => Record<string, unknown>[] };
+
+/** `bosun serve` in its own process on `port`, resolved once /ready answers 200. */
+export const serve = async (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ServedBosun> => {
+  const child = spawn(process.execPath, [cli, 'serve'], {
+    env: { ...process.env, PORT: String(port), BOSUN_DATA_DIR: dataDir, BOSUN_RATE_LIMIT: '1000000', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if ((await fetch(`${base}/ready`).then((r) => r.status, () => 0)) === 200) return { child, base, logLines: () => lines };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('bosun did not become ready');
+};
+
+export const stopped = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+  });
