@@ -109,9 +109,15 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   let closed: Promise<void> | null = null;
   const close = () =>
     (closed ??= (async () => {
+      // Requests in flight get to finish (and their appends to be acknowledged); idle keep-alive
+      // connections close now, and stragglers are cut after a grace period.
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), 5000);
+        server.close(() => {
+          clearTimeout(grace);
+          resolve();
+        });
+        server.closeIdleConnections();
       });
       await projections.stop();
       await readStore.close();
