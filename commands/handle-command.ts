@@ -30,6 +30,12 @@ export type CommandResult<State> = {
   readonly revision: number;
   /** Global position of the stream's last event written by this command, or 0 if none was. */
   readonly position: number;
+  /**
+   * The stream as this command left it (history read plus events appended), so callers can
+   * answer without reading it again; null when a position in it is unknown (an append of
+   * several events: the port reports only the last one's position).
+   */
+  readonly stream: readonly RecordedEvent[] | null;
 };
 
 /** The stream kept changing under the command: reported as 409 after bounded retries. */
@@ -86,7 +92,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
     const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Event>(e)), decider.initialState());
     const last = history.at(-1);
     const decided = decider.decide(command, state);
-    if (decided.length === 0) return { state, events: [], revision: last?.revision ?? -1, position: 0 };
+    if (decided.length === 0) return { state, events: [], revision: last?.revision ?? -1, position: 0, stream: history };
     const toAppend: NewEvent[] = decided.map((event, index) => {
       deps.schemas.validate(event.type, event.data);
       return {
@@ -99,7 +105,13 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
     });
     try {
       const appended = await deps.store.append(stream, toAppend, last ? last.revision : 'no_stream');
-      return { state: decided.reduce(decider.evolve, state), events: decided, ...appended };
+      const written = toAppend.length === 1 ? [{ ...(toAppend[0] as NewEvent), stream, revision: appended.revision, position: appended.position }] : null;
+      return {
+        state: decided.reduce(decider.evolve, state),
+        events: decided,
+        ...appended,
+        stream: written && (history.length === 0 ? written : [...history, ...written]),
+      };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
       if (attempt >= maxAttempts) throw new ConcurrencyConflictError(stream, attempt);

@@ -41,8 +41,10 @@ export const taskRoutes = (deps: TaskRoutesDeps): Router => {
     return view;
   };
 
-  const answer = async (ctx: Context, status: number, taskId: string, result: Pick<CommandResult<unknown>, 'revision'>) => {
-    const view = await taskAsOf(taskId, result.revision);
+  const answer = async (ctx: Context, status: number, taskId: string, result: Pick<CommandResult<unknown>, 'revision' | 'stream'>) => {
+    // The command already holds the stream it wrote; reading it back would cost a query and a parse.
+    const known = result.stream?.reduce<TaskView | null>(evolveTaskView, null);
+    const view = known ?? (await taskAsOf(taskId, result.revision));
     ctx.status = status;
     ctx.body = presentTask(view);
     ctx.state.appended = { stream: taskStream(taskId), revision: view.revision, position: view.position, occurredAt: view.updated_at } satisfies Appended;
