@@ -61,8 +61,8 @@ const requirePinnedInstance = (task: ExistingTask, instanceId: string): void => 
 export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] => {
   if (command.type === 'SubmitTask') {
     if (state.status !== 'none') throw new IllegalTransitionError('task', state.status, actionNames.SubmitTask);
-    if (command.timeoutSeconds !== null && command.timeoutSeconds <= 0) {
-      throw new RuleViolationError('invalid_timeout', 'timeout_seconds must be positive', 'timeout_seconds');
+    if (command.timeoutSeconds !== null && !(Number.isInteger(command.timeoutSeconds) && command.timeoutSeconds > 0)) {
+      throw new RuleViolationError('invalid_timeout', 'timeout_seconds must be a positive whole number', 'timeout_seconds');
     }
     return [
       {
@@ -100,7 +100,7 @@ export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] 
       }
       return [{ type: 'task.started', data: { instance_id: command.instanceId } }];
     case 'ReportProgress':
-      if (command.percent !== null && (command.percent < 0 || command.percent > 100)) {
+      if (command.percent !== null && !(command.percent >= 0 && command.percent <= 100)) {
         throw new RuleViolationError('invalid_progress', 'percent must be between 0 and 100', 'percent');
       }
       return [{ type: 'task.progressed', data: { percent: command.percent, message: command.message } }];
