@@ -4,6 +4,7 @@ import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
 import type { EventSchemaRegistry } from '../commands/event-schemas.js';
+import { teamCollection } from '../projections/access/access-projector.js';
 import type { ProjectionRunner } from '../projections/projection-runner.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { authenticate, requireRole } from './auth.js';
@@ -61,9 +62,13 @@ export const createApp = (deps: AppDeps): Koa => {
   system.get('/health', (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  system.get('/ready', (ctx) => {
+  // Ready means what startBosun's `ready` means: read models caught up and the system team exists,
+  // which on a first start is written only after the catch-up (its admin key is logged by then).
+  let bootstrapped = false;
+  system.get('/ready', async (ctx) => {
     const status = deps.projections.status();
-    ctx.status = status.caughtUp && !status.error ? 200 : 503;
+    bootstrapped ||= status.caughtUp && (await teamCollection(deps.readStore).list({}, { limit: 1 })).length > 0;
+    ctx.status = bootstrapped && !status.error ? 200 : 503;
     ctx.body = { status: ctx.status === 200 ? 'ready' : 'starting', projections: status };
   });
 
