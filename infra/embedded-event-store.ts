@@ -1,10 +1,13 @@
 /**
  * The default event store: one SQLite file in the data directory, written by this process
- * only. Concurrent appends share one transaction and one fsync (group commit).
+ * only, from a worker thread (embedded-event-store-writer.ts). Concurrent appends share one
+ * transaction and one fsync (group commit); reads use a connection of their own here.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
 import {
   WrongExpectedRevisionError,
@@ -19,6 +22,7 @@ import {
   type Subscription,
   type SubscriptionHandlers,
 } from '../commands/event-store.js';
+import { fieldsPerEvent, type WriterAppend, type WriterReply, type WriterRequest } from './embedded-event-store-protocol.js';
 
 export type EmbeddedEventStoreOptions = {
   /** Data directory, created if missing; the log is `events.sqlite` in it. */
@@ -37,20 +41,12 @@ export class DuplicateEventIdError extends Error {
 
 type Row = { position: number; stream: string; revision: number; id: string; type: string; tenant: string; data: string; metadata: string };
 type Pending = {
-  readonly stream: string;
-  readonly events: readonly NewEvent[];
-  readonly expected: ExpectedRevision;
+  readonly append: WriterAppend;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: Error) => void;
 };
-type Outcome = AppendResult | Error;
 
-const columns = 8;
-/** Rows per INSERT statement: one statement per typical append, well under SQLite's parameter limit. */
-const rowsPerInsert = 128;
 const subscriptionPage = 500;
-/** Streams whose last revision stays in memory; older ones are read again from the db when needed. */
-const cachedStreams = 100_000;
 
 const schema = `
   CREATE TABLE IF NOT EXISTS events (
@@ -78,75 +74,167 @@ const toRecorded = (row: Row): RecordedEvent => ({
   position: row.position,
 });
 
-const matches = (expected: ExpectedRevision, current: number): boolean =>
-  expected === 'any' || (expected === 'no_stream' ? current === -1 : expected === current);
+const inUse = (file: string, error: unknown): Error =>
+  new Error(`${file} is in use by another process: one Bosun per data directory`, { cause: error });
 
-const isIdConflict = (error: unknown): boolean =>
-  error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && error.message.includes('events.id');
-
-/** WAL with a full fsync per commit: a returned COMMIT is on disk, a torn one is ignored on reopen. */
-const openDatabase = (file: string): Database.Database => {
-  const db = new Database(file, { timeout: 1000 });
+/**
+ * One writer per data directory: a second one fails here instead of racing the writer's
+ * revisions and head. The guard is an exclusive lock on a side database, held until close;
+ * the OS drops it when the process dies, so a crash leaves no stale lock behind.
+ */
+const lockDirectory = (file: string): Database.Database => {
+  const lock = new Database(`${file}.lock`, { timeout: 0 });
   try {
-    // One writer process: a second one fails here instead of racing the in-memory revisions and head.
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('cache_size = -65536');
-    db.exec(schema);
-    return db;
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE; COMMIT');
+    return lock;
   } catch (error) {
-    db.close();
-    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') {
-      throw new Error(`${file} is in use by another process: one Bosun per data directory`, { cause: error });
-    }
+    lock.close();
+    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') throw inUse(file, error);
     throw error;
   }
 };
 
+/** The main thread's connection: creates the schema, then only reads (WAL lets it read beside the writer). */
+const openReader = (file: string): Database.Database => {
+  const db = new Database(file, { timeout: 1000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    // The last connection to close checkpoints the WAL; that must be synced like every commit.
+    db.pragma('synchronous = FULL');
+    db.pragma('cache_size = -65536');
+    db.exec(schema);
+    db.pragma('query_only = ON');
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') throw inUse(file, error);
+    throw error;
+  }
+};
+
+/** The writer module next to this one: `.ts` when run from source (tests), `.js` once built. */
+const writerUrl = new URL(`./embedded-event-store-writer${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
+type WriterClient = { readonly onReply: (reply: WriterReply) => void; readonly onLost: (error: Error) => void };
+
+/** The process's writer thread: started by the first store, shared by all, kept until it dies. */
+class WriterThread {
+  readonly #worker: Worker;
+  readonly #clients = new Map<number, WriterClient>();
+  #nextId = 1;
+  /** Requests awaiting an answer: the thread keeps the process alive only while there are some. */
+  #awaited = 0;
+  lost = false;
+
+  constructor() {
+    this.#worker = new Worker(writerUrl);
+    this.#worker.unref();
+    this.#worker.on('message', (reply: WriterReply) => this.#clients.get(reply.store)?.onReply(reply));
+    this.#worker.on('error', (error) => this.#lose(error));
+    this.#worker.once('exit', (code) => this.#lose(new Error(`event store writer stopped with exit code ${code}`)));
+  }
+
+  register(client: WriterClient): number {
+    const id = this.#nextId++;
+    this.#clients.set(id, client);
+    return id;
+  }
+
+  unregister(id: number): void {
+    this.#clients.delete(id);
+  }
+
+  /** Opens the store's write connection; only a failure is answered (`broken`). */
+  postOpen(store: number, file: string): void {
+    this.#worker.postMessage({ type: 'open', store, file } satisfies WriterRequest);
+  }
+
+  /** Sends a request whose answer someone awaits; `answered` must follow its reply. */
+  request(request: WriterRequest): void {
+    if (this.#awaited++ === 0) this.#worker.ref();
+    this.#worker.postMessage(request);
+  }
+
+  answered(): void {
+    if (--this.#awaited === 0) this.#worker.unref();
+  }
+
+  #lose(error: Error): void {
+    if (this.lost) return;
+    this.lost = true;
+    if (sharedWriter === this) sharedWriter = null;
+    const clients = [...this.#clients.values()];
+    this.#clients.clear();
+    for (const client of clients) client.onLost(error);
+  }
+}
+
+let sharedWriter: WriterThread | null = null;
+
 export class EmbeddedEventStore implements EventStore {
+  readonly #lock: Database.Database;
   readonly #db: Database.Database;
+  readonly #writer: WriterThread;
+  readonly #id: number;
   readonly #logger: Logger;
-  /** Last committed revision of recently used streams, least recently used first; the db has the rest. */
-  readonly #revisions = new Map<string, number>();
-  readonly #inserts = new Map<number, Database.Statement>();
   readonly #statements;
-  readonly #writeBatch: (batch: readonly Pending[], outcomes: Outcome[], touched: Map<string, number>) => void;
   #head: number;
   #queue: Pending[] = [];
+  /** The batch the writer is committing; at most one, so the next one gathers meanwhile. */
+  #inFlight: Pending[] | null = null;
   #scheduled: NodeJS.Immediate | null = null;
   #closed = false;
+  /** Set when the writer cannot serve this store any more: every later append fails with it. */
+  #broken: Error | null = null;
+  /** Resolvers of close() waiting for the queue to drain, then for the writer's connection to close. */
+  #drained: (() => void)[] = [];
+  #writerClosed: (() => void) | null = null;
   /** Resolvers of subscriptions waiting for the next commit. */
   readonly #waiters = new Set<() => void>();
   readonly #subscriptions = new Set<Subscription>();
 
   constructor(file: string, logger: Logger) {
     this.#logger = logger;
-    this.#db = openDatabase(file);
+    this.#lock = lockDirectory(file);
+    try {
+      this.#db = openReader(file);
+    } catch (error) {
+      this.#lock.close();
+      throw error;
+    }
     this.#statements = {
       head: this.#db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck(),
-      revision: this.#db.prepare<[string], number | null>('SELECT MAX(revision) FROM events WHERE stream = ?').pluck(),
-      byId: this.#db.prepare<[string], { stream: string; revision: number }>('SELECT stream, revision FROM events WHERE id = ?'),
       stream: this.#db.prepare<[string, number, number], Row>('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?'),
       all: this.#db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     };
     this.#head = this.#statements.head.get() ?? 0;
-    // Appends larger than one INSERT run in a nested transaction (a savepoint), so they stay all-or-nothing.
-    const insertChunked = this.#db.transaction((rows: unknown[], count: number) => this.#insertChunks(rows, count));
-    this.#writeBatch = this.#db.transaction((batch: readonly Pending[], outcomes: Outcome[], touched: Map<string, number>) => {
-      for (const pending of batch) outcomes.push(this.#apply(pending, touched, insertChunked));
-    });
+    this.#writer = sharedWriter ??= new WriterThread();
+    this.#id = this.#writer.register({ onReply: this.#onReply, onLost: (error) => this.#fail(error) });
+    // Not awaited: requests are handled in order, so appends sent later find the connection open.
+    this.#writer.postOpen(this.#id, file);
     logger.debug({ file, head: this.#head }, 'embedded event store opened');
   }
 
   append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new Error('event store is closed'));
+    if (this.#broken) return Promise.reject(this.#broken);
     if (events.length === 0) return Promise.reject(new Error(`stream ${stream}: an append needs at least one event`));
+    const fields: string[] = new Array(events.length * fieldsPerEvent);
+    events.forEach((event, index) => {
+      const at = index * fieldsPerEvent;
+      fields[at] = event.id;
+      fields[at + 1] = event.type;
+      fields[at + 2] = event.tenant;
+      fields[at + 3] = JSON.stringify(event.data ?? null);
+      fields[at + 4] = JSON.stringify(event.metadata);
+    });
     return new Promise((resolve, reject) => {
-      this.#queue.push({ stream, events, expected, resolve, reject });
-      this.#scheduled ??= setImmediate(this.#flush);
+      this.#queue.push({ append: { stream, expected, fields }, resolve, reject });
+      // While a batch commits the queue just grows; its settlement sends the next batch.
+      if (!this.#inFlight) this.#scheduled ??= setImmediate(this.#send);
     });
   }
 
@@ -171,7 +259,7 @@ export class EmbeddedEventStore implements EventStore {
         const page = this.#readAll(checkpoint, subscriptionPage);
         if (page.length === 0) {
           handlers.onCaughtUp?.(checkpoint);
-          // Commits run in their own macrotask, so none can slip in between the read and this wait.
+          // The head moves only in the commit message's macrotask, so none can slip in between the read and this wait.
           if (!stopped && this.#head <= checkpoint) await new Promise<void>((resolve) => this.#waiters.add((wake = resolve)));
           continue;
         }
@@ -209,117 +297,90 @@ export class EmbeddedEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#scheduled) clearImmediate(this.#scheduled);
-    this.#flush();
+    if (this.#scheduled) {
+      clearImmediate(this.#scheduled);
+      this.#send();
+    }
+    // Every append accepted before close is committed (or refused) before the writer lets go.
+    if (this.#inFlight) await new Promise<void>((resolve) => this.#drained.push(resolve));
+    if (!this.#writer.lost) {
+      await new Promise<void>((resolve) => {
+        this.#writerClosed = resolve;
+        this.#writer.request({ type: 'close', store: this.#id });
+      });
+    }
+    this.#writer.unregister(this.#id);
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
     this.#db.close();
+    this.#lock.close();
   }
 
   #readAll(after: number, maxCount: number): RecordedEvent[] {
     return this.#statements.all.all(after, maxCount).map(toRecorded);
   }
 
-  /** Writes every queued append in one transaction, then settles them: nothing is acknowledged before COMMIT. */
-  readonly #flush = (): void => {
+  /** Hands every queued append to the writer as one batch (one transaction, one fsync). */
+  readonly #send = (): void => {
     this.#scheduled = null;
+    if (this.#inFlight || this.#queue.length === 0 || this.#broken) return;
     const batch = this.#queue;
-    if (batch.length === 0) return;
     this.#queue = [];
-    const outcomes: Outcome[] = [];
-    const touched = new Map<string, number>();
-    const head = this.#head;
-    try {
-      this.#writeBatch(batch, outcomes, touched);
-    } catch (error) {
-      this.#head = head;
-      this.#logger.error({ err: error, appends: batch.length }, 'event store batch rolled back');
-      for (const pending of batch) pending.reject(asError(error));
+    this.#inFlight = batch;
+    this.#writer.request({ type: 'append', store: this.#id, batch: batch.map((pending) => pending.append) });
+  };
+
+  readonly #onReply = (reply: WriterReply): void => {
+    if ('broken' in reply) return this.#fail(new Error(reply.broken));
+    this.#writer.answered();
+    if ('closed' in reply) {
+      this.#writerClosed?.();
       return;
     }
-    for (const [stream, revision] of touched) this.#remember(stream, revision);
-    batch.forEach((pending, index) => {
-      const outcome = outcomes[index];
-      if (outcome instanceof Error) pending.reject(outcome);
-      else if (outcome) pending.resolve(outcome);
-    });
+    this.#committed(reply);
+  };
+
+  /** The writer finished a batch: nothing is acknowledged before its COMMIT returned. */
+  #committed(reply: Exclude<WriterReply, { broken: string } | { closed: true }>): void {
+    const batch = this.#inFlight ?? [];
+    this.#inFlight = null;
+    const head = this.#head;
+    this.#head = Math.max(head, reply.head);
+    if ('failed' in reply) {
+      this.#logger.error({ err: reply.failed, appends: batch.length }, 'event store batch rolled back');
+      for (const pending of batch) pending.reject(new Error(reply.failed));
+    } else {
+      batch.forEach((pending, index) => {
+        const outcome = reply.outcomes[index];
+        const { stream, expected } = pending.append;
+        if (!outcome) pending.reject(new Error(`stream ${stream}: the writer gave no outcome`));
+        else if ('actual' in outcome) pending.reject(new WrongExpectedRevisionError(stream, expected, outcome.actual));
+        else if ('duplicate' in outcome) pending.reject(new DuplicateEventIdError(stream));
+        else pending.resolve(outcome);
+      });
+    }
     if (this.#head > head) {
       for (const wake of this.#waiters) wake();
       this.#waiters.clear();
     }
-  };
-
-  /** One append inside the batch transaction; `touched` holds this batch's uncommitted stream revisions. */
-  #apply(pending: Pending, touched: Map<string, number>, insertChunked: (rows: unknown[], count: number) => void): Outcome {
-    const { stream, events, expected } = pending;
-    const current = touched.get(stream) ?? this.#revisionOf(stream);
-    if (!matches(expected, current)) return this.#original(pending) ?? new WrongExpectedRevisionError(stream, expected, current);
-    const rows: unknown[] = new Array(events.length * columns);
-    events.forEach((event, index) => {
-      const at = index * columns;
-      rows[at] = this.#head + 1 + index;
-      rows[at + 1] = stream;
-      rows[at + 2] = current + 1 + index;
-      rows[at + 3] = event.id;
-      rows[at + 4] = event.type;
-      rows[at + 5] = event.tenant;
-      rows[at + 6] = JSON.stringify(event.data ?? null);
-      rows[at + 7] = JSON.stringify(event.metadata);
-    });
-    try {
-      if (events.length <= rowsPerInsert) this.#insert(events.length).run(rows);
-      else insertChunked(rows, events.length);
-    } catch (error) {
-      // A failed statement leaves the transaction open; only an id conflict is this append's own fault.
-      if (!isIdConflict(error)) throw error;
-      return this.#original(pending) ?? new DuplicateEventIdError(stream);
-    }
-    this.#head += events.length;
-    touched.set(stream, current + events.length);
-    return { revision: current + events.length, position: this.#head };
-  }
-
-  #insertChunks(rows: unknown[], count: number): void {
-    for (let from = 0; from < count; from += rowsPerInsert) {
-      const size = Math.min(rowsPerInsert, count - from);
-      this.#insert(size).run(rows.slice(from * columns, (from + size) * columns));
-    }
-  }
-
-  #insert(count: number): Database.Statement {
-    let statement = this.#inserts.get(count);
-    if (!statement) {
-      const values = Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-      statement = this.#db.prepare(`INSERT INTO events (position, stream, revision, id, type, tenant, data, metadata) VALUES ${values}`);
-      this.#inserts.set(count, statement);
-    }
-    return statement;
-  }
-
-  #revisionOf(stream: string): number {
-    const revision = this.#revisions.get(stream) ?? this.#statements.revision.get(stream) ?? -1;
-    this.#remember(stream, revision);
-    return revision;
-  }
-
-  #remember(stream: string, revision: number): void {
-    this.#revisions.delete(stream);
-    this.#revisions.set(stream, revision);
-    if (this.#revisions.size > cachedStreams) this.#revisions.delete(this.#revisions.keys().next().value as string);
+    // What gathered while this batch was committing goes at once: that is the group commit.
+    if (this.#queue.length > 0) this.#send();
+    else for (const drained of this.#drained.splice(0)) drained();
   }
 
   /**
-   * Idempotent retry: when the same event ids are already stored, in order, in this stream and
-   * where `expected` would have put them, the append succeeds again with the original result.
-   * Anything else (ids elsewhere, partial overlap) is not a retry and is refused.
+   * The writer cannot serve this store: queued appends fail, and so does every later one. A batch
+   * in flight still gets its answer, unless the thread itself is gone.
    */
-  #original({ stream, events, expected }: Pending): AppendResult | null {
-    const first = events[0] && this.#statements.byId.get(events[0].id);
-    if (!first || first.stream !== stream) return null;
-    if (expected !== 'any' && first.revision !== (expected === 'no_stream' ? 0 : expected + 1)) return null;
-    const stored = this.#statements.stream.all(stream, first.revision, events.length);
-    if (stored.length !== events.length || stored.some((row, index) => row.id !== events[index]?.id)) return null;
-    const last = stored[stored.length - 1] as Row;
-    return { revision: last.revision, position: last.position };
+  #fail(error: Error): void {
+    if (this.#broken) return;
+    this.#broken = error;
+    this.#logger.error({ err: error }, 'event store writer failed');
+    const unsettled = this.#writer.lost ? [...(this.#inFlight ?? []), ...this.#queue] : this.#queue;
+    if (this.#writer.lost) this.#inFlight = null;
+    this.#queue = [];
+    for (const pending of unsettled) pending.reject(error);
+    if (!this.#inFlight) for (const drained of this.#drained.splice(0)) drained();
+    if (this.#writer.lost) this.#writerClosed?.();
   }
 }
 
