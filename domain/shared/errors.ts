@@ -11,7 +11,7 @@ export class IllegalTransitionError extends DomainError {
     readonly state: string,
     readonly action: string,
   ) {
-    super(`cannot ${action} a ${aggregate} that is ${state}`);
+    super(`cannot ${action} ${/^[aeiou]/.test(aggregate) ? 'an' : 'a'} ${aggregate} that is ${state}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { loadEventSchemas } from '../../commands/event-schemas.js';
+import { instanceDecider, instanceEventTypes, type InstanceCommand } from '../../domain/instance/index.js';
 import { taskEventTypes } from '../../domain/task/index.js';
 import { teamEventTypes } from '../../domain/team/index.js';
 
@@ -8,8 +9,8 @@ import { teamEventTypes } from '../../domain/team/index.js';
 const schemas = loadEventSchemas();
 
 t.test('the registry publishes one current schema for every event type of every aggregate', async (t) => {
-  t.same(schemas.schemas().map((s) => s.type).sort(), [...taskEventTypes, ...teamEventTypes].sort());
-  for (const type of [...taskEventTypes, ...teamEventTypes]) t.equal(schemas.currentVersion(type), 1, type);
+  t.same(schemas.schemas().map((s) => s.type).sort(), [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes].sort());
+  for (const type of [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes]) t.equal(schemas.currentVersion(type), 1, type);
 });
 
 t.test('an event that does not match its schema is refused, naming the field', async (t) => {
@@ -25,4 +26,39 @@ t.test('an event that does not match its schema is refused, naming the field', a
 t.test('an event type without a published schema cannot be appended', async (t) => {
   t.throws(() => schemas.validate('task.teleported', {}), { code: 'invalid_event', message: /no schema/ });
   t.throws(() => schemas.currentVersion('task.teleported'), { code: 'invalid_event' });
+});
+
+t.test('every event the instance decider produces along its lifecycle matches its schema', async (t) => {
+  const spec = { skills: [{ name: 'git', version: '2' }], runtime_version: null, settings: { token: 'x' }, max_concurrent_tasks: 1 };
+  const lifecycle: InstanceCommand[] = [
+    { type: 'DeployInstance', instanceId: 'i-1', name: 'w', provider: 'local', spec },
+    { type: 'ChangeSpec', spec: { ...spec, runtime_version: '1.2.3' } },
+    { type: 'MarkProvisioned', endpoint: 'http://127.0.0.1:9000' },
+    { type: 'ChangeHealth', health: 'healthy', reason: 'heartbeat' },
+    { type: 'BackUpInstance', backupId: 'b-1' },
+    { type: 'CompleteBackup', backupId: 'b-1', location: 'file:///b-1', sizeBytes: 10 },
+    { type: 'BackUpInstance', backupId: 'b-2' },
+    { type: 'FailBackup', backupId: 'b-2', error: { code: 'io', message: 'disk full' } },
+    { type: 'SuspendInstance' },
+    { type: 'MarkSuspended' },
+    { type: 'ResumeInstance' },
+    { type: 'MarkResumed' },
+    { type: 'DestroyInstance', backupFirst: true },
+    { type: 'MarkDestroyed' },
+  ];
+  const seen = new Set<string>();
+  let state = instanceDecider.initialState();
+  for (const command of lifecycle) {
+    for (const event of instanceDecider.decide(command, state)) {
+      t.doesNotThrow(() => schemas.validate(event.type, event.data), event.type);
+      seen.add(event.type);
+      state = instanceDecider.evolve(state, event);
+    }
+  }
+  const failed = instanceDecider.decide({ type: 'FailProvisioning', error: { code: 'quota', message: 'none left' } }, instanceDecider.evolve(instanceDecider.initialState(), { type: 'instance.deploy_requested', data: { instance_id: 'i', name: 'w', provider: 'local', spec } }));
+  for (const event of failed) {
+    t.doesNotThrow(() => schemas.validate(event.type, event.data), event.type);
+    seen.add(event.type);
+  }
+  t.same([...seen].sort(), [...instanceEventTypes].sort(), 'the lifecycle covers every instance event type');
 });

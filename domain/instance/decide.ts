@@ -1,0 +1,148 @@
+import { assertNever, replay, type Decider } from '../shared/decider.js';
+import { IllegalTransitionError, NotFoundError, RuleViolationError } from '../shared/errors.js';
+import type { InstanceCommand, OperatorCommand } from './commands.js';
+import type { InstanceEvent, InstanceStatus } from './events.js';
+import { evolveInstance, initialInstanceState, type InstanceState } from './state.js';
+
+type ExistingInstance = Exclude<InstanceState, { status: 'none' }>;
+type Command = Exclude<InstanceCommand, { type: 'DeployInstance' }>;
+
+/** The one table of which command each state allows; operator actions are listed by the API. */
+const allowedFrom: Record<Command['type'], readonly InstanceStatus[]> = {
+  ChangeSpec: ['provisioning', 'running', 'suspended'],
+  SuspendInstance: ['running'],
+  ResumeInstance: ['suspended'],
+  DestroyInstance: ['running', 'suspended'],
+  BackUpInstance: ['running', 'suspended'],
+  MarkProvisioned: ['provisioning'],
+  FailProvisioning: ['provisioning'],
+  MarkSuspended: ['running'],
+  MarkResumed: ['suspended'],
+  MarkDestroyed: ['destroying'],
+  CompleteBackup: ['running', 'suspended', 'destroying', 'destroyed'],
+  FailBackup: ['running', 'suspended', 'destroying', 'destroyed'],
+  ChangeHealth: ['provisioning', 'running', 'suspended'],
+};
+
+const actionNames: Record<InstanceCommand['type'], string> = {
+  DeployInstance: 'deploy',
+  ChangeSpec: 'change the spec of',
+  SuspendInstance: 'suspend',
+  ResumeInstance: 'resume',
+  DestroyInstance: 'destroy',
+  BackUpInstance: 'back up',
+  MarkProvisioned: 'mark provisioned',
+  FailProvisioning: 'fail provisioning of',
+  MarkSuspended: 'mark suspended',
+  MarkResumed: 'mark resumed',
+  MarkDestroyed: 'mark destroyed',
+  CompleteBackup: 'complete a backup of',
+  FailBackup: 'fail a backup of',
+  ChangeHealth: 'change the health of',
+};
+
+const operatorActions = {
+  ChangeSpec: 'change_spec',
+  SuspendInstance: 'suspend',
+  ResumeInstance: 'resume',
+  DestroyInstance: 'destroy',
+  BackUpInstance: 'backup',
+} as const satisfies Record<OperatorCommand['type'], string>;
+
+export type OperatorAction = (typeof operatorActions)[OperatorCommand['type']];
+
+/** Suspend and resume wait for the workflow to finish the one already requested. */
+const blockedByPending = new Set<Command['type']>(['SuspendInstance', 'ResumeInstance']);
+
+const describeState = (instance: ExistingInstance): string =>
+  instance.pending ? `${instance.status} (${instance.pending} pending)` : instance.status;
+
+const isAllowed = (type: Command['type'], instance: ExistingInstance): boolean =>
+  allowedFrom[type].includes(instance.status) && !(blockedByPending.has(type) && instance.pending !== null);
+
+/** Operator actions allowed now, for `GET /instances/:id/lifecycle`. */
+export const instanceActionsAllowed = (state: InstanceState): OperatorAction[] =>
+  state.status === 'none'
+    ? []
+    : (Object.keys(operatorActions) as OperatorCommand['type'][]).filter((type) => isAllowed(type, state)).map((type) => operatorActions[type]);
+
+const requireAllowed = (command: Command, state: InstanceState): ExistingInstance => {
+  if (state.status === 'none') throw new NotFoundError('instance');
+  if (!isAllowed(command.type, state)) throw new IllegalTransitionError('instance', describeState(state), actionNames[command.type]);
+  return state;
+};
+
+const requireBackupInProgress = (instance: ExistingInstance, backupId: string): void => {
+  if (!instance.backupsInProgress.has(backupId)) {
+    throw new RuleViolationError('unknown_backup', `backup ${backupId} is not in progress`, 'backup_id');
+  }
+};
+
+const requirePositiveSlots = (slots: number): void => {
+  if (!Number.isInteger(slots) || slots < 1) {
+    throw new RuleViolationError('invalid_spec', 'max_concurrent_tasks must be a positive whole number', 'spec.max_concurrent_tasks');
+  }
+};
+
+export const decideInstance = (command: InstanceCommand, state: InstanceState): InstanceEvent[] => {
+  if (command.type === 'DeployInstance') {
+    if (state.status !== 'none') throw new IllegalTransitionError('instance', describeState(state), actionNames.DeployInstance);
+    requirePositiveSlots(command.spec.max_concurrent_tasks);
+    return [
+      {
+        type: 'instance.deploy_requested',
+        data: { instance_id: command.instanceId, name: command.name, provider: command.provider, spec: command.spec },
+      },
+    ];
+  }
+  const instance = requireAllowed(command, state);
+  switch (command.type) {
+    case 'ChangeSpec':
+      requirePositiveSlots(command.spec.max_concurrent_tasks);
+      return [{ type: 'instance.spec_changed', data: { spec: command.spec } }];
+    case 'SuspendInstance':
+      return [{ type: 'instance.suspend_requested', data: {} }];
+    case 'ResumeInstance':
+      return [{ type: 'instance.resume_requested', data: {} }];
+    case 'DestroyInstance':
+      return [{ type: 'instance.destroy_requested', data: { backup_first: command.backupFirst } }];
+    case 'BackUpInstance':
+      if (instance.backupIds.has(command.backupId)) {
+        throw new RuleViolationError('duplicate_backup', `backup ${command.backupId} was already requested`, 'backup_id');
+      }
+      return [{ type: 'instance.backup_requested', data: { backup_id: command.backupId } }];
+    case 'MarkProvisioned':
+      return [{ type: 'instance.provisioned', data: { endpoint: command.endpoint } }];
+    case 'FailProvisioning':
+      return [{ type: 'instance.provisioning_failed', data: { error: command.error } }];
+    case 'MarkSuspended':
+      if (instance.pending !== 'suspend') throw new IllegalTransitionError('instance', describeState(instance), actionNames.MarkSuspended);
+      return [{ type: 'instance.suspended', data: {} }];
+    case 'MarkResumed':
+      if (instance.pending !== 'resume') throw new IllegalTransitionError('instance', describeState(instance), actionNames.MarkResumed);
+      return [{ type: 'instance.resumed', data: {} }];
+    case 'MarkDestroyed':
+      return [{ type: 'instance.destroyed', data: {} }];
+    case 'CompleteBackup':
+      requireBackupInProgress(instance, command.backupId);
+      return [
+        { type: 'instance.backup_completed', data: { backup_id: command.backupId, location: command.location, size_bytes: command.sizeBytes } },
+      ];
+    case 'FailBackup':
+      requireBackupInProgress(instance, command.backupId);
+      return [{ type: 'instance.backup_failed', data: { backup_id: command.backupId, error: command.error } }];
+    case 'ChangeHealth':
+      // Repeated heartbeats with the same health record nothing.
+      return instance.health === command.health ? [] : [{ type: 'instance.health_changed', data: { health: command.health, reason: command.reason } }];
+    default:
+      return assertNever(command);
+  }
+};
+
+export const instanceDecider: Decider<InstanceCommand, InstanceEvent, InstanceState> = {
+  decide: decideInstance,
+  evolve: evolveInstance,
+  initialState: initialInstanceState,
+};
+
+export const replayInstance = (events: readonly InstanceEvent[]): InstanceState => replay(instanceDecider, events);

@@ -1,0 +1,122 @@
+import t from 'tap';
+import { IllegalTransitionError, NotFoundError, RuleViolationError } from '../../../domain/shared/errors.js';
+import {
+  instanceActionsAllowed,
+  instanceDecider,
+  instanceStatuses,
+  replayInstance,
+  type InstanceCommand,
+  type InstanceEvent,
+  type InstanceSpec,
+  type InstanceStatus,
+} from '../../../domain/instance/index.js';
+import { spec } from '../decider-specification.js';
+
+const instance = spec(instanceDecider);
+
+const desired: InstanceSpec = { skills: [{ name: 'git', version: '2.1' }], runtime_version: '1.4.0', settings: { region: 'eu' }, max_concurrent_tasks: 2 };
+const deployRequested: InstanceEvent = { type: 'instance.deploy_requested', data: { instance_id: 'i-1', name: 'worker-1', provider: 'local', spec: desired } };
+const provisioned: InstanceEvent = { type: 'instance.provisioned', data: { endpoint: null } };
+const suspendRequested: InstanceEvent = { type: 'instance.suspend_requested', data: {} };
+const suspended: InstanceEvent = { type: 'instance.suspended', data: {} };
+const resumeRequested: InstanceEvent = { type: 'instance.resume_requested', data: {} };
+const destroyRequested: InstanceEvent = { type: 'instance.destroy_requested', data: { backup_first: false } };
+const destroyed: InstanceEvent = { type: 'instance.destroyed', data: {} };
+const failed: InstanceEvent = { type: 'instance.provisioning_failed', data: { error: { code: 'quota', message: 'no capacity' } } };
+const backupRequested: InstanceEvent = { type: 'instance.backup_requested', data: { backup_id: 'b-1' } };
+
+/** A shortest history leaving an instance in each status. */
+const historyOf: Record<InstanceStatus, InstanceEvent[]> = {
+  provisioning: [deployRequested],
+  running: [deployRequested, provisioned],
+  suspended: [deployRequested, provisioned, suspendRequested, suspended],
+  destroying: [deployRequested, provisioned, destroyRequested],
+  destroyed: [deployRequested, provisioned, destroyRequested, destroyed],
+  failed: [deployRequested, failed],
+};
+
+t.test('every fixture history leads to the status it is named after', async (t) => {
+  for (const status of instanceStatuses) t.equal(replayInstance(historyOf[status]).status, status);
+});
+
+t.test('given nothing, when deployed, then it is provisioning with its spec', instance.given([]).when({ type: 'DeployInstance', instanceId: 'i-1', name: 'worker-1', provider: 'local', spec: desired }).then([deployRequested]));
+
+t.test('given nothing, when deployed without task slots, then it is refused naming the field', instance.given([]).when({ type: 'DeployInstance', instanceId: 'i-1', name: 'w', provider: 'local', spec: { ...desired, max_concurrent_tasks: 0 } }).thenThrows(RuleViolationError, { field: 'spec.max_concurrent_tasks' }));
+
+t.test('given an instance, when deployed again, then it is refused', instance.given([deployRequested]).when({ type: 'DeployInstance', instanceId: 'i-1', name: 'w', provider: 'local', spec: desired }).thenThrows(IllegalTransitionError, /provisioning$/));
+
+t.test('the lifecycle, step by step', async (t) => {
+  await instance.given([deployRequested]).when({ type: 'MarkProvisioned', endpoint: null }).then([provisioned])(t);
+  await instance.given([deployRequested]).when({ type: 'FailProvisioning', error: { code: 'quota', message: 'no capacity' } }).then([failed])(t);
+  await instance.given(historyOf.running).when({ type: 'SuspendInstance' }).then([suspendRequested])(t);
+  await instance.given([...historyOf.running, suspendRequested]).when({ type: 'MarkSuspended' }).then([suspended])(t);
+  await instance.given(historyOf.suspended).when({ type: 'ResumeInstance' }).then([resumeRequested])(t);
+  await instance.given([...historyOf.suspended, resumeRequested]).when({ type: 'MarkResumed' }).then([{ type: 'instance.resumed', data: {} }])(t);
+  await instance.given(historyOf.running).when({ type: 'DestroyInstance', backupFirst: true }).then([{ type: 'instance.destroy_requested', data: { backup_first: true } }])(t);
+  await instance.given(historyOf.suspended).when({ type: 'DestroyInstance', backupFirst: false }).then([destroyRequested])(t);
+  await instance.given(historyOf.destroying).when({ type: 'MarkDestroyed' }).then([destroyed])(t);
+  t.equal(replayInstance([...historyOf.suspended, resumeRequested, { type: 'instance.resumed', data: {} }]).status, 'running');
+});
+
+t.test('the actions allowed in each state', async (t) => {
+  const allowed = (history: InstanceEvent[]) => instanceActionsAllowed(replayInstance(history));
+  t.same(allowed(historyOf.provisioning), ['change_spec']);
+  t.same(allowed(historyOf.running), ['change_spec', 'suspend', 'destroy', 'backup']);
+  t.same(allowed([...historyOf.running, suspendRequested]), ['change_spec', 'destroy', 'backup'], 'no second suspend while one is pending');
+  t.same(allowed(historyOf.suspended), ['change_spec', 'resume', 'destroy', 'backup']);
+  for (const status of ['destroying', 'destroyed', 'failed'] as const) t.same(allowed(historyOf[status]), [], status);
+  t.same(instanceActionsAllowed(replayInstance([])), []);
+});
+
+t.test('an action not allowed in the current state is refused naming the state', async (t) => {
+  const operatorCommands: InstanceCommand[] = [
+    { type: 'SuspendInstance' },
+    { type: 'ResumeInstance' },
+    { type: 'DestroyInstance', backupFirst: false },
+    { type: 'BackUpInstance', backupId: 'b-9' },
+    { type: 'ChangeSpec', spec: desired },
+  ];
+  for (const status of instanceStatuses) {
+    const state = replayInstance(historyOf[status]);
+    const allowed = new Set(instanceActionsAllowed(state));
+    for (const command of operatorCommands) {
+      const action = { SuspendInstance: 'suspend', ResumeInstance: 'resume', DestroyInstance: 'destroy', BackUpInstance: 'backup', ChangeSpec: 'change_spec' }[
+        command.type as 'SuspendInstance'
+      ];
+      if (allowed.has(action as never)) continue;
+      await instance.given(historyOf[status]).when(command).thenThrows(IllegalTransitionError, new RegExp(`that is ${status}`))(t);
+    }
+  }
+  await instance.given([...historyOf.running, suspendRequested]).when({ type: 'SuspendInstance' }).thenThrows(IllegalTransitionError, /running \(suspend pending\)/)(t);
+  await instance.given(historyOf.running).when({ type: 'MarkSuspended' }).thenThrows(IllegalTransitionError, /running$/)(t);
+  await instance.given(historyOf.suspended).when({ type: 'MarkResumed' }).thenThrows(IllegalTransitionError, /suspended$/)(t);
+});
+
+t.test('commands on an instance that does not exist are refused', instance.given([]).when({ type: 'SuspendInstance' }).thenThrows(NotFoundError, /instance does not exist/));
+
+t.test('backups are events on the instance stream', async (t) => {
+  await instance.given(historyOf.running).when({ type: 'BackUpInstance', backupId: 'b-1' }).then([backupRequested])(t);
+  await instance
+    .given([...historyOf.running, backupRequested])
+    .when({ type: 'CompleteBackup', backupId: 'b-1', location: 'file:///backups/b-1.tar', sizeBytes: 2048 })
+    .then([{ type: 'instance.backup_completed', data: { backup_id: 'b-1', location: 'file:///backups/b-1.tar', size_bytes: 2048 } }])(t);
+  await instance
+    .given([...historyOf.running, backupRequested, destroyRequested])
+    .when({ type: 'FailBackup', backupId: 'b-1', error: { code: 'io', message: 'disk full' } })
+    .then([{ type: 'instance.backup_failed', data: { backup_id: 'b-1', error: { code: 'io', message: 'disk full' } } }])(t);
+  await instance.given([...historyOf.running, backupRequested]).when({ type: 'BackUpInstance', backupId: 'b-1' }).thenThrows(RuleViolationError, /already requested/)(t);
+  await instance.given(historyOf.running).when({ type: 'CompleteBackup', backupId: 'b-2', location: 'x', sizeBytes: 1 }).thenThrows(RuleViolationError, /not in progress/)(t);
+});
+
+t.test('health changes are recorded once, not on every heartbeat', async (t) => {
+  const healthy: InstanceEvent = { type: 'instance.health_changed', data: { health: 'healthy', reason: 'heartbeat' } };
+  await instance.given(historyOf.running).when({ type: 'ChangeHealth', health: 'healthy', reason: 'heartbeat' }).then([healthy])(t);
+  await instance.given([...historyOf.running, healthy]).when({ type: 'ChangeHealth', health: 'healthy', reason: 'heartbeat' }).then([])(t);
+  await instance.given(historyOf.destroyed).when({ type: 'ChangeHealth', health: 'unhealthy', reason: 'missed heartbeats' }).thenThrows(IllegalTransitionError, /destroyed$/)(t);
+});
+
+t.test('the desired spec can change until the instance is destroyed', async (t) => {
+  const changed = { ...desired, runtime_version: '1.5.0' };
+  await instance.given(historyOf.running).when({ type: 'ChangeSpec', spec: changed }).then([{ type: 'instance.spec_changed', data: { spec: changed } }])(t);
+  t.same(replayInstance([...historyOf.running, { type: 'instance.spec_changed', data: { spec: changed } }]), { ...replayInstance(historyOf.running), spec: changed });
+});
