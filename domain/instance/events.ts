@@ -9,9 +9,16 @@ export type Health = (typeof healthStates)[number];
 
 /** What the operator wants the instance to be; drift is measured against it. */
 export type InstanceSpec = {
-  readonly skills: readonly { readonly name: string; readonly version: string }[];
+  /** `enabled: false` declares a skill that must stay disabled. */
+  readonly skills: readonly { readonly name: string; readonly version: string; readonly enabled?: boolean }[];
   readonly runtime_version: string | null;
   readonly settings: Readonly<Record<string, unknown>>;
+  readonly resources: {
+    readonly cpus: number | null;
+    readonly memory_mb: number | null;
+    readonly ports: readonly number[];
+    readonly region: string | null;
+  };
   readonly max_concurrent_tasks: number;
 };
 

@@ -29,7 +29,7 @@ t.test('an event type without a published schema cannot be appended', async (t) 
 });
 
 t.test('every event the instance decider produces along its lifecycle matches its schema', async (t) => {
-  const spec = { skills: [{ name: 'git', version: '2' }], runtime_version: null, settings: { token: 'x' }, max_concurrent_tasks: 1 };
+  const spec = { skills: [{ name: 'git', version: '2' }], runtime_version: null, settings: { token: 'x' }, resources: { cpus: null, memory_mb: null, ports: [], region: null }, max_concurrent_tasks: 1 };
   const lifecycle: InstanceCommand[] = [
     { type: 'DeployInstance', instanceId: 'i-1', name: 'w', provider: 'local', spec },
     { type: 'ChangeSpec', spec: { ...spec, runtime_version: '1.2.3' } },

@@ -14,7 +14,7 @@ import { spec } from '../decider-specification.js';
 
 const instance = spec(instanceDecider);
 
-const desired: InstanceSpec = { skills: [{ name: 'git', version: '2.1' }], runtime_version: '1.4.0', settings: { region: 'eu' }, max_concurrent_tasks: 2 };
+const desired: InstanceSpec = { skills: [{ name: 'git', version: '2.1' }], runtime_version: '1.4.0', settings: { region: 'eu' }, resources: { cpus: 2, memory_mb: 2048, ports: [8080], region: 'eu-west' }, max_concurrent_tasks: 2 };
 const deployRequested: InstanceEvent = { type: 'instance.deploy_requested', data: { instance_id: 'i-1', name: 'worker-1', provider: 'local', spec: desired } };
 const provisioned: InstanceEvent = { type: 'instance.provisioned', data: { endpoint: null } };
 const suspendRequested: InstanceEvent = { type: 'instance.suspend_requested', data: {} };
