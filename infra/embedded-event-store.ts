@@ -22,7 +22,7 @@ import {
   type Subscription,
   type SubscriptionHandlers,
 } from '../commands/event-store.js';
-import { fieldsPerEvent, type WriterAppend, type WriterReply, type WriterRequest } from './embedded-event-store-protocol.js';
+import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply, type WriterRequest } from './embedded-event-store-protocol.js';
 
 export type EmbeddedEventStoreOptions = {
   /** Data directory, created if missing; the log is `events.sqlite` in it. */
@@ -47,6 +47,22 @@ type Pending = {
 };
 
 const subscriptionPage = 500;
+/** Recently committed events kept in memory, so subscribers following the head do not read them back. */
+const recentEvents = 4096;
+
+/** A committed event as the writer stored it: the same text the db holds, parsed only when read. */
+type Recent = { readonly position: number; readonly stream: string; readonly revision: number; readonly fields: readonly string[]; readonly at: number };
+
+const fromRecent = ({ position, stream, revision, fields, at }: Recent): RecordedEvent => ({
+  id: fields[at] as string,
+  type: fields[at + 1] as string,
+  tenant: fields[at + 2] as string,
+  data: JSON.parse(fields[at + 3] as string) as unknown,
+  metadata: JSON.parse(fields[at + 4] as string) as EventMetadata,
+  stream,
+  revision,
+  position,
+});
 
 const schema = `
   CREATE TABLE IF NOT EXISTS events (
@@ -182,6 +198,8 @@ export class EmbeddedEventStore implements EventStore {
   readonly #logger: Logger;
   readonly #statements;
   #head: number;
+  /** The last committed events, contiguous up to the head (or empty). */
+  #recent: Recent[] = [];
   #queue: Pending[] = [];
   /** The batch the writer is committing; at most one, so the next one gathers meanwhile. */
   #inFlight: Pending[] | null = null;
@@ -316,7 +334,28 @@ export class EmbeddedEventStore implements EventStore {
   }
 
   #readAll(after: number, maxCount: number): RecordedEvent[] {
-    return this.#statements.all.all(after, maxCount).map(toRecorded);
+    const first = this.#recent[0]?.position;
+    if (first === undefined || after + 1 < first) return this.#statements.all.all(after, maxCount).map(toRecorded);
+    const from = after + 1 - first;
+    return this.#recent.slice(from, maxCount < 0 ? undefined : from + maxCount).map(fromRecent);
+  }
+
+  /** Keeps the new events of a committed batch; `next` is the first position the batch could take. */
+  #keepRecent(batch: readonly Pending[], outcomes: readonly WriterOutcome[], next: number, head: number): void {
+    for (const [index, outcome] of outcomes.entries()) {
+      const append = batch[index]?.append;
+      if (!append || !('position' in outcome)) continue;
+      const count = append.fields.length / fieldsPerEvent;
+      // An idempotent retry answers with events stored earlier: nothing new.
+      if (outcome.position - count + 1 !== next) continue;
+      for (let i = 0; i < count; i++) {
+        this.#recent.push({ position: next + i, stream: append.stream, revision: outcome.revision - count + 1 + i, fields: append.fields, at: i * fieldsPerEvent });
+      }
+      next += count;
+    }
+    // The tail must be exactly positions first..head; if not, forget it and read the db.
+    if (next !== head + 1 || (this.#recent[0] && this.#recent[0].position + this.#recent.length !== next)) this.#recent = [];
+    else if (this.#recent.length > 2 * recentEvents) this.#recent = this.#recent.slice(-recentEvents);
   }
 
   /** Hands every queued append to the writer as one batch (one transaction, one fsync). */
@@ -349,6 +388,7 @@ export class EmbeddedEventStore implements EventStore {
       this.#logger.error({ err: reply.failed, appends: batch.length }, 'event store batch rolled back');
       for (const pending of batch) pending.reject(new Error(reply.failed));
     } else {
+      this.#keepRecent(batch, reply.outcomes, head + 1, this.#head);
       batch.forEach((pending, index) => {
         const outcome = reply.outcomes[index];
         const { stream, expected } = pending.append;
