@@ -42,6 +42,8 @@ const requireJsonBody = async (ctx: Context, next: Next) => {
 };
 
 const accessLog = (logger: Logger) => async (ctx: Context, next: Next) => {
+  // Checked per request, as the level may change at run time; no clock reading when nothing is logged.
+  if (!logger.isLevelEnabled('info')) return next();
   const started = process.hrtime.bigint();
   try {
     await next();
