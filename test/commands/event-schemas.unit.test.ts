@@ -1,5 +1,6 @@
 import t from 'tap';
 import { loadEventSchemas } from '../../commands/event-schemas.js';
+import { driftEventTypes } from '../../domain/drift/index.js';
 import { instanceDecider, instanceEventTypes, type InstanceCommand } from '../../domain/instance/index.js';
 import { taskEventTypes } from '../../domain/task/index.js';
 import { teamEventTypes } from '../../domain/team/index.js';
@@ -9,8 +10,8 @@ import { teamEventTypes } from '../../domain/team/index.js';
 const schemas = loadEventSchemas();
 
 t.test('the registry publishes one current schema for every event type of every aggregate', async (t) => {
-  t.same(schemas.schemas().map((s) => s.type).sort(), [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes].sort());
-  for (const type of [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes]) t.equal(schemas.currentVersion(type), 1, type);
+  t.same(schemas.schemas().map((s) => s.type).sort(), [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes, ...driftEventTypes].sort());
+  for (const type of [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes, ...driftEventTypes]) t.equal(schemas.currentVersion(type), 1, type);
 });
 
 t.test('an event that does not match its schema is refused, naming the field', async (t) => {
@@ -61,4 +62,21 @@ t.test('every event the instance decider produces along its lifecycle matches it
     seen.add(event.type);
   }
   t.same([...seen].sort(), [...instanceEventTypes].sort(), 'the lifecycle covers every instance event type');
+});
+
+t.test('every drift event matches its schema', async (t) => {
+  const item = { kind: 'setting_mismatch', path: 'settings.api_token', severity: 'medium', expected: null, actual: null };
+  const examples: Record<(typeof driftEventTypes)[number], unknown> = {
+    'drift.detected': { drift_id: 'd', items: [item], severity: 'medium', fingerprint: 'f' },
+    'drift.changed': { drift_id: 'd', items: [item], severity: 'medium', fingerprint: 'g' },
+    'drift.remediation_proposed': { drift_id: 'd', plan: [{ action: 'set_setting', name: 'api_token' }, { action: 'install_skill', name: 'git', version: '2' }] },
+    'drift.remediation_approved': { drift_id: 'd', automatic: true },
+    'drift.remediation_started': { drift_id: 'd' },
+    'drift.remediation_failed': { drift_id: 'd', items: [item] },
+    'drift.resolved': { drift_id: 'd', verified_by: 'remediation' },
+    'drift.dismissed': { drift_id: 'd', reason: 'accepted risk' },
+  };
+  for (const [type, data] of Object.entries(examples)) t.doesNotThrow(() => schemas.validate(type, data), type);
+  t.throws(() => schemas.validate('drift.remediation_proposed', { drift_id: 'd', plan: [{ action: 'rm_rf' }] }), { code: 'invalid_event' });
+  t.throws(() => schemas.validate('drift.detected', { drift_id: 'd', items: [], severity: 'low', fingerprint: 'f' }), { code: 'invalid_event', message: /items/ });
 });
