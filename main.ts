@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from './api/app.js';
-import { currentRequest } from './api/request-context.js';
 import type { CommandEnvironment } from './commands/command-context.js';
 import { loadEventSchemas } from './commands/event-schemas.js';
 import type { EventStore } from './commands/event-store.js';
@@ -70,10 +69,7 @@ const bootstrapSystemTeam = async (deps: CommandHandlerDeps, config: Config, rea
 };
 
 export const startBosun = async (config: Config): Promise<Bosun> => {
-  const logger = createLogger(config.logLevel, () => {
-    const request = currentRequest();
-    return request ? { request_id: request.requestId } : {};
-  });
+  const logger = createLogger(config.logLevel);
   const events = await openEventStore(config, logger);
   const schemas = loadEventSchemas();
   const readStore: ReadStore = new MemoryReadStore();

@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
@@ -9,8 +8,9 @@ import type { ProjectionRunner } from '../projections/projection-runner.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { authenticate, requireRole } from './auth.js';
 import { minPosition } from './consistency.js';
-import { ApiError, errorHandler } from './errors.js';
+import { errorHandler } from './errors.js';
 import { idempotency } from './idempotency.js';
+import { jsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 import { rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { requestId } from './request-context.js';
@@ -30,17 +30,6 @@ export type AppDeps = {
 
 const maxBodyBytes = 1024 * 1024;
 
-/** A body that is not JSON is refused rather than silently read as empty. */
-const requireJsonBody = async (ctx: Context, next: Next) => {
-  const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
-  if (hasBody && !ctx.is('application/json')) {
-    throw new ApiError('invalid_request_error', 'unsupported_media_type', 'request bodies must be JSON (Content-Type: application/json)', {
-      status: 415,
-    });
-  }
-  await next();
-};
-
 const accessLog = (logger: Logger) => async (ctx: Context, next: Next) => {
   // Checked per request, as the level may change at run time; no clock reading when nothing is logged.
   if (!logger.isLevelEnabled('info')) return next();
@@ -49,7 +38,7 @@ const accessLog = (logger: Logger) => async (ctx: Context, next: Next) => {
     await next();
   } finally {
     logger.info(
-      { method: ctx.method, path: ctx.path, status: ctx.status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+      { request_id: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
       'request',
     );
   }
@@ -78,8 +67,7 @@ export const createApp = (deps: AppDeps): Koa => {
   api.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument();
   });
-  api.use(authenticate(deps.readStore), rateLimit(deps.rateLimit), requireJsonBody);
-  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: maxBodyBytes, jsonStrict: true }));
+  api.use(authenticate(deps.readStore), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes));
   api.get('/event-schemas', (ctx) => {
     requireRole(ctx, 'viewer');
     ctx.body = { data: deps.schemas.schemas() };

@@ -24,12 +24,26 @@ const presentedKey = (ctx: Context): string | null => {
   return ctx.get('X-Api-Key') || null;
 };
 
+/** Hashes of recently presented keys: a client sends the same key on every request. */
+const recentHashes = new Map<string, string>();
+const maxRecentHashes = 10_000;
+
+const hashOf = (key: string): string => {
+  let hash = recentHashes.get(key);
+  if (hash === undefined) {
+    if (recentHashes.size >= maxRecentHashes) recentHashes.clear();
+    recentHashes.set(key, (hash = hashApiKey(key)));
+  }
+  return hash;
+};
+
 export const authenticate = (readStore: ReadStore) => async (ctx: Context, next: Next) => {
   const key = presentedKey(ctx);
   if (!key) {
     throw new ApiError('authentication_error', 'missing_api_key', 'send an API key as "Authorization: Bearer <key>" or "X-Api-Key"');
   }
-  const found = await findActiveKey(readStore, hashApiKey(key));
+  // Revocation still applies at once: only the hash is remembered, the key is looked up every time.
+  const found = await findActiveKey(readStore, hashOf(key));
   if (!found) throw new ApiError('authentication_error', 'invalid_api_key', 'the API key is not valid or was revoked');
   const principal: Principal = { tenant: found.team.id, keyId: found.key.key_id, role: found.key.role, systemTeam: found.team.system };
   ctx.state.principal = principal;

@@ -52,21 +52,13 @@ const fromDomain = (error: DomainError): ApiError => {
   return new ApiError('invalid_request_error', error.code, error.message);
 };
 
-/** Errors thrown by Koa's own helpers and the body parser carry an HTTP status. */
-const fromHttpError = (error: Error & { status?: number; type?: string }): ApiError | null => {
-  if (error.status === 413) return new ApiError('invalid_request_error', 'body_too_large', 'request body exceeds 1 MiB', { status: 413 });
-  if (error.status === 415) return new ApiError('invalid_request_error', 'unsupported_media_type', error.message, { status: 415 });
-  if (error.status === 400) return new ApiError('invalid_request_error', 'invalid_json', `request body is not valid JSON: ${error.message}`);
-  return null;
-};
-
 export const toApiError = (error: unknown): ApiError => {
   if (error instanceof ApiError) return error;
   if (error instanceof DomainError) return fromDomain(error);
   if (error instanceof ConcurrencyConflictError) return new ApiError('conflict_error', error.code, error.message);
   // The request passed validation yet produced an event its schema refuses: our bug, logged.
   if (error instanceof InvalidEventError) return new ApiError('api_error', error.code, 'internal error; see the server log for this request id');
-  return (error instanceof Error && fromHttpError(error)) || new ApiError('api_error', 'internal', 'internal error; see the server log for this request id');
+  return new ApiError('api_error', 'internal', 'internal error; see the server log for this request id');
 };
 
 /** The one place errors become responses; logs the unexpected ones with their context. */
@@ -84,7 +76,7 @@ export const errorHandler = (logger: Logger) => async (ctx: Context, next: Next)
     }
   } catch (error) {
     const apiError = toApiError(error);
-    if (apiError.status >= 500) logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
+    if (apiError.status >= 500) logger.error({ err: error, request_id: ctx.state.requestId, method: ctx.method, path: ctx.path }, 'request failed');
     ctx.status = apiError.status;
     ctx.set(apiError.headers);
     ctx.body = {
