@@ -1,0 +1,189 @@
+/**
+ * The embedded default of the workflow engine: a Temporal dev server (`temporal server
+ * start-dev`) child process, persisting to SQLite in the data directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+
+export class TemporalDevServerError extends Error {}
+
+export type TemporalDevServerOptions = {
+  /** The `temporal` CLI, e.g. from `resolveTemporalCli`. */
+  readonly cliPath: string;
+  /** Holds `temporal.sqlite` (the server's state) and `temporal.log` (its output). */
+  readonly dataDir: string;
+  readonly logger: Logger;
+  /** gRPC port on 127.0.0.1; a free one when absent. */
+  readonly port?: number;
+  /** How long to wait for the server to answer on gRPC (default 60 s). */
+  readonly readyTimeoutMs?: number;
+  /** How long `stop()` waits after SIGTERM before SIGKILL (default 10 s). */
+  readonly stopTimeoutMs?: number;
+  /** The server's own log level in its log file (default `warn`). */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** `--dynamic-config-value` pairs; values are encoded as JSON. */
+  readonly dynamicConfig?: Readonly<Record<string, unknown>>;
+};
+
+export type TemporalDevServer = {
+  /** `127.0.0.1:<port>`, for `Connection.connect` and `NativeConnection.connect`. */
+  readonly address: string;
+  /** Created at start by the dev server. */
+  readonly namespace: 'default';
+  readonly pid: number;
+  readonly logFile: string;
+  /** SIGTERM, then SIGKILL if it has not exited in time; resolves once it has exited. Idempotent. */
+  readonly stop: () => Promise<void>;
+};
+
+const NAMESPACE = 'default';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
+/** Refuses a port something already listens on: the readiness check would take that server for ours. */
+const assertPortFree = (port: number): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new TemporalDevServerError(`temporal dev server cannot listen on 127.0.0.1:${port}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message}`)),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+
+const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+const waitForExit = (child: ChildProcess, ms: number): Promise<boolean> => {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve(false);
+    }, ms);
+    const onExit = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    child.once('exit', onExit);
+  });
+};
+
+/** The last lines the server wrote to its log since `from` (a byte offset). */
+const logTail = async (logFile: string, from: number): Promise<string> =>
+  (await readFile(logFile).catch(() => Buffer.alloc(0))).subarray(from).toString('utf8').trim().split('\n').slice(-15).join('\n');
+
+/** Resolves once the server answers a namespace description on gRPC; throws if the child exits or time runs out. */
+const waitUntilServing = async (child: ChildProcess, address: string, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (exited(child)) throw new TemporalDevServerError(`exited with ${child.exitCode ?? child.signalCode} before serving`);
+    let connection: Connection | undefined;
+    try {
+      connection = await Connection.connect({ address, connectTimeout: Math.max(100, Math.min(2_000, deadline - Date.now())) });
+      await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
+      return;
+    } catch (error) {
+      lastError = error;
+    } finally {
+      await connection?.close().catch(() => undefined);
+    }
+    await sleep(100);
+  }
+  throw new TemporalDevServerError(`did not answer on ${address} within ${timeoutMs} ms: ${(lastError as Error | undefined)?.message ?? 'no answer'}`);
+};
+
+const launch = async (options: TemporalDevServerOptions, port: number): Promise<TemporalDevServer> => {
+  const { cliPath, dataDir, logger } = options;
+  const dbFile = join(dataDir, 'temporal.sqlite');
+  const logFile = join(dataDir, 'temporal.log');
+  const address = `127.0.0.1:${port}`;
+  await assertPortFree(port);
+  const args = [
+    'server', 'start-dev',
+    '--headless',
+    '--db-filename', dbFile,
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--log-format', 'json',
+    '--log-level', options.logLevel ?? 'warn',
+    '--color', 'never',
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
+  ];
+  const out = openSync(logFile, 'a');
+  const logStart = fstatSync(out).size;
+  const started = Date.now();
+  let child: ChildProcess;
+  try {
+    // Not detached: the server stays in Bosun's process group, so a kill of the group
+    // takes it down too; a normal exit of Bosun signals it below.
+    child = spawn(cliPath, args, { stdio: ['ignore', out, out], detached: false });
+  } finally {
+    closeSync(out);
+  }
+  const spawnError = new Promise<never>((_, reject) => child.once('error', (error) => reject(new TemporalDevServerError(`cannot run ${cliPath}: ${error.message}`))));
+  spawnError.catch(() => undefined);
+  const onBosunExit = () => {
+    if (!exited(child)) child.kill('SIGTERM');
+  };
+  process.once('exit', onBosunExit);
+  child.once('exit', () => process.off('exit', onBosunExit));
+
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      if (exited(child)) return;
+      const begun = Date.now();
+      child.kill('SIGTERM');
+      if (!(await waitForExit(child, stopTimeoutMs))) {
+        logger.warn({ pid: child.pid, stopTimeoutMs }, 'temporal dev server ignored SIGTERM: killing it');
+        child.kill('SIGKILL');
+        await waitForExit(child, 5_000);
+      }
+      logger.info({ pid: child.pid, ms: Date.now() - begun }, 'temporal dev server stopped');
+    })());
+
+  try {
+    await Promise.race([waitUntilServing(child, address, options.readyTimeoutMs ?? 60_000), spawnError]);
+  } catch (error) {
+    await stop();
+    const log = await logTail(logFile, logStart);
+    throw new TemporalDevServerError(`temporal dev server ${(error as Error).message}${log ? `\n--- ${logFile} ---\n${log}` : ''}`);
+  }
+  logger.info({ address, pid: child.pid, dbFile, logFile, ms: Date.now() - started }, 'temporal dev server started');
+  return { address, namespace: NAMESPACE, pid: child.pid!, logFile, stop };
+};
+
+/**
+ * Starts `temporal server start-dev` on 127.0.0.1 and resolves once it answers on gRPC.
+ * Its output goes to `<dataDir>/temporal.log`. With no `port` given, a free one is
+ * picked, and picked again (twice at most) if another process took it first.
+ */
+export const startTemporalDevServer = async (options: TemporalDevServerOptions): Promise<TemporalDevServer> => {
+  await mkdir(options.dataDir, { recursive: true });
+  if (options.port !== undefined) return launch(options, options.port);
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await launch(options, port);
+    } catch (error) {
+      const portTaken = /address already in use/i.test((error as Error).message);
+      if (!portTaken || attempt >= 3) throw error;
+      options.logger.warn({ port, attempt }, 'temporal dev server port was taken: trying another');
+    }
+  }
+};
