@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -85,23 +85,45 @@ const waitForExit = (child: ChildProcess, ms: number): Promise<boolean> => {
 const logTail = async (logFile: string, from: number): Promise<string> =>
   (await readFile(logFile).catch(() => Buffer.alloc(0))).subarray(from).toString('utf8').trim().split('\n').slice(-15).join('\n');
 
-/** Resolves once the server answers a namespace description on gRPC; throws if the child exits or time runs out. */
-const waitUntilServing = async (child: ChildProcess, address: string, timeoutMs: number): Promise<void> => {
+/** Whether something accepts TCP connections on 127.0.0.1:`port`: cheap, and refused at once while nothing listens. */
+const listening = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+/**
+ * Resolves once the server answers a namespace description on gRPC; throws as soon as
+ * `failed` rejects (the child could not run or exited), or when time runs out.
+ */
+const waitUntilServing = async (port: number, timeoutMs: number, failed: Promise<never>): Promise<void> => {
+  const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (exited(child)) throw new TemporalDevServerError(`exited with ${child.exitCode ?? child.signalCode} before serving`);
+    if (!(await Promise.race([listening(port), failed]))) {
+      await Promise.race([sleep(50), failed]);
+      continue;
+    }
     let connection: Connection | undefined;
     try {
-      connection = await Connection.connect({ address, connectTimeout: Math.max(100, Math.min(2_000, deadline - Date.now())) });
-      await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
+      const attempt = async () => {
+        connection = await Connection.connect({ address, connectTimeout: Math.max(100, Math.min(2_000, deadline - Date.now())) });
+        await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
+      };
+      await Promise.race([attempt(), failed]);
       return;
     } catch (error) {
+      if (error instanceof TemporalDevServerError) throw error;
       lastError = error;
     } finally {
-      await connection?.close().catch(() => undefined);
+      await (connection as Connection | undefined)?.close().catch(() => undefined);
     }
-    await sleep(100);
+    await Promise.race([sleep(100), failed]);
   }
   throw new TemporalDevServerError(`did not answer on ${address} within ${timeoutMs} ms: ${(lastError as Error | undefined)?.message ?? 'no answer'}`);
 };
@@ -134,8 +156,11 @@ const launch = async (options: TemporalDevServerOptions, port: number): Promise<
   } finally {
     closeSync(out);
   }
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (error) => reject(new TemporalDevServerError(`cannot run ${cliPath}: ${error.message}`))));
-  spawnError.catch(() => undefined);
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (error) => reject(new TemporalDevServerError(`cannot run ${cliPath}: ${error.message}`)));
+    child.once('exit', (code, signal) => reject(new TemporalDevServerError(`exited with ${code ?? signal} before serving`)));
+  });
+  failed.catch(() => undefined);
   const onBosunExit = () => {
     if (!exited(child)) child.kill('SIGTERM');
   };
@@ -158,7 +183,7 @@ const launch = async (options: TemporalDevServerOptions, port: number): Promise<
     })());
 
   try {
-    await Promise.race([waitUntilServing(child, address, options.readyTimeoutMs ?? 60_000), spawnError]);
+    await waitUntilServing(port, options.readyTimeoutMs ?? 60_000, failed);
   } catch (error) {
     await stop();
     const log = await logTail(logFile, logStart);

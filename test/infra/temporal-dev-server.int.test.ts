@@ -146,14 +146,13 @@ t.test('the dev server does not outlive the process that started it', { skip: mi
   const dataDir = await scratch(t);
 
   const exiting = owner(join(dataDir, 'exit'), 'exit');
-  const serverOfExiting = await exiting.pid;
-  t.ok(await gone(serverOfExiting), 'a normal exit of its owner stops it');
-
   const killed = owner(join(dataDir, 'kill'), 'wait');
-  const serverOfKilled = await killed.pid;
+  const [serverOfExiting, serverOfKilled] = await Promise.all([exiting.pid, killed.pid]);
   t.teardown(() => {
     if (alive(serverOfKilled)) process.kill(serverOfKilled, 'SIGKILL');
   });
+  t.ok(await gone(serverOfExiting), 'a normal exit of its owner stops it');
+
   t.ok(alive(serverOfKilled));
   process.kill(-killed.child.pid!, 'SIGKILL');
   t.ok(await gone(serverOfKilled, 5_000), 'kill -9 of the process group takes it down with its owner');
