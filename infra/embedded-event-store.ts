@@ -46,6 +46,8 @@ type Pending = {
   readonly reject: (error: Error) => void;
 };
 
+/** Batches the writer may hold at once: one committing, one waiting right behind it. */
+const maxBatchesInFlight = 2;
 const subscriptionPage = 500;
 /** Recently committed events kept in memory, so subscribers following the head do not read them back. */
 const recentEvents = 4096;
@@ -201,8 +203,12 @@ export class EmbeddedEventStore implements EventStore {
   /** The last committed events, contiguous up to the head (or empty). */
   #recent: Recent[] = [];
   #queue: Pending[] = [];
-  /** The batch the writer is committing; at most one, so the next one gathers meanwhile. */
-  #inFlight: Pending[] | null = null;
+  /**
+   * Batches sent to the writer and not yet answered, oldest first. The writer commits them in
+   * order; a second one may be sent while the first commits, so appends arriving meanwhile do
+   * not wait for its answer to travel back first.
+   */
+  #inFlight: Pending[][] = [];
   #scheduled: NodeJS.Immediate | null = null;
   #closed = false;
   /** Set when the writer cannot serve this store any more: every later append fails with it. */
@@ -252,7 +258,7 @@ export class EmbeddedEventStore implements EventStore {
     return new Promise((resolve, reject) => {
       this.#queue.push({ append: { stream, expected, fields }, resolve, reject });
       // While a batch commits the queue just grows; its settlement sends the next batch.
-      if (!this.#inFlight) this.#scheduled ??= setImmediate(this.#send);
+      if (this.#inFlight.length < maxBatchesInFlight) this.#scheduled ??= setImmediate(this.#send);
     });
   }
 
@@ -320,7 +326,7 @@ export class EmbeddedEventStore implements EventStore {
       this.#send();
     }
     // Every append accepted before close is committed (or refused) before the writer lets go.
-    if (this.#inFlight) await new Promise<void>((resolve) => this.#drained.push(resolve));
+    if (this.#inFlight.length > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
     if (!this.#writer.lost) {
       await new Promise<void>((resolve) => {
         this.#writerClosed = resolve;
@@ -361,10 +367,10 @@ export class EmbeddedEventStore implements EventStore {
   /** Hands every queued append to the writer as one batch (one transaction, one fsync). */
   readonly #send = (): void => {
     this.#scheduled = null;
-    if (this.#inFlight || this.#queue.length === 0 || this.#broken) return;
+    if (this.#inFlight.length >= maxBatchesInFlight || this.#queue.length === 0 || this.#broken) return;
     const batch = this.#queue;
     this.#queue = [];
-    this.#inFlight = batch;
+    this.#inFlight.push(batch);
     this.#writer.request({ type: 'append', store: this.#id, batch: batch.map((pending) => pending.append) });
   };
 
@@ -380,8 +386,7 @@ export class EmbeddedEventStore implements EventStore {
 
   /** The writer finished a batch: nothing is acknowledged before its COMMIT returned. */
   #committed(reply: Exclude<WriterReply, { broken: string } | { closed: true }>): void {
-    const batch = this.#inFlight ?? [];
-    this.#inFlight = null;
+    const batch = this.#inFlight.shift() ?? [];
     const head = this.#head;
     this.#head = Math.max(head, reply.head);
     if ('failed' in reply) {
@@ -404,7 +409,7 @@ export class EmbeddedEventStore implements EventStore {
     }
     // What gathered while this batch was committing goes at once: that is the group commit.
     if (this.#queue.length > 0) this.#send();
-    else for (const drained of this.#drained.splice(0)) drained();
+    else if (this.#inFlight.length === 0) for (const drained of this.#drained.splice(0)) drained();
   }
 
   /**
@@ -415,11 +420,11 @@ export class EmbeddedEventStore implements EventStore {
     if (this.#broken) return;
     this.#broken = error;
     this.#logger.error({ err: error }, 'event store writer failed');
-    const unsettled = this.#writer.lost ? [...(this.#inFlight ?? []), ...this.#queue] : this.#queue;
-    if (this.#writer.lost) this.#inFlight = null;
+    const unsettled = this.#writer.lost ? [...this.#inFlight.flat(), ...this.#queue] : this.#queue;
+    if (this.#writer.lost) this.#inFlight = [];
     this.#queue = [];
     for (const pending of unsettled) pending.reject(error);
-    if (!this.#inFlight) for (const drained of this.#drained.splice(0)) drained();
+    if (this.#inFlight.length === 0) for (const drained of this.#drained.splice(0)) drained();
     if (this.#writer.lost) this.#writerClosed?.();
   }
 }

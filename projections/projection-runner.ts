@@ -3,6 +3,9 @@ import type { EventStore, Subscription } from '../commands/event-store.js';
 import type { Projector } from './projector.js';
 import type { ReadStore } from './read-store.js';
 
+/** Events applied between two saves of the projectors' checkpoints. */
+const checkpointEvery = 1000;
+
 type Waiter = { readonly position: number; readonly resolve: (reached: boolean) => void };
 
 export type ProjectionStatus = {
@@ -23,6 +26,8 @@ export class ProjectionRunner {
   #error: Error | null = null;
   #waiters: Waiter[] = [];
   #subscription: Subscription | null = null;
+  #checkpoints: number[] = [];
+  #unsaved = 0;
 
   constructor(
     private readonly events: EventStore,
@@ -36,6 +41,7 @@ export class ProjectionRunner {
   /** Resolves once the read models have caught up with the log as it was at start. */
   async start(): Promise<void> {
     const checkpoints = await Promise.all(this.projectors.map((p) => this.readStore.checkpoint(p.name)));
+    this.#checkpoints = checkpoints;
     const from = checkpoints.length > 0 ? Math.min(...checkpoints) : 0;
     const target = await this.events.headPosition();
     this.#position = from;
@@ -51,12 +57,12 @@ export class ProjectionRunner {
       };
       this.#subscription = this.events.subscribe(from, {
         onEvent: async (event) => {
-          for (const [index, projector] of this.projectors.entries()) {
+          for (let index = 0; index < this.projectors.length; index++) {
             if (event.position <= (checkpoints[index] ?? 0)) continue;
-            await projector.apply(event, this.readStore);
-            await this.readStore.saveCheckpoint(projector.name, event.position);
+            await (this.projectors[index] as Projector).apply(event, this.readStore);
             checkpoints[index] = event.position;
           }
+          if (++this.#unsaved >= checkpointEvery) await this.#saveCheckpoints();
           this.#advance(event.position);
           if (!this.#caughtUp && Date.now() - lastProgress >= this.progressIntervalMs) {
             lastProgress = Date.now();
@@ -103,6 +109,18 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     await this.#subscription?.close();
     this.#subscription = null;
+    if (this.#unsaved > 0) await this.#saveCheckpoints();
+  }
+
+  /**
+   * Checkpoints are saved every `checkpointEvery` events, not after each: projectors are
+   * idempotent, so after a crash the few events since the last save are simply applied again.
+   */
+  async #saveCheckpoints(): Promise<void> {
+    this.#unsaved = 0;
+    for (const [index, projector] of this.projectors.entries()) {
+      await this.readStore.saveCheckpoint(projector.name, this.#checkpoints[index] ?? 0);
+    }
   }
 
   #advance(position: number): void {
