@@ -78,7 +78,8 @@ export const createApp = (deps: AppDeps): Koa => {
     idempotent: idempotency(deps.readStore, deps.commands.env.now),
     consistent: minPosition(deps.projections, deps.readWaitMs),
   };
-  for (const routes of [taskRoutes(routeDeps), accessRoutes(routeDeps)]) api.use(routes.routes(), routes.allowedMethods());
+  taskRoutes(api, routeDeps);
+  accessRoutes(api, routeDeps);
 
   app.use(requestId());
   app.use(accessLog(deps.logger));

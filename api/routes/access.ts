@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { createTeam, issueApiKey, revokeApiKey, teamStream } from '../../commands/teams.js';
@@ -45,8 +45,8 @@ const noSecretReplay: Replay = async () => {
   );
 };
 
-export const accessRoutes = (deps: AccessRoutesDeps): Router => {
-  const router = new Router();
+/** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
+export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
 
   router.post('/teams', deps.idempotent(noSecretReplay), async (ctx) => {
     const principal = requireRole(ctx, 'admin');
@@ -112,5 +112,4 @@ export const accessRoutes = (deps: AccessRoutesDeps): Router => {
     ctx.body = { object: 'team', id: team.id, name: team.name, system: team.system, created_at: team.created_at };
   });
 
-  return router;
 };

@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import { executeTaskCommand, submitTask, taskStream, type SubmitTaskRequest } from '../../commands/tasks.js';
@@ -29,8 +29,8 @@ const validateSubmit = validator<SubmitTaskRequest>(submitTaskBody);
 const validateCancel = validator<{ reason?: string }>(cancelTaskBody);
 const validateListQuery = validator<{ status?: TaskStatus; kind?: string }>(listTasksQuery);
 
-export const taskRoutes = (deps: TaskRoutesDeps): Router => {
-  const router = new Router();
+/** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
+export const taskRoutes = (router: Router, deps: TaskRoutesDeps): void => {
   const events = deps.commands.store;
 
   /** The task exactly as a write left it: folded from its stream, independent of projection lag. */
@@ -94,5 +94,4 @@ export const taskRoutes = (deps: TaskRoutesDeps): Router => {
     await answer(ctx, 200, taskId, result);
   });
 
-  return router;
 };
