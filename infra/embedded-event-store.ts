@@ -42,6 +42,8 @@ export class DuplicateEventIdError extends Error {
 type Row = { position: number; stream: string; revision: number; id: string; type: string; tenant: string; data: string; metadata: string };
 type Pending = {
   readonly append: WriterAppend;
+  /** The events as appended, kept so subscribers at the head need not parse them back. */
+  readonly events: readonly NewEvent[];
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: Error) => void;
 };
@@ -59,14 +61,15 @@ const subscriptionPage = 500;
 const recentEvents = 4096;
 
 /** A committed event as the writer stored it: the same text the db holds, parsed only when read. */
-type Recent = { readonly position: number; readonly stream: string; readonly revision: number; readonly fields: readonly string[]; readonly at: number };
+/** A committed event as it was appended; its data and metadata are shared, never mutated. */
+type Recent = { readonly position: number; readonly stream: string; readonly revision: number; readonly event: NewEvent };
 
-const fromRecent = ({ position, stream, revision, fields, at }: Recent): RecordedEvent => ({
-  id: fields[at] as string,
-  type: fields[at + 1] as string,
-  tenant: fields[at + 2] as string,
-  data: JSON.parse(fields[at + 3] as string) as unknown,
-  metadata: JSON.parse(fields[at + 4] as string) as EventMetadata,
+const fromRecent = ({ position, stream, revision, event }: Recent): RecordedEvent => ({
+  id: event.id,
+  type: event.type,
+  tenant: event.tenant,
+  data: event.data ?? null,
+  metadata: event.metadata,
   stream,
   revision,
   position,
@@ -262,7 +265,7 @@ export class EmbeddedEventStore implements EventStore {
       fields[at + 4] = JSON.stringify(event.metadata);
     });
     return new Promise((resolve, reject) => {
-      this.#queue.push({ append: { stream, expected, fields }, resolve, reject });
+      this.#queue.push({ append: { stream, expected, fields }, events, resolve, reject });
       // While a batch commits the queue just grows; its settlement sends the next batch.
       if (this.#inFlight.length < maxBatchesInFlight) this.#scheduled ??= setImmediate(this.#send);
     });
@@ -355,13 +358,14 @@ export class EmbeddedEventStore implements EventStore {
   /** Keeps the new events of a committed batch; `next` is the first position the batch could take. */
   #keepRecent(batch: readonly Pending[], outcomes: readonly WriterOutcome[], next: number, head: number): void {
     for (const [index, outcome] of outcomes.entries()) {
-      const append = batch[index]?.append;
-      if (!append || !('position' in outcome)) continue;
+      const pending = batch[index];
+      if (!pending || !('position' in outcome)) continue;
+      const append = pending.append;
       const count = append.fields.length / fieldsPerEvent;
       // An idempotent retry answers with events stored earlier: nothing new.
       if (outcome.position - count + 1 !== next) continue;
       for (let i = 0; i < count; i++) {
-        this.#recent.push({ position: next + i, stream: append.stream, revision: outcome.revision - count + 1 + i, fields: append.fields, at: i * fieldsPerEvent });
+        this.#recent.push({ position: next + i, stream: append.stream, revision: outcome.revision - count + 1 + i, event: pending.events[i] as NewEvent });
       }
       next += count;
     }
