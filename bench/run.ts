@@ -5,4 +5,4 @@ import { benchHttp } from './http.js';
 const print = (name: string, figures: object) => process.stdout.write(`${JSON.stringify({ bench: name, ...figures })}\n`);
 
 print('event-store', await benchEventStore());
-print('http-submit', await benchHttp(Number(process.env.BENCH_SECONDS ?? 10)));
+print('http-submit', await benchHttp(Number(process.env.BENCH_SECONDS ?? 20)));
