@@ -5,9 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import {
   WrongExpectedRevisionError,
@@ -22,7 +20,8 @@ import {
   type Subscription,
   type SubscriptionHandlers,
 } from '../commands/event-store.js';
-import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply, type WriterRequest } from './embedded-event-store-protocol.js';
+import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply } from './embedded-event-store-protocol.js';
+import { sharedWriterThread, type WriterThread } from './embedded-event-store-writer-thread.js';
 
 export type EmbeddedEventStoreOptions = {
   /** Data directory, created if missing; the log is `events.sqlite` in it. */
@@ -140,66 +139,8 @@ const openReader = (file: string): Database.Database => {
   }
 };
 
-/** The writer module next to this one: `.ts` when run from source (tests), `.js` once built. */
-const writerUrl = new URL(`./embedded-event-store-writer${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
-
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
-type WriterClient = { readonly onReply: (reply: WriterReply) => void; readonly onLost: (error: Error) => void };
-
-/** The process's writer thread: started by the first store, shared by all, kept until it dies. */
-class WriterThread {
-  readonly #worker: Worker;
-  readonly #clients = new Map<number, WriterClient>();
-  #nextId = 1;
-  /** Requests awaiting an answer: the thread keeps the process alive only while there are some. */
-  #awaited = 0;
-  lost = false;
-
-  constructor() {
-    this.#worker = new Worker(writerUrl);
-    this.#worker.unref();
-    this.#worker.on('message', (reply: WriterReply) => this.#clients.get(reply.store)?.onReply(reply));
-    this.#worker.on('error', (error) => this.#lose(error));
-    this.#worker.once('exit', (code) => this.#lose(new Error(`event store writer stopped with exit code ${code}`)));
-  }
-
-  register(client: WriterClient): number {
-    const id = this.#nextId++;
-    this.#clients.set(id, client);
-    return id;
-  }
-
-  unregister(id: number): void {
-    this.#clients.delete(id);
-  }
-
-  /** Opens the store's write connection; only a failure is answered (`broken`). */
-  postOpen(store: number, file: string): void {
-    this.#worker.postMessage({ type: 'open', store, file } satisfies WriterRequest);
-  }
-
-  /** Sends a request whose answer someone awaits; `answered` must follow its reply. */
-  request(request: WriterRequest): void {
-    if (this.#awaited++ === 0) this.#worker.ref();
-    this.#worker.postMessage(request);
-  }
-
-  answered(): void {
-    if (--this.#awaited === 0) this.#worker.unref();
-  }
-
-  #lose(error: Error): void {
-    if (this.lost) return;
-    this.lost = true;
-    if (sharedWriter === this) sharedWriter = null;
-    const clients = [...this.#clients.values()];
-    this.#clients.clear();
-    for (const client of clients) client.onLost(error);
-  }
-}
-
-let sharedWriter: WriterThread | null = null;
 
 export class EmbeddedEventStore implements EventStore {
   readonly #lock: Database.Database;
@@ -244,7 +185,7 @@ export class EmbeddedEventStore implements EventStore {
       all: this.#db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     };
     this.#head = this.#statements.head.get() ?? 0;
-    this.#writer = sharedWriter ??= new WriterThread();
+    this.#writer = sharedWriterThread();
     this.#id = this.#writer.register({ onReply: this.#onReply, onLost: (error) => this.#fail(error) });
     // Not awaited: requests are handled in order, so appends sent later find the connection open.
     this.#writer.postOpen(this.#id, file);
