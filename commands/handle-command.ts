@@ -24,8 +24,6 @@ export type CommandHandlerDeps = {
 
 export type CommandResult<State> = {
   readonly state: State;
-  /** The events this command appended (empty when it decided nothing). */
-  readonly events: readonly DomainEvent[];
   /** Revision of the stream's last event, -1 if the stream does not exist. */
   readonly revision: number;
   /** Global position of the stream's last event written by this command, or 0 if none was. */
@@ -52,14 +50,14 @@ export class ConcurrencyConflictError extends Error {
 /** Namespace of deterministic event ids: a retried idempotent command yields the same ids. */
 const eventIdNamespace = '6f1d1c36-5a0e-4c61-9d7e-2f4b3b1e8a90';
 
-const metadataFor = (ctx: CommandContext, env: CommandEnvironment, schemaVersion: number): EventMetadata => ({
+const metadataFor = (ctx: CommandContext, occurredAt: string, schemaVersion: number): EventMetadata => ({
   actor: ctx.actor,
   correlation_id: ctx.correlationId,
   causation_id: ctx.causationId,
   request_id: ctx.requestId,
   client_ip: ctx.clientIp,
   user_agent: ctx.userAgent,
-  occurred_at: env.now().toISOString(),
+  occurred_at: occurredAt,
   schema_version: schemaVersion,
   ...(ctx.idempotency ? { idempotency: { key: ctx.idempotency.key, request_hash: ctx.idempotency.requestHash } } : {}),
 });
@@ -92,7 +90,9 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
     const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Event>(e)), decider.initialState());
     const last = history.at(-1);
     const decided = decider.decide(command, state);
-    if (decided.length === 0) return { state, events: [], revision: last?.revision ?? -1, position: 0, stream: history };
+    if (decided.length === 0) return { state, revision: last?.revision ?? -1, position: 0, stream: history };
+    // One command, one instant: every event it decides carries the same time.
+    const occurredAt = deps.env.now().toISOString();
     const toAppend: NewEvent[] = decided.map((event, index) => {
       deps.schemas.validate(event.type, event.data);
       return {
@@ -100,7 +100,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
         type: event.type,
         tenant: ctx.tenant,
         data: event.data,
-        metadata: metadataFor(ctx, deps.env, deps.schemas.currentVersion(event.type)),
+        metadata: metadataFor(ctx, occurredAt, deps.schemas.currentVersion(event.type)),
       };
     });
     try {
@@ -108,7 +108,6 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
       const written = toAppend.length === 1 ? [{ ...(toAppend[0] as NewEvent), stream, revision: appended.revision, position: appended.position }] : null;
       return {
         state: decided.reduce(decider.evolve, state),
-        events: decided,
         ...appended,
         stream: written && (history.length === 0 ? written : [...history, ...written]),
       };

@@ -3,6 +3,7 @@ import type { CommandContext } from './command-context.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
 
 export const taskStream = (taskId: string): string => `task-${taskId}`;
+export const taskIdOfStream = (stream: string): string => stream.slice('task-'.length);
 
 export type SubmitTaskRequest = {
   readonly kind: string;

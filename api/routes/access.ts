@@ -47,6 +47,14 @@ const noSecretReplay: Replay = async () => {
 
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
 export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
+  /** What a keyed request wrote, for the idempotency middleware to remember. */
+  const appendedTo = (stream: string, result: { revision: number; position: number }): Appended => ({
+    stream,
+    revision: result.revision,
+    position: result.position,
+    occurredAt: deps.commands.env.now().toISOString(),
+  });
+
 
   router.post('/teams', deps.idempotent(noSecretReplay), async (ctx) => {
     const principal = requireRole(ctx, 'admin');
@@ -55,7 +63,7 @@ export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
     }
     const { name } = validateTeam(ctx.request.body);
     const created = await createTeam(deps.commands, commandContextOf(ctx), { name, system: false });
-    ctx.state.appended = { stream: teamStream(created.teamId), revision: created.revision, position: created.position, occurredAt: deps.commands.env.now().toISOString() } satisfies Appended;
+    ctx.state.appended = appendedTo(teamStream(created.teamId), created);
     ctx.status = 201;
     ctx.body = {
       object: 'team',
@@ -71,7 +79,7 @@ export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
     const principal = requireRole(ctx, 'admin');
     const request = validateKey(ctx.request.body);
     const result = await issueApiKey(deps.commands, commandContextOf(ctx), request);
-    ctx.state.appended = { stream: teamStream(principal.tenant), revision: result.revision, position: result.position, occurredAt: deps.commands.env.now().toISOString() } satisfies Appended;
+    ctx.state.appended = appendedTo(teamStream(principal.tenant), result);
     ctx.status = 201;
     ctx.body = {
       object: 'api_key',
@@ -101,7 +109,7 @@ export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
       throw new ApiError('invalid_request_error', 'cannot_revoke_self', 'an API key cannot revoke itself', { param: 'id' });
     }
     const result = await revokeApiKey(deps.commands, commandContextOf(ctx), keyId);
-    ctx.state.appended = { stream: teamStream(principal.tenant), revision: result.revision, position: result.position, occurredAt: deps.commands.env.now().toISOString() } satisfies Appended;
+    ctx.state.appended = appendedTo(teamStream(principal.tenant), result);
     ctx.body = { object: 'api_key', id: keyId, revoked: true, revision: result.revision, position: result.position };
   });
 

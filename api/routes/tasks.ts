@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
-import { executeTaskCommand, submitTask, taskStream, type SubmitTaskRequest } from '../../commands/tasks.js';
+import { executeTaskCommand, submitTask, taskIdOfStream, taskStream, type SubmitTaskRequest } from '../../commands/tasks.js';
 import type { TaskStatus } from '../../domain/task/events.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { getTask, listTasks } from '../../projections/tasks/task-queries.js';
@@ -53,7 +53,7 @@ export const taskRoutes = (router: Router, deps: TaskRoutesDeps): void => {
   const replayAs =
     (status: number): Replay =>
     async (ctx, record) => {
-      const view = await taskAsOf(record.stream.slice('task-'.length), record.revision);
+      const view = await taskAsOf(taskIdOfStream(record.stream), record.revision);
       ctx.status = status;
       ctx.body = presentTask(view);
     };

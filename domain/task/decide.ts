@@ -1,7 +1,7 @@
 import { assertNever, type Decider } from '../shared/decider.js';
 import { IllegalTransitionError, NotFoundError, RuleViolationError } from '../shared/errors.js';
 import type { TaskCommand } from './commands.js';
-import { terminalStatuses, type TaskEvent, type TaskStatus } from './events.js';
+import type { TaskEvent, TaskStatus } from './events.js';
 import { evolveTask, initialTaskState, type TaskState } from './state.js';
 
 /** The one table of which command each state allows. */
@@ -31,8 +31,6 @@ const actionNames: Record<TaskCommand['type'], string> = {
   TimeOutTask: 'time out',
   CancelTask: 'cancel',
 };
-
-export const isTerminal = (status: TaskStatus): boolean => terminalStatuses.includes(status);
 
 /** Statuses from which `command` may act; used by read models to list allowed actions. */
 export const taskActionsAllowedIn = (status: TaskStatus): TaskCommand['type'][] =>
