@@ -11,6 +11,8 @@ import type { CommandEnvironment } from './commands/command-context.js';
 import { loadEventSchemas } from './commands/event-schemas.js';
 import type { EventStore } from './commands/event-store.js';
 import type { CommandHandlerDeps } from './commands/handle-command.js';
+import { withUpcasting } from './commands/upcasting-event-store.js';
+import { taskUpcasters } from './domain/task/upcasters.js';
 import { createTeam } from './commands/teams.js';
 import { accessProjector, teamCollection } from './projections/access/access-projector.js';
 import { idempotencyProjector } from './projections/idempotency/idempotency-projector.js';
@@ -70,8 +72,8 @@ const bootstrapSystemTeam = async (deps: CommandHandlerDeps, config: Config, rea
 
 export const startBosun = async (config: Config): Promise<Bosun> => {
   const logger = createLogger(config.logLevel);
-  const events = await openEventStore(config, logger);
   const schemas = loadEventSchemas();
+  const events = withUpcasting(await openEventStore(config, logger), schemas, [taskUpcasters]);
   const readStore: ReadStore = new MemoryReadStore();
   const projections = new ProjectionRunner(events, readStore, [accessProjector, idempotencyProjector, taskProjector], logger);
   const env: CommandEnvironment = { now: () => new Date(), newId: () => uuidv7() };

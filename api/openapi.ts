@@ -38,6 +38,7 @@ const taskSchema = {
     error: { type: ['object', 'null'] },
     cancel_reason: { type: ['string', 'null'] },
     attempts: { type: 'integer' },
+    max_attempts: { type: 'integer' },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
     started_at: { type: ['string', 'null'], format: 'date-time' },

@@ -17,6 +17,15 @@ export const submitTaskBody = {
       description: 'Skills an instance must have to run the task.',
     },
     timeout_seconds: { type: 'integer', minimum: 1, maximum: 7 * 24 * 3600, description: 'Fail the task if it has not finished by then.' },
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'How often a run that fails with a retryable error (or loses its agent) is tried again. Default: 3 attempts, 1 s backoff doubling.',
+      properties: {
+        max_attempts: { type: 'integer', minimum: 1, maximum: 20, description: 'Runs allowed in all, the first included.' },
+        backoff_seconds: { type: 'number', minimum: 0, maximum: 3600, description: 'Wait before the first retry, doubled for each later one.' },
+      },
+    },
   },
 } as const;
 

@@ -11,7 +11,11 @@ export type SubmitTaskRequest = {
   readonly instance_id?: string;
   readonly required_skills?: string[];
   readonly timeout_seconds?: number;
+  readonly retry?: { readonly max_attempts?: number; readonly backoff_seconds?: number };
 };
+
+/** Unless the client says otherwise, a run lost to a crashed agent or a transient error is tried again. */
+export const defaultRetry = { max_attempts: 3, backoff_seconds: 1 } as const;
 
 export const submitTask = (deps: CommandHandlerDeps, ctx: CommandContext, request: SubmitTaskRequest) => {
   const taskId = deps.env.newId();
@@ -27,6 +31,8 @@ export const submitTask = (deps: CommandHandlerDeps, ctx: CommandContext, reques
       instanceId: request.instance_id ?? null,
       requiredSkills: request.required_skills ?? [],
       timeoutSeconds: request.timeout_seconds ?? null,
+      maxAttempts: request.retry?.max_attempts ?? defaultRetry.max_attempts,
+      retryBackoffSeconds: request.retry?.backoff_seconds ?? defaultRetry.backoff_seconds,
     },
     ctx,
     { newStream: true },

@@ -8,6 +8,8 @@ export type SubmitTask = {
   readonly instanceId: string | null;
   readonly requiredSkills: readonly string[];
   readonly timeoutSeconds: number | null;
+  readonly maxAttempts: number;
+  readonly retryBackoffSeconds: number;
 };
 export type DeferTask = { readonly type: 'DeferTask'; readonly reason: string };
 export type StartProvisioning = { readonly type: 'StartProvisioning'; readonly instanceId: string };
@@ -20,7 +22,8 @@ export type ReportProgress = {
   readonly message: string | null;
 };
 export type CompleteTask = { readonly type: 'CompleteTask'; readonly outputs: Record<string, unknown> };
-export type FailTask = { readonly type: 'FailTask'; readonly error: TaskError };
+/** A failed run; retried when `retryable` and the task's retry policy has attempts left. */
+export type FailTask = { readonly type: 'FailTask'; readonly error: TaskError; readonly retryable: boolean };
 export type TimeOutTask = { readonly type: 'TimeOutTask' };
 export type CancelTask = { readonly type: 'CancelTask'; readonly reason: string | null };
 

@@ -62,6 +62,12 @@ export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] 
     if (command.timeoutSeconds !== null && !(Number.isInteger(command.timeoutSeconds) && command.timeoutSeconds > 0)) {
       throw new RuleViolationError('invalid_timeout', 'timeout_seconds must be a positive whole number', 'timeout_seconds');
     }
+    if (!(Number.isInteger(command.maxAttempts) && command.maxAttempts >= 1)) {
+      throw new RuleViolationError('invalid_retry', 'retry.max_attempts must be a positive whole number', 'retry.max_attempts');
+    }
+    if (!(command.retryBackoffSeconds >= 0)) {
+      throw new RuleViolationError('invalid_retry', 'retry.backoff_seconds must not be negative', 'retry.backoff_seconds');
+    }
     return [
       {
         type: 'task.submitted',
@@ -72,6 +78,8 @@ export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] 
           instance_id: command.instanceId,
           required_skills: [...new Set(command.requiredSkills)],
           timeout_seconds: command.timeoutSeconds,
+          max_attempts: command.maxAttempts,
+          retry_backoff_seconds: command.retryBackoffSeconds,
         },
       },
     ];
@@ -105,6 +113,10 @@ export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] 
     case 'CompleteTask':
       return [{ type: 'task.completed', data: { outputs: command.outputs } }];
     case 'FailTask':
+      if (command.retryable && task.attempts < task.maxAttempts) {
+        const retryInSeconds = task.retryBackoffSeconds * 2 ** (task.attempts - 1);
+        return [{ type: 'task.attempt_failed', data: { attempt: task.attempts, error: command.error, retry_in_seconds: retryInSeconds } }];
+      }
       return [{ type: 'task.failed', data: { error: command.error } }];
     case 'TimeOutTask':
       return [{ type: 'task.timed_out', data: { timeout_seconds: task.timeoutSeconds, status_at_timeout: task.status } }];

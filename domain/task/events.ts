@@ -16,6 +16,10 @@ export type TaskSubmitted = DomainEvent<
     instance_id: string | null;
     required_skills: string[];
     timeout_seconds: number | null;
+    /** Runs allowed in all, the first included (since v2). */
+    max_attempts: number;
+    /** Wait before the first retry, doubled for each later one (since v2). */
+    retry_backoff_seconds: number;
   }
 >;
 /** No eligible instance yet: the task waits for one. */
@@ -28,6 +32,8 @@ export type TaskRequeued = DomainEvent<'task.requeued', { instance_id: string; r
 export type TaskStarted = DomainEvent<'task.started', { instance_id: string }>;
 export type TaskProgressed = DomainEvent<'task.progressed', { percent: number | null; message: string | null }>;
 export type TaskCompleted = DomainEvent<'task.completed', { outputs: Record<string, unknown> }>;
+/** A run failed and the retry policy allows another: the task waits for an instance again. */
+export type TaskAttemptFailed = DomainEvent<'task.attempt_failed', { attempt: number; error: TaskError; retry_in_seconds: number }>;
 export type TaskFailed = DomainEvent<'task.failed', { error: TaskError }>;
 export type TaskTimedOut = DomainEvent<'task.timed_out', { timeout_seconds: number | null; status_at_timeout: TaskStatus }>;
 export type TaskCancelled = DomainEvent<'task.cancelled', { reason: string | null; status_at_cancel: TaskStatus }>;
@@ -40,6 +46,7 @@ export type TaskEvent =
   | TaskRequeued
   | TaskStarted
   | TaskProgressed
+  | TaskAttemptFailed
   | TaskCompleted
   | TaskFailed
   | TaskTimedOut
@@ -56,6 +63,7 @@ export const taskEventTypes: readonly TaskEventType[] = [
   'task.requeued',
   'task.started',
   'task.progressed',
+  'task.attempt_failed',
   'task.completed',
   'task.failed',
   'task.timed_out',

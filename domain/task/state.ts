@@ -12,6 +12,10 @@ export type TaskState =
       readonly pinnedInstanceId: string | null;
       /** The instance the task is currently handed to, if any. */
       readonly instanceId: string | null;
+      /** Runs started so far. */
+      readonly attempts: number;
+      readonly maxAttempts: number;
+      readonly retryBackoffSeconds: number;
     };
 
 export const initialTaskState = (): TaskState => ({ status: 'none' });
@@ -30,6 +34,9 @@ export const evolveTask = (state: TaskState, event: TaskEvent): TaskState => {
         timeoutSeconds: event.data.timeout_seconds,
         pinnedInstanceId: event.data.instance_id,
         instanceId: null,
+        attempts: 0,
+        maxAttempts: event.data.max_attempts,
+        retryBackoffSeconds: event.data.retry_backoff_seconds,
       };
     case 'task.deferred':
       return moveTo(state, 'waiting');
@@ -40,7 +47,9 @@ export const evolveTask = (state: TaskState, event: TaskEvent): TaskState => {
     case 'task.requeued':
       return moveTo(state, 'waiting', null);
     case 'task.started':
-      return moveTo(state, 'running', event.data.instance_id);
+      return state.status === 'none' ? state : { ...state, status: 'running', instanceId: event.data.instance_id, attempts: state.attempts + 1 };
+    case 'task.attempt_failed':
+      return moveTo(state, 'waiting', null);
     case 'task.progressed':
       return state;
     case 'task.completed':

@@ -19,6 +19,7 @@ export type TaskView = ReadDocument & {
   readonly error: TaskError | null;
   readonly cancel_reason: string | null;
   readonly attempts: number;
+  readonly max_attempts: number;
   readonly created_at: string;
   readonly updated_at: string;
   readonly started_at: string | null;
@@ -62,6 +63,7 @@ export const evolveTaskView = (view: TaskView | null, recorded: RecordedEvent): 
       error: null,
       cancel_reason: null,
       attempts: 0,
+      max_attempts: event.data.max_attempts,
       created_at: at,
       updated_at: at,
       started_at: null,
@@ -87,8 +89,11 @@ export const evolveTaskView = (view: TaskView | null, recorded: RecordedEvent): 
       });
     case 'task.progressed':
       return touch(view, recorded, { progress: event.data });
+    case 'task.attempt_failed':
+      // The error stays visible while the task waits for its next run.
+      return touch(view, recorded, { status: 'waiting', instance_id: null, error: event.data.error });
     case 'task.completed':
-      return touch(view, recorded, { status: 'completed', outputs: event.data.outputs, finished_at: at });
+      return touch(view, recorded, { status: 'completed', outputs: event.data.outputs, error: null, finished_at: at });
     case 'task.failed':
       return touch(view, recorded, { status: 'failed', error: event.data.error, finished_at: at });
     case 'task.timed_out':

@@ -47,7 +47,7 @@ t.test('submitting a task', async (t) => {
       correlation_id: 'corr-1',
       causation_id: 'req-meta-1',
       user_agent: 'bosun-test/1',
-      schema_version: 1,
+      schema_version: 2,
     });
     t.ok(event?.metadata.client_ip, 'client ip recorded');
     t.ok(event?.tenant, 'tenant recorded');

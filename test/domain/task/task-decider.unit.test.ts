@@ -27,7 +27,7 @@ type Data<T extends TaskEvent['type']> = EventOf<T>['data'];
 const ev = {
   submitted: (data: Partial<Data<'task.submitted'>> = {}): EventOf<'task.submitted'> => ({
     type: 'task.submitted',
-    data: { task_id: taskId, kind: 'echo', input: { text: 'hi' }, instance_id: null, required_skills: ['shell'], timeout_seconds: 600, ...data },
+    data: { task_id: taskId, kind: 'echo', input: { text: 'hi' }, instance_id: null, required_skills: ['shell'], timeout_seconds: 600, max_attempts: 1, retry_backoff_seconds: 0, ...data },
   }),
   deferred: (): EventOf<'task.deferred'> => ({ type: 'task.deferred', data: { reason: 'no eligible instance' } }),
   provisioningStarted: (instanceId: string): EventOf<'task.provisioning_started'> => ({ type: 'task.provisioning_started', data: { instance_id: instanceId } }),
@@ -36,6 +36,10 @@ const ev = {
   started: (instanceId: string): EventOf<'task.started'> => ({ type: 'task.started', data: { instance_id: instanceId } }),
   progressed: (percent: number | null, message: string | null): EventOf<'task.progressed'> => ({ type: 'task.progressed', data: { percent, message } }),
   completed: (): EventOf<'task.completed'> => ({ type: 'task.completed', data: { outputs: { text: 'hi' } } }),
+  attemptFailed: (attempt: number, retryInSeconds: number): EventOf<'task.attempt_failed'> => ({
+    type: 'task.attempt_failed',
+    data: { attempt, error: { code: 'agent_crashed', message: 'the agent exited' }, retry_in_seconds: retryInSeconds },
+  }),
   failed: (): EventOf<'task.failed'> => ({ type: 'task.failed', data: { error: { code: 'agent_crashed', message: 'the agent exited' } } }),
   timedOut: (status: TaskStatus, timeoutSeconds: number | null = 600): EventOf<'task.timed_out'> => ({
     type: 'task.timed_out',
@@ -49,7 +53,7 @@ const ev = {
 
 /** One well-formed command of every type. */
 const command: { [T in TaskCommand['type']]: Extract<TaskCommand, { type: T }> } = {
-  SubmitTask: { type: 'SubmitTask', taskId, kind: 'echo', input: { text: 'hi' }, instanceId: null, requiredSkills: ['shell'], timeoutSeconds: 600 },
+  SubmitTask: { type: 'SubmitTask', taskId, kind: 'echo', input: { text: 'hi' }, instanceId: null, requiredSkills: ['shell'], timeoutSeconds: 600, maxAttempts: 1, retryBackoffSeconds: 0 },
   DeferTask: { type: 'DeferTask', reason: 'no eligible instance' },
   StartProvisioning: { type: 'StartProvisioning', instanceId: instanceA },
   QueueTask: { type: 'QueueTask', instanceId: instanceA, ackDeadline },
@@ -57,7 +61,7 @@ const command: { [T in TaskCommand['type']]: Extract<TaskCommand, { type: T }> }
   StartTask: { type: 'StartTask', instanceId: instanceA },
   ReportProgress: { type: 'ReportProgress', percent: 50, message: 'half way' },
   CompleteTask: { type: 'CompleteTask', outputs: { text: 'hi' } },
-  FailTask: { type: 'FailTask', error: { code: 'agent_crashed', message: 'the agent exited' } },
+  FailTask: { type: 'FailTask', error: { code: 'agent_crashed', message: 'the agent exited' }, retryable: true },
   TimeOutTask: { type: 'TimeOutTask' },
   CancelTask: { type: 'CancelTask', reason: null },
 };
@@ -117,6 +121,7 @@ const statusAfter: Record<TaskEvent['type'], TaskStatus | 'unchanged'> = {
   'task.requeued': 'waiting',
   'task.started': 'running',
   'task.progressed': 'unchanged',
+  'task.attempt_failed': 'waiting',
   'task.completed': 'completed',
   'task.failed': 'failed',
   'task.timed_out': 'failed',
@@ -298,5 +303,44 @@ t.test('time out records the status it interrupted', async (t) => {
   t.test(
     'leaves the task failed: it can no longer be cancelled',
     task.given([...historyOf.running, ev.timedOut('running')]).when(command.CancelTask).thenThrows(IllegalTransitionError, refusedIn('failed')),
+  );
+});
+
+t.test('a failed run is retried within the retry policy, with doubling backoff', async (t) => {
+  const retrying = ev.submitted({ max_attempts: 3, retry_backoff_seconds: 2 });
+  const run = [ev.queued(instanceA), ev.started(instanceA)];
+  t.test(
+    'first failure: attempt 1 failed, retry in 2 s, the task waits',
+    task.given([retrying, ...run]).when(command.FailTask).then([ev.attemptFailed(1, 2)]),
+  );
+  t.test(
+    'second failure: retry in 4 s',
+    task.given([retrying, ...run, ev.attemptFailed(1, 2), ...run]).when(command.FailTask).then([ev.attemptFailed(2, 4)]),
+  );
+  t.test(
+    'the last attempt fails the task for good',
+    task.given([retrying, ...run, ev.attemptFailed(1, 2), ...run, ev.attemptFailed(2, 4), ...run]).when(command.FailTask).then([ev.failed()]),
+  );
+  t.test(
+    'an error the agent marks not retryable fails the task at once',
+    task.given([retrying, ...run]).when({ ...command.FailTask, retryable: false }).then([ev.failed()]),
+  );
+  t.test(
+    'after a failed attempt the task is waiting and may be queued again',
+    task.given([retrying, ...run, ev.attemptFailed(1, 2)]).when(command.QueueTask).then([ev.queued(instanceA)]),
+  );
+  t.test(
+    'tasks written before retries existed run once',
+    task.given([ev.submitted({ max_attempts: undefined, retry_backoff_seconds: undefined }), ...run]).when(command.FailTask).then([ev.failed()]),
+  );
+  for (const maxAttempts of [0, 1.5]) {
+    t.test(
+      `max_attempts ${maxAttempts} is refused, naming the field`,
+      task.given([]).when({ ...command.SubmitTask, maxAttempts }).thenThrows(RuleViolationError, { code: 'invalid_retry', field: 'retry.max_attempts' }),
+    );
+  }
+  t.test(
+    'a negative backoff is refused, naming the field',
+    task.given([]).when({ ...command.SubmitTask, retryBackoffSeconds: -1 }).thenThrows(RuleViolationError, { code: 'invalid_retry', field: 'retry.backoff_seconds' }),
   );
 });

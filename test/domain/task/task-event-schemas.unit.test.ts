@@ -26,8 +26,12 @@ type Schema = {
 };
 
 const files = readdirSync(schemaDir);
+
+/** Newest schema version of each type; older ones stay published for consumers of old events. */
+const newestVersion: Partial<Record<string, number>> = { 'task.submitted': 2 };
+const newestFile = (type: string): string => `${type}.v${newestVersion[type] ?? 1}`;
 const schemaOf = new Map<string, Schema>(
-  files.map((file) => [schemaFile.exec(file)?.groups?.type ?? file, JSON.parse(readFileSync(new URL(file, schemaDir), 'utf8')) as Schema]),
+  files.map((file) => [file.replace(/\.json$/, ''), JSON.parse(readFileSync(new URL(file, schemaDir), 'utf8')) as Schema]),
 );
 
 // Strict, as the registry that validates appends is: unknown keywords are errors.
@@ -35,44 +39,43 @@ const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormats.default(ajv);
 const validatorOf = new Map<string, ValidateFunction>([...schemaOf].map(([type, schema]) => [type, ajv.compile(schema)]));
 
+/** Validates against the newest version, as appends are. */
 const validate = (type: string, data: unknown): ValidateFunction => {
-  const validator = validatorOf.get(type);
+  const validator = validatorOf.get(newestFile(type));
   if (!validator) throw new Error(`no schema for ${type}`);
   validator(data);
   return validator;
 };
 
-t.test('exactly one schema file per task event type, version 1', async (t) => {
+
+t.test('every version of every task event type has a schema file, and nothing else does', async (t) => {
   t.strictSame(files.filter((file) => !schemaFile.test(file)), [], 'every file is named <type>.v<N>.json');
-  t.strictSame(files.sort(), taskEventTypes.map((type) => `${type}.v1.json`).sort());
+  const expected = taskEventTypes.flatMap((type) => Array.from({ length: newestVersion[type] ?? 1 }, (_, index) => `${type}.v${index + 1}.json`));
+  t.strictSame(files.sort(), expected.sort());
 });
 
 t.test('every schema is a documented, closed object with every field required', async (t) => {
-  for (const type of taskEventTypes) {
-    const schema = schemaOf.get(type);
-    if (!schema) {
-      t.fail(`no schema for ${type}`);
-      continue;
-    }
+  for (const [file, schema] of schemaOf) {
+    const { type, version } = schemaFile.exec(`${file}.json`)?.groups ?? {};
     t.match(
       schema,
       {
         $schema: 'https://json-schema.org/draft/2020-12/schema',
-        $id: `https://bosun.dev/schemas/events/${type}/v1.json`,
+        $id: `https://bosun.dev/schemas/events/${type}/v${version}.json`,
         title: type,
         description: /\w{3,}/,
         type: 'object',
         additionalProperties: false,
       },
-      `${type}: header`,
+      `${file}: header`,
     );
-    t.strictSame([...schema.required].sort(), Object.keys(schema.properties).sort(), `${type}: every property is required`);
+    t.strictSame([...schema.required].sort(), Object.keys(schema.properties).sort(), `${file}: every property is required`);
   }
 });
 
 t.test('status fields list the eight task statuses', async (t) => {
-  t.strictSame(schemaOf.get('task.timed_out')?.properties.status_at_timeout?.enum, [...taskStatuses]);
-  t.strictSame(schemaOf.get('task.cancelled')?.properties.status_at_cancel?.enum, [...taskStatuses]);
+  t.strictSame(schemaOf.get('task.timed_out.v1')?.properties.status_at_timeout?.enum, [...taskStatuses]);
+  t.strictSame(schemaOf.get('task.cancelled.v1')?.properties.status_at_cancel?.enum, [...taskStatuses]);
 });
 
 /** Runs commands through the decider from nothing, collecting every event decided. */
@@ -96,6 +99,8 @@ const submit = (overrides: Partial<Extract<TaskCommand, { type: 'SubmitTask' }>>
   instanceId: null,
   requiredSkills: ['shell', 'git', 'shell'],
   timeoutSeconds: 300,
+  maxAttempts: 2,
+  retryBackoffSeconds: 1,
   ...overrides,
 });
 const queue = (instanceId: string): TaskCommand => ({ type: 'QueueTask', instanceId, ackDeadline: '2026-01-01T00:00:30.000Z' });
@@ -115,7 +120,7 @@ const lifecycles: Record<string, TaskCommand[]> = {
     { type: 'ReportProgress', percent: null, message: null },
     { type: 'CompleteTask', outputs: { text: 'hello' } },
   ],
-  failed: [submit({ instanceId: 'instance-a' }), queue('instance-a'), start('instance-a'), { type: 'FailTask', error: { code: 'agent_crashed', message: 'exit 137' } }],
+  failed: [submit({ instanceId: 'instance-a' }), queue('instance-a'), start('instance-a'), { type: 'FailTask', error: { code: 'agent_crashed', message: 'exit 137' }, retryable: true }, queue('instance-a'), start('instance-a'), { type: 'FailTask', error: { code: 'agent_crashed', message: 'exit 137' }, retryable: true }],
   'timed out while queued': [submit(), queue('instance-a'), { type: 'TimeOutTask' }],
   'timed out without a timeout': [submit({ timeoutSeconds: null }), { type: 'TimeOutTask' }],
   'cancelled while running': [submit(), queue('instance-a'), start('instance-a'), cancel('no longer needed')],

@@ -1,0 +1,9 @@
+import type { Upcasters } from '../shared/upcasting.js';
+
+/** Older task event versions, read as the current ones. */
+export const taskUpcasters: Upcasters = {
+  'task.submitted': {
+    // v1 predates retries: such a task runs once.
+    1: (data) => ({ ...data, max_attempts: 1, retry_backoff_seconds: 0 }),
+  },
+};

@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { loadEventSchemas } from '../../commands/event-schemas.js';
+import type { NewEvent } from '../../commands/event-store.js';
+import { withUpcasting } from '../../commands/upcasting-event-store.js';
+import { taskUpcasters } from '../../domain/task/upcasters.js';
+import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
+
+const openStore = (t: { teardown: (fn: () => Promise<void>) => void }) => {
+  const directory = mkdtempSync(join(tmpdir(), 'bosun-upcast-'));
+  const store = openEmbeddedEventStore({ directory });
+  t.teardown(async () => {
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  return store;
+};
+
+const schemas = loadEventSchemas();
+
+const submittedV1: NewEvent = {
+  id: '00000000-0000-4000-8000-000000000001',
+  type: 'task.submitted',
+  tenant: 'team-a',
+  data: { task_id: 't1', kind: 'echo', input: {}, instance_id: null, required_skills: [], timeout_seconds: null },
+  metadata: {
+    actor: { type: 'system', id: 'test' },
+    correlation_id: 'c',
+    causation_id: null,
+    request_id: null,
+    client_ip: null,
+    user_agent: null,
+    occurred_at: '2026-01-01T00:00:00.000Z',
+    schema_version: 1,
+  },
+};
+
+t.test('given a task.submitted stored at v1, when read, then it arrives as v2 with one attempt and the stored bytes are unchanged', async (t) => {
+  const stored = openStore(t);
+  const store = withUpcasting(stored, schemas, [taskUpcasters]);
+  await store.append('task-t1', [submittedV1], 'no_stream');
+
+  const expected = { ...(submittedV1.data as object), max_attempts: 1, retry_backoff_seconds: 0 };
+  const [fromStream] = await store.readStream('task-t1');
+  t.strictSame(fromStream?.data, expected, 'readStream');
+  t.equal(fromStream?.metadata.schema_version, 2);
+  t.doesNotThrow(() => schemas.validate('task.submitted', fromStream?.data), 'matches the newest schema');
+  const [fromLog] = await store.readAll();
+  t.strictSame(fromLog?.data, expected, 'readAll');
+  const delivered = await new Promise<unknown>((resolve) => {
+    const subscription = store.subscribe(0, { onEvent: (event) => void subscription.close().then(() => resolve(event.data)) });
+  });
+  t.strictSame(delivered, expected, 'subscribe');
+  t.strictSame((await stored.readStream('task-t1'))[0]?.data, submittedV1.data, 'the stored event is not rewritten');
+});
+
+t.test('given an event at the newest version, when read, then it passes through as stored', async (t) => {
+  const store = withUpcasting(openStore(t), schemas, [taskUpcasters]);
+  const current = { ...submittedV1, data: { ...(submittedV1.data as object), max_attempts: 3, retry_backoff_seconds: 1 }, metadata: { ...submittedV1.metadata, schema_version: 2 } };
+  await store.append('task-t1', [current], 'no_stream');
+  t.strictSame((await store.readStream('task-t1'))[0]?.data, current.data);
+});
