@@ -14,6 +14,17 @@ export type ResumeInstance = { readonly type: 'ResumeInstance' };
 export type DestroyInstance = { readonly type: 'DestroyInstance'; readonly backupFirst: boolean };
 export type BackUpInstance = { readonly type: 'BackUpInstance'; readonly backupId: string };
 
+/** Issued by the instance workflow before the provider starts the agent. */
+export type OpenRegistration = { readonly type: 'OpenRegistration'; readonly tokenHash: string };
+/** The agent enrols with its one-time token; the instance is up once it has. */
+export type RegisterAgent = {
+  readonly type: 'RegisterAgent';
+  readonly tokenHash: string;
+  readonly credentialHash: string;
+  readonly agentVersion: string;
+  readonly hostname: string | null;
+};
+
 /** Reported by the instance workflow once the provider has acted. */
 export type MarkProvisioned = { readonly type: 'MarkProvisioned'; readonly endpoint: string | null };
 export type FailProvisioning = { readonly type: 'FailProvisioning'; readonly error: InstanceError };
@@ -30,6 +41,8 @@ export type OperatorCommand = ChangeSpec | SuspendInstance | ResumeInstance | De
 export type InstanceCommand =
   | DeployInstance
   | OperatorCommand
+  | OpenRegistration
+  | RegisterAgent
   | MarkProvisioned
   | FailProvisioning
   | MarkSuspended

@@ -14,6 +14,8 @@ const allowedFrom: Record<Command['type'], readonly InstanceStatus[]> = {
   ResumeInstance: ['suspended'],
   DestroyInstance: ['running', 'suspended'],
   BackUpInstance: ['running', 'suspended'],
+  OpenRegistration: ['provisioning'],
+  RegisterAgent: ['provisioning'],
   MarkProvisioned: ['provisioning'],
   FailProvisioning: ['provisioning'],
   MarkSuspended: ['running'],
@@ -31,6 +33,8 @@ const actionNames: Record<InstanceCommand['type'], string> = {
   ResumeInstance: 'resume',
   DestroyInstance: 'destroy',
   BackUpInstance: 'back up',
+  OpenRegistration: 'open registration for',
+  RegisterAgent: 'register an agent for',
   MarkProvisioned: 'mark provisioned',
   FailProvisioning: 'fail provisioning of',
   MarkSuspended: 'mark suspended',
@@ -111,6 +115,19 @@ export const decideInstance = (command: InstanceCommand, state: InstanceState): 
         throw new RuleViolationError('duplicate_backup', `backup ${command.backupId} was already requested`, 'backup_id');
       }
       return [{ type: 'instance.backup_requested', data: { backup_id: command.backupId } }];
+    case 'OpenRegistration':
+      return [{ type: 'instance.registration_opened', data: { token_hash: command.tokenHash } }];
+    case 'RegisterAgent':
+      if (instance.registrationTokenHash === null || instance.registrationTokenHash !== command.tokenHash) {
+        throw new RuleViolationError('invalid_registration_token', 'the registration token is not valid for this instance, or was already used', 'registration_token');
+      }
+      return [
+        {
+          type: 'instance.agent_registered',
+          data: { credential_hash: command.credentialHash, agent_version: command.agentVersion, hostname: command.hostname },
+        },
+        { type: 'instance.provisioned', data: { endpoint: null } },
+      ];
     case 'MarkProvisioned':
       return [{ type: 'instance.provisioned', data: { endpoint: command.endpoint } }];
     case 'FailProvisioning':

@@ -28,6 +28,10 @@ export type DeployRequested = DomainEvent<
   'instance.deploy_requested',
   { instance_id: string; name: string; provider: string; spec: InstanceSpec }
 >;
+/** The provider is starting an agent that may enrol once with the token whose hash this is. */
+export type RegistrationOpened = DomainEvent<'instance.registration_opened', { token_hash: string }>;
+/** The agent enrolled: it authenticates from now on with the credential whose hash this is. */
+export type AgentRegistered = DomainEvent<'instance.agent_registered', { credential_hash: string; agent_version: string; hostname: string | null }>;
 export type Provisioned = DomainEvent<'instance.provisioned', { endpoint: string | null }>;
 export type ProvisioningFailed = DomainEvent<'instance.provisioning_failed', { error: InstanceError }>;
 export type SpecChanged = DomainEvent<'instance.spec_changed', { spec: InstanceSpec }>;
@@ -44,6 +48,8 @@ export type HealthChanged = DomainEvent<'instance.health_changed', { health: Hea
 
 export type InstanceEvent =
   | DeployRequested
+  | RegistrationOpened
+  | AgentRegistered
   | Provisioned
   | ProvisioningFailed
   | SpecChanged
@@ -60,6 +66,8 @@ export type InstanceEvent =
 
 export const instanceEventTypes: readonly InstanceEvent['type'][] = [
   'instance.deploy_requested',
+  'instance.registration_opened',
+  'instance.agent_registered',
   'instance.provisioned',
   'instance.provisioning_failed',
   'instance.spec_changed',

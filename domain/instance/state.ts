@@ -16,6 +16,10 @@ export type InstanceState =
       readonly backupsInProgress: ReadonlySet<string>;
       /** Backup ids ever requested, so a retried request cannot reuse one. */
       readonly backupIds: ReadonlySet<string>;
+      /** Hash of the enrolment token not yet used, if any. */
+      readonly registrationTokenHash: string | null;
+      /** Hash of the credential the agent authenticates with, once enrolled. */
+      readonly credentialHash: string | null;
     };
 
 export const initialInstanceState = (): InstanceState => ({ status: 'none' });
@@ -37,10 +41,16 @@ export const evolveInstance = (state: InstanceState, event: InstanceEvent): Inst
       health: 'unknown',
       backupsInProgress: new Set(),
       backupIds: new Set(),
+      registrationTokenHash: null,
+      credentialHash: null,
     };
   }
   if (state.status === 'none') return state;
   switch (event.type) {
+    case 'instance.registration_opened':
+      return { ...state, registrationTokenHash: event.data.token_hash };
+    case 'instance.agent_registered':
+      return { ...state, registrationTokenHash: null, credentialHash: event.data.credential_hash };
     case 'instance.provisioned':
       return { ...state, status: 'running' };
     case 'instance.provisioning_failed':

@@ -120,3 +120,21 @@ t.test('the desired spec can change until the instance is destroyed', async (t) 
   await instance.given(historyOf.running).when({ type: 'ChangeSpec', spec: changed }).then([{ type: 'instance.spec_changed', data: { spec: changed } }])(t);
   t.same(replayInstance([...historyOf.running, { type: 'instance.spec_changed', data: { spec: changed } }]), { ...replayInstance(historyOf.running), spec: changed });
 });
+
+t.test('agent enrolment', async (t) => {
+  const tokenHash = 'a'.repeat(64);
+  const credentialHash = 'c'.repeat(64);
+  const opened: InstanceEvent = { type: 'instance.registration_opened', data: { token_hash: tokenHash } };
+  const registered: InstanceEvent = { type: 'instance.agent_registered', data: { credential_hash: credentialHash, agent_version: '0.1.0', hostname: 'box' } };
+  const register = (hash: string): InstanceCommand => ({ type: 'RegisterAgent', tokenHash: hash, credentialHash, agentVersion: '0.1.0', hostname: 'box' });
+
+  t.test('given a provisioning instance, when registration opens, then the token hash is recorded', instance.given([deployRequested]).when({ type: 'OpenRegistration', tokenHash }).then([opened]));
+  t.test('given an open registration, when the agent registers with its token, then it is registered and the instance is provisioned', instance.given([deployRequested, opened]).when(register(tokenHash)).then([registered, provisioned]));
+  t.test('given an open registration, when another token is used, then it is refused naming the field', instance.given([deployRequested, opened]).when(register('b'.repeat(64))).thenThrows(RuleViolationError, { code: 'invalid_registration_token', field: 'registration_token' }));
+  t.test('given no registration was opened, when an agent registers, then it is refused', instance.given([deployRequested]).when(register(tokenHash)).thenThrows(RuleViolationError, { code: 'invalid_registration_token' }));
+  t.test('given the token was used, when it is used again, then it is refused: the instance is running', instance.given([deployRequested, opened, registered, provisioned]).when(register(tokenHash)).thenThrows(IllegalTransitionError, /running$/));
+  t.test('a registered instance keeps its credential hash and has no open token', async (t) => {
+    const state = replayInstance([deployRequested, opened, registered, provisioned]);
+    t.match(state, { status: 'running', credentialHash, registrationTokenHash: null });
+  });
+});
