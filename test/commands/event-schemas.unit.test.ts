@@ -39,7 +39,8 @@ t.test('every event the instance decider produces along its lifecycle matches it
   const lifecycle: InstanceCommand[] = [
     { type: 'DeployInstance', instanceId: 'i-1', name: 'w', provider: 'local', spec },
     { type: 'ChangeSpec', spec: { ...spec, runtime_version: '1.2.3' } },
-    { type: 'MarkProvisioned', endpoint: 'http://127.0.0.1:9000' },
+    { type: 'OpenRegistration', tokenHash: 'a'.repeat(64) },
+    { type: 'RegisterAgent', tokenHash: 'a'.repeat(64), credentialHash: 'c'.repeat(64), agentVersion: '0.1.0', hostname: null },
     { type: 'ChangeHealth', health: 'healthy', reason: 'heartbeat' },
     { type: 'BackUpInstance', backupId: 'b-1' },
     { type: 'CompleteBackup', backupId: 'b-1', location: 'file:///b-1', sizeBytes: 10 },
@@ -61,6 +62,8 @@ t.test('every event the instance decider produces along its lifecycle matches it
       state = instanceDecider.evolve(state, event);
     }
   }
+  const provisioned = instanceDecider.decide({ type: 'MarkProvisioned', endpoint: 'http://127.0.0.1:9000' }, instanceDecider.evolve(instanceDecider.initialState(), { type: 'instance.deploy_requested', data: { instance_id: 'i', name: 'w', provider: 'local', spec } }));
+  for (const event of provisioned) t.doesNotThrow(() => schemas.validate(event.type, event.data), event.type);
   const failed = instanceDecider.decide({ type: 'FailProvisioning', error: { code: 'quota', message: 'none left' } }, instanceDecider.evolve(instanceDecider.initialState(), { type: 'instance.deploy_requested', data: { instance_id: 'i', name: 'w', provider: 'local', spec } }));
   for (const event of failed) {
     t.doesNotThrow(() => schemas.validate(event.type, event.data), event.type);
