@@ -1,4 +1,4 @@
-import type { TaskError } from './events.js';
+import type { TaskError, TaskLogLine } from './events.js';
 
 export type SubmitTask = {
   readonly type: 'SubmitTask';
@@ -21,6 +21,7 @@ export type ReportProgress = {
   readonly percent: number | null;
   readonly message: string | null;
 };
+export type AppendTaskLog = { readonly type: 'AppendTaskLog'; readonly lines: readonly TaskLogLine[] };
 export type CompleteTask = { readonly type: 'CompleteTask'; readonly outputs: Record<string, unknown> };
 /** A failed run; retried when `retryable` and the task's retry policy has attempts left. */
 export type FailTask = { readonly type: 'FailTask'; readonly error: TaskError; readonly retryable: boolean };
@@ -35,6 +36,7 @@ export type TaskCommand =
   | RequeueTask
   | StartTask
   | ReportProgress
+  | AppendTaskLog
   | CompleteTask
   | FailTask
   | TimeOutTask

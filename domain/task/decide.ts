@@ -12,6 +12,7 @@ const allowedFrom: Record<Exclude<TaskCommand['type'], 'SubmitTask'>, readonly T
   RequeueTask: ['queued'],
   StartTask: ['queued'],
   ReportProgress: ['running'],
+  AppendTaskLog: ['running'],
   CompleteTask: ['running'],
   FailTask: ['running'],
   TimeOutTask: ['pending', 'waiting', 'provisioning', 'queued', 'running'],
@@ -26,6 +27,7 @@ const actionNames: Record<TaskCommand['type'], string> = {
   RequeueTask: 'requeue',
   StartTask: 'start',
   ReportProgress: 'report progress on',
+  AppendTaskLog: 'log output of',
   CompleteTask: 'complete',
   FailTask: 'fail',
   TimeOutTask: 'time out',
@@ -110,6 +112,8 @@ export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] 
         throw new RuleViolationError('invalid_progress', 'percent must be between 0 and 100', 'percent');
       }
       return [{ type: 'task.progressed', data: { percent: command.percent, message: command.message } }];
+    case 'AppendTaskLog':
+      return command.lines.length === 0 ? [] : [{ type: 'task.logged', data: { lines: [...command.lines] } }];
     case 'CompleteTask':
       return [{ type: 'task.completed', data: { outputs: command.outputs } }];
     case 'FailTask':

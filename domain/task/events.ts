@@ -31,6 +31,9 @@ export type TaskQueued = DomainEvent<'task.queued', { instance_id: string; ack_d
 export type TaskRequeued = DomainEvent<'task.requeued', { instance_id: string; reason: string }>;
 export type TaskStarted = DomainEvent<'task.started', { instance_id: string }>;
 export type TaskProgressed = DomainEvent<'task.progressed', { percent: number | null; message: string | null }>;
+export type TaskLogLine = { readonly stream: 'stdout' | 'stderr'; readonly line: string };
+/** Output lines the agent streamed while running the task. */
+export type TaskLogged = DomainEvent<'task.logged', { lines: TaskLogLine[] }>;
 export type TaskCompleted = DomainEvent<'task.completed', { outputs: Record<string, unknown> }>;
 /** A run failed and the retry policy allows another: the task waits for an instance again. */
 export type TaskAttemptFailed = DomainEvent<'task.attempt_failed', { attempt: number; error: TaskError; retry_in_seconds: number }>;
@@ -46,6 +49,7 @@ export type TaskEvent =
   | TaskRequeued
   | TaskStarted
   | TaskProgressed
+  | TaskLogged
   | TaskAttemptFailed
   | TaskCompleted
   | TaskFailed
@@ -63,6 +67,7 @@ export const taskEventTypes: readonly TaskEventType[] = [
   'task.requeued',
   'task.started',
   'task.progressed',
+  'task.logged',
   'task.attempt_failed',
   'task.completed',
   'task.failed',

@@ -51,6 +51,7 @@ export const evolveTask = (state: TaskState, event: TaskEvent): TaskState => {
     case 'task.attempt_failed':
       return moveTo(state, 'waiting', null);
     case 'task.progressed':
+    case 'task.logged':
       return state;
     case 'task.completed':
       return moveTo(state, 'completed');

@@ -89,6 +89,9 @@ export const evolveTaskView = (view: TaskView | null, recorded: RecordedEvent): 
       });
     case 'task.progressed':
       return touch(view, recorded, { progress: event.data });
+    case 'task.logged':
+      // Lines are read from the task's event stream (SSE); the view only moves its revision.
+      return touch(view, recorded, {});
     case 'task.attempt_failed':
       // The error stays visible while the task waits for its next run.
       return touch(view, recorded, { status: 'waiting', instance_id: null, error: event.data.error });

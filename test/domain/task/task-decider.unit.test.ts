@@ -60,6 +60,7 @@ const command: { [T in TaskCommand['type']]: Extract<TaskCommand, { type: T }> }
   RequeueTask: { type: 'RequeueTask', reason: 'not acknowledged in time' },
   StartTask: { type: 'StartTask', instanceId: instanceA },
   ReportProgress: { type: 'ReportProgress', percent: 50, message: 'half way' },
+  AppendTaskLog: { type: 'AppendTaskLog', lines: [{ stream: 'stdout', line: 'hello' }] },
   CompleteTask: { type: 'CompleteTask', outputs: { text: 'hi' } },
   FailTask: { type: 'FailTask', error: { code: 'agent_crashed', message: 'the agent exited' }, retryable: true },
   TimeOutTask: { type: 'TimeOutTask' },
@@ -91,6 +92,7 @@ const lifecycle: Record<LaterCommandType, readonly TaskStatus[]> = {
   RequeueTask: ['queued'],
   StartTask: ['queued'],
   ReportProgress: ['running'],
+  AppendTaskLog: ['running'],
   CompleteTask: ['running'],
   FailTask: ['running'],
   TimeOutTask: nonTerminal,
@@ -106,6 +108,7 @@ const decidedFrom: Record<LaterCommandType, (status: TaskStatus) => TaskEvent[]>
   RequeueTask: () => [ev.requeued(instanceA)],
   StartTask: () => [ev.started(instanceA)],
   ReportProgress: () => [ev.progressed(50, 'half way')],
+  AppendTaskLog: () => [{ type: 'task.logged', data: { lines: [{ stream: 'stdout', line: 'hello' }] } }],
   CompleteTask: () => [ev.completed()],
   FailTask: () => [ev.failed()],
   TimeOutTask: (status) => [ev.timedOut(status)],
@@ -121,6 +124,7 @@ const statusAfter: Record<TaskEvent['type'], TaskStatus | 'unchanged'> = {
   'task.requeued': 'waiting',
   'task.started': 'running',
   'task.progressed': 'unchanged',
+  'task.logged': 'unchanged',
   'task.attempt_failed': 'waiting',
   'task.completed': 'completed',
   'task.failed': 'failed',
@@ -344,3 +348,5 @@ t.test('a failed run is retried within the retry policy, with doubling backoff',
     task.given([]).when({ ...command.SubmitTask, retryBackoffSeconds: -1 }).thenThrows(RuleViolationError, { code: 'invalid_retry', field: 'retry.backoff_seconds' }),
   );
 });
+
+t.test('an empty batch of log lines records nothing', task.given([...historyOf.running]).when({ type: 'AppendTaskLog', lines: [] }).then([]));

@@ -118,6 +118,7 @@ const lifecycles: Record<string, TaskCommand[]> = {
     start('instance-b'),
     { type: 'ReportProgress', percent: 50, message: 'half way' },
     { type: 'ReportProgress', percent: null, message: null },
+    { type: 'AppendTaskLog', lines: [{ stream: 'stderr', line: 'warning: x' }] },
     { type: 'CompleteTask', outputs: { text: 'hello' } },
   ],
   failed: [submit({ instanceId: 'instance-a' }), queue('instance-a'), start('instance-a'), { type: 'FailTask', error: { code: 'agent_crashed', message: 'exit 137' }, retryable: true }, queue('instance-a'), start('instance-a'), { type: 'FailTask', error: { code: 'agent_crashed', message: 'exit 137' }, retryable: true }],
