@@ -30,17 +30,22 @@ export type Backup = {
 export interface InstanceProvider {
   /** The `provider` field of instances this adapter serves, e.g. `local`. */
   readonly name: string;
-  /** Creates the instance and starts its agent; a second call for a running instance does nothing. */
+  /**
+   * Creates the instance and starts its agent. The agent's configuration is written from the
+   * spec only when the instance has none yet: a retry must not erase what the agent changed
+   * since. A call for a running instance does nothing, and so does one for a suspended
+   * instance: only `resume` starts it again, so a late retry cannot undo a suspend.
+   */
   provision(request: ProvisionRequest): Promise<{ readonly endpoint: string | null }>;
-  /** Stops the agent, keeping the instance's state for a later resume. */
+  /** Stops the agent, keeping the instance's state for a later resume; rejects for an unknown instance. */
   suspend(instanceId: string): Promise<void>;
-  /** Starts the agent of a suspended instance again with its kept state. */
+  /** Starts the agent of a suspended instance again with its kept state (credential, configuration); rejects for an unknown instance. */
   resume(request: ProvisionRequest): Promise<void>;
-  /** Copies the instance's state somewhere durable; `backupId` names the copy. */
+  /** Copies the instance's state somewhere durable; `backupId` names the copy, and the same id answers the same copy. Rejects for an unknown instance. */
   backup(instanceId: string, backupId: string): Promise<Backup>;
   /** Stops the agent and removes the instance; a missing instance is already destroyed. */
   destroy(instanceId: string): Promise<void>;
-  /** Whether the instance's agent process (or machine) exists and runs. */
+  /** Whether the instance's agent process (or machine) exists and runs; false for an unknown or destroyed instance. */
   isRunning(instanceId: string): Promise<boolean>;
   /** Releases what the adapter holds in this process (child processes stay as they are unless `stopAgents`). */
   close(options?: { readonly stopAgents?: boolean }): Promise<void>;
