@@ -15,6 +15,7 @@ import { openApiDocument } from './openapi.js';
 import { rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { requestId } from './request-context.js';
 import { accessRoutes } from './routes/access.js';
+import { taskReadRoutes } from './routes/task-reads.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export type AppDeps = {
@@ -79,6 +80,7 @@ export const createApp = (deps: AppDeps): Koa => {
     consistent: minPosition(deps.projections, deps.readWaitMs),
   };
   taskRoutes(api, routeDeps);
+  taskReadRoutes(api, routeDeps);
   accessRoutes(api, routeDeps);
 
   app.use(requestId());

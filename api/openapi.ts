@@ -1,5 +1,5 @@
 import { cancelTaskBody, createApiKeyBody, createTeamBody, submitTaskBody } from './schemas.js';
-import { taskStatuses } from '../domain/task/events.js';
+import { taskStatuses, terminalStatuses } from '../domain/task/events.js';
 
 const errorSchema = {
   type: 'object',
@@ -48,6 +48,33 @@ const taskSchema = {
   },
 } as const;
 
+const taskResultSchema = {
+  type: 'object',
+  required: ['object', 'task_id', 'status', 'outputs', 'error', 'finished_at'],
+  properties: {
+    object: { const: 'task_result' },
+    task_id: { type: 'string' },
+    status: { enum: terminalStatuses },
+    outputs: { type: ['object', 'null'], description: 'What a completed task produced.' },
+    error: { type: ['object', 'null'], description: 'Why a failed task failed.' },
+    finished_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const taskEventSchema = {
+  type: 'object',
+  description:
+    "The `data` of each Server-Sent Event; the event's `id` is `revision` and its `event` is `type`. Comments (`: keep-alive`) come every 15 s.",
+  properties: {
+    id: { type: 'string', description: 'Event id.' },
+    type: { type: 'string', description: 'Event type, e.g. `task.progressed`; see /event-schemas.' },
+    revision: { type: 'integer', description: "Revision in the task's stream; send it back as Last-Event-ID to resume." },
+    position: { type: 'integer', description: 'Position in the global log.' },
+    occurred_at: { type: 'string', format: 'date-time' },
+    data: { type: 'object' },
+  },
+} as const;
+
 const listOf = (item: object) => ({
   type: 'object',
   required: ['data', 'has_more', 'next_cursor'],
@@ -75,7 +102,7 @@ export const openApiDocument = () => ({
       bearer: { type: 'http', scheme: 'bearer' },
       apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
     },
-    schemas: { Error: errorSchema, Task: taskSchema },
+    schemas: { Error: errorSchema, Task: taskSchema, TaskResult: taskResultSchema, TaskEvent: taskEventSchema },
   },
   paths: {
     '/tasks': {
@@ -109,6 +136,33 @@ export const openApiDocument = () => ({
         parameters: [idParam, idempotencyKey],
         requestBody: json(cancelTaskBody),
         responses: { '200': { description: 'The cancelled task', ...json({ $ref: '#/components/schemas/Task' }) }, ...errors },
+      },
+    },
+    '/tasks/{id}/events': {
+      get: {
+        summary: 'Live events of a task (Server-Sent Events): its stream so far, then new events; ends after the terminal one',
+        parameters: [
+          idParam,
+          { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer', minimum: 0 }, description: 'Resume after this revision.' },
+          { name: 'last_event_id', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'Resume after this revision.' },
+        ],
+        responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/TaskEvent' } } } }, ...errors },
+      },
+    },
+    '/tasks/{id}/result': {
+      get: {
+        summary: 'The result of a finished task; 409 task_not_finished before',
+        parameters: [
+          idParam,
+          {
+            name: 'wait_seconds',
+            in: 'query',
+            schema: { type: 'integer', minimum: 0, maximum: 60, default: 0 },
+            description: 'Wait up to this long for the task to finish before answering 409.',
+          },
+          minPosition,
+        ],
+        responses: { '200': { description: 'The result', ...json({ $ref: '#/components/schemas/TaskResult' }) }, ...errors },
       },
     },
     '/teams': {
