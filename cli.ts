@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `bosun <command>`: the one entry point. */
+import { runAgentCommand } from './agent/command.js';
 import { ConfigError, loadConfig } from './infra/config.js';
 import { createLogger } from './infra/logger.js';
 import { startBosun } from './main.js';
@@ -8,10 +9,12 @@ const usage = `usage: bosun <command>
 
 commands:
   serve     start the API, projections and everything configured by the environment
+  agent     [--dir <path>] run the reference agent (docs/agent-api.md) until SIGTERM
   help      show this text
 
 environment: PORT, HOST, BOSUN_DATA_DIR, BOSUN_ADMIN_KEY, EVENTSTORE_URL, BOSUN_RATE_LIMIT,
 BOSUN_READ_WAIT_MS, LOG_LEVEL (see README.md)
+agent environment: BOSUN_URL, BOSUN_REGISTRATION_TOKEN, BOSUN_AGENT_DIR, BOSUN_PROVIDER, LOG_LEVEL
 `;
 
 const serve = async () => {
@@ -33,6 +36,8 @@ const main = async (command: string | undefined) => {
   switch (command) {
     case 'serve':
       return serve();
+    case 'agent':
+      return runAgentCommand(process.argv.slice(3), process.env);
     case undefined:
     case 'help':
     case '--help':

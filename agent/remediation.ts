@@ -1,0 +1,80 @@
+/** Remediation actions (docs/agent-api.md) applied to the actual configuration. Pure. */
+import { configuredSettings, configuredSkills, type AgentConfig } from './configuration.js';
+import { inputObject, invalidInput, requireString } from './task-failure.js';
+
+export type RemediationAction =
+  | { readonly action: 'install_skill'; readonly name: string; readonly version: string }
+  | { readonly action: 'disable_skill'; readonly name: string }
+  | { readonly action: 'set_runtime_version'; readonly version: string }
+  | { readonly action: 'set_setting'; readonly name: string; readonly value: unknown }
+  | { readonly action: 'escalate'; readonly reason: string };
+
+const parseAction = (raw: unknown, index: number): RemediationAction => {
+  const fields = inputObject(raw);
+  const field = (name: string) => {
+    try {
+      return requireString(fields, name);
+    } catch {
+      throw invalidInput(`actions[${index}].${name} must be a string`);
+    }
+  };
+  switch (fields.action) {
+    case 'install_skill':
+      return { action: 'install_skill', name: field('name'), version: field('version') };
+    case 'disable_skill':
+      return { action: 'disable_skill', name: field('name') };
+    case 'set_runtime_version':
+      return { action: 'set_runtime_version', version: field('version') };
+    case 'set_setting':
+      if (!('value' in fields)) throw invalidInput(`actions[${index}].value is required`);
+      return { action: 'set_setting', name: field('name'), value: fields.value };
+    case 'escalate':
+      return { action: 'escalate', reason: field('reason') };
+    default:
+      throw invalidInput(`actions[${index}].action ${JSON.stringify(fields.action)} is not a remediation action`);
+  }
+};
+
+/** Every action checked before any is applied: a plan applies whole or not at all. */
+export const parseRemediationActions = (raw: unknown): RemediationAction[] => {
+  if (!Array.isArray(raw)) throw invalidInput('actions must be an array');
+  return raw.map(parseAction);
+};
+
+export type Remediated = { readonly config: AgentConfig; readonly applied: number; readonly escalated: string[] };
+
+/** Escalations change nothing; their reasons are handed back for Bosun to report. */
+export const applyRemediation = (config: AgentConfig, actions: readonly RemediationAction[]): Remediated => {
+  let skills = configuredSkills(config);
+  let settings = configuredSettings(config);
+  let runtimeVersion = config.runtime_version;
+  const escalated: string[] = [];
+  for (const action of actions) {
+    switch (action.action) {
+      case 'install_skill': {
+        const installed = { name: action.name, version: action.version, enabled: true };
+        skills = skills.some((skill) => skill.name === action.name)
+          ? skills.map((skill) => (skill.name === action.name ? installed : skill))
+          : [...skills, installed];
+        break;
+      }
+      case 'disable_skill':
+        skills = skills.map((skill) => (skill.name === action.name ? { ...skill, enabled: false } : skill));
+        break;
+      case 'set_runtime_version':
+        runtimeVersion = action.version;
+        break;
+      case 'set_setting':
+        settings = { ...settings, [action.name]: action.value };
+        break;
+      case 'escalate':
+        escalated.push(action.reason);
+        break;
+    }
+  }
+  return {
+    config: { ...config, runtime_version: runtimeVersion, skills, settings },
+    applied: actions.length - escalated.length,
+    escalated,
+  };
+};
