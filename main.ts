@@ -19,6 +19,7 @@ import { idempotencyProjector } from './projections/idempotency/idempotency-proj
 import { ProjectionRunner } from './projections/projection-runner.js';
 import type { ReadStore } from './projections/read-store.js';
 import { taskProjector } from './projections/tasks/task-projector.js';
+import { instanceProjector } from './projections/instances/instance-projector.js';
 import type { Config } from './infra/config.js';
 import { openEmbeddedEventStore } from './infra/embedded-event-store.js';
 import { uuidv7 } from './infra/ids.js';
@@ -75,7 +76,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const schemas = loadEventSchemas();
   const events = withUpcasting(await openEventStore(config, logger), schemas, [taskUpcasters]);
   const readStore: ReadStore = new MemoryReadStore();
-  const projections = new ProjectionRunner(events, readStore, [accessProjector, idempotencyProjector, taskProjector], logger);
+  const projections = new ProjectionRunner(events, readStore, [accessProjector, idempotencyProjector, taskProjector, instanceProjector], logger);
   const env: CommandEnvironment = { now: () => new Date(), newId: () => uuidv7() };
   const commands: CommandHandlerDeps = { store: events, schemas, env };
   const app = createApp({
@@ -86,6 +87,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     logger,
     rateLimit: { perSecond: config.rateLimitPerSecond },
     readWaitMs: config.readWaitMs,
+    providers: ['local'],
   });
 
   const server: Server = await new Promise((resolve, reject) => {

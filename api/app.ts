@@ -15,6 +15,7 @@ import { openApiDocument } from './openapi.js';
 import { rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { requestId } from './request-context.js';
 import { accessRoutes } from './routes/access.js';
+import { instanceRoutes } from './routes/instances.js';
 import { taskReadRoutes } from './routes/task-reads.js';
 import { taskRoutes } from './routes/tasks.js';
 
@@ -27,6 +28,8 @@ export type AppDeps = {
   readonly rateLimit: RateLimitOptions;
   /** How long a read with X-Min-Position may wait for the read models. */
   readonly readWaitMs: number;
+  /** Providers instances may be deployed with. */
+  readonly providers: readonly string[];
 };
 
 const maxBodyBytes = 1024 * 1024;
@@ -82,6 +85,7 @@ export const createApp = (deps: AppDeps): Koa => {
   taskRoutes(api, routeDeps);
   taskReadRoutes(api, routeDeps);
   accessRoutes(api, routeDeps);
+  instanceRoutes(api, { ...routeDeps, providers: deps.providers });
 
   app.use(requestId());
   app.use(accessLog(deps.logger));

@@ -1,4 +1,15 @@
-import { cancelTaskBody, createApiKeyBody, createTeamBody, submitTaskBody } from './schemas.js';
+import {
+  bulkInstanceActionBody,
+  cancelTaskBody,
+  createApiKeyBody,
+  createTeamBody,
+  deployInstanceBody,
+  destroyInstanceBody,
+  instanceActionBody,
+  patchInstanceBody,
+  submitTaskBody,
+} from './schemas.js';
+import { healthStates, instanceStatuses, operatorActionNames } from '../domain/instance/index.js';
 import { taskStatuses, terminalStatuses } from '../domain/task/events.js';
 
 const errorSchema = {
@@ -75,6 +86,89 @@ const taskEventSchema = {
   },
 } as const;
 
+const instanceErrorSchema = {
+  type: ['object', 'null'],
+  properties: { code: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+const instanceSchema = {
+  type: 'object',
+  properties: {
+    object: { const: 'instance' },
+    id: { type: 'string' },
+    name: { type: 'string' },
+    provider: { type: 'string' },
+    status: { enum: instanceStatuses },
+    pending: { enum: ['suspend', 'resume', null], description: 'A suspend or resume requested and not yet carried out.' },
+    health: { enum: healthStates, description: 'From heartbeats; not a lifecycle state.' },
+    health_reason: { type: ['string', 'null'] },
+    spec: { ...deployInstanceBody.properties.spec, description: 'The desired spec, every field filled in; secret-looking settings show "[redacted]".' },
+    endpoint: { type: ['string', 'null'], description: 'Where the provider says the instance is reached, once provisioned.' },
+    agent: {
+      type: ['object', 'null'],
+      properties: { version: { type: 'string' }, hostname: { type: ['string', 'null'] }, registered_at: { type: 'string', format: 'date-time' } },
+    },
+    backups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          backup_id: { type: 'string' },
+          status: { enum: ['requested', 'completed', 'failed'] },
+          location: { type: ['string', 'null'] },
+          size_bytes: { type: ['integer', 'null'] },
+          error: instanceErrorSchema,
+          requested_at: { type: 'string', format: 'date-time' },
+          finished_at: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+    },
+    last_error: { ...instanceErrorSchema, description: 'Why provisioning failed, if it did.' },
+    allowed_actions: { type: 'array', items: { enum: operatorActionNames }, description: 'Operator actions the current state allows.' },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+    revision: { type: 'integer', description: 'Stream revision this representation reflects.' },
+    position: { type: 'integer', description: 'Global log position of that revision; pass as X-Min-Position to read your write.' },
+  },
+} as const;
+
+const instanceLifecycleSchema = {
+  type: 'object',
+  required: ['object', 'instance_id', 'status', 'pending', 'allowed_actions', 'all_actions'],
+  properties: {
+    object: { const: 'instance_lifecycle' },
+    instance_id: { type: 'string' },
+    status: { enum: instanceStatuses },
+    pending: { enum: ['suspend', 'resume', null] },
+    allowed_actions: { type: 'array', items: { enum: operatorActionNames }, description: 'Actions the current state allows; the others answer 409.' },
+    all_actions: { type: 'array', items: { enum: operatorActionNames } },
+  },
+} as const;
+
+const bulkResultSchema = {
+  type: 'object',
+  required: ['object', 'results'],
+  properties: {
+    object: { const: 'bulk_result' },
+    results: {
+      type: 'array',
+      description: 'One entry per instance id, in the order given; each instance is acted on independently.',
+      items: {
+        type: 'object',
+        required: ['instance_id', 'status'],
+        properties: {
+          instance_id: { type: 'string' },
+          status: { enum: [202, 404, 409], description: '202 requested; 404 no such instance in your team; 409 not allowed in its state.' },
+          revision: { type: 'integer', description: 'For 202: the instance stream revision written.' },
+          position: { type: 'integer', description: 'For 202: its global log position.' },
+          backup_id: { type: 'string', description: 'For 202 to `backup`: the id of the backup requested.' },
+          error: { type: 'object', properties: { type: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+    },
+  },
+} as const;
+
 const listOf = (item: object) => ({
   type: 'object',
   required: ['data', 'has_more', 'next_cursor'],
@@ -90,6 +184,7 @@ const pageParams = [
   { name: 'cursor', in: 'query', schema: { type: 'string' } },
 ];
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const instanceRef = { $ref: '#/components/schemas/Instance' };
 
 /** OpenAPI 3.1, built from the same schemas ajv validates requests with. */
 export const openApiDocument = () => ({
@@ -102,7 +197,15 @@ export const openApiDocument = () => ({
       bearer: { type: 'http', scheme: 'bearer' },
       apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
     },
-    schemas: { Error: errorSchema, Task: taskSchema, TaskResult: taskResultSchema, TaskEvent: taskEventSchema },
+    schemas: {
+      Error: errorSchema,
+      Task: taskSchema,
+      TaskResult: taskResultSchema,
+      TaskEvent: taskEventSchema,
+      Instance: instanceSchema,
+      InstanceLifecycle: instanceLifecycleSchema,
+      BulkResult: bulkResultSchema,
+    },
   },
   paths: {
     '/tasks': {
@@ -163,6 +266,90 @@ export const openApiDocument = () => ({
           minPosition,
         ],
         responses: { '200': { description: 'The result', ...json({ $ref: '#/components/schemas/TaskResult' }) }, ...errors },
+      },
+    },
+    '/instances': {
+      post: {
+        summary: 'Deploy an instance (operators); it starts provisioning',
+        parameters: [idempotencyKey],
+        requestBody: { required: true, ...json(deployInstanceBody) },
+        responses: { '202': { description: 'Accepted; Location names the instance', ...json(instanceRef) }, ...errors },
+      },
+      get: {
+        summary: 'List instances, newest first',
+        parameters: [
+          ...pageParams,
+          { name: 'status', in: 'query', schema: { enum: instanceStatuses } },
+          { name: 'provider', in: 'query', schema: { type: 'string' } },
+          minPosition,
+        ],
+        responses: { '200': { description: 'A page of instances', ...json(listOf(instanceRef)) }, ...errors },
+      },
+    },
+    '/instances/{id}': {
+      get: {
+        summary: 'Get an instance',
+        parameters: [idParam, minPosition],
+        responses: { '200': { description: 'The instance', ...json(instanceRef) }, ...errors },
+      },
+      patch: {
+        summary: 'Change the desired spec of an instance (operators) with a JSON merge patch',
+        parameters: [idParam],
+        requestBody: { required: true, ...json(patchInstanceBody) },
+        responses: { '200': { description: 'The instance with its new spec', ...json(instanceRef) }, ...errors },
+      },
+    },
+    '/instances/{id}/lifecycle': {
+      get: {
+        summary: 'The state of an instance and the actions it allows now',
+        parameters: [idParam, minPosition],
+        responses: { '200': { description: 'Its lifecycle', ...json({ $ref: '#/components/schemas/InstanceLifecycle' }) }, ...errors },
+      },
+    },
+    '/instances/{id}/suspend': {
+      post: {
+        summary: 'Ask for a running instance to be suspended (operators); 409 naming the state otherwise',
+        parameters: [idParam, idempotencyKey],
+        requestBody: json(instanceActionBody),
+        responses: { '202': { description: 'Requested', ...json(instanceRef) }, ...errors },
+      },
+    },
+    '/instances/{id}/resume': {
+      post: {
+        summary: 'Ask for a suspended instance to be resumed (operators); 409 naming the state otherwise',
+        parameters: [idParam, idempotencyKey],
+        requestBody: json(instanceActionBody),
+        responses: { '202': { description: 'Requested', ...json(instanceRef) }, ...errors },
+      },
+    },
+    '/instances/{id}/destroy': {
+      post: {
+        summary: 'Ask for a running or suspended instance to be destroyed (operators); it stays readable',
+        parameters: [idParam, idempotencyKey],
+        requestBody: json(destroyInstanceBody),
+        responses: { '202': { description: 'Requested', ...json(instanceRef) }, ...errors },
+      },
+    },
+    '/instances/{id}/backup': {
+      post: {
+        summary: 'Ask for a backup of a running or suspended instance (operators)',
+        parameters: [idParam, idempotencyKey],
+        requestBody: json(instanceActionBody),
+        responses: {
+          '202': {
+            description: 'Requested; the backup shows in the instance\'s `backups`',
+            ...json({ type: 'object', required: ['backup_id', 'instance'], properties: { backup_id: { type: 'string' }, instance: instanceRef } }),
+          },
+          ...errors,
+        },
+      },
+    },
+    '/instances/bulk': {
+      post: {
+        summary: 'Suspend, resume, destroy or back up up to 100 instances (operators), each independently',
+        parameters: [idempotencyKey],
+        requestBody: { required: true, ...json(bulkInstanceActionBody) },
+        responses: { '200': { description: 'One result per instance', ...json({ $ref: '#/components/schemas/BulkResult' }) }, ...errors },
       },
     },
     '/teams': {

@@ -1,3 +1,4 @@
+import { instanceStatuses } from '../domain/instance/events.js';
 import { taskStatuses } from '../domain/task/events.js';
 import { roles } from '../domain/team/events.js';
 
@@ -59,4 +60,109 @@ export const createApiKeyBody = {
   additionalProperties: false,
   required: ['name', 'role'],
   properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, role: { enum: roles } },
+} as const;
+
+const instanceSpecProperties = {
+  skills: {
+    type: 'array',
+    maxItems: 200,
+    description: 'Skills the instance must have. Default: none.',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'version'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 100 },
+        version: { type: 'string', minLength: 1, maxLength: 100 },
+        enabled: { type: 'boolean', description: '`false` declares a skill that must stay disabled. Default: true.' },
+      },
+    },
+  },
+  runtime_version: { type: ['string', 'null'], minLength: 1, maxLength: 100, description: 'Agent runtime version; null (the default) for any.' },
+  settings: {
+    type: 'object',
+    description: 'Agent settings. Values of settings whose names look secret (token, password, key, secret...) are never shown, only "[redacted]".',
+  },
+  resources: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'Resources the instance must have; null or absent means no requirement.',
+    properties: {
+      cpus: { type: ['integer', 'null'], minimum: 1, maximum: 1024 },
+      memory_mb: { type: ['integer', 'null'], minimum: 1, maximum: 16 * 1024 * 1024 },
+      ports: { type: 'array', maxItems: 100, uniqueItems: true, items: { type: 'integer', minimum: 1, maximum: 65535 } },
+      region: { type: ['string', 'null'], minLength: 1, maxLength: 100 },
+    },
+  },
+  max_concurrent_tasks: { type: 'integer', minimum: 1, maximum: 64, description: 'Task slots of the instance. Default: 1.' },
+} as const;
+
+export const deployInstanceBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'provider', 'spec'],
+  properties: {
+    name: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$',
+      description: 'Lowercase letters, digits and hyphens, beginning and ending with a letter or digit, like a DNS label.',
+    },
+    provider: { type: 'string', minLength: 1, maxLength: 100, description: 'Where the instance runs, e.g. `local`; one of the providers this server has.' },
+    spec: { type: 'object', additionalProperties: false, properties: instanceSpecProperties, description: 'The desired configuration.' },
+  },
+} as const;
+
+/** In a merge patch, null removes a member: here it puts the spec field back to its default. */
+const resettable = (properties: Record<string, { readonly type: string | readonly string[] }>) =>
+  Object.fromEntries(Object.entries(properties).map(([name, schema]) => [name, { ...schema, type: [...new Set([schema.type, 'null'].flat())] }]));
+
+export const patchInstanceBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['spec'],
+  properties: {
+    spec: {
+      type: 'object',
+      additionalProperties: false,
+      properties: resettable(instanceSpecProperties),
+      description:
+        'A JSON merge patch (RFC 7396) of the desired spec: a field given replaces the current one, null puts it back to its default; `settings` merge name by name, null removing a setting. A secret setting sent back as "[redacted]" keeps its value.',
+    },
+  },
+} as const;
+
+export const destroyInstanceBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { backup_first: { type: 'boolean', description: 'Back the instance up before destroying it. Default: false.' } },
+} as const;
+
+/** Suspend, resume and backup take no options. */
+export const instanceActionBody = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+export const bulkInstanceActions = ['suspend', 'resume', 'destroy', 'backup'] as const;
+
+export const bulkInstanceActionBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['action', 'instance_ids'],
+  properties: {
+    action: { enum: bulkInstanceActions },
+    instance_ids: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 100 } },
+    backup_first: { type: 'boolean', description: 'For `destroy` only: back each instance up first. Default: false.' },
+  },
+} as const;
+
+export const listInstancesQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { enum: instanceStatuses },
+    provider: { type: 'string', minLength: 1 },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+    min_position: { type: 'string' },
+  },
 } as const;

@@ -55,6 +55,9 @@ const operatorActions = {
 
 export type OperatorAction = (typeof operatorActions)[OperatorCommand['type']];
 
+/** Every operator action, allowed now or not, for `GET /instances/:id/lifecycle`. */
+export const operatorActionNames: readonly OperatorAction[] = Object.values(operatorActions);
+
 /** Suspend and resume wait for the workflow to finish the one already requested. */
 const blockedByPending = new Set<Command['type']>(['SuspendInstance', 'ResumeInstance']);
 

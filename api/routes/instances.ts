@@ -1,0 +1,98 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { changeInstanceSpec, deployInstance, instanceIdOfStream, type DeployInstanceRequest } from '../../commands/instances.js';
+import { operatorActionNames, type InstanceStatus } from '../../domain/instance/index.js';
+import { getInstance, listInstances } from '../../projections/instances/instance-queries.js';
+import type { InstanceView } from '../../projections/instances/instance-view.js';
+import { requireRole } from '../auth.js';
+import { commandContextOf } from '../command-context.js';
+import { ApiError, notFound } from '../errors.js';
+import type { Replay } from '../idempotency.js';
+import { mergeSpecPatch, type InstanceSpecPatch } from '../instance-spec-patch.js';
+import { listBody, pageFromQuery } from '../pagination.js';
+import { deployInstanceBody, listInstancesQuery, patchInstanceBody } from '../schemas.js';
+import { validator } from '../validation.js';
+import { instanceActionRoutes } from './instance-actions.js';
+import { appendedBy, instanceViews, presentInstance, type InstanceRoutesDeps } from './instance-views.js';
+
+const presentLifecycle = (instance: InstanceView) => ({
+  object: 'instance_lifecycle' as const,
+  instance_id: instance.id,
+  status: instance.status,
+  pending: instance.pending,
+  allowed_actions: instance.allowed_actions,
+  all_actions: operatorActionNames,
+});
+
+const validateDeploy = validator<DeployInstanceRequest>(deployInstanceBody);
+const validatePatch = validator<{ spec: InstanceSpecPatch }>(patchInstanceBody);
+const validateListQuery = validator<{ status?: InstanceStatus; provider?: string }>(listInstancesQuery);
+
+/** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
+export const instanceRoutes = (router: Router, deps: InstanceRoutesDeps): void => {
+  const views = instanceViews(deps);
+
+  const answer = (ctx: Context, status: number, view: InstanceView) => {
+    ctx.status = status;
+    ctx.body = presentInstance(view);
+    ctx.state.appended = appendedBy(view);
+  };
+
+  const replayDeploy: Replay = async (ctx, record) => {
+    const view = await views.asOf(instanceIdOfStream(record.stream), record.revision);
+    ctx.status = 202;
+    ctx.body = presentInstance(view);
+    ctx.set('Location', `/api/v1/instances/${view.id}`);
+  };
+
+  router.post('/instances', deps.idempotent(replayDeploy), async (ctx) => {
+    requireRole(ctx, 'operator');
+    const request = validateDeploy(ctx.request.body);
+    if (!deps.providers.includes(request.provider)) {
+      throw new ApiError('invalid_request_error', 'unknown_provider', `provider must be one of: ${deps.providers.join(', ')}`, { param: 'provider' });
+    }
+    const result = await deployInstance(deps.commands, commandContextOf(ctx), request);
+    if (result.state.status === 'none') throw new Error('deploy decided nothing');
+    answer(ctx, 202, await views.after(result.state.instanceId, result));
+    ctx.set('Location', `/api/v1/instances/${result.state.instanceId}`);
+  });
+
+  router.get('/instances', deps.consistent, async (ctx) => {
+    const { tenant } = requireRole(ctx, 'viewer');
+    const filter = validateListQuery({ ...ctx.query });
+    const page = pageFromQuery(ctx);
+    const instances = await listInstances(
+      deps.readStore,
+      tenant,
+      { ...(filter.status ? { status: filter.status } : {}), ...(filter.provider ? { provider: filter.provider } : {}) },
+      { ...page, limit: page.limit + 1 },
+    );
+    ctx.body = listBody(instances, page, presentInstance);
+  });
+
+  const readInstance = async (ctx: Context): Promise<InstanceView> => {
+    const { tenant } = requireRole(ctx, 'viewer');
+    const instance = await getInstance(deps.readStore, tenant, ctx.params.id as string);
+    if (!instance) throw notFound('instance', ctx.params.id as string);
+    return instance;
+  };
+
+  router.get('/instances/:id', deps.consistent, async (ctx) => {
+    ctx.body = presentInstance(await readInstance(ctx));
+  });
+
+  router.get('/instances/:id/lifecycle', deps.consistent, async (ctx) => {
+    ctx.body = presentLifecycle(await readInstance(ctx));
+  });
+
+  router.patch('/instances/:id', async (ctx) => {
+    requireRole(ctx, 'operator');
+    const { spec } = validatePatch(ctx.request.body);
+    const instanceId = ctx.params.id as string;
+    // Merged with the spec the domain holds (secret values included), not the redacted view.
+    const result = await changeInstanceSpec(deps.commands, commandContextOf(ctx), instanceId, (current) => mergeSpecPatch(current, spec));
+    answer(ctx, 200, await views.after(instanceId, result));
+  });
+
+  instanceActionRoutes(router, deps);
+};

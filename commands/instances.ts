@@ -1,0 +1,75 @@
+import { instanceDecider, type InstanceCommand, type InstanceEvent, type InstanceSpec, type InstanceState } from '../domain/instance/index.js';
+import type { Decider } from '../domain/shared/decider.js';
+import { NotFoundError } from '../domain/shared/errors.js';
+import type { CommandContext } from './command-context.js';
+import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
+
+export const instanceStream = (instanceId: string): string => `instance-${instanceId}`;
+export const instanceIdOfStream = (stream: string): string => stream.slice('instance-'.length);
+
+/** A spec as clients send it: every field may be left out and takes its default. */
+export type InstanceSpecRequest = {
+  readonly skills?: InstanceSpec['skills'];
+  readonly runtime_version?: string | null;
+  readonly settings?: InstanceSpec['settings'];
+  readonly resources?: Partial<InstanceSpec['resources']>;
+  readonly max_concurrent_tasks?: number;
+};
+
+export type DeployInstanceRequest = {
+  readonly name: string;
+  readonly provider: string;
+  readonly spec: InstanceSpecRequest;
+};
+
+/** The whole spec, with the defaults filled in where the request is silent. */
+export const specWithDefaults = (request: InstanceSpecRequest): InstanceSpec => ({
+  skills: request.skills ?? [],
+  runtime_version: request.runtime_version ?? null,
+  settings: request.settings ?? {},
+  resources: {
+    cpus: request.resources?.cpus ?? null,
+    memory_mb: request.resources?.memory_mb ?? null,
+    ports: request.resources?.ports ?? [],
+    region: request.resources?.region ?? null,
+  },
+  max_concurrent_tasks: request.max_concurrent_tasks ?? 1,
+});
+
+export const deployInstance = (deps: CommandHandlerDeps, ctx: CommandContext, request: DeployInstanceRequest) => {
+  const instanceId = deps.env.newId();
+  return handleCommand(
+    deps,
+    instanceDecider,
+    instanceStream(instanceId),
+    { type: 'DeployInstance', instanceId, name: request.name, provider: request.provider, spec: specWithDefaults(request.spec) },
+    ctx,
+    { newStream: true },
+  );
+};
+
+/** Every later transition of an instance goes through here. */
+export const executeInstanceCommand = (
+  deps: CommandHandlerDeps,
+  ctx: CommandContext,
+  instanceId: string,
+  command: Exclude<InstanceCommand, { type: 'DeployInstance' }>,
+) => handleCommand(deps, instanceDecider, instanceStream(instanceId), command, ctx);
+
+/** Derives the new desired spec from the current one (secret settings included). */
+export type SpecChange = (current: InstanceSpec) => InstanceSpec;
+
+/**
+ * `ChangeSpec` computed from the state the append is conditioned on: a concurrent change
+ * makes the command retry against the newer spec instead of being overwritten.
+ */
+const specChangeDecider: Decider<SpecChange, InstanceEvent, InstanceState> = {
+  ...instanceDecider,
+  decide: (change, state) => {
+    if (state.status === 'none') throw new NotFoundError('instance');
+    return instanceDecider.decide({ type: 'ChangeSpec', spec: change(state.spec) }, state);
+  },
+};
+
+export const changeInstanceSpec = (deps: CommandHandlerDeps, ctx: CommandContext, instanceId: string, change: SpecChange) =>
+  handleCommand(deps, specChangeDecider, instanceStream(instanceId), change, ctx);
