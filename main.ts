@@ -3,6 +3,7 @@
  * to ports.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -20,6 +21,17 @@ import { ProjectionRunner } from './projections/projection-runner.js';
 import type { ReadStore } from './projections/read-store.js';
 import { taskProjector } from './projections/tasks/task-projector.js';
 import { instanceProjector } from './projections/instances/instance-projector.js';
+import { agentCredentialProjector } from './projections/agents/agent-credentials.js';
+import { TaskDispatch } from './projections/agents/task-dispatch.js';
+import { AgentHeartbeats } from './commands/agent-heartbeats.js';
+import { connectWorkflowEngine } from './infra/temporal/engine.js';
+import { createLocalProvider } from './infra/providers/local-provider.js';
+import { instanceCollection } from './projections/instances/instance-projector.js';
+import { createInstanceActivities } from './workflows/instance-activities.js';
+import type { InstanceProvider } from './workflows/instance-provider.js';
+import { WorkflowReactor } from './workflows/reactor.js';
+import { createTaskActivities } from './workflows/task-activities.js';
+import { startWorker } from './workflows/worker.js';
 import type { Config } from './infra/config.js';
 import { openEmbeddedEventStore } from './infra/embedded-event-store.js';
 import { uuidv7 } from './infra/ids.js';
@@ -71,14 +83,79 @@ const bootstrapSystemTeam = async (deps: CommandHandlerDeps, config: Config, rea
   else logger.warn({ team_id: created.teamId, admin_key: created.issued.key }, 'system team created; its admin key is shown only this once');
 };
 
+type Fleet = { readonly stop: () => Promise<void> };
+
+/**
+ * What makes the fleet move: the workflow engine, the worker with its activities, the
+ * reactor feeding it events, the providers, and the heartbeat monitor. Local agents that
+ * should be running (after a crash of the whole machine, say) are started again.
+ */
+const startFleet = async (deps: {
+  config: Config;
+  logger: Logger;
+  events: EventStore;
+  commands: CommandHandlerDeps;
+  readStore: ReadStore;
+  heartbeats: AgentHeartbeats;
+  apiUrl: string;
+}): Promise<Fleet> => {
+  const { config, logger } = deps;
+  const engine = await connectWorkflowEngine(config, logger);
+  const local = createLocalProvider({ dataDir: config.dataDir, logger });
+  const providers = new Map<string, InstanceProvider>([[local.name, local]]);
+  const activities = {
+    ...createTaskActivities({ commands: deps.commands, readStore: deps.readStore, ackTimeoutMs: config.ackTimeoutSeconds * 1000 }),
+    ...createInstanceActivities({ commands: deps.commands, readStore: deps.readStore, providers, apiUrl: deps.apiUrl }),
+  };
+  const worker = await startWorker({ address: engine.address, namespace: engine.namespace, taskQueue: config.taskQueue, activities, logger });
+  const reactor = new WorkflowReactor({
+    events: deps.events,
+    client: engine.client,
+    taskQueue: config.taskQueue,
+    checkpointFile: join(config.dataDir, 'reactor.checkpoint'),
+    logger,
+  });
+  reactor.start();
+
+  const running = (await instanceCollection(deps.readStore).list({ status: 'running' }, { limit: 10_000 })).filter((instance) => instance.pending === null);
+  deps.heartbeats.expect(running);
+  deps.heartbeats.start();
+  for (const instance of running) {
+    const provider = providers.get(instance.provider);
+    if (!provider || (await provider.isRunning(instance.id))) continue;
+    logger.info({ instance_id: instance.id }, 'starting the agent of a running instance again');
+    // The agent enrolled long ago and holds its credential: no token is needed.
+    await provider
+      .provision({ instanceId: instance.id, tenant: instance.tenant, name: instance.name, spec: instance.spec, apiUrl: deps.apiUrl, registrationToken: '' })
+      .catch((error: unknown) => logger.error({ err: error, instance_id: instance.id }, 'agent not started again'));
+  }
+  return {
+    stop: async () => {
+      deps.heartbeats.stop();
+      await reactor.stop();
+      await worker.stop();
+      await local.close({ stopAgents: true });
+      await engine.close();
+    },
+  };
+};
+
 export const startBosun = async (config: Config): Promise<Bosun> => {
   const logger = createLogger(config.logLevel);
   const schemas = loadEventSchemas();
   const events = withUpcasting(await openEventStore(config, logger), schemas, [taskUpcasters]);
   const readStore: ReadStore = new MemoryReadStore();
-  const projections = new ProjectionRunner(events, readStore, [accessProjector, idempotencyProjector, taskProjector, instanceProjector], logger);
+  // The dispatcher wakes waiting agents after the task projector has applied the event.
+  const dispatch = new TaskDispatch();
+  const projections = new ProjectionRunner(
+    events,
+    readStore,
+    [accessProjector, idempotencyProjector, taskProjector, instanceProjector, agentCredentialProjector, dispatch.projector],
+    logger,
+  );
   const env: CommandEnvironment = { now: () => new Date(), newId: () => uuidv7() };
   const commands: CommandHandlerDeps = { store: events, schemas, env };
+  const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, logger);
   const app = createApp({
     commands,
     schemas,
@@ -88,6 +165,8 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     rateLimit: { perSecond: config.rateLimitPerSecond },
     readWaitMs: config.readWaitMs,
     providers: ['local'],
+    agents: { heartbeats, dispatch },
+    started: () => started,
   });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -100,8 +179,12 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const url = `http://${config.host}:${port}`;
   logger.info({ url }, 'listening');
 
+  let fleet: Fleet | null = null;
+  let started = false;
   const ready = projections.start().then(async () => {
     await bootstrapSystemTeam(commands, config, readStore, projections, logger);
+    if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, readStore, heartbeats, apiUrl: config.publicUrl ?? url });
+    started = true;
     logger.info({ url, position: projections.status().position }, 'ready');
   });
   ready.catch((error: unknown) => logger.error({ err: error }, 'failed to become ready'));
@@ -119,6 +202,8 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
         });
         server.closeIdleConnections();
       });
+      await ready.catch(() => undefined);
+      await (fleet as Fleet | null)?.stop();
       await projections.stop();
       await readStore.close();
       await events.close();

@@ -3,7 +3,6 @@ import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
 import type { EventSchemaRegistry } from '../commands/event-schemas.js';
-import { teamCollection } from '../projections/access/access-projector.js';
 import type { ProjectionRunner } from '../projections/projection-runner.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { authenticate, requireRole } from './auth.js';
@@ -15,6 +14,9 @@ import { openApiDocument } from './openapi.js';
 import { rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { requestId } from './request-context.js';
 import { accessRoutes } from './routes/access.js';
+import { agentRoutes } from './routes/agent.js';
+import type { AgentHeartbeats } from '../commands/agent-heartbeats.js';
+import type { TaskDispatch } from '../projections/agents/task-dispatch.js';
 import { instanceRoutes } from './routes/instances.js';
 import { taskReadRoutes } from './routes/task-reads.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -30,6 +32,10 @@ export type AppDeps = {
   readonly readWaitMs: number;
   /** Providers instances may be deployed with. */
   readonly providers: readonly string[];
+  /** True once start-up finished: see startBosun's `ready`. */
+  readonly started: () => boolean;
+  /** What the agent runtime API shares with the rest of Bosun. */
+  readonly agents: { readonly heartbeats: AgentHeartbeats; readonly dispatch: TaskDispatch };
 };
 
 const maxBodyBytes = 1024 * 1024;
@@ -57,13 +63,11 @@ export const createApp = (deps: AppDeps): Koa => {
   system.get('/health', (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  // Ready means what startBosun's `ready` means: read models caught up and the system team exists,
-  // which on a first start is written only after the catch-up (its admin key is logged by then).
-  let bootstrapped = false;
+  // Ready means what startBosun's `ready` means: read models caught up, the system team exists
+  // (its admin key is logged by then) and, when configured, the fleet's workflows run.
   system.get('/ready', async (ctx) => {
     const status = deps.projections.status();
-    bootstrapped ||= status.caughtUp && (await teamCollection(deps.readStore).list({}, { limit: 1 })).length > 0;
-    ctx.status = bootstrapped && !status.error ? 200 : 503;
+    ctx.status = deps.started() && !status.error ? 200 : 503;
     ctx.body = { status: ctx.status === 200 ? 'ready' : 'starting', projections: status };
   });
 
@@ -91,6 +95,10 @@ export const createApp = (deps: AppDeps): Koa => {
   app.use(accessLog(deps.logger));
   app.use(errorHandler(deps.logger));
   app.use(system.routes());
+  // Agents authenticate with instance credentials, not API keys: their router comes first.
+  const agent = agentRoutes({ commands: deps.commands, readStore: deps.readStore, idempotent: routeDeps.idempotent, ...deps.agents });
+  app.use(agent.routes());
+  app.use(agent.allowedMethods({ throw: false }));
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: false }));
   return app;

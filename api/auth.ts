@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { hashApiKey } from '../commands/teams.js';
+import { hashSecret } from '../commands/secrets.js';
 import { roleAtLeast, type Role } from '../domain/team/events.js';
 import { findActiveKey } from '../projections/access/access-projector.js';
 import type { ReadStore } from '../projections/read-store.js';
@@ -32,7 +32,7 @@ const hashOf = (key: string): string => {
   let hash = recentHashes.get(key);
   if (hash === undefined) {
     if (recentHashes.size >= maxRecentHashes) recentHashes.clear();
-    recentHashes.set(key, (hash = hashApiKey(key)));
+    recentHashes.set(key, (hash = hashSecret(key)));
   }
   return hash;
 };

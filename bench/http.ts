@@ -86,7 +86,7 @@ export const benchHttp = async (seconds = 20, rounds = 5) => {
   const bosun = await startServer(
     join(here, '..', 'cli.js'),
     ['serve'],
-    { BOSUN_DATA_DIR: dataDir, BOSUN_ADMIN_KEY: adminKey, BOSUN_RATE_LIMIT: '10000000', LOG_LEVEL: 'warn' },
+    { BOSUN_DATA_DIR: dataDir, BOSUN_ADMIN_KEY: adminKey, BOSUN_RATE_LIMIT: '10000000', LOG_LEVEL: 'warn', BOSUN_WORKFLOWS: 'off' },
     '/ready',
   );
   const bare = await startServer(join(here, 'bare-koa.js'), [], {}, '/');

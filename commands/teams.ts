@@ -1,21 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { teamDecider, type NewApiKey, type Role } from '../domain/team/index.js';
 import type { CommandContext, CommandEnvironment } from './command-context.js';
+import { generateSecret, hashSecret } from './secrets.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
 
 export const teamStream = (teamId: string): string => `team-${teamId}`;
 
-/** Keys are stored only as this hash. */
-export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
-
-/** A fresh secret: 32 random bytes, prefixed so a leaked key is easy to recognise. */
-export const generateApiKey = (): string => `bsn_${randomBytes(32).toString('base64url')}`;
 
 /** The secret is returned to the caller once and never stored. */
 export type IssuedKey = { readonly keyId: string; readonly key: string; readonly role: Role; readonly name: string };
 
-const newKey = (env: CommandEnvironment, name: string, role: Role, key = generateApiKey()) => {
-  const command: NewApiKey = { keyId: env.newId(), name, role, keyHash: hashApiKey(key), keyPrefix: key.slice(0, 8) };
+const newKey = (env: CommandEnvironment, name: string, role: Role, key = generateSecret('bsn')) => {
+  const command: NewApiKey = { keyId: env.newId(), name, role, keyHash: hashSecret(key), keyPrefix: key.slice(0, 8) };
   return { command, issued: { keyId: command.keyId, key, role, name } satisfies IssuedKey };
 };
 

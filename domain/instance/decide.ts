@@ -79,6 +79,9 @@ const requireAllowed = (command: Command, state: InstanceState): ExistingInstanc
   return state;
 };
 
+/** Id of the backup taken before a destroy that asked for one. */
+export const finalBackupId = 'before-destroy';
+
 const requireBackupInProgress = (instance: ExistingInstance, backupId: string): void => {
   if (!instance.backupsInProgress.has(backupId)) {
     throw new RuleViolationError('unknown_backup', `backup ${backupId} is not in progress`, 'backup_id');
@@ -112,7 +115,11 @@ export const decideInstance = (command: InstanceCommand, state: InstanceState): 
     case 'ResumeInstance':
       return [{ type: 'instance.resume_requested', data: {} }];
     case 'DestroyInstance':
-      return [{ type: 'instance.destroy_requested', data: { backup_first: command.backupFirst } }];
+      // The backup is requested with the destroy, so it is taken (and recorded) before anything is removed.
+      return [
+        ...(command.backupFirst ? [{ type: 'instance.backup_requested' as const, data: { backup_id: finalBackupId } }] : []),
+        { type: 'instance.destroy_requested', data: { backup_first: command.backupFirst } },
+      ];
     case 'BackUpInstance':
       if (instance.backupIds.has(command.backupId)) {
         throw new RuleViolationError('duplicate_backup', `backup ${command.backupId} was already requested`, 'backup_id');

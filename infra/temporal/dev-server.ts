@@ -38,6 +38,8 @@ export type TemporalDevServer = {
   readonly namespace: 'default';
   readonly pid: number;
   readonly logFile: string;
+  /** Resolves when the server process has exited, for whatever reason. */
+  readonly exited: Promise<void>;
   /** SIGTERM, then SIGKILL if it has not exited in time; resolves once it has exited. Idempotent. */
   readonly stop: () => Promise<void>;
 };
@@ -190,7 +192,8 @@ const launch = async (options: TemporalDevServerOptions, port: number): Promise<
     throw new TemporalDevServerError(`temporal dev server ${(error as Error).message}${log ? `\n--- ${logFile} ---\n${log}` : ''}`);
   }
   logger.info({ address, pid: child.pid, dbFile, logFile, ms: Date.now() - started }, 'temporal dev server started');
-  return { address, namespace: NAMESPACE, pid: child.pid!, logFile, stop };
+  const exitedPromise = exited(child) ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { address, namespace: NAMESPACE, pid: child.pid!, logFile, exited: exitedPromise, stop };
 };
 
 /**

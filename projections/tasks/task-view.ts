@@ -12,6 +12,8 @@ export type TaskView = ReadDocument & {
   readonly requested_instance_id: string | null;
   /** The instance the task is handed to now, if any. */
   readonly instance_id: string | null;
+  /** While queued: when the agent must have acknowledged it. */
+  readonly ack_deadline: string | null;
   readonly required_skills: string[];
   readonly timeout_seconds: number | null;
   readonly progress: { readonly percent: number | null; readonly message: string | null } | null;
@@ -56,6 +58,7 @@ export const evolveTaskView = (view: TaskView | null, recorded: RecordedEvent): 
       input: event.data.input,
       requested_instance_id: event.data.instance_id,
       instance_id: null,
+      ack_deadline: null,
       required_skills: event.data.required_skills,
       timeout_seconds: event.data.timeout_seconds,
       progress: null,
@@ -77,13 +80,14 @@ export const evolveTaskView = (view: TaskView | null, recorded: RecordedEvent): 
     case 'task.provisioning_started':
       return touch(view, recorded, { status: 'provisioning', instance_id: event.data.instance_id });
     case 'task.queued':
-      return touch(view, recorded, { status: 'queued', instance_id: event.data.instance_id });
+      return touch(view, recorded, { status: 'queued', instance_id: event.data.instance_id, ack_deadline: event.data.ack_deadline });
     case 'task.requeued':
-      return touch(view, recorded, { status: 'waiting', instance_id: null });
+      return touch(view, recorded, { status: 'waiting', instance_id: null, ack_deadline: null });
     case 'task.started':
       return touch(view, recorded, {
         status: 'running',
         instance_id: event.data.instance_id,
+        ack_deadline: null,
         attempts: view.attempts + 1,
         started_at: at,
       });

@@ -32,6 +32,7 @@ export const startTestBosun = async (overrides: Partial<Config> = {}, dataDir = 
     dataDir,
     adminKey,
     logLevel: 'silent',
+    workflows: 'off',
     rateLimitPerSecond: 100_000,
     ...overrides,
   });

@@ -21,7 +21,7 @@ export type ServedBosun = { readonly child: ChildProcess; readonly base: string;
 /** `bosun serve` in its own process on `port`, resolved once /ready answers 200. */
 export const serve = async (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ServedBosun> => {
   const child = spawn(process.execPath, [cli, 'serve'], {
-    env: { ...process.env, PORT: String(port), BOSUN_DATA_DIR: dataDir, BOSUN_RATE_LIMIT: '1000000', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: String(port), BOSUN_DATA_DIR: dataDir, BOSUN_RATE_LIMIT: '1000000', LOG_LEVEL: 'warn', BOSUN_WORKFLOWS: 'off', ...env },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines: Record<string, unknown>[] = [];

@@ -52,7 +52,10 @@ t.test('the lifecycle, step by step', async (t) => {
   await instance.given([...historyOf.running, suspendRequested]).when({ type: 'MarkSuspended' }).then([suspended])(t);
   await instance.given(historyOf.suspended).when({ type: 'ResumeInstance' }).then([resumeRequested])(t);
   await instance.given([...historyOf.suspended, resumeRequested]).when({ type: 'MarkResumed' }).then([{ type: 'instance.resumed', data: {} }])(t);
-  await instance.given(historyOf.running).when({ type: 'DestroyInstance', backupFirst: true }).then([{ type: 'instance.destroy_requested', data: { backup_first: true } }])(t);
+  await instance
+    .given(historyOf.running)
+    .when({ type: 'DestroyInstance', backupFirst: true })
+    .then([{ type: 'instance.backup_requested', data: { backup_id: 'before-destroy' } }, { type: 'instance.destroy_requested', data: { backup_first: true } }])(t);
   await instance.given(historyOf.suspended).when({ type: 'DestroyInstance', backupFirst: false }).then([destroyRequested])(t);
   await instance.given(historyOf.destroying).when({ type: 'MarkDestroyed' }).then([destroyed])(t);
   t.equal(replayInstance([...historyOf.suspended, resumeRequested, { type: 'instance.resumed', data: {} }]).status, 'running');

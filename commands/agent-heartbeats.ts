@@ -1,0 +1,116 @@
+import type { Logger } from 'pino';
+import type { ConfigurationSnapshot } from '../domain/drift/compare.js';
+import type { Health } from '../domain/instance/events.js';
+import { DomainError } from '../domain/shared/errors.js';
+import type { CommandContext } from './command-context.js';
+import type { CommandHandlerDeps } from './handle-command.js';
+import { executeInstanceCommand } from './instances.js';
+
+export type HeartbeatReport = {
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly configuration: ConfigurationSnapshot;
+  readonly running_task_ids: readonly string[];
+};
+
+export type HeartbeatOptions = {
+  /** What agents are told to keep. @defaultValue 5 */
+  readonly intervalSeconds: number;
+  /** Intervals without a heartbeat before an instance is unhealthy. @defaultValue 3 */
+  readonly missedBeforeUnhealthy: number;
+};
+
+type Liveness = { readonly tenant: string; seenAt: number; health: Health; last: HeartbeatReport | null };
+
+const systemContext = (tenant: string, reason: string): CommandContext => ({
+  tenant,
+  actor: { type: 'system', id: 'heartbeat-monitor' },
+  requestId: null,
+  correlationId: reason,
+  causationId: null,
+  clientIp: null,
+  userAgent: null,
+});
+
+/**
+ * Heartbeats are not events (they would flood the log); only the health they imply is. An
+ * instance is healthy while it beats, and unhealthy once it misses a few: that change is
+ * recorded, and the instance workflow reacts to it (its tasks are failed over).
+ */
+export class AgentHeartbeats {
+  readonly #instances = new Map<string, Liveness>();
+  #sweeper: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly deps: CommandHandlerDeps,
+    readonly options: HeartbeatOptions,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A heartbeat arrived: the instance is alive; records `healthy` if it was not. */
+  async record(instanceId: string, tenant: string, report: HeartbeatReport, ctx: CommandContext): Promise<void> {
+    const liveness = this.#instances.get(instanceId) ?? { tenant, seenAt: 0, health: 'unknown', last: null };
+    liveness.seenAt = this.now();
+    liveness.last = report;
+    this.#instances.set(instanceId, liveness);
+    if (liveness.health !== 'healthy') {
+      await this.#changeHealth(instanceId, liveness, 'healthy', 'heartbeats arrive', ctx);
+    }
+  }
+
+  /**
+   * Instances expected to beat (running ones at start): each gets one full grace period
+   * from now, so a restart of Bosun alone does not mark the fleet unhealthy.
+   */
+  expect(instances: readonly { id: string; tenant: string; health: Health }[]): void {
+    for (const { id, tenant, health } of instances) {
+      if (!this.#instances.has(id)) this.#instances.set(id, { tenant, seenAt: this.now(), health, last: null });
+    }
+  }
+
+  /** A suspended or destroyed instance stops beating on purpose. */
+  forget(instanceId: string): void {
+    this.#instances.delete(instanceId);
+  }
+
+  lastReport(instanceId: string): HeartbeatReport | null {
+    return this.#instances.get(instanceId)?.last ?? null;
+  }
+
+  start(sweepMs = 1000): void {
+    this.#sweeper ??= setInterval(() => void this.sweep(), sweepMs);
+    this.#sweeper.unref();
+  }
+
+  stop(): void {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#sweeper = null;
+  }
+
+  /** Marks instances whose heartbeats stopped unhealthy. */
+  async sweep(): Promise<void> {
+    await this.#sweep().catch((error: unknown) => this.logger.error({ err: error }, 'heartbeat sweep failed'));
+  }
+
+  async #sweep(): Promise<void> {
+    const deadline = this.now() - this.options.intervalSeconds * this.options.missedBeforeUnhealthy * 1000;
+    for (const [instanceId, liveness] of this.#instances) {
+      if (liveness.seenAt >= deadline || liveness.health === 'unhealthy') continue;
+      const missedSeconds = Math.round((this.now() - liveness.seenAt) / 1000);
+      await this.#changeHealth(instanceId, liveness, 'unhealthy', `no heartbeat for ${missedSeconds} s`, systemContext(liveness.tenant, `heartbeats-${instanceId}`));
+    }
+  }
+
+  async #changeHealth(instanceId: string, liveness: Liveness, health: Health, reason: string, ctx: CommandContext): Promise<void> {
+    try {
+      await executeInstanceCommand(this.deps, ctx, instanceId, { type: 'ChangeHealth', health, reason });
+      liveness.health = health;
+      this.logger.info({ instance_id: instanceId, health, reason }, 'instance health changed');
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      // A destroyed instance has no health to change: stop watching it.
+      this.logger.debug({ err: error, instance_id: instanceId, health }, 'health not recorded');
+      this.forget(instanceId);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The workflow engine Bosun talks to: the Temporal cluster at TEMPORAL_ADDRESS, or else a
+ * dev server it starts in the data directory, restarts on the same port if it dies, and
+ * stops on close.
+ */
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { resolveTemporalCli } from './cli.js';
+import { startTemporalDevServer, type TemporalDevServer } from './dev-server.js';
+
+export type WorkflowEngine = {
+  readonly address: string;
+  readonly namespace: string;
+  readonly client: Client;
+  readonly close: () => Promise<void>;
+};
+
+/**
+ * Keeps a dev server up: one that exits without being asked is started again on its port,
+ * so the worker's and client's connections find it where they left it.
+ */
+const superviseDevServer = async (config: Config, logger: Logger) => {
+  const options = { cliPath: await resolveTemporalCli({ logger }), dataDir: join(config.dataDir, 'temporal'), logger };
+  let server: TemporalDevServer = await startTemporalDevServer(options);
+  const port = Number(server.address.split(':')[1]);
+  let closing = false;
+  const watch = async (): Promise<void> => {
+    while (!closing) {
+      await server.exited;
+      if (closing) return;
+      logger.error({ pid: server.pid, address: server.address }, 'temporal dev server exited unexpectedly: starting it again');
+      for (let attempt = 1; !closing; attempt++) {
+        try {
+          server = await startTemporalDevServer({ ...options, port });
+          break;
+        } catch (error) {
+          logger.error({ err: error, attempt }, 'temporal dev server did not start again');
+          await sleep(Math.min(10_000, 500 * attempt));
+        }
+      }
+    }
+  };
+  const watching = watch();
+  return {
+    address: server.address,
+    namespace: server.namespace,
+    stop: async () => {
+      closing = true;
+      await server.stop();
+      await watching;
+    },
+  };
+};
+
+export const connectWorkflowEngine = async (config: Config, logger: Logger): Promise<WorkflowEngine> => {
+  const devServer = config.temporalAddress ? null : await superviseDevServer(config, logger);
+  const address = devServer?.address ?? (config.temporalAddress as string);
+  const namespace = devServer?.namespace ?? config.temporalNamespace;
+  logger.info({ address, namespace, embedded: devServer !== null }, 'workflow engine');
+  const connection = await Connection.connect({ address });
+  return {
+    address,
+    namespace,
+    client: new Client({ connection, namespace }),
+    close: async () => {
+      await connection.close();
+      await devServer?.stop();
+    },
+  };
+};

@@ -1,0 +1,39 @@
+import type { Projector } from '../projector.js';
+
+/**
+ * Wakes agents long-polling for work when a task is queued for their instance. Holds no
+ * read model: it runs after the task projector, so a woken claim finds the task in the view.
+ */
+export class TaskDispatch {
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  readonly projector: Projector = {
+    name: 'task-dispatch',
+    apply: async (event) => {
+      if (event.type !== 'task.queued') return;
+      const instanceId = (event.data as { instance_id: string }).instance_id;
+      const waiters = this.#waiters.get(instanceId);
+      if (!waiters) return;
+      this.#waiters.delete(instanceId);
+      for (const wake of waiters) wake();
+    },
+  };
+
+  /** Resolves when a task is queued for `instanceId`, or after `ms`, or when `signal` aborts. */
+  waitForQueued(instanceId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(instanceId) ?? new Set();
+      this.#waiters.set(instanceId, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.#waiters.get(instanceId) === waiters) this.#waiters.delete(instanceId);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done);
+      waiters.add(done);
+    });
+  }
+}

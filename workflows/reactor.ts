@@ -1,0 +1,145 @@
+/**
+ * The reactor: the only way workflows are started and signalled. It follows the event log
+ * from a checkpoint and forwards each lifecycle event to its aggregate's workflow
+ * (workflow id = stream id), starting the workflow with the first one. Streams proceed in
+ * parallel, each strictly in order; the checkpoint only moves past events fully forwarded.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { EventStore, RecordedEvent, Subscription } from '../commands/event-store.js';
+import { aggregateEventSignal, type AggregateEvent } from './signals.js';
+
+/** Events that change nothing a workflow decides on are not forwarded. */
+const unforwarded = new Set(['task.progressed', 'task.logged', 'instance.registration_opened', 'instance.agent_registered']);
+
+const workflowOf: Record<string, { readonly type: string; readonly input: (id: string, tenant: string) => object }> = {
+  task: { type: 'taskWorkflow', input: (taskId, tenant) => ({ taskId, tenant }) },
+  instance: { type: 'instanceWorkflow', input: (instanceId, tenant) => ({ instanceId, tenant }) },
+};
+
+/** Forwards in flight at once, across streams. */
+const maxInFlight = 64;
+const checkpointEveryMs = 1000;
+
+export type ReactorOptions = {
+  readonly events: EventStore;
+  readonly client: Client;
+  readonly taskQueue: string;
+  /** File holding the position of the last event forwarded for sure. */
+  readonly checkpointFile: string;
+  readonly logger: Logger;
+};
+
+export class WorkflowReactor {
+  #subscription: Subscription | null = null;
+  /** Positions delivered, in order, and whether each is forwarded. */
+  #outstanding: { position: number; done: boolean }[] = [];
+  #inFlight = 0;
+  #slotFreed: (() => void) | null = null;
+  /** Last forward of each stream: the next one of that stream waits for it. */
+  readonly #tails = new Map<string, Promise<void>>();
+  #checkpoint = 0;
+  #saved = 0;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: ReactorOptions) {}
+
+  start(): void {
+    this.#checkpoint = this.#saved = this.#readCheckpoint();
+    this.options.logger.info({ from: this.#checkpoint }, 'workflow reactor starting');
+    this.#subscription = this.options.events.subscribe(this.#checkpoint, {
+      onEvent: (event) => this.#deliver(event),
+      onError: (error) => this.options.logger.error({ err: error }, 'workflow reactor stopped'),
+    });
+    this.#timer = setInterval(() => this.#saveCheckpoint(), checkpointEveryMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#subscription?.close();
+    await Promise.allSettled([...this.#tails.values()]);
+    this.#saveCheckpoint();
+  }
+
+  async #deliver(event: RecordedEvent): Promise<void> {
+    const entry = { position: event.position, done: false };
+    this.#outstanding.push(entry);
+    const route = this.#route(event);
+    if (!route) return this.#finish(entry);
+    while (this.#inFlight >= maxInFlight) await new Promise<void>((resolve) => (this.#slotFreed = resolve));
+    this.#inFlight++;
+    const previous = this.#tails.get(event.stream) ?? Promise.resolve();
+    const forwarded = previous.then(() => this.#forward(event, route)).finally(() => {
+      this.#inFlight--;
+      this.#slotFreed?.();
+      this.#slotFreed = null;
+      this.#finish(entry);
+      if (this.#tails.get(event.stream) === forwarded) this.#tails.delete(event.stream);
+    });
+    this.#tails.set(event.stream, forwarded);
+  }
+
+  #route(event: RecordedEvent) {
+    if (unforwarded.has(event.type)) return null;
+    const category = event.stream.slice(0, event.stream.indexOf('-'));
+    const workflow = workflowOf[category];
+    return workflow ? { ...workflow, id: event.stream.slice(category.length + 1) } : null;
+  }
+
+  /** Retries until Temporal takes the signal: an event that never reaches its workflow would stall it. */
+  async #forward(event: RecordedEvent, route: { type: string; id: string; input: (id: string, tenant: string) => object }): Promise<void> {
+    const signal: AggregateEvent = {
+      eventId: event.id,
+      type: event.type,
+      revision: event.revision,
+      occurredAt: event.metadata.occurred_at,
+      correlationId: event.metadata.correlation_id,
+      data: event.data as Record<string, unknown>,
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.client.workflow.signalWithStart(route.type, {
+          workflowId: event.stream,
+          taskQueue: this.options.taskQueue,
+          args: [route.input(route.id, event.tenant)],
+          signal: aggregateEventSignal,
+          signalArgs: [signal],
+          // A finished workflow is not started again by a late or replayed event.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+        return;
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+        const delay = Math.min(10_000, 100 * 2 ** attempt);
+        this.options.logger.warn({ err: error, stream: event.stream, type: event.type, attempt, retry_in_ms: delay }, 'signal not delivered; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  #finish(entry: { position: number; done: boolean }): void {
+    entry.done = true;
+    while (this.#outstanding[0]?.done) this.#checkpoint = (this.#outstanding.shift() as { position: number }).position;
+  }
+
+  #readCheckpoint(): number {
+    try {
+      return Number(readFileSync(this.options.checkpointFile, 'utf8')) || 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  #saveCheckpoint(): void {
+    if (this.#checkpoint === this.#saved) return;
+    mkdirSync(dirname(this.options.checkpointFile), { recursive: true });
+    const temporary = `${this.options.checkpointFile}.tmp`;
+    writeFileSync(temporary, String(this.#checkpoint));
+    renameSync(temporary, this.options.checkpointFile);
+    this.#saved = this.#checkpoint;
+  }
+}

@@ -1,0 +1,20 @@
+import { defineSignal } from '@temporalio/workflow';
+
+/**
+ * An event of the workflow's aggregate, forwarded by the reactor. Events of one stream
+ * arrive in revision order; a workflow ignores one whose revision it has already seen,
+ * so the reactor's at-least-once delivery (after a restart) duplicates nothing.
+ */
+export type AggregateEvent = {
+  readonly eventId: string;
+  readonly type: string;
+  readonly revision: number;
+  readonly occurredAt: string;
+  readonly correlationId: string;
+  readonly data: Record<string, unknown>;
+};
+
+export const aggregateEventSignal = defineSignal<[AggregateEvent]>('aggregateEvent');
+
+/** A write an activity made: the workflow waits until its event came back as a signal. */
+export type Written = { readonly revision: number | null };

@@ -1,0 +1,105 @@
+/**
+ * Activities of the task workflow. Each issues at most one command; placement reads the
+ * instance and task read models to find an eligible instance.
+ */
+import type { CommandHandlerDeps } from '../commands/handle-command.js';
+import { executeTaskCommand, taskStream } from '../commands/tasks.js';
+import { replay } from '../domain/shared/decider.js';
+import { taskDecider, type TaskEvent, type TaskState } from '../domain/task/index.js';
+import { instanceCollection } from '../projections/instances/instance-projector.js';
+import type { InstanceView } from '../projections/instances/instance-view.js';
+import type { ReadStore } from '../projections/read-store.js';
+import { taskCollection } from '../projections/tasks/task-projector.js';
+import { issue, workflowContext } from './activity-context.js';
+import type { Written } from './signals.js';
+
+export type TaskActivityDeps = {
+  readonly commands: CommandHandlerDeps;
+  readonly readStore: ReadStore;
+  /** How long an agent has to acknowledge a task handed to it. */
+  readonly ackTimeoutMs: number;
+};
+
+type TaskRef = { readonly taskId: string; readonly tenant: string; readonly correlationId: string };
+
+export type Placement = Written & { readonly outcome: 'queued' | 'provisioning' | 'waiting' | 'finished' };
+
+const enabledSkills = (instance: InstanceView): Set<string> =>
+  new Set(instance.spec.skills.filter((skill) => skill.enabled !== false).map((skill) => skill.name));
+
+/** Can `instance` run a task of `kind` needing `skills`, leaving load aside? */
+const suits = (instance: InstanceView, kind: string, skills: readonly string[], pinned: string | null): boolean => {
+  if (pinned !== null && instance.id !== pinned) return false;
+  if (kind === 'shell' && instance.spec.settings.allow_shell !== true) return false;
+  const has = enabledSkills(instance);
+  return skills.every((skill) => has.has(skill));
+};
+
+export const createTaskActivities = (deps: TaskActivityDeps) => {
+  const tasks = taskCollection(deps.readStore);
+  const instances = instanceCollection(deps.readStore);
+  const contextOf = (ref: TaskRef) => workflowContext(ref.tenant, taskStream(ref.taskId), ref.correlationId);
+  const command = (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3]) =>
+    issue(() => executeTaskCommand(deps.commands, contextOf(ref), ref.taskId, body));
+
+  const stateOf = async (taskId: string): Promise<TaskState> => {
+    const history = await deps.commands.store.readStream(taskStream(taskId));
+    return replay(taskDecider, history.map((event) => ({ type: event.type, data: event.data }) as TaskEvent));
+  };
+
+  /** Tasks queued on or running on `instanceId`: the slots it has taken. */
+  const load = async (instance: InstanceView): Promise<number> => {
+    const [queued, running] = await Promise.all(
+      (['queued', 'running'] as const).map((status) => tasks.list({ tenant: instance.tenant, instance_id: instance.id, status }, { limit: 1000 })),
+    );
+    return (queued?.length ?? 0) + (running?.length ?? 0);
+  };
+
+  return {
+    /**
+     * Hands the task to the least loaded eligible instance (running, not unhealthy, with
+     * the skills and a free slot); else records that it waits, for an instance being
+     * provisioned if one suits.
+     */
+    async placeTask(ref: TaskRef): Promise<Placement> {
+      const state = await stateOf(ref.taskId);
+      if (state.status === 'none' || state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled') {
+        return { outcome: 'finished', revision: null };
+      }
+      if (state.status === 'queued' || state.status === 'running') return { outcome: 'queued', revision: null };
+      const view = await tasks.get(ref.taskId);
+      if (!view) return { outcome: 'waiting', revision: null };
+      const candidates = (await instances.list({ tenant: ref.tenant }, { limit: 1000 })).filter((instance) =>
+        suits(instance, view.kind, view.required_skills, state.pinnedInstanceId),
+      );
+      let best: { instance: InstanceView; free: number } | null = null;
+      for (const instance of candidates) {
+        if (instance.status !== 'running' || instance.pending !== null || instance.health === 'unhealthy') continue;
+        const free = instance.spec.max_concurrent_tasks - (await load(instance));
+        if (free > 0 && (!best || free > best.free)) best = { instance, free };
+      }
+      if (best) {
+        const ackDeadline = new Date(deps.commands.env.now().getTime() + deps.ackTimeoutMs).toISOString();
+        return { outcome: 'queued', ...(await command(ref, { type: 'QueueTask', instanceId: best.instance.id, ackDeadline })) };
+      }
+      const coming = candidates.find((instance) => instance.status === 'provisioning');
+      if (coming && state.status !== 'provisioning') {
+        return { outcome: 'provisioning', ...(await command(ref, { type: 'StartProvisioning', instanceId: coming.id })) };
+      }
+      if (state.status === 'pending') {
+        return { outcome: 'waiting', ...(await command(ref, { type: 'DeferTask', reason: 'no eligible instance has a free slot' })) };
+      }
+      return { outcome: state.status === 'provisioning' ? 'provisioning' : 'waiting', revision: null };
+    },
+
+    async requeueTask(ref: TaskRef & { readonly reason: string }): Promise<Written> {
+      return command(ref, { type: 'RequeueTask', reason: ref.reason });
+    },
+
+    async timeOutTask(ref: TaskRef): Promise<Written> {
+      return command(ref, { type: 'TimeOutTask' });
+    },
+  };
+};
+
+export type TaskActivities = ReturnType<typeof createTaskActivities>;

@@ -1,0 +1,137 @@
+/**
+ * The task lifecycle (DESIGN.md): place the task on an eligible instance or wait for one,
+ * requeue it when the agent does not acknowledge in time, fail it when it runs past its
+ * timeout. Deterministic code only; every change of state is a command issued by an
+ * activity, and the workflow learns the outcome from the events the reactor forwards.
+ */
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { TaskStatus } from '../domain/task/events.js';
+import type { TaskActivities } from './task-activities.js';
+import { aggregateEventSignal, type AggregateEvent, type Written } from './signals.js';
+
+export type TrackedTask = {
+  status: TaskStatus | 'unknown';
+  revision: number;
+  /** When the agent must acknowledge, while queued (epoch ms). */
+  ackDeadline: number | null;
+  /** Not placed again before this (epoch ms), after a failed attempt. */
+  retryAt: number | null;
+  /** The task fails when still unfinished at this instant (epoch ms). */
+  deadline: number | null;
+  correlationId: string;
+};
+
+export type TaskWorkflowInput = { readonly taskId: string; readonly tenant: string; readonly carried?: TrackedTask };
+
+/** How often a task nobody can take yet looks for an instance again. */
+const placementRetryMs = 1000;
+
+const { placeTask, requeueTask, timeOutTask } = proxyActivities<TaskActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+
+const terminal = (status: TrackedTask['status']): boolean => status === 'completed' || status === 'failed' || status === 'cancelled';
+
+const track = (task: TrackedTask, event: AggregateEvent): void => {
+  if (event.revision <= task.revision) return;
+  task.revision = event.revision;
+  task.correlationId = event.correlationId;
+  const at = Date.parse(event.occurredAt);
+  switch (event.type) {
+    case 'task.submitted': {
+      const timeout = event.data.timeout_seconds as number | null;
+      task.status = 'pending';
+      task.deadline = timeout === null ? null : at + timeout * 1000;
+      return;
+    }
+    case 'task.deferred':
+    case 'task.requeued':
+      task.status = 'waiting';
+      return;
+    case 'task.provisioning_started':
+      task.status = 'provisioning';
+      return;
+    case 'task.queued':
+      task.status = 'queued';
+      task.ackDeadline = Date.parse(event.data.ack_deadline as string);
+      return;
+    case 'task.started':
+      task.status = 'running';
+      task.retryAt = null;
+      return;
+    case 'task.attempt_failed':
+      task.status = 'waiting';
+      task.retryAt = at + (event.data.retry_in_seconds as number) * 1000;
+      return;
+    case 'task.completed':
+      task.status = 'completed';
+      return;
+    case 'task.failed':
+    case 'task.timed_out':
+      task.status = 'failed';
+      return;
+    case 'task.cancelled':
+      task.status = 'cancelled';
+      return;
+  }
+};
+
+export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus> {
+  const task: TrackedTask = input.carried ?? { status: 'unknown', revision: -1, ackDeadline: null, retryAt: null, deadline: null, correlationId: input.taskId };
+  setHandler(aggregateEventSignal, (event) => track(task, event));
+  const ids = { taskId: input.taskId, tenant: input.tenant };
+
+  /** Waits until `done` holds or `ms` pass, never past the task's deadline. True if `done`. */
+  const waitFor = (done: () => boolean, ms: number): Promise<boolean> => {
+    const untilDeadline = task.deadline === null ? ms : task.deadline - Date.now();
+    return condition(done, Math.max(1, Math.min(ms, untilDeadline)));
+  };
+  /** After a write, its event must come back before the workflow decides again. */
+  const caughtUp = async ({ revision }: Written) => {
+    if (revision !== null) await condition(() => task.revision >= revision);
+  };
+  const changedSince = (revision: number) => () => task.revision > revision;
+
+  await condition(() => task.status !== 'unknown');
+  while (!terminal(task.status)) {
+    const seen = task.revision;
+    const cause = { correlationId: task.correlationId };
+    if (task.deadline !== null && Date.now() >= task.deadline) {
+      await caughtUp(await timeOutTask({ ...ids, ...cause }));
+      continue;
+    }
+    switch (task.status) {
+      case 'pending':
+      case 'waiting':
+      case 'provisioning': {
+        if (task.retryAt !== null && Date.now() < task.retryAt) {
+          await waitFor(changedSince(seen), task.retryAt - Date.now());
+          break;
+        }
+        const placed = await placeTask({ ...ids, ...cause });
+        await caughtUp(placed);
+        if (placed.outcome !== 'queued') await waitFor(changedSince(task.revision), placementRetryMs);
+        break;
+      }
+      case 'queued': {
+        const acknowledged = await waitFor(changedSince(seen), (task.ackDeadline ?? Date.now()) - Date.now());
+        if (!acknowledged && task.status === 'queued' && Date.now() >= (task.ackDeadline ?? 0)) {
+          await caughtUp(await requeueTask({ ...ids, ...cause, reason: 'the agent did not acknowledge in time' }));
+        }
+        break;
+      }
+      case 'running':
+        // Completion, failure or a lost agent (failed over by the instance workflow) all arrive as events.
+        await waitFor(changedSince(seen), 24 * 3600 * 1000);
+        break;
+      default:
+        break;
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof taskWorkflow>({ ...input, carried: task });
+    }
+  }
+  return task.status as TaskStatus;
+}
