@@ -18,16 +18,20 @@ export const freePort = (): Promise<number> =>
 
 export type ServedBosun = { readonly child: ChildProcess; readonly base: string; readonly logLines: () => Record<string, unknown>[] };
 
-/** `bosun serve` in its own process on `port`, resolved once /ready answers 200. */
-export const serve = async (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ServedBosun> => {
+/**
+ * `bosun serve` in its own process on `port`, resolved once /ready answers 200. `detached`
+ * puts it (and what it starts) in a process group of its own, which a test may kill whole.
+ */
+export const serve = async (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, options: { detached?: boolean } = {}): Promise<ServedBosun> => {
   const child = spawn(process.execPath, [cli, 'serve'], {
+    detached: options.detached ?? false,
     env: { ...process.env, PORT: String(port), BOSUN_DATA_DIR: dataDir, BOSUN_RATE_LIMIT: '1000000', LOG_LEVEL: 'warn', BOSUN_WORKFLOWS: 'off', ...env },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines: Record<string, unknown>[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 900; i++) {
     if ((await fetch(`${base}/ready`).then((r) => r.status, () => 0)) === 200) return { child, base, logLines: () => lines };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
