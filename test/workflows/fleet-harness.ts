@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../infra/logger.js';
@@ -74,3 +76,22 @@ export const eventTypes = async (app: TestBosun, taskId: string): Promise<string
 /** The pid of a local instance's agent, from its pid file. */
 export const agentPid = (app: TestBosun, instanceId: string): number =>
   Number(readFileSync(join(app.dataDir, 'instances', instanceId, 'agent.pid'), 'utf8').trim());
+
+export const historiesDir = join(import.meta.dirname, 'histories');
+
+/**
+ * With BOSUN_RECORD_HISTORIES=1, keeps the history of `workflowId` as a replay fixture
+ * (`histories/<name>.json`); replay.unit.test.ts replays every fixture against the
+ * current workflow code, so a change that is not deterministic fails CI.
+ */
+export const recordHistory = async (temporal: TemporalDevServer, workflowId: string, name: string): Promise<void> => {
+  if (process.env.BOSUN_RECORD_HISTORIES !== '1') return;
+  const connection = await Connection.connect({ address: temporal.address });
+  try {
+    const history = await new Client({ connection, namespace: temporal.namespace }).workflow.getHandle(workflowId).fetchHistory();
+    mkdirSync(historiesDir, { recursive: true });
+    writeFileSync(join(historiesDir, `${name}.json`), `${historyToJSON(history)}\n`);
+  } finally {
+    await connection.close();
+  }
+};

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { agentPid, deployRunning, eventTypes, eventually, sharedTemporal, startFleet, submit, waitForStatus } from './fleet-harness.js';
+import { agentPid, deployRunning, eventTypes, eventually, recordHistory, sharedTemporal, startFleet, submit, waitForStatus } from './fleet-harness.js';
 
 const temporal = await sharedTemporal(t);
 
@@ -12,6 +12,8 @@ t.test('given a running local instance, when an echo task is submitted, then it 
   t.match(body, { status: 'completed', outputs: { message: 'hello fleet' } });
   t.equal((await app.call('GET', `/api/v1/tasks/${taskId}`)).body.instance_id, instanceId);
   t.strictSame(await eventTypes(app, taskId), ['task.submitted', 'task.queued', 'task.started', 'task.completed']);
+  await recordHistory(temporal, `task-${taskId}`, 'task-completed');
+  await recordHistory(temporal, `instance-${instanceId}`, 'instance-provisioned');
 });
 
 t.test('given no instance has the skill, when a task needs it, then it waits, and runs once an instance with it is deployed', async (t) => {
@@ -23,6 +25,7 @@ t.test('given no instance has the skill, when a task needs it, then it waits, an
   await waitForStatus(app, taskId, 'completed');
   t.equal((await app.call('GET', `/api/v1/tasks/${taskId}`)).body.instance_id, skilled, 'it ran on the instance with the skill');
   t.ok((await eventTypes(app, taskId)).includes('task.deferred'), 'the wait is on record');
+  await recordHistory(temporal, `task-${taskId}`, 'task-waited-for-skill');
 });
 
 t.test('given a running sleep task, when it is cancelled, then it stays cancelled and its agent stops it', async (t) => {
@@ -38,6 +41,7 @@ t.test('given a running sleep task, when it is cancelled, then it stays cancelle
   const next = await submit(app, { kind: 'echo', input: { message: 'after' } });
   await waitForStatus(app, next, 'completed');
   t.pass('the agent took the next task: its slot was freed');
+  await recordHistory(temporal, `task-${taskId}`, 'task-cancelled-while-running');
 });
 
 t.test('given an agent that does not acknowledge in time, then the task is requeued, and runs once the agent is back', async (t) => {
@@ -57,6 +61,8 @@ t.test('given an agent that does not acknowledge in time, then the task is reque
   process.kill(pid, 'SIGCONT');
   await waitForStatus(app, taskId, 'completed');
   t.pass('completed after the requeue');
+  await recordHistory(temporal, `task-${taskId}`, 'task-requeued');
+  await recordHistory(temporal, `instance-${instanceId}`, 'instance-unhealthy-and-back');
 });
 
 t.test('given a task running on an agent that dies, then its instance turns unhealthy, the run fails over and is retried on another instance', async (t) => {
@@ -72,4 +78,6 @@ t.test('given a task running on an agent that dies, then its instance turns unhe
   const task = (await app.call('GET', `/api/v1/tasks/${taskId}`)).body;
   t.equal(task.instance_id, second, 'the retry ran on the healthy instance');
   t.equal(task.attempts, 2);
+  await recordHistory(temporal, `task-${taskId}`, 'task-retried-after-agent-lost');
+  await recordHistory(temporal, `instance-${first}`, 'instance-agent-lost');
 });
