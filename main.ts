@@ -83,7 +83,11 @@ const bootstrapSystemTeam = async (deps: CommandHandlerDeps, config: Config, rea
   else logger.warn({ team_id: created.teamId, admin_key: created.issued.key }, 'system team created; its admin key is shown only this once');
 };
 
-type Fleet = { readonly stop: () => Promise<void> };
+type Fleet = {
+  /** Stops the local agents while the API still answers them, so they can report what they drop. */
+  readonly stopAgents: () => Promise<void>;
+  readonly stop: () => Promise<void>;
+};
 
 /**
  * What makes the fleet move: the workflow engine, the worker with its activities, the
@@ -130,11 +134,11 @@ const startFleet = async (deps: {
       .catch((error: unknown) => logger.error({ err: error, instance_id: instance.id }, 'agent not started again'));
   }
   return {
+    stopAgents: () => local.close({ stopAgents: true }),
     stop: async () => {
       deps.heartbeats.stop();
       await reactor.stop();
       await worker.stop();
-      await local.close({ stopAgents: true });
       await engine.close();
     },
   };
@@ -193,7 +197,10 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const close = () =>
     (closed ??= (async () => {
       // Requests in flight get to finish (and their appends to be acknowledged); idle keep-alive
-      // connections close now, and stragglers are cut after a grace period.
+      // connections close now, long polls end, and stragglers are cut after a grace period.
+      dispatch.close();
+      await ready.catch(() => undefined);
+      await (fleet as Fleet | null)?.stopAgents();
       await new Promise<void>((resolve) => {
         const grace = setTimeout(() => server.closeAllConnections(), 5000);
         server.close(() => {
@@ -202,7 +209,6 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
         });
         server.closeIdleConnections();
       });
-      await ready.catch(() => undefined);
       await (fleet as Fleet | null)?.stop();
       await projections.stop();
       await readStore.close();

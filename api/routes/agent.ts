@@ -292,7 +292,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
         return;
       }
       const left = until - Date.now();
-      if (left <= 0 || abort.signal.aborted) break;
+      if (left <= 0 || abort.signal.aborted || deps.dispatch.closed) break;
       await deps.dispatch.waitForQueued(agent.instanceId, left, abort.signal);
     }
     ctx.status = 204;

@@ -6,6 +6,18 @@ import type { Projector } from '../projector.js';
  */
 export class TaskDispatch {
   readonly #waiters = new Map<string, Set<() => void>>();
+  #closed = false;
+
+  /** Once closed (Bosun is stopping), waits end at once, so long polls do not hold the shutdown. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const waiters of this.#waiters.values()) for (const wake of waiters) wake();
+    this.#waiters.clear();
+  }
 
   readonly projector: Projector = {
     name: 'task-dispatch',
@@ -21,6 +33,7 @@ export class TaskDispatch {
 
   /** Resolves when a task is queued for `instanceId`, or after `ms`, or when `signal` aborts. */
   waitForQueued(instanceId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       const waiters = this.#waiters.get(instanceId) ?? new Set();
       this.#waiters.set(instanceId, waiters);
