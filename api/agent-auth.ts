@@ -4,6 +4,7 @@ import { hashSecret } from '../commands/secrets.js';
 import { findAgentCredential } from '../projections/agents/agent-credentials.js';
 import type { ReadStore } from '../projections/read-store.js';
 import type { Principal } from './auth.js';
+import { requestCommandContext } from './command-context.js';
 import { ApiError } from './errors.js';
 
 /** The instance whose agent is calling, as established by its credential. */
@@ -35,17 +36,6 @@ export const agentOf = (ctx: Context): AgentPrincipal => {
   return agent;
 };
 
-/** What an agent's request tells about who acts, for the events it causes. */
-export const agentCommandContext = (ctx: Context, agent: AgentPrincipal): CommandContext => {
-  const requestId = ctx.state.requestId as string;
-  return {
-    tenant: agent.tenant,
-    actor: { type: 'agent', id: agent.instanceId },
-    requestId,
-    correlationId: ctx.get('X-Correlation-Id') || requestId,
-    causationId: requestId,
-    clientIp: ctx.ip || null,
-    userAgent: ctx.get('User-Agent') || null,
-    ...(ctx.state.idempotency ? { idempotency: ctx.state.idempotency } : {}),
-  };
-};
+/** What an agent's request tells about who acts, for the events it causes: the instance. */
+export const agentCommandContext = (ctx: Context, agent: AgentPrincipal): CommandContext =>
+  requestCommandContext(ctx, agent.tenant, { type: 'agent', id: agent.instanceId });

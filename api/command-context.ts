@@ -1,14 +1,14 @@
 import type { Context } from 'koa';
+import type { Actor } from '../commands/event-store.js';
 import type { CommandContext } from '../commands/command-context.js';
 import { principalOf } from './auth.js';
 
 /** Everything an HTTP request tells about who is acting, for the events it causes. */
-export const commandContextOf = (ctx: Context): CommandContext => {
-  const principal = principalOf(ctx);
+export const requestCommandContext = (ctx: Context, tenant: string, actor: Actor): CommandContext => {
   const requestId = ctx.state.requestId as string;
   return {
-    tenant: principal.tenant,
-    actor: { type: 'api_key', id: principal.keyId },
+    tenant,
+    actor,
     requestId,
     correlationId: ctx.get('X-Correlation-Id') || requestId,
     causationId: requestId,
@@ -16,4 +16,10 @@ export const commandContextOf = (ctx: Context): CommandContext => {
     userAgent: ctx.get('User-Agent') || null,
     ...(ctx.state.idempotency ? { idempotency: ctx.state.idempotency } : {}),
   };
+};
+
+/** A request made with an API key acts as that key, in its team. */
+export const commandContextOf = (ctx: Context): CommandContext => {
+  const principal = principalOf(ctx);
+  return requestCommandContext(ctx, principal.tenant, { type: 'api_key', id: principal.keyId });
 };
