@@ -24,6 +24,9 @@ import { instanceProjector } from './projections/instances/instance-projector.js
 import { agentCredentialProjector } from './projections/agents/agent-credentials.js';
 import { TaskDispatch } from './projections/agents/task-dispatch.js';
 import { AgentHeartbeats } from './commands/agent-heartbeats.js';
+import { alertRules } from './commands/alert-rules/rules.js';
+import { AlertRuleRunner } from './commands/alert-rules/runner.js';
+import { alertProjector } from './projections/alerts/alert-projector.js';
 import { connectWorkflowEngine } from './infra/temporal/engine.js';
 import { createLocalProvider } from './infra/providers/local-provider.js';
 import { instanceCollection } from './projections/instances/instance-projector.js';
@@ -154,12 +157,13 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const projections = new ProjectionRunner(
     events,
     readStore,
-    [accessProjector, idempotencyProjector, taskProjector, instanceProjector, agentCredentialProjector, dispatch.projector],
+    [accessProjector, idempotencyProjector, taskProjector, instanceProjector, agentCredentialProjector, alertProjector, dispatch.projector],
     logger,
   );
   const env: CommandEnvironment = { now: () => new Date(), newId: () => uuidv7() };
   const commands: CommandHandlerDeps = { store: events, schemas, env };
   const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, logger);
+  const alerting = new AlertRuleRunner({ events, commands, rules: alertRules(), checkpointFile: join(config.dataDir, 'alert-rules.checkpoint'), logger });
   const app = createApp({
     commands,
     schemas,
@@ -187,6 +191,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   let started = false;
   const ready = projections.start().then(async () => {
     await bootstrapSystemTeam(commands, config, readStore, projections, logger);
+    alerting.start();
     if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, readStore, heartbeats, apiUrl: config.publicUrl ?? url });
     started = true;
     logger.info({ url, position: projections.status().position }, 'ready');
@@ -210,6 +215,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
         server.closeIdleConnections();
       });
       await (fleet as Fleet | null)?.stop();
+      await alerting.stop();
       await projections.stop();
       await readStore.close();
       await events.close();

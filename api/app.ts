@@ -17,6 +17,7 @@ import { accessRoutes } from './routes/access.js';
 import { agentRoutes } from './routes/agent.js';
 import type { AgentHeartbeats } from '../commands/agent-heartbeats.js';
 import type { TaskDispatch } from '../projections/agents/task-dispatch.js';
+import { alertRoutes } from './routes/alerts.js';
 import { instanceRoutes } from './routes/instances.js';
 import { taskReadRoutes } from './routes/task-reads.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -90,6 +91,7 @@ export const createApp = (deps: AppDeps): Koa => {
   taskReadRoutes(api, routeDeps);
   accessRoutes(api, routeDeps);
   instanceRoutes(api, { ...routeDeps, providers: deps.providers });
+  alertRoutes(api, routeDeps);
 
   app.use(requestId());
   app.use(accessLog(deps.logger));

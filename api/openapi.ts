@@ -9,6 +9,8 @@ import {
   patchInstanceBody,
   submitTaskBody,
 } from './schemas.js';
+import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
+import { alertSeverities, alertStatuses } from '../domain/alert/events.js';
 import { healthStates, instanceStatuses, operatorActionNames } from '../domain/instance/index.js';
 import { taskStatuses, terminalStatuses } from '../domain/task/events.js';
 
@@ -169,6 +171,33 @@ const bulkResultSchema = {
   },
 } as const;
 
+const actorSchema = {
+  type: ['object', 'null'],
+  properties: { type: { enum: ['user', 'api_key', 'agent', 'workflow', 'system'] }, id: { type: 'string' } },
+} as const;
+
+const alertSchema = {
+  type: 'object',
+  properties: {
+    object: { const: 'alert' },
+    id: { type: 'string' },
+    rule: { type: 'string', description: 'The rule that raised it: `instance_unhealthy` (missed heartbeats), `task_failure_rate` (task runs failing on one instance).' },
+    severity: { enum: alertSeverities },
+    status: { enum: alertStatuses, description: '`open -> acknowledged -> resolved`; a rule resolves its alert once the condition clears.' },
+    subject: { type: 'object', properties: { type: { type: 'string', description: 'e.g. `instance`.' }, id: { type: 'string' } } },
+    message: { type: 'string' },
+    raised_at: { type: 'string', format: 'date-time' },
+    acknowledged_at: { type: ['string', 'null'], format: 'date-time' },
+    acknowledged_by: actorSchema,
+    resolved_at: { type: ['string', 'null'], format: 'date-time' },
+    resolved_by: { ...actorSchema, description: 'An API key, or `system` when its rule resolved it.' },
+    resolution_reason: { type: ['string', 'null'] },
+    updated_at: { type: 'string', format: 'date-time' },
+    revision: { type: 'integer', description: 'Stream revision this representation reflects.' },
+    position: { type: 'integer', description: 'Global log position of that revision; pass as X-Min-Position to read your write.' },
+  },
+} as const;
+
 const listOf = (item: object) => ({
   type: 'object',
   required: ['data', 'has_more', 'next_cursor'],
@@ -205,6 +234,7 @@ export const openApiDocument = () => ({
       Instance: instanceSchema,
       InstanceLifecycle: instanceLifecycleSchema,
       BulkResult: bulkResultSchema,
+      Alert: alertSchema,
     },
   },
   paths: {
@@ -350,6 +380,42 @@ export const openApiDocument = () => ({
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(bulkInstanceActionBody) },
         responses: { '200': { description: 'One result per instance', ...json({ $ref: '#/components/schemas/BulkResult' }) }, ...errors },
+      },
+    },
+    '/alerts': {
+      get: {
+        summary: 'List alerts, newest first',
+        parameters: [
+          ...pageParams,
+          { name: 'status', in: 'query', schema: { enum: alertStatuses } },
+          { name: 'rule', in: 'query', schema: { type: 'string' } },
+          { name: 'subject_id', in: 'query', schema: { type: 'string' }, description: 'Alerts about this instance.' },
+          minPosition,
+        ],
+        responses: { '200': { description: 'A page of alerts', ...json(listOf({ $ref: '#/components/schemas/Alert' })) }, ...errors },
+      },
+    },
+    '/alerts/{id}': {
+      get: {
+        summary: 'Get an alert',
+        parameters: [idParam, minPosition],
+        responses: { '200': { description: 'The alert', ...json({ $ref: '#/components/schemas/Alert' }) }, ...errors },
+      },
+    },
+    '/alerts/{id}/acknowledge': {
+      post: {
+        summary: 'Acknowledge an open alert (operators); 409 naming the state otherwise',
+        parameters: [idParam, idempotencyKey],
+        requestBody: json(acknowledgeAlertBody),
+        responses: { '200': { description: 'The acknowledged alert', ...json({ $ref: '#/components/schemas/Alert' }) }, ...errors },
+      },
+    },
+    '/alerts/{id}/resolve': {
+      post: {
+        summary: 'Resolve an open or acknowledged alert (operators); 409 naming the state otherwise',
+        parameters: [idParam, idempotencyKey],
+        requestBody: json(resolveAlertBody),
+        responses: { '200': { description: 'The resolved alert', ...json({ $ref: '#/components/schemas/Alert' }) }, ...errors },
       },
     },
     '/teams': {

@@ -103,7 +103,12 @@ export class AgentHeartbeats {
 
   async #changeHealth(instanceId: string, liveness: Liveness, health: Health, reason: string, ctx: CommandContext): Promise<void> {
     try {
-      await executeInstanceCommand(this.deps, ctx, instanceId, { type: 'ChangeHealth', health, reason });
+      const { state } = await executeInstanceCommand(this.deps, ctx, instanceId, { type: 'ChangeHealth', health, reason });
+      if (state.status !== 'none' && state.health !== health) {
+        // Suspended: silent on purpose. Its grace period starts again, so a resume that brings no agent back is noticed.
+        liveness.seenAt = this.now();
+        return;
+      }
       liveness.health = health;
       this.logger.info({ instance_id: instanceId, health, reason }, 'instance health changed');
     } catch (error) {

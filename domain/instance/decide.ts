@@ -159,6 +159,8 @@ export const decideInstance = (command: InstanceCommand, state: InstanceState): 
       requireBackupInProgress(instance, command.backupId);
       return [{ type: 'instance.backup_failed', data: { backup_id: command.backupId, error: command.error } }];
     case 'ChangeHealth':
+      // A suspended agent is stopped on purpose: its silence is not a loss.
+      if (command.health === 'unhealthy' && (instance.status === 'suspended' || instance.pending === 'suspend')) return [];
       // Repeated heartbeats with the same health record nothing.
       return instance.health === command.health ? [] : [{ type: 'instance.health_changed', data: { health: command.health, reason: command.reason } }];
     default:

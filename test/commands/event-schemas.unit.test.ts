@@ -1,5 +1,6 @@
 import t from 'tap';
 import { loadEventSchemas } from '../../commands/event-schemas.js';
+import { alertDecider, alertEventTypes, type AlertCommand } from '../../domain/alert/index.js';
 import { driftEventTypes } from '../../domain/drift/index.js';
 import { instanceDecider, instanceEventTypes, type InstanceCommand } from '../../domain/instance/index.js';
 import { taskEventTypes } from '../../domain/task/index.js';
@@ -13,7 +14,7 @@ const schemas = loadEventSchemas();
 const laterVersions: Record<string, number> = { 'task.submitted': 2 };
 
 t.test('the registry publishes every version of every event type of every aggregate, and knows the current one', async (t) => {
-  const types = [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes, ...driftEventTypes];
+  const types = [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes, ...driftEventTypes, ...alertEventTypes];
   const published = types.flatMap((type) => Array.from({ length: laterVersions[type] ?? 1 }, (_, index) => `${type}.v${index + 1}`));
   t.same(schemas.schemas().map((s) => `${s.type}.v${s.version}`).sort(), published.sort());
   for (const type of types) t.equal(schemas.currentVersion(type), laterVersions[type] ?? 1, type);
@@ -32,6 +33,26 @@ t.test('an event that does not match its schema is refused, naming the field', a
 t.test('an event type without a published schema cannot be appended', async (t) => {
   t.throws(() => schemas.validate('task.teleported', {}), { code: 'invalid_event', message: /no schema/ });
   t.throws(() => schemas.currentVersion('task.teleported'), { code: 'invalid_event' });
+});
+
+t.test('every event the alert decider produces along its lifecycle matches its schema', async (t) => {
+  const lifecycle: AlertCommand[] = [
+    { type: 'RaiseAlert', alertId: 'a-1', rule: 'task_failure_rate', severity: 'medium', subject: { type: 'instance', id: 'i-1' }, message: '3 task runs failed' },
+    { type: 'AcknowledgeAlert' },
+    { type: 'ResolveAlert', reason: 'a task completed on it' },
+  ];
+  let state = alertDecider.initialState();
+  const seen: string[] = [];
+  for (const command of lifecycle) {
+    for (const event of alertDecider.decide(command, state)) {
+      t.doesNotThrow(() => schemas.validate(event.type, event.data), event.type);
+      seen.push(event.type);
+      state = alertDecider.evolve(state, event);
+    }
+  }
+  t.same(seen, alertEventTypes, 'the lifecycle covers every alert event type');
+  t.throws(() => schemas.validate('alert.raised', { alert_id: 'a', rule: 'r', severity: 'dire', subject: { type: 'instance', id: 'i' }, message: 'm' }), { message: /severity/ });
+  t.throws(() => schemas.validate('alert.raised', { alert_id: 'a', rule: 'r', severity: 'low', subject: { id: 'i' }, message: 'm' }), { message: /subject/ });
 });
 
 t.test('every event the instance decider produces along its lifecycle matches its schema', async (t) => {

@@ -118,6 +118,18 @@ t.test('health changes are recorded once, not on every heartbeat', async (t) => 
   await instance.given(historyOf.destroyed).when({ type: 'ChangeHealth', health: 'unhealthy', reason: 'missed heartbeats' }).thenThrows(IllegalTransitionError, /destroyed$/)(t);
 });
 
+t.test('the silence of an agent suspended on purpose does not make its instance unhealthy', async (t) => {
+  const healthy: InstanceEvent = { type: 'instance.health_changed', data: { health: 'healthy', reason: 'heartbeat' } };
+  const silence = { type: 'ChangeHealth', health: 'unhealthy', reason: 'missed heartbeats' } as const;
+  await instance.given([...historyOf.running, healthy, suspendRequested]).when(silence).then([])(t);
+  await instance.given([...historyOf.running, healthy, suspendRequested, suspended]).when(silence).then([])(t);
+  await instance.given([...historyOf.suspended, resumeRequested]).when(silence).then([])(t);
+  await instance
+    .given([...historyOf.suspended, resumeRequested, { type: 'instance.resumed', data: {} }])
+    .when(silence)
+    .then([{ type: 'instance.health_changed', data: { health: 'unhealthy', reason: 'missed heartbeats' } }])(t);
+});
+
 t.test('the desired spec can change until the instance is destroyed', async (t) => {
   const changed = { ...desired, runtime_version: '1.5.0' };
   await instance.given(historyOf.running).when({ type: 'ChangeSpec', spec: changed }).then([{ type: 'instance.spec_changed', data: { spec: changed } }])(t);

@@ -1,0 +1,23 @@
+import { alertStatuses } from '../domain/alert/events.js';
+
+/** Alert request bodies and query strings: validated by ajv and published in the OpenAPI document. */
+export const listAlertsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { enum: alertStatuses },
+    rule: { type: 'string', minLength: 1, description: 'e.g. `instance_unhealthy`, `task_failure_rate`.' },
+    subject_id: { type: 'string', minLength: 1, description: 'Alerts about this instance (or other subject).' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+    min_position: { type: 'string' },
+  },
+} as const;
+
+export const acknowledgeAlertBody = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+export const resolveAlertBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 1000, description: 'Why it is resolved. Default: "resolved by an operator".' } },
+} as const;

@@ -1,0 +1,91 @@
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { alertIdOfStream, alertStream, executeAlertCommand } from '../../commands/alerts.js';
+import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
+import type { AlertCommand, AlertStatus } from '../../domain/alert/index.js';
+import { getAlert, listAlerts } from '../../projections/alerts/alert-queries.js';
+import { evolveAlertView, type AlertView } from '../../projections/alerts/alert-view.js';
+import type { ReadStore } from '../../projections/read-store.js';
+import { acknowledgeAlertBody, listAlertsQuery, resolveAlertBody } from '../alert-schemas.js';
+import { requireRole } from '../auth.js';
+import { commandContextOf } from '../command-context.js';
+import { notFound } from '../errors.js';
+import type { Appended, Replay } from '../idempotency.js';
+import { listBody, pageFromQuery } from '../pagination.js';
+import { validator } from '../validation.js';
+
+export type AlertRoutesDeps = {
+  readonly commands: CommandHandlerDeps;
+  readonly readStore: ReadStore;
+  readonly idempotent: (replay: Replay) => Middleware;
+  readonly consistent: Middleware;
+};
+
+/** The public shape of an alert: the read model less its storage fields, its subject as one object. */
+export const presentAlert = ({ tenant: _tenant, seq: _seq, subject_type, subject_id, ...alert }: AlertView) => ({
+  object: 'alert' as const,
+  ...alert,
+  subject: { type: subject_type, id: subject_id },
+});
+
+const validateListQuery = validator<{ status?: AlertStatus; rule?: string; subject_id?: string }>(listAlertsQuery);
+const validateAcknowledge = validator<Record<string, never>>(acknowledgeAlertBody);
+const validateResolve = validator<{ reason?: string }>(resolveAlertBody);
+
+type AlertAction = { readonly path: string; readonly command: (body: unknown) => Exclude<AlertCommand, { type: 'RaiseAlert' }> };
+
+const actions: readonly AlertAction[] = [
+  {
+    path: 'acknowledge',
+    command: (body) => {
+      validateAcknowledge(body);
+      return { type: 'AcknowledgeAlert' };
+    },
+  },
+  { path: 'resolve', command: (body) => ({ type: 'ResolveAlert', reason: validateResolve(body).reason ?? 'resolved by an operator' }) },
+];
+
+/** Alerts raised by the alert rules: read by anyone in the team, acknowledged and resolved by operators. */
+export const alertRoutes = (router: Router, deps: AlertRoutesDeps): void => {
+  /** The alert exactly as a write left it, independent of projection lag. */
+  const alertAsOf = async (alertId: string, revision: number): Promise<AlertView> => {
+    const history = await deps.commands.store.readStream(alertStream(alertId), { maxCount: revision + 1 });
+    const view = history.reduce<AlertView | null>(evolveAlertView, null);
+    if (!view) throw notFound('alert', alertId);
+    return view;
+  };
+
+  const answer = async (ctx: Context, alertId: string, result: Pick<CommandResult<unknown>, 'revision' | 'stream'>) => {
+    const view = result.stream?.reduce<AlertView | null>(evolveAlertView, null) ?? (await alertAsOf(alertId, result.revision));
+    ctx.body = presentAlert(view);
+    ctx.state.appended = { stream: alertStream(alertId), revision: view.revision, position: view.position, occurredAt: view.updated_at } satisfies Appended;
+  };
+
+  const replay: Replay = async (ctx, record) => {
+    ctx.body = presentAlert(await alertAsOf(alertIdOfStream(record.stream), record.revision));
+  };
+
+  router.get('/alerts', deps.consistent, async (ctx) => {
+    const { tenant } = requireRole(ctx, 'viewer');
+    const { status, rule, subject_id } = validateListQuery({ ...ctx.query });
+    const page = pageFromQuery(ctx);
+    const filter = { ...(status ? { status } : {}), ...(rule ? { rule } : {}), ...(subject_id ? { subject_id } : {}) };
+    ctx.body = listBody(await listAlerts(deps.readStore, tenant, filter, { ...page, limit: page.limit + 1 }), page, presentAlert);
+  });
+
+  router.get('/alerts/:id', deps.consistent, async (ctx) => {
+    const { tenant } = requireRole(ctx, 'viewer');
+    const alert = await getAlert(deps.readStore, tenant, ctx.params.id as string);
+    if (!alert) throw notFound('alert', ctx.params.id as string);
+    ctx.body = presentAlert(alert);
+  });
+
+  for (const action of actions) {
+    router.post(`/alerts/:id/${action.path}`, deps.idempotent(replay), async (ctx) => {
+      requireRole(ctx, 'operator');
+      const command = action.command(ctx.request.body ?? {});
+      const alertId = ctx.params.id as string;
+      await answer(ctx, alertId, await executeAlertCommand(deps.commands, commandContextOf(ctx), alertId, command));
+    });
+  }
+};

@@ -1,0 +1,18 @@
+import { instanceIdOfStream } from '../instances.js';
+import type { DeployRequested } from '../../domain/instance/index.js';
+import type { RecordedEvent } from '../event-store.js';
+
+/** Names instances were deployed with, so alert messages name them as operators do. */
+export const instanceNames = () => {
+  const names = new Map<string, string>();
+  return {
+    observe: (event: RecordedEvent): void => {
+      if (event.type === 'instance.deploy_requested') names.set(instanceIdOfStream(event.stream), (event.data as DeployRequested['data']).name);
+      if (event.type === 'instance.destroyed') names.delete(instanceIdOfStream(event.stream));
+    },
+    describe: (instanceId: string): string => {
+      const name = names.get(instanceId);
+      return name === undefined ? `instance ${instanceId}` : `instance ${name} (${instanceId})`;
+    },
+  };
+};

@@ -1,0 +1,118 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { DomainError } from '../../domain/shared/errors.js';
+import { executeAlertCommand, raiseAlert } from '../alerts.js';
+import type { CommandContext } from '../command-context.js';
+import type { EventStore, RecordedEvent, Subscription } from '../event-store.js';
+import type { CommandHandlerDeps } from '../handle-command.js';
+import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
+import { createAlertRuleEngine, type AlertRequest, type AlertRuleEngine } from './engine.js';
+import type { AlertRule } from './rule.js';
+
+export type AlertRuleRunnerOptions = {
+  readonly events: EventStore;
+  readonly commands: CommandHandlerDeps;
+  readonly rules: readonly AlertRule[];
+  /** File holding the position of the last event whose alerts were raised and resolved for sure. */
+  readonly checkpointFile: string;
+  readonly logger: Logger;
+  /** @defaultValue 1000 ms between saves of the checkpoint */
+  readonly checkpointEveryMs?: number;
+};
+
+const actor = { type: 'system', id: 'alert-rules' } as const;
+
+/**
+ * Runs the alert rules over the event log. What the rules remember (open alerts, recent
+ * failures) is a fold of the whole log, so it is rebuilt from the start at every start, as
+ * the embedded read models are; only events past the checkpoint lead to commands. Alert ids
+ * derive from their cause and a resolved alert refuses a second resolve, so the events acted
+ * on again after a crash (those since the last saved checkpoint) raise nothing twice.
+ */
+export class AlertRuleRunner {
+  readonly #engine: AlertRuleEngine;
+  #subscription: Subscription | null = null;
+  #checkpoint = 0;
+  #saved = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #stopping = false;
+
+  constructor(private readonly options: AlertRuleRunnerOptions) {
+    this.#engine = createAlertRuleEngine(options.rules);
+  }
+
+  start(): void {
+    this.#checkpoint = this.#saved = readCheckpointFile(this.options.checkpointFile);
+    this.options.logger.info({ checkpoint: this.#checkpoint, rules: this.options.rules.map((rule) => rule.name) }, 'alert rules starting');
+    this.#subscription = this.options.events.subscribe(0, {
+      onEvent: (event) => this.#observe(event),
+      onError: (error) => this.options.logger.error({ err: error }, 'alert rules stopped'),
+    });
+    this.#timer = setInterval(() => this.#saveCheckpoint(), this.options.checkpointEveryMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#subscription?.close();
+    this.#subscription = null;
+    this.#saveCheckpoint();
+  }
+
+  async #observe(event: RecordedEvent): Promise<void> {
+    const requests = this.#engine.observe(event);
+    if (event.position <= this.#checkpoint) return;
+    for (const request of requests) {
+      if (!(await this.#execute(event, request))) return;
+    }
+    this.#checkpoint = event.position;
+  }
+
+  /** Retries until the command is taken (an alert left unraised would be a silent outage); false if stopped first. */
+  async #execute(cause: RecordedEvent, request: AlertRequest): Promise<boolean> {
+    const ctx: CommandContext = {
+      tenant: request.tenant,
+      actor,
+      requestId: null,
+      correlationId: cause.metadata.correlation_id,
+      causationId: cause.id,
+      clientIp: null,
+      userAgent: null,
+    };
+    const { command, alertId } = request;
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      try {
+        const result =
+          command.type === 'RaiseAlert'
+            ? await raiseAlert(this.options.commands, ctx, command)
+            : await executeAlertCommand(this.options.commands, ctx, alertId, command);
+        // Position 0: nothing appended, as when a replayed event raises an alert that exists.
+        if (result.position === 0) return true;
+        if (command.type === 'RaiseAlert') {
+          const { rule, severity, subject, message } = command;
+          this.options.logger.warn({ alert_id: alertId, rule, severity, subject, message, cause: cause.type }, 'alert raised');
+        } else {
+          this.options.logger.info({ alert_id: alertId, reason: command.reason, cause: cause.type }, 'alert resolved');
+        }
+        return true;
+      } catch (error) {
+        // An operator resolved the alert first: nothing left to do.
+        if (error instanceof DomainError) {
+          this.options.logger.debug({ err: error, alert_id: alertId, command: command.type }, 'alert rule command not needed');
+          return true;
+        }
+        const delay = Math.min(10_000, 100 * 2 ** attempt);
+        this.options.logger.warn({ err: error, alert_id: alertId, command: command.type, attempt, retry_in_ms: delay }, 'alert rule command failed; retrying');
+        await sleep(delay);
+      }
+    }
+    return false;
+  }
+
+  #saveCheckpoint(): void {
+    if (this.#checkpoint === this.#saved) return;
+    writeCheckpointFile(this.options.checkpointFile, this.#checkpoint);
+    this.#saved = this.#checkpoint;
+  }
+}
