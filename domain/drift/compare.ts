@@ -51,7 +51,7 @@ export const isSecretSetting = (name: string): boolean => secretName.test(name);
 const item = (kind: DriftKind, path: string, severity: Severity, expected: unknown, actual: unknown): DriftItem => ({ kind, path, severity, expected, actual });
 
 /** Canonical JSON, so settings compare by value whatever their key order. */
-const canonical = (value: unknown): string =>
+export const canonical = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
   );

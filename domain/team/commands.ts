@@ -1,3 +1,4 @@
+import type { AutoApproveLevel } from '../drift/plan.js';
 import type { Role } from './events.js';
 
 /** The caller generates the secret and hashes it; the domain never sees the key itself. */
@@ -18,5 +19,6 @@ export type CreateTeam = {
 };
 export type IssueApiKey = { readonly type: 'IssueApiKey' } & NewApiKey;
 export type RevokeApiKey = { readonly type: 'RevokeApiKey'; readonly keyId: string };
+export type ChangePolicy = { readonly type: 'ChangePolicy'; readonly driftAutoApproveMaxSeverity: AutoApproveLevel };
 
-export type TeamCommand = CreateTeam | IssueApiKey | RevokeApiKey;
+export type TeamCommand = CreateTeam | IssueApiKey | RevokeApiKey | ChangePolicy;

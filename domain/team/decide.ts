@@ -33,6 +33,9 @@ export const decideTeam = (command: TeamCommand, state: TeamState): TeamEvent[] 
       if (key.revoked) throw new IllegalTransitionError('api key', 'revoked', 'revoke');
       return [{ type: 'team.api_key_revoked', data: { key_id: command.keyId } }];
     }
+    case 'ChangePolicy':
+      if (state.driftAutoApproveMaxSeverity === command.driftAutoApproveMaxSeverity) return [];
+      return [{ type: 'team.policy_changed', data: { drift_auto_approve_max_severity: command.driftAutoApproveMaxSeverity } }];
     default:
       return assertNever(command);
   }

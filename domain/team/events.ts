@@ -1,3 +1,4 @@
+import type { AutoApproveLevel } from '../drift/plan.js';
 import type { DomainEvent } from '../shared/decider.js';
 
 /** Roles in increasing order of power. */
@@ -13,11 +14,14 @@ export type ApiKeyIssued = DomainEvent<
   { key_id: string; name: string; role: Role; key_hash: string; key_prefix: string }
 >;
 export type ApiKeyRevoked = DomainEvent<'team.api_key_revoked', { key_id: string }>;
+/** Remediation plans of drifts at most this severe are approved without an operator (`none`: every plan waits for one). */
+export type PolicyChanged = DomainEvent<'team.policy_changed', { drift_auto_approve_max_severity: AutoApproveLevel }>;
 
-export type TeamEvent = TeamCreated | ApiKeyIssued | ApiKeyRevoked;
+export type TeamEvent = TeamCreated | ApiKeyIssued | ApiKeyRevoked | PolicyChanged;
 
 export const teamEventTypes: readonly TeamEvent['type'][] = [
   'team.created',
   'team.api_key_issued',
   'team.api_key_revoked',
+  'team.policy_changed',
 ];

@@ -1,3 +1,4 @@
+import { defaultAutoApproveLevel, type AutoApproveLevel } from '../drift/plan.js';
 import { assertNever } from '../shared/decider.js';
 import type { TeamEvent } from './events.js';
 
@@ -8,6 +9,8 @@ export type TeamState =
       readonly teamId: string;
       /** Key id -> whether it is still valid. */
       readonly keys: ReadonlyMap<string, { readonly revoked: boolean }>;
+      /** Drifts at most this severe have their remediation approved automatically. */
+      readonly driftAutoApproveMaxSeverity: AutoApproveLevel;
     };
 
 export const initialTeamState = (): TeamState => ({ status: 'none' });
@@ -15,13 +18,16 @@ export const initialTeamState = (): TeamState => ({ status: 'none' });
 export const evolveTeam = (state: TeamState, event: TeamEvent): TeamState => {
   switch (event.type) {
     case 'team.created':
-      return { status: 'active', teamId: event.data.team_id, keys: new Map() };
+      return { status: 'active', teamId: event.data.team_id, keys: new Map(), driftAutoApproveMaxSeverity: defaultAutoApproveLevel };
     case 'team.api_key_issued':
       if (state.status === 'none') return state;
       return { ...state, keys: new Map(state.keys).set(event.data.key_id, { revoked: false }) };
     case 'team.api_key_revoked':
       if (state.status === 'none') return state;
       return { ...state, keys: new Map(state.keys).set(event.data.key_id, { revoked: true }) };
+    case 'team.policy_changed':
+      if (state.status === 'none') return state;
+      return { ...state, driftAutoApproveMaxSeverity: event.data.drift_auto_approve_max_severity };
     default:
       return assertNever(event);
   }

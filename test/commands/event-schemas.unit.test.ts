@@ -96,12 +96,23 @@ t.test('every event the instance decider produces along its lifecycle matches it
 t.test('every drift event matches its schema', async (t) => {
   const item = { kind: 'setting_mismatch', path: 'settings.api_token', severity: 'medium', expected: null, actual: null };
   const examples: Record<(typeof driftEventTypes)[number], unknown> = {
+    'drift.snapshot_recorded': {
+      snapshot: {
+        provider: 'local',
+        runtime_version: null,
+        skills: [{ name: 'git', version: '2', enabled: true }],
+        settings: { api_token: '[redacted]' },
+        resources: { cpus: 2, memory_mb: 1024, open_ports: [], region: null },
+      },
+      drift_id: null,
+    },
     'drift.detected': { drift_id: 'd', items: [item], severity: 'medium', fingerprint: 'f' },
     'drift.changed': { drift_id: 'd', items: [item], severity: 'medium', fingerprint: 'g' },
     'drift.remediation_proposed': { drift_id: 'd', plan: [{ action: 'set_setting', name: 'api_token' }, { action: 'install_skill', name: 'git', version: '2' }] },
     'drift.remediation_approved': { drift_id: 'd', automatic: true },
-    'drift.remediation_started': { drift_id: 'd' },
-    'drift.remediation_failed': { drift_id: 'd', items: [item] },
+    'drift.remediation_started': { drift_id: 'd', task_id: 't' },
+    'drift.remediation_failed': { drift_id: 'd', items: [item], reason: 'the config.apply task failed' },
+    'drift.escalated': { drift_id: 'd', reason: 'no action of the agent can fix this drift' },
     'drift.resolved': { drift_id: 'd', verified_by: 'remediation' },
     'drift.dismissed': { drift_id: 'd', reason: 'accepted risk' },
   };

@@ -44,3 +44,11 @@ t.test('roles are ordered viewer < developer < operator < admin', async (t) => {
   t.notOk(roleAtLeast('viewer', 'developer'));
   t.notOk(roleAtLeast('operator', 'admin'));
 });
+
+t.test('drift policy: low until changed; a change is recorded once', async (t) => {
+  const raised: TeamEvent = { type: 'team.policy_changed', data: { drift_auto_approve_max_severity: 'high' } };
+  await team.given([created, adminIssued]).when({ type: 'ChangePolicy', driftAutoApproveMaxSeverity: 'low' }).then([])(t);
+  await team.given([created, adminIssued]).when({ type: 'ChangePolicy', driftAutoApproveMaxSeverity: 'high' }).then([raised])(t);
+  await team.given([created, adminIssued, raised]).when({ type: 'ChangePolicy', driftAutoApproveMaxSeverity: 'high' }).then([])(t);
+  await team.given([]).when({ type: 'ChangePolicy', driftAutoApproveMaxSeverity: 'none' }).thenThrows(NotFoundError, /team/)(t);
+});
