@@ -42,20 +42,21 @@ export type TaskError = { readonly code: string; readonly message: string };
 /** A non-2xx answer Bosun gave in its typed error body (or without one). */
 export class BosunApiError extends Error {
   constructor(
+    readonly method: string,
     readonly path: string,
     readonly status: number,
     readonly code: string,
     message: string,
     readonly requestId: string | null,
   ) {
-    super(`POST ${path} answered ${status} ${code}: ${message}`);
+    super(`${method} ${path} answered ${status} ${code}: ${message}`);
     this.name = 'BosunApiError';
   }
 }
 
 export const isApiError = (error: unknown, status: number): error is BosunApiError => error instanceof BosunApiError && error.status === status;
 
-type Call = { readonly body?: unknown; readonly signal?: AbortSignal; readonly timeoutMs?: number };
+type Call = { readonly method?: 'GET' | 'POST'; readonly body?: unknown; readonly signal?: AbortSignal; readonly timeoutMs?: number };
 type Answer = { readonly status: number; readonly body: any };
 
 const defaultTimeoutMs = 30_000;
@@ -80,18 +81,18 @@ export class BosunClient {
   }
 
   async register(registrationToken: string, hostname: string, signal?: AbortSignal): Promise<Registration> {
-    const answer = await this.post('/register', { body: { registration_token: registrationToken, agent_version: agentVersion, hostname }, signal });
+    const answer = await this.request('/register', { body: { registration_token: registrationToken, agent_version: agentVersion, hostname }, signal });
     return answer.body as Registration;
   }
 
   async heartbeat(report: HeartbeatReport, signal?: AbortSignal): Promise<HeartbeatAnswer> {
-    const answer = await this.post('/heartbeat', { body: report, signal });
+    const answer = await this.request('/heartbeat', { body: report, signal });
     return answer.body as HeartbeatAnswer;
   }
 
   /** The next task queued for this instance, or null when none came within `waitSeconds`. */
   async claim(waitSeconds: number, signal?: AbortSignal): Promise<ClaimedTask | null> {
-    const answer = await this.post(`/tasks/claim?wait_seconds=${waitSeconds}`, { signal, timeoutMs: (waitSeconds + 10) * 1000 });
+    const answer = await this.request(`/tasks/claim?wait_seconds=${waitSeconds}`, { signal, timeoutMs: (waitSeconds + 10) * 1000 });
     if (answer.status === 204) return null;
     const task = answer.body?.task;
     if (typeof task?.id !== 'string' || typeof task.kind !== 'string') throw new Error(`claim answered ${answer.status} without a task`);
@@ -99,32 +100,38 @@ export class BosunClient {
   }
 
   async ack(taskId: string): Promise<void> {
-    await this.post(`/tasks/${encodeURIComponent(taskId)}/ack`, {});
+    await this.request(`/tasks/${encodeURIComponent(taskId)}/ack`, {});
   }
 
   /** Whether Bosun asks the agent to stop the task. */
   async progress(taskId: string, update: ProgressUpdate): Promise<boolean> {
-    const answer = await this.post(`/tasks/${encodeURIComponent(taskId)}/progress`, { body: update });
+    const answer = await this.request(`/tasks/${encodeURIComponent(taskId)}/progress`, { body: update });
     return answer.body?.cancel_requested === true;
   }
 
   async complete(taskId: string, outputs: Record<string, unknown>): Promise<void> {
-    await this.post(`/tasks/${encodeURIComponent(taskId)}/complete`, { body: { outputs } });
+    await this.request(`/tasks/${encodeURIComponent(taskId)}/complete`, { body: { outputs } });
   }
 
   async fail(taskId: string, error: TaskError, retryable: boolean): Promise<void> {
-    await this.post(`/tasks/${encodeURIComponent(taskId)}/fail`, { body: { error, retryable } });
+    await this.request(`/tasks/${encodeURIComponent(taskId)}/fail`, { body: { error, retryable } });
+  }
+
+  /** The desired value of one of this instance's settings (secret ones included); rejects with a 404 BosunApiError when the spec has none. */
+  async desiredSetting(name: string): Promise<unknown> {
+    const answer = await this.request(`/settings/${encodeURIComponent(name)}`, { method: 'GET' });
+    return answer.body?.value;
   }
 
   /** One logical call: every try carries the same Idempotency-Key, so a retry after a lost answer is safe. */
-  private async post(path: string, call: Call): Promise<Answer> {
+  private async request(path: string, call: Call): Promise<Answer> {
     const idempotencyKey = randomUUID();
     for (let attempt = 1; ; attempt++) {
       let waitMs: number;
       try {
         const answer = await this.send(path, call, idempotencyKey);
         if (answer.status < 400) return answer;
-        const error = this.apiError(path, answer);
+        const error = this.apiError(call.method ?? 'POST', path, answer);
         if (!isTransientStatus(answer.status) || attempt >= this.retry.attempts) throw error;
         waitMs = retryAfterMs(answer.retryAfter) ?? backoffDelayMs(this.retry, attempt - 1);
         this.logger.warn({ path, attempt, status: answer.status, request_id: error.requestId, wait_ms: Math.round(waitMs) }, 'Bosun call failed; retrying');
@@ -143,7 +150,7 @@ export class BosunClient {
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     const timeout = AbortSignal.timeout(call.timeoutMs ?? defaultTimeoutMs);
     const response = await fetch(`${this.baseUrl}/api/v1/agent${path}`, {
-      method: 'POST',
+      method: call.method ?? 'POST',
       headers,
       signal: call.signal ? AbortSignal.any([call.signal, timeout]) : timeout,
       ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
@@ -153,14 +160,14 @@ export class BosunClient {
     try {
       body = text ? JSON.parse(text) : null;
     } catch {
-      if (response.ok) throw new Error(`POST ${path} answered ${response.status} with a body that is not JSON`);
+      if (response.ok) throw new Error(`${call.method ?? 'POST'} ${path} answered ${response.status} with a body that is not JSON`);
     }
     return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
   }
 
-  private apiError(path: string, answer: Answer): BosunApiError {
+  private apiError(method: string, path: string, answer: Answer): BosunApiError {
     const error = answer.body?.error ?? {};
     const text = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback);
-    return new BosunApiError(path, answer.status, text(error.code, 'unknown'), text(error.message, 'no error body'), text(error.request_id, '') || null);
+    return new BosunApiError(method, path, answer.status, text(error.code, 'unknown'), text(error.message, 'no error body'), text(error.request_id, '') || null);
   }
 }

@@ -9,7 +9,10 @@ export type RemediationAction =
   | { readonly action: 'set_setting'; readonly name: string; readonly value: unknown }
   | { readonly action: 'escalate'; readonly reason: string };
 
-const parseAction = (raw: unknown, index: number): RemediationAction => {
+/** An action as a task states it: `set_setting` may leave its value out (secret ones do), for the agent to ask Bosun for. */
+export type RequestedAction = Exclude<RemediationAction, { action: 'set_setting' }> | { readonly action: 'set_setting'; readonly name: string; readonly value?: unknown };
+
+const parseAction = (raw: unknown, index: number): RequestedAction => {
   const fields = inputObject(raw);
   const field = (name: string) => {
     try {
@@ -26,8 +29,7 @@ const parseAction = (raw: unknown, index: number): RemediationAction => {
     case 'set_runtime_version':
       return { action: 'set_runtime_version', version: field('version') };
     case 'set_setting':
-      if (!('value' in fields)) throw invalidInput(`actions[${index}].value is required`);
-      return { action: 'set_setting', name: field('name'), value: fields.value };
+      return 'value' in fields ? { action: 'set_setting', name: field('name'), value: fields.value } : { action: 'set_setting', name: field('name') };
     case 'escalate':
       return { action: 'escalate', reason: field('reason') };
     default:
@@ -36,7 +38,7 @@ const parseAction = (raw: unknown, index: number): RemediationAction => {
 };
 
 /** Every action checked before any is applied: a plan applies whole or not at all. */
-export const parseRemediationActions = (raw: unknown): RemediationAction[] => {
+export const parseRemediationActions = (raw: unknown): RequestedAction[] => {
   if (!Array.isArray(raw)) throw invalidInput('actions must be an array');
   return raw.map(parseAction);
 };

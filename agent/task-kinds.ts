@@ -14,6 +14,8 @@ export type TaskContext = {
   readonly dir: string;
   /** Streams one line of output to Bosun as a progress log. */
   readonly log: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** The desired value of one of the instance's settings, asked of Bosun. */
+  readonly desiredSetting: (name: string) => Promise<unknown>;
 };
 
 /** Checks its input (throwing `invalid_input`), runs, and answers the task's outputs. */

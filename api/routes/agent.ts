@@ -20,6 +20,7 @@ import { taskCollection } from '../../projections/tasks/task-projector.js';
 import type { TaskView } from '../../projections/tasks/task-view.js';
 import { agentCommandContext, agentOf, authenticateAgent, type AgentPrincipal } from '../agent-auth.js';
 import { ApiError, notFound } from '../errors.js';
+import { agentSettingRoutes } from './agent-settings.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { jsonBody } from '../json-body.js';
 import { validator } from '../validation.js';
@@ -248,6 +249,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
   });
 
   router.use(authenticateAgent(deps.readStore));
+  agentSettingRoutes(router, deps);
 
   router.post('/heartbeat', async (ctx) => {
     const agent = agentOf(ctx);

@@ -10,7 +10,7 @@ import {
   readAgentConfig,
   updateAgentConfig,
 } from '../../agent/configuration.js';
-import { applyRemediation, parseRemediationActions } from '../../agent/remediation.js';
+import { applyRemediation, parseRemediationActions, type RemediationAction } from '../../agent/remediation.js';
 import { agentDir, baseConfig } from './harness.js';
 
 t.test('given the provider wrote agent-config.json, then the snapshot reports it with the machine resources', async (t) => {
@@ -60,14 +60,15 @@ t.test('given concurrent updates, then none is lost and no temporary file is lef
 
 t.test('given each remediation action, then the configuration changes as the docs say', async (t) => {
   const config = { ...baseConfig, skills: [...baseConfig.skills, { name: 'docker', version: '1', enabled: true }], owner: 'ops' };
-  const actions = parseRemediationActions([
+  const actions: RemediationAction[] = [
     { action: 'install_skill', name: 'git', version: '2.2.0' },
     { action: 'install_skill', name: 'python', version: '3.12' },
     { action: 'disable_skill', name: 'docker' },
     { action: 'set_runtime_version', version: '1.1.0' },
     { action: 'set_setting', name: 'log_level', value: 'debug' },
     { action: 'escalate', reason: 'needs more CPUs' },
-  ]);
+  ];
+  t.same(parseRemediationActions(actions), actions, 'every action parses as stated');
   const { config: remediated, applied, escalated } = applyRemediation(config, actions);
   t.same(remediated, {
     runtime_version: '1.1.0',
@@ -86,8 +87,12 @@ t.test('given each remediation action, then the configuration changes as the doc
 t.test('given a bad remediation action, then the whole plan is refused as invalid input', async (t) => {
   t.throws(() => parseRemediationActions('install everything'), { code: 'invalid_input', retryable: false });
   t.throws(() => parseRemediationActions([{ action: 'install_skill', name: 'git' }]), { code: 'invalid_input', message: 'actions[0].version must be a string' });
-  t.throws(() => parseRemediationActions([{ action: 'set_setting', name: 'x' }]), { message: 'actions[0].value is required' });
+  t.throws(() => parseRemediationActions([{ action: 'set_setting', value: 1 }]), { message: 'actions[0].name must be a string' });
   t.throws(() => parseRemediationActions([{ action: 'reboot' }]), { message: 'actions[0].action "reboot" is not a remediation action' });
+});
+
+t.test('given a setting named without its value, then it parses as such: the agent asks Bosun for the value', async (t) => {
+  t.same(parseRemediationActions([{ action: 'set_setting', name: 'api_token' }]), [{ action: 'set_setting', name: 'api_token' }]);
 });
 
 t.test('given an update, then the fields it does not touch are kept', async (t) => {

@@ -1,12 +1,25 @@
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { BosunApiError } from '../../agent/client.js';
 import { runTaskKind, type TaskContext } from '../../agent/task-kinds.js';
 import { agentDir, baseConfig, closedPort } from './harness.js';
 
 const context = (dir: string, overrides: Partial<TaskContext> = {}) => {
   const logs: { stream: string; line: string }[] = [];
-  const value: TaskContext = { signal: new AbortController().signal, timeoutSeconds: null, dir, log: (stream, line) => void logs.push({ stream, line }), ...overrides };
+  const value: TaskContext = {
+    signal: new AbortController().signal,
+    timeoutSeconds: null,
+    dir,
+    log: (stream, line) => void logs.push({ stream, line }),
+    desiredSetting: async (name) => {
+      if (name === 'api_token') return 'from-bosun';
+      throw new BosunApiError('GET', `/settings/${name}`, 404, 'resource_missing', `no desired setting with id ${name}`, null);
+    },
+    ...overrides,
+  };
   return { context: value, logs };
 };
 
@@ -105,4 +118,16 @@ t.test('when a shell task is aborted, then its process is stopped', async (t) =>
 t.test('when a shell task outlives its timeout, then it is stopped and fails', async (t) => {
   const { context: c } = context(await shellDir(t, true), { timeoutSeconds: 0.2 });
   await t.rejects(runTaskKind('shell', forever, c), { message: /ran longer than 0.2 s and was stopped/ });
+});
+
+t.test('config.apply takes the values of settings named without one from Bosun: the task never holds a secret', async (t) => {
+  const dir = await agentDir(t);
+  const input = { remediation_id: 'd-1', actions: [{ action: 'set_setting', name: 'api_token' }, { action: 'set_setting', name: 'log_level', value: 'debug' }] };
+  t.same(await runTaskKind('config.apply', input, context(dir).context), { applied: 2, escalated: [] });
+  t.match(JSON.parse(await readFile(join(dir, 'agent-config.json'), 'utf8')), { settings: { api_token: 'from-bosun', log_level: 'debug' } });
+  await t.rejects(runTaskKind('config.apply', { remediation_id: 'd-1', actions: [{ action: 'set_setting', name: 'gone' }] }, context(dir).context), {
+    code: 'invalid_input',
+    retryable: false,
+    message: 'the desired spec has no setting "gone"',
+  });
 });

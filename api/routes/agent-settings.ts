@@ -1,0 +1,20 @@
+import type Router from '@koa/router';
+import { desiredSetting } from '../../commands/desired-settings.js';
+import type { CommandHandlerDeps } from '../../commands/handle-command.js';
+import { agentOf } from '../agent-auth.js';
+import { notFound } from '../errors.js';
+
+/**
+ * `GET /api/v1/agent/settings/:name`: the desired value of one of the calling instance's
+ * settings. A remediation names the settings it sets; secret values travel only here, to
+ * the authenticated agent of that instance, and are never written into a task or an event.
+ */
+export const agentSettingRoutes = (router: Router, deps: { readonly commands: CommandHandlerDeps }): void => {
+  router.get('/settings/:name', async (ctx) => {
+    const agent = agentOf(ctx);
+    const name = ctx.params.name as string;
+    const setting = await desiredSetting(deps.commands, agent.instanceId, name);
+    if (!setting.found) throw notFound('desired setting', name);
+    ctx.body = { object: 'desired_setting', name, value: setting.value };
+  });
+};
