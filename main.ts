@@ -24,6 +24,10 @@ import { instanceProjector } from './projections/instances/instance-projector.js
 import { agentCredentialProjector } from './projections/agents/agent-credentials.js';
 import { TaskDispatch } from './projections/agents/task-dispatch.js';
 import { AgentHeartbeats } from './commands/agent-heartbeats.js';
+import { DriftDetection } from './commands/drift-detection.js';
+import { driftProjector } from './projections/drift/drift-projector.js';
+import { snapshotProjector } from './projections/drift/snapshot-projector.js';
+import { createDriftActivities } from './workflows/drift-activities.js';
 import { alertRules } from './commands/alert-rules/rules.js';
 import { AlertRuleRunner } from './commands/alert-rules/runner.js';
 import { alertProjector } from './projections/alerts/alert-projector.js';
@@ -113,6 +117,7 @@ const startFleet = async (deps: {
   const activities = {
     ...createTaskActivities({ commands: deps.commands, readStore: deps.readStore, ackTimeoutMs: config.ackTimeoutSeconds * 1000 }),
     ...createInstanceActivities({ commands: deps.commands, readStore: deps.readStore, providers, apiUrl: deps.apiUrl }),
+    ...createDriftActivities({ commands: deps.commands, heartbeatSeconds: config.heartbeatSeconds }),
   };
   const worker = await startWorker({ address: engine.address, namespace: engine.namespace, taskQueue: config.taskQueue, activities, logger });
   const reactor = new WorkflowReactor({
@@ -157,12 +162,13 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const projections = new ProjectionRunner(
     events,
     readStore,
-    [accessProjector, idempotencyProjector, taskProjector, instanceProjector, agentCredentialProjector, alertProjector, dispatch.projector],
+    [accessProjector, idempotencyProjector, taskProjector, instanceProjector, agentCredentialProjector, driftProjector, snapshotProjector, alertProjector, dispatch.projector],
     logger,
   );
   const env: CommandEnvironment = { now: () => new Date(), newId: () => uuidv7() };
   const commands: CommandHandlerDeps = { store: events, schemas, env };
   const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, logger);
+  const drift = new DriftDetection(commands, logger);
   const alerting = new AlertRuleRunner({ events, commands, rules: alertRules(), checkpointFile: join(config.dataDir, 'alert-rules.checkpoint'), logger });
   const app = createApp({
     commands,
@@ -173,7 +179,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     rateLimit: { perSecond: config.rateLimitPerSecond },
     readWaitMs: config.readWaitMs,
     providers: ['local'],
-    agents: { heartbeats, dispatch },
+    agents: { heartbeats, dispatch, drift },
     started: () => started,
   });
 

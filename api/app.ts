@@ -17,6 +17,9 @@ import { accessRoutes } from './routes/access.js';
 import { agentRoutes } from './routes/agent.js';
 import type { AgentHeartbeats } from '../commands/agent-heartbeats.js';
 import type { TaskDispatch } from '../projections/agents/task-dispatch.js';
+import type { DriftDetection } from '../commands/drift-detection.js';
+import { driftRoutes } from './routes/drift.js';
+import { teamPolicyRoutes } from './routes/team-policy.js';
 import { alertRoutes } from './routes/alerts.js';
 import { instanceRoutes } from './routes/instances.js';
 import { taskReadRoutes } from './routes/task-reads.js';
@@ -36,7 +39,7 @@ export type AppDeps = {
   /** True once start-up finished: see startBosun's `ready`. */
   readonly started: () => boolean;
   /** What the agent runtime API shares with the rest of Bosun. */
-  readonly agents: { readonly heartbeats: AgentHeartbeats; readonly dispatch: TaskDispatch };
+  readonly agents: { readonly heartbeats: AgentHeartbeats; readonly dispatch: TaskDispatch; readonly drift: DriftDetection };
 };
 
 const maxBodyBytes = 1024 * 1024;
@@ -91,6 +94,8 @@ export const createApp = (deps: AppDeps): Koa => {
   taskReadRoutes(api, routeDeps);
   accessRoutes(api, routeDeps);
   instanceRoutes(api, { ...routeDeps, providers: deps.providers });
+  driftRoutes(api, routeDeps);
+  teamPolicyRoutes(api, routeDeps);
   alertRoutes(api, routeDeps);
 
   app.use(requestId());

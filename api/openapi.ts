@@ -11,6 +11,10 @@ import {
 } from './schemas.js';
 import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
 import { alertSeverities, alertStatuses } from '../domain/alert/events.js';
+import { dismissDriftBody, driftActionBody, teamPolicyBody } from './drift-schemas.js';
+import { configurationSnapshotSchema, driftEventSchema, driftSummarySchema, teamPolicySchema } from './drift-openapi.js';
+import { severities } from '../domain/drift/index.js';
+import { driftViewStatuses } from '../projections/drift/drift-view.js';
 import { healthStates, instanceStatuses, operatorActionNames } from '../domain/instance/index.js';
 import { taskStatuses, terminalStatuses } from '../domain/task/events.js';
 
@@ -234,6 +238,10 @@ export const openApiDocument = () => ({
       Instance: instanceSchema,
       InstanceLifecycle: instanceLifecycleSchema,
       BulkResult: bulkResultSchema,
+      DriftEvent: driftEventSchema,
+      ConfigurationSnapshot: configurationSnapshotSchema,
+      DriftSummary: driftSummarySchema,
+      TeamPolicy: teamPolicySchema,
       Alert: alertSchema,
     },
   },
@@ -416,6 +424,75 @@ export const openApiDocument = () => ({
         parameters: [idParam, idempotencyKey],
         requestBody: json(resolveAlertBody),
         responses: { '200': { description: 'The resolved alert', ...json({ $ref: '#/components/schemas/Alert' }) }, ...errors },
+      },
+    },
+    '/instances/{id}/snapshots': {
+      get: {
+        summary: 'Configuration snapshots its agent reported, newest first; one is recorded only when it changed',
+        parameters: [idParam, ...pageParams, minPosition],
+        responses: { '200': { description: 'A page of snapshots', ...json(listOf({ $ref: '#/components/schemas/ConfigurationSnapshot' })) }, ...errors },
+      },
+    },
+    '/drift-events': {
+      get: {
+        summary: 'List drift events (one per drift of an instance), newest first',
+        parameters: [
+          ...pageParams,
+          { name: 'instance_id', in: 'query', schema: { type: 'string' } },
+          { name: 'status', in: 'query', schema: { enum: driftViewStatuses } },
+          { name: 'severity', in: 'query', schema: { enum: severities } },
+          minPosition,
+        ],
+        responses: { '200': { description: 'A page of drift events', ...json(listOf({ $ref: '#/components/schemas/DriftEvent' })) }, ...errors },
+      },
+    },
+    '/drift-events/{id}': {
+      get: {
+        summary: 'Get a drift event',
+        parameters: [idParam, minPosition],
+        responses: { '200': { description: 'The drift event', ...json({ $ref: '#/components/schemas/DriftEvent' }) }, ...errors },
+      },
+    },
+    '/drift-events/{id}/remediation/approve': {
+      post: {
+        summary: 'Approve the proposed remediation plan (operators); the drift workflow then runs it through the agent',
+        parameters: [idParam, idempotencyKey],
+        requestBody: json(driftActionBody),
+        responses: { '200': { description: 'The drift event, approved', ...json({ $ref: '#/components/schemas/DriftEvent' }) }, ...errors },
+      },
+    },
+    '/drift-events/{id}/remediation/execute': {
+      post: {
+        summary: 'Remediate now (operators): approves the proposed plan, or after an escalation plans again from the current items and approves; 400 nothing_to_execute when no agent action can fix it',
+        parameters: [idParam, idempotencyKey],
+        requestBody: json(driftActionBody),
+        responses: { '202': { description: 'Approved; the run follows', ...json({ $ref: '#/components/schemas/DriftEvent' }) }, ...errors },
+      },
+    },
+    '/drift-events/{id}/dismiss': {
+      post: {
+        summary: 'Dismiss a drift that is not remediating (operators): the difference is accepted and does not open a drift again',
+        parameters: [idParam, idempotencyKey],
+        requestBody: { required: true, ...json(dismissDriftBody) },
+        responses: { '200': { description: 'The drift event, dismissed', ...json({ $ref: '#/components/schemas/DriftEvent' }) }, ...errors },
+      },
+    },
+    '/drift/summary': {
+      get: {
+        summary: "Your team's drift events counted by status and (active ones) by severity, and the instances drifting",
+        parameters: [minPosition],
+        responses: { '200': { description: 'The summary', ...json({ $ref: '#/components/schemas/DriftSummary' }) }, ...errors },
+      },
+    },
+    '/team/policy': {
+      get: {
+        summary: "Your team's policy",
+        responses: { '200': { description: 'The policy', ...json({ $ref: '#/components/schemas/TeamPolicy' }) }, ...errors },
+      },
+      put: {
+        summary: "Replace your team's policy (admins)",
+        requestBody: { required: true, ...json(teamPolicyBody) },
+        responses: { '200': { description: 'The policy now', ...json({ $ref: '#/components/schemas/TeamPolicy' }) }, ...errors },
       },
     },
     '/teams': {

@@ -17,8 +17,12 @@ export type SubmitTaskRequest = {
 /** Unless the client says otherwise, a run lost to a crashed agent or a transient error is tried again. */
 export const defaultRetry = { max_attempts: 3, backoff_seconds: 1 } as const;
 
-export const submitTask = (deps: CommandHandlerDeps, ctx: CommandContext, request: SubmitTaskRequest) => {
-  const taskId = deps.env.newId();
+/**
+ * `taskId` is generated unless the caller derives one, so that its retries submit the
+ * task once: a second submit of the same id is refused as the task already exists.
+ */
+export const submitTask = (deps: CommandHandlerDeps, ctx: CommandContext, request: SubmitTaskRequest, derivedTaskId?: string) => {
+  const taskId = derivedTaskId ?? deps.env.newId();
   return handleCommand(
     deps,
     taskDecider,
@@ -35,7 +39,7 @@ export const submitTask = (deps: CommandHandlerDeps, ctx: CommandContext, reques
       retryBackoffSeconds: request.retry?.backoff_seconds ?? defaultRetry.backoff_seconds,
     },
     ctx,
-    { newStream: true },
+    { newStream: derivedTaskId === undefined },
   );
 };
 

@@ -10,14 +10,16 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { EventStore, RecordedEvent, Subscription } from '../commands/event-store.js';
+import { forwardRemediationOutcome } from './remediation-outcomes.js';
 import { aggregateEventSignal, type AggregateEvent } from './signals.js';
 
 /** Events that change nothing a workflow decides on are not forwarded. */
-const unforwarded = new Set(['task.progressed', 'task.logged', 'instance.registration_opened', 'instance.agent_registered']);
+const unforwarded = new Set(['task.progressed', 'task.logged', 'instance.registration_opened', 'instance.agent_registered', 'drift.snapshot_recorded']);
 
 const workflowOf: Record<string, { readonly type: string; readonly input: (id: string, tenant: string) => object }> = {
   task: { type: 'taskWorkflow', input: (taskId, tenant) => ({ taskId, tenant }) },
   instance: { type: 'instanceWorkflow', input: (instanceId, tenant) => ({ instanceId, tenant }) },
+  drift: { type: 'driftWorkflow', input: (instanceId, tenant) => ({ instanceId, tenant }) },
 };
 
 /** Forwards in flight at once, across streams. */
@@ -73,7 +75,8 @@ export class WorkflowReactor {
     while (this.#inFlight >= maxInFlight) await new Promise<void>((resolve) => (this.#slotFreed = resolve));
     this.#inFlight++;
     const previous = this.#tails.get(event.stream) ?? Promise.resolve();
-    const forwarded = previous.then(() => this.#forward(event, route)).finally(() => {
+    // A remediation's task ending is also news for its instance's drift workflow.
+    const forwarded = previous.then(() => this.#forward(event, route)).then(() => forwardRemediationOutcome(this.options, event)).finally(() => {
       this.#inFlight--;
       this.#slotFreed?.();
       this.#slotFreed = null;

@@ -5,6 +5,7 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { AgentHeartbeats, HeartbeatReport } from '../../commands/agent-heartbeats.js';
+import type { DriftDetection } from '../../commands/drift-detection.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { executeInstanceCommand } from '../../commands/instances.js';
 import { generateSecret, hashSecret } from '../../commands/secrets.js';
@@ -30,6 +31,8 @@ export type AgentRoutesDeps = {
   readonly readStore: ReadStore;
   readonly idempotent: (replay: Replay) => Middleware;
   readonly heartbeats: AgentHeartbeats;
+  /** Compares each heartbeat's configuration snapshot with the desired spec. */
+  readonly drift: DriftDetection;
   readonly dispatch: TaskDispatch;
   /** Longest claim long poll. @defaultValue 30 */
   readonly maxClaimWaitSeconds?: number;
@@ -260,6 +263,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
       running_task_ids: request.running_task_ids ?? [],
     };
     await deps.heartbeats.record(agent.instanceId, agent.tenant, report, agentCommandContext(ctx, agent));
+    await deps.drift.check(agent.instanceId, report.configuration, agentCommandContext(ctx, agent));
     const cancelled: string[] = [];
     for (const taskId of report.running_task_ids) {
       const task = await tasks.get(taskId);

@@ -14,9 +14,10 @@ import { historiesDir } from './fleet-harness.js';
 
 const fixtures = readdirSync(historiesDir).filter((file) => file.endsWith('.json'));
 
-t.test('there are recorded histories of both workflows', async (t) => {
+t.test('there are recorded histories of every workflow', async (t) => {
   t.ok(fixtures.some((file) => file.startsWith('task-')), 'task workflow');
   t.ok(fixtures.some((file) => file.startsWith('instance-')), 'instance workflow');
+  t.ok(fixtures.some((file) => file.startsWith('drift-')), 'drift workflow');
 });
 
 t.test('every recorded history replays without non-determinism', async (t) => {

@@ -1,0 +1,129 @@
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { driftStream, executeDriftCommand, instanceIdOfDriftStream } from '../../commands/drift.js';
+import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
+import { driftCommandFor, type OperatorDriftAction, type Severity } from '../../domain/drift/index.js';
+import { NotFoundError } from '../../domain/shared/errors.js';
+import { isActiveDrift, type DriftSummaryView } from '../../projections/drift/drift-projector.js';
+import { getDrift, getDriftSummary, listDrifts, listSnapshots } from '../../projections/drift/drift-queries.js';
+import { foldDriftView, type DriftView, type DriftViewStatus } from '../../projections/drift/drift-view.js';
+import type { SnapshotView } from '../../projections/drift/snapshot-projector.js';
+import { getInstance } from '../../projections/instances/instance-queries.js';
+import type { ReadStore } from '../../projections/read-store.js';
+import { requireRole } from '../auth.js';
+import { commandContextOf } from '../command-context.js';
+import { dismissDriftBody, driftActionBody, listDriftsQuery, snapshotsQuery } from '../drift-schemas.js';
+import { ApiError, notFound } from '../errors.js';
+import type { Appended, Replay } from '../idempotency.js';
+import { listBody, pageFromQuery } from '../pagination.js';
+import { validator } from '../validation.js';
+
+export type DriftRoutesDeps = {
+  readonly commands: CommandHandlerDeps;
+  readonly readStore: ReadStore;
+  readonly idempotent: (replay: Replay) => Middleware;
+  readonly consistent: Middleware;
+};
+
+/** The public shapes: read models less their storage fields. */
+export const presentDrift = ({ tenant: _tenant, seq: _seq, ...drift }: DriftView) => ({ object: 'drift_event' as const, ...drift });
+const presentSnapshot = ({ tenant: _tenant, seq: _seq, revision: _revision, ...snapshot }: SnapshotView) => ({ object: 'configuration_snapshot' as const, ...snapshot });
+const presentSummary = ({ by_status, active_by_severity }: DriftSummaryView) => ({
+  object: 'drift_summary' as const,
+  by_status,
+  active_by_severity,
+  // An instance has at most one drift neither resolved nor dismissed.
+  instances_drifting: by_status.open + by_status.remediating + by_status.escalated,
+});
+
+const validateListQuery = validator<{ instance_id?: string; status?: DriftViewStatus; severity?: Severity }>(listDriftsQuery);
+const validateSnapshotsQuery = validator<object>(snapshotsQuery);
+const validateActionBody = validator<object>(driftActionBody);
+const validateDismissBody = validator<{ reason: string }>(dismissDriftBody);
+
+const noReason = (body: unknown): string => {
+  validateActionBody(body);
+  return '';
+};
+
+/** Each operator action: its path, the reason its body gives, and its answer's status (execute asks for a run that comes later). */
+const actions: readonly { action: OperatorDriftAction; path: string; status: number; reasonOf: (body: unknown) => string }[] = [
+  { action: 'approve', path: 'remediation/approve', status: 200, reasonOf: noReason },
+  { action: 'execute', path: 'remediation/execute', status: 202, reasonOf: noReason },
+  { action: 'dismiss', path: 'dismiss', status: 200, reasonOf: (body) => validateDismissBody(body).reason },
+];
+
+const refused = (action: OperatorDriftAction, status: string) => new ApiError('conflict_error', 'illegal_transition', `cannot ${action} a drift event that is ${status}`);
+
+/** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
+export const driftRoutes = (router: Router, deps: DriftRoutesDeps): void => {
+  /** The drift exactly as a write left it: folded from its stream, independent of projection lag. */
+  const driftAsOf = async (instanceId: string, driftId: string, revision: number): Promise<DriftView> => {
+    const history = await deps.commands.store.readStream(driftStream(instanceId), { maxCount: revision + 1 });
+    const view = foldDriftView(history, driftId);
+    if (!view) throw notFound('drift event', driftId);
+    return view;
+  };
+
+  const readDrift = async (ctx: Context): Promise<DriftView> => {
+    const { tenant } = requireRole(ctx, 'viewer');
+    const drift = await getDrift(deps.readStore, tenant, ctx.params.id as string);
+    if (!drift) throw notFound('drift event', ctx.params.id as string);
+    return drift;
+  };
+
+  const answer = async (ctx: Context, status: number, drift: DriftView, result: CommandResult<unknown>) => {
+    const view = (result.stream && foldDriftView(result.stream, drift.id)) ?? (await driftAsOf(drift.instance_id, drift.id, result.revision));
+    ctx.status = status;
+    ctx.body = presentDrift(view);
+    ctx.state.appended = { stream: driftStream(view.instance_id), revision: view.revision, position: view.position, occurredAt: view.updated_at } satisfies Appended;
+  };
+
+  for (const { action, path, status, reasonOf } of actions) {
+    const replay: Replay = async (ctx, record) => {
+      const view = await driftAsOf(instanceIdOfDriftStream(record.stream), ctx.params.id as string, record.revision);
+      ctx.status = status;
+      ctx.body = presentDrift(view);
+    };
+
+    router.post(`/drift-events/:id/${path}`, deps.idempotent(replay), async (ctx) => {
+      requireRole(ctx, 'operator');
+      const reason = reasonOf(ctx.request.body ?? {});
+      const drift = await readDrift(ctx);
+      if (!isActiveDrift(drift)) throw refused(action, drift.status);
+      try {
+        await answer(ctx, status, drift, await executeDriftCommand(deps.commands, commandContextOf(ctx), drift.instance_id, driftCommandFor(action, drift.id, reason)));
+      } catch (error) {
+        // The read model had not yet caught up with the drift's end.
+        if (error instanceof NotFoundError) throw refused(action, 'closed');
+        throw error;
+      }
+    });
+  }
+
+  router.get('/drift-events', deps.consistent, async (ctx) => {
+    const { tenant } = requireRole(ctx, 'viewer');
+    const { instance_id, status, severity } = validateListQuery({ ...ctx.query });
+    const page = pageFromQuery(ctx);
+    const filter = { ...(instance_id ? { instance_id } : {}), ...(status ? { status } : {}), ...(severity ? { severity } : {}) };
+    ctx.body = listBody(await listDrifts(deps.readStore, tenant, filter, { ...page, limit: page.limit + 1 }), page, presentDrift);
+  });
+
+  router.get('/drift-events/:id', deps.consistent, async (ctx) => {
+    ctx.body = presentDrift(await readDrift(ctx));
+  });
+
+  router.get('/drift/summary', deps.consistent, async (ctx) => {
+    const { tenant } = requireRole(ctx, 'viewer');
+    ctx.body = presentSummary(await getDriftSummary(deps.readStore, tenant));
+  });
+
+  router.get('/instances/:id/snapshots', deps.consistent, async (ctx) => {
+    const { tenant } = requireRole(ctx, 'viewer');
+    validateSnapshotsQuery({ ...ctx.query });
+    const instanceId = ctx.params.id as string;
+    if (!(await getInstance(deps.readStore, tenant, instanceId))) throw notFound('instance', instanceId);
+    const page = pageFromQuery(ctx);
+    ctx.body = listBody(await listSnapshots(deps.readStore, tenant, instanceId, { ...page, limit: page.limit + 1 }), page, presentSnapshot);
+  });
+};
