@@ -2,7 +2,7 @@
  * Crashes in the middle of running tasks: the worker (with Bosun around it), the Temporal
  * server, and the whole process group. After each, the fleet finishes the task exactly once.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -172,4 +172,65 @@ t.test('kill -9 of the whole process group, then start again: instances come bac
   const task = (await api('GET', `/api/v1/tasks/${taskId}`)).body;
   t.equal(task.attempts, 2, 'the lost run was retried within the retry policy');
   t.match(task.outputs, { slept_seconds: 2 });
+});
+
+/** Changes a skill's version in an agent's actual configuration, behind its back: a medium drift, which waits for approval. */
+const driftSkillVersion = (dataDir: string, instanceId: string) => {
+  const path = join(dataDir, 'instances', instanceId, 'agent-config.json');
+  const config = JSON.parse(readFileSync(path, 'utf8')) as { skills: { name: string; version: string }[] };
+  writeFileSync(`${path}.edit`, JSON.stringify({ ...config, skills: [{ name: 'git', version: '2.0.0', enabled: true }] }));
+  renameSync(`${path}.edit`, path);
+};
+
+const remediationScenario = async (api: Api, dataDir: string, crash: () => Promise<void>) => {
+  const instanceId = await deploy(api, { skills: [{ name: 'git', version: '2.1.0' }] });
+  driftSkillVersion(dataDir, instanceId);
+  const proposed = await eventually('a remediation plan', async () =>
+    ((await api('GET', `/api/v1/drift-events?instance_id=${instanceId}`)).body.data as any[]).find((drift) => drift.plan !== null),
+  );
+  const approved = await api('POST', `/api/v1/drift-events/${proposed.id}/remediation/approve`, {});
+  if (approved.status !== 200) throw new Error(`approve answered ${approved.status}`);
+  await crash();
+  const resolved = await eventually(
+    'the drift resolved',
+    async () => {
+      const { body } = await api('GET', `/api/v1/drift-events/${proposed.id}`);
+      return body?.status === 'resolved' ? body : null;
+    },
+    90_000,
+  );
+  const config = JSON.parse(readFileSync(join(dataDir, 'instances', instanceId, 'agent-config.json'), 'utf8')) as { skills: { version: string }[] };
+  const remediations = (await api('GET', `/api/v1/tasks?kind=config.apply&limit=100`)).body.data as any[];
+  return { resolved, config, remediations };
+};
+
+t.test('the worker killed mid-remediation: after the restart the remediation finishes, run once', { skip: missingBuild }, async (t) => {
+  const dataDir = scratch(t);
+  const port = await freePort();
+  const env = fleetEnv({ TEMPORAL_ADDRESS: temporal!.address, BOSUN_TASK_QUEUE: `resume-drift-${process.pid}` });
+  let bosun = await serve(dataDir, port, env);
+  t.teardown(() => stop(bosun));
+  const outcome = await remediationScenario(apiAt(bosun.base), dataDir, async () => {
+    bosun.child.kill('SIGKILL');
+    await stopped(bosun.child);
+    bosun = await serve(dataDir, port, env);
+  });
+  t.equal(outcome.config.skills[0]?.version, '2.1.0', 'the agent put the version back');
+  t.equal(outcome.remediations.length, 1, 'one remediation task, not a second after the restart');
+  t.match(outcome.remediations[0], { status: 'completed' });
+});
+
+t.test('the Temporal server killed mid-remediation: it is started again and the remediation finishes, run once', { skip: missingBuild || (!existsSync('/proc') && 'needs /proc') }, async (t) => {
+  const dataDir = scratch(t);
+  const port = await freePort();
+  const bosun = await serve(dataDir, port, fleetEnv());
+  t.teardown(() => stop(bosun));
+  const outcome = await remediationScenario(apiAt(bosun.base), dataDir, async () => {
+    const pid = devServerPid(dataDir);
+    if (pid === null) throw new Error('no dev server');
+    process.kill(pid, 'SIGKILL');
+  });
+  t.equal(outcome.config.skills[0]?.version, '2.1.0', 'the agent put the version back');
+  t.equal(outcome.remediations.length, 1, 'one remediation task');
+  t.match(outcome.remediations[0], { status: 'completed' });
 });
