@@ -1,4 +1,5 @@
 /** Response shapes of the drift API, for the OpenAPI document. */
+import { teamPolicyBody } from './drift-schemas.js';
 import { autoApproveLevels, operatorDriftActions, severities } from '../domain/drift/index.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
 
@@ -106,6 +107,7 @@ export const teamPolicySchema = {
   properties: {
     object: { const: 'team_policy' },
     drift_auto_approve_max_severity: { enum: autoApproveLevels },
+    auto_provision: teamPolicyBody.properties.auto_provision,
     revision: position.revision,
     position: { type: ['integer', 'null'], description: 'Of the change written; null when nothing was (a read, or the same policy again).' },
   },

@@ -39,5 +39,18 @@ export const teamPolicyBody = {
       enum: autoApproveLevels,
       description: 'Remediation plans of drifts at most this severe are approved without an operator; `none`: every plan waits for one. Default: `low`.',
     },
+    auto_provision: {
+      description:
+        'A task no instance can take has an instance deployed for it (with its required skills) on `provider`, while the team has fewer than `max_instances` live instances there. Null or absent: off (the default).',
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['provider', 'max_instances'],
+          properties: { provider: { type: 'string', minLength: 1, maxLength: 100 }, max_instances: { type: 'integer', minimum: 1, maximum: 1000 } },
+        },
+      ],
+    },
   },
 } as const;

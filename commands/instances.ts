@@ -36,8 +36,8 @@ export const specWithDefaults = (request: InstanceSpecRequest): InstanceSpec => 
   max_concurrent_tasks: request.max_concurrent_tasks ?? 1,
 });
 
-export const deployInstance = (deps: CommandHandlerDeps, ctx: CommandContext, request: DeployInstanceRequest) => {
-  const instanceId = deps.env.newId();
+/** `instanceId` is new unless the caller derives it, as a retried activity must to deploy only once. */
+export const deployInstance = (deps: CommandHandlerDeps, ctx: CommandContext, request: DeployInstanceRequest, instanceId = deps.env.newId()) => {
   return handleCommand(
     deps,
     instanceDecider,

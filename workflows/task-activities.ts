@@ -10,6 +10,10 @@ import { instanceCollection } from '../projections/instances/instance-projector.
 import type { InstanceView } from '../projections/instances/instance-view.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { taskCollection } from '../projections/tasks/task-projector.js';
+import type { TaskView } from '../projections/tasks/task-view.js';
+import { deployInstance } from '../commands/instances.js';
+import { readTeamPolicy } from '../commands/team-policy.js';
+import { v5 as uuidv5 } from 'uuid';
 import { issue, workflowContext } from './activity-context.js';
 import type { Written } from './signals.js';
 
@@ -21,6 +25,9 @@ export type TaskActivityDeps = {
 };
 
 type TaskRef = { readonly taskId: string; readonly tenant: string; readonly correlationId: string };
+
+/** Namespace of the ids of instances deployed for tasks. */
+const autoProvisionNamespace = '0b6c3f0e-2d1a-4f7e-9a55-6f1f2d9c8e41';
 
 export type Placement = Written & { readonly outcome: 'queued' | 'provisioning' | 'waiting' | 'finished' };
 
@@ -55,11 +62,33 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
     return (queued?.length ?? 0) + (running?.length ?? 0);
   };
 
+  /**
+   * Deploys an instance for a task nobody can take, when the team's policy allows one more
+   * on its provider. The instance id derives from the task's, so a retried activity
+   * deploys once. Shell tasks never get one: running commands is the operator's call.
+   */
+  const autoProvision = async (ref: TaskRef, task: TaskView, pinned: string | null): Promise<{ id: string } | null> => {
+    const policy = (await readTeamPolicy(deps.commands, ref.tenant)).auto_provision;
+    if (!policy || pinned !== null || task.kind === 'shell') return null;
+    const live = (await instances.list({ tenant: ref.tenant, provider: policy.provider }, { limit: 1000 })).filter(
+      (instance) => instance.status !== 'destroyed' && instance.status !== 'failed',
+    );
+    if (live.length >= policy.max_instances) return null;
+    const instanceId = uuidv5(`auto-provision:${ref.taskId}`, autoProvisionNamespace);
+    const request = {
+      name: `auto-${instanceId.slice(0, 8)}`,
+      provider: policy.provider,
+      spec: { skills: task.required_skills.map((name) => ({ name, version: 'latest' })) },
+    };
+    await issue(() => deployInstance(deps.commands, contextOf(ref), request, instanceId));
+    return { id: instanceId };
+  };
+
   return {
     /**
      * Hands the task to the least loaded eligible instance (running, not unhealthy, with
      * the skills and a free slot); else records that it waits, for an instance being
-     * provisioned if one suits.
+     * provisioned if one suits (or deployed for it, when the team's policy allows).
      */
     async placeTask(ref: TaskRef): Promise<Placement> {
       const state = await stateOf(ref.taskId);
@@ -82,7 +111,7 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
         const ackDeadline = new Date(deps.commands.env.now().getTime() + deps.ackTimeoutMs).toISOString();
         return { outcome: 'queued', ...(await command(ref, { type: 'QueueTask', instanceId: best.instance.id, ackDeadline })) };
       }
-      const coming = candidates.find((instance) => instance.status === 'provisioning');
+      const coming = candidates.find((instance) => instance.status === 'provisioning') ?? (await autoProvision(ref, view, state.pinnedInstanceId));
       if (coming && state.status !== 'provisioning') {
         return { outcome: 'provisioning', ...(await command(ref, { type: 'StartProvisioning', instanceId: coming.id })) };
       }

@@ -14,6 +14,7 @@ const validatePolicy = validator<TeamPolicy>(teamPolicyBody);
 const presentPolicy = (policy: TeamPolicy, written: { revision: number; position: number | null }) => ({
   object: 'team_policy' as const,
   drift_auto_approve_max_severity: policy.drift_auto_approve_max_severity,
+  auto_provision: policy.auto_provision ?? null,
   ...written,
 });
 

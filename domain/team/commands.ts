@@ -1,5 +1,5 @@
 import type { AutoApproveLevel } from '../drift/plan.js';
-import type { Role } from './events.js';
+import type { AutoProvision, Role } from './events.js';
 
 /** The caller generates the secret and hashes it; the domain never sees the key itself. */
 export type NewApiKey = {
@@ -21,4 +21,6 @@ export type IssueApiKey = { readonly type: 'IssueApiKey' } & NewApiKey;
 export type RevokeApiKey = { readonly type: 'RevokeApiKey'; readonly keyId: string };
 export type ChangePolicy = { readonly type: 'ChangePolicy'; readonly driftAutoApproveMaxSeverity: AutoApproveLevel };
 
-export type TeamCommand = CreateTeam | IssueApiKey | RevokeApiKey | ChangePolicy;
+export type ChangeProvisioningPolicy = { readonly type: 'ChangeProvisioningPolicy'; readonly autoProvision: AutoProvision | null };
+
+export type TeamCommand = CreateTeam | IssueApiKey | RevokeApiKey | ChangePolicy | ChangeProvisioningPolicy;

@@ -36,6 +36,15 @@ export const decideTeam = (command: TeamCommand, state: TeamState): TeamEvent[] 
     case 'ChangePolicy':
       if (state.driftAutoApproveMaxSeverity === command.driftAutoApproveMaxSeverity) return [];
       return [{ type: 'team.policy_changed', data: { drift_auto_approve_max_severity: command.driftAutoApproveMaxSeverity } }];
+    case 'ChangeProvisioningPolicy': {
+      const next = command.autoProvision;
+      if (next !== null && !(Number.isInteger(next.max_instances) && next.max_instances >= 1)) {
+        throw new RuleViolationError('invalid_policy', 'auto_provision.max_instances must be a positive whole number', 'auto_provision.max_instances');
+      }
+      const current = state.autoProvision;
+      if (current?.provider === next?.provider && current?.max_instances === next?.max_instances) return [];
+      return [{ type: 'team.provisioning_policy_changed', data: { auto_provision: next === null ? null : { provider: next.provider, max_instances: next.max_instances } } }];
+    }
     default:
       return assertNever(command);
   }

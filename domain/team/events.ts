@@ -17,11 +17,17 @@ export type ApiKeyRevoked = DomainEvent<'team.api_key_revoked', { key_id: string
 /** Remediation plans of drifts at most this severe are approved without an operator (`none`: every plan waits for one). */
 export type PolicyChanged = DomainEvent<'team.policy_changed', { drift_auto_approve_max_severity: AutoApproveLevel }>;
 
-export type TeamEvent = TeamCreated | ApiKeyIssued | ApiKeyRevoked | PolicyChanged;
+/** A task no instance can take may have one deployed for it: with `provider`, up to `max_instances` live instances of the team there. */
+export type AutoProvision = { readonly provider: string; readonly max_instances: number };
+/** `null`: tasks wait for an instance an operator deploys. */
+export type ProvisioningPolicyChanged = DomainEvent<'team.provisioning_policy_changed', { auto_provision: AutoProvision | null }>;
+
+export type TeamEvent = TeamCreated | ApiKeyIssued | ApiKeyRevoked | PolicyChanged | ProvisioningPolicyChanged;
 
 export const teamEventTypes: readonly TeamEvent['type'][] = [
   'team.created',
   'team.api_key_issued',
   'team.api_key_revoked',
   'team.policy_changed',
+  'team.provisioning_policy_changed',
 ];

@@ -1,6 +1,6 @@
 import { defaultAutoApproveLevel, type AutoApproveLevel } from '../drift/plan.js';
 import { assertNever } from '../shared/decider.js';
-import type { TeamEvent } from './events.js';
+import type { AutoProvision, TeamEvent } from './events.js';
 
 export type TeamState =
   | { readonly status: 'none' }
@@ -11,6 +11,8 @@ export type TeamState =
       readonly keys: ReadonlyMap<string, { readonly revoked: boolean }>;
       /** Drifts at most this severe have their remediation approved automatically. */
       readonly driftAutoApproveMaxSeverity: AutoApproveLevel;
+      /** Off until changed. */
+      readonly autoProvision: AutoProvision | null;
     };
 
 export const initialTeamState = (): TeamState => ({ status: 'none' });
@@ -18,7 +20,7 @@ export const initialTeamState = (): TeamState => ({ status: 'none' });
 export const evolveTeam = (state: TeamState, event: TeamEvent): TeamState => {
   switch (event.type) {
     case 'team.created':
-      return { status: 'active', teamId: event.data.team_id, keys: new Map(), driftAutoApproveMaxSeverity: defaultAutoApproveLevel };
+      return { status: 'active', teamId: event.data.team_id, keys: new Map(), driftAutoApproveMaxSeverity: defaultAutoApproveLevel, autoProvision: null };
     case 'team.api_key_issued':
       if (state.status === 'none') return state;
       return { ...state, keys: new Map(state.keys).set(event.data.key_id, { revoked: false }) };
@@ -28,6 +30,9 @@ export const evolveTeam = (state: TeamState, event: TeamEvent): TeamState => {
     case 'team.policy_changed':
       if (state.status === 'none') return state;
       return { ...state, driftAutoApproveMaxSeverity: event.data.drift_auto_approve_max_severity };
+    case 'team.provisioning_policy_changed':
+      if (state.status === 'none') return state;
+      return { ...state, autoProvision: event.data.auto_provision };
     default:
       return assertNever(event);
   }

@@ -81,3 +81,22 @@ t.test('given a task running on an agent that dies, then its instance turns unhe
   await recordHistory(temporal, `task-${taskId}`, 'task-retried-after-agent-lost');
   await recordHistory(temporal, `instance-${first}`, 'instance-agent-lost');
 });
+
+t.test('given a team policy that allows auto-provisioning, when no instance can take a task, then one is deployed for it and runs it', async (t) => {
+  const app = await startFleet(t, temporal);
+  const policy = await app.call('PUT', '/api/v1/team/policy', {
+    body: { drift_auto_approve_max_severity: 'low', auto_provision: { provider: 'local', max_instances: 1 } },
+  });
+  t.match(policy, { status: 200, body: { auto_provision: { provider: 'local', max_instances: 1 } } });
+  const taskId = await submit(app, { kind: 'echo', input: { message: 'made for me' }, required_skills: ['git'] });
+  await waitForStatus(app, taskId, 'completed', 60_000);
+  const task = (await app.call('GET', `/api/v1/tasks/${taskId}`)).body;
+  const instance = (await app.call('GET', `/api/v1/instances/${task.instance_id}`)).body;
+  t.match(instance, { name: /^auto-/, provider: 'local', spec: { skills: [{ name: 'git' }] } });
+  t.ok((await eventTypes(app, taskId)).includes('task.provisioning_started'), 'the task waited for the instance being provisioned');
+
+  const second = await submit(app, { kind: 'echo', input: { message: 'x' }, required_skills: ['python'] });
+  await waitForStatus(app, second, 'waiting');
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  t.equal((await app.call('GET', '/api/v1/instances')).body.data.length, 1, 'max_instances holds: no second instance');
+});

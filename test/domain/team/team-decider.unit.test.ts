@@ -52,3 +52,19 @@ t.test('drift policy: low until changed; a change is recorded once', async (t) =
   await team.given([created, adminIssued, raised]).when({ type: 'ChangePolicy', driftAutoApproveMaxSeverity: 'high' }).then([])(t);
   await team.given([]).when({ type: 'ChangePolicy', driftAutoApproveMaxSeverity: 'none' }).thenThrows(NotFoundError, /team/)(t);
 });
+
+t.test('provisioning policy: off until changed; a change is recorded once; max_instances must be positive', async (t) => {
+  const local = { provider: 'local', max_instances: 2 };
+  const turnedOn: TeamEvent = { type: 'team.provisioning_policy_changed', data: { auto_provision: local } };
+  await team.given([created, adminIssued]).when({ type: 'ChangeProvisioningPolicy', autoProvision: null }).then([])(t);
+  await team.given([created, adminIssued]).when({ type: 'ChangeProvisioningPolicy', autoProvision: local }).then([turnedOn])(t);
+  await team.given([created, adminIssued, turnedOn]).when({ type: 'ChangeProvisioningPolicy', autoProvision: { ...local } }).then([])(t);
+  await team
+    .given([created, adminIssued, turnedOn])
+    .when({ type: 'ChangeProvisioningPolicy', autoProvision: null })
+    .then([{ type: 'team.provisioning_policy_changed', data: { auto_provision: null } }])(t);
+  await team
+    .given([created, adminIssued])
+    .when({ type: 'ChangeProvisioningPolicy', autoProvision: { provider: 'local', max_instances: 0 } })
+    .thenThrows(RuleViolationError, { code: 'invalid_policy', field: 'auto_provision.max_instances' })(t);
+});
