@@ -1,22 +1,29 @@
 /**
  * The Temporal worker: runs the workflows of `index.ts` and the activities given to it.
- * The workflow code is bundled once per process (a few seconds) and shared by every
- * worker started in it.
+ * The workflow code is bundled at build time (`npm run build` runs `bundle-workflows.js`),
+ * so starting a worker does not spend seconds in webpack.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/common';
 import type { Logger } from 'pino';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
 let runtimeInstalled = false;
 
-/** The compiled workflows: beside this file when it runs from `dist/`, under `dist/` when tests run the sources. */
-const workflowsPath = (): string =>
-  fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../dist/workflows/index.js' : './index.js', import.meta.url));
+/** In `dist/workflows/`: beside this file when it runs from `dist/`, under `dist/` when tests run the sources. */
+const inDist = (file: string): string =>
+  fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? `../dist/workflows/${file}` : `./${file}`, import.meta.url));
 
-export const workflowBundle = (): Promise<WorkflowBundleWithSourceMap> =>
-  (bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') }));
+export const workflowsPath = (): string => inDist('index.js');
+export const workflowBundlePath = (): string => inDist('workflow-bundle.js');
+
+/** The bundle the build made; a missing one is a build that did not run. */
+export const workflowBundle = (): { readonly codePath: string } => {
+  const codePath = workflowBundlePath();
+  if (!existsSync(codePath)) throw new Error(`${codePath} is missing: run \`npm run build\``);
+  return { codePath };
+};
 
 /** The SDK logs through our JSON logger instead of its own console format; once per process, as Temporal allows. */
 const installRuntime = (logger: Logger): void => {
@@ -43,7 +50,7 @@ export const startWorker = async (options: {
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: workflowBundle(),
     activities: options.activities,
   });
   const running = worker.run();

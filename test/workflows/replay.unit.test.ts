@@ -25,7 +25,7 @@ t.test('every recorded history replays without non-determinism', async (t) => {
     workflowId: file.replace(/\.json$/, ''),
     history: historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8'))),
   }));
-  const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories);
+  const results = Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories);
   let replayed = 0;
   for await (const result of results) {
     replayed++;
