@@ -4,41 +4,15 @@
  * so the load generator does not share its event loop.
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { startServer } from './server-process.js';
+import { median } from './statistics.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const adminKey = 'bench-admin-key-0123456789';
-
-type Server = { url: string; child: ChildProcess };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.once('error', reject);
-  });
-
-/** Starts a server script on a free port and resolves once `readyPath` answers 200. */
-const startServer = async (script: string, args: string[], env: NodeJS.ProcessEnv, readyPath: string): Promise<Server> => {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}${readyPath}`).then((r) => r.ok, () => false);
-    if (ok) return { url, child };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${script} was not ready within 60 s`);
-};
 
 const load = (url: string, seconds: number) =>
   autocannon({
@@ -60,12 +34,6 @@ const measure = async (url: string, seconds: number): Promise<Window> => {
     p99_ms: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
   };
-};
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
 const summarise = (windows: readonly Window[]) => ({
@@ -110,8 +78,7 @@ export const benchHttp = async (seconds = 20, rounds = 5) => {
       submit_vs_bare_per_window: bosunWindows.map((w, i) => Number((w.requests_per_s / (bareWindows[i] as Window).requests_per_s).toFixed(2))),
     };
   } finally {
-    bosun.child.kill('SIGTERM');
-    bare.child.kill('SIGTERM');
+    await Promise.all([bosun.stop(), bare.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
   }
 };

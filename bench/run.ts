@@ -1,8 +1,22 @@
-/** `npm run bench`: every benchmark, each printing one JSON line of figures. */
+/**
+ * `npm run bench`: every benchmark, each printing one JSON line of figures.
+ * `npm run bench -- fleet http-submit` (or `node dist/bench/run.js fleet`) runs only those named.
+ */
 import { benchEventStore } from './event-store.js';
+import { benchFleet } from './fleet.js';
 import { benchHttp } from './http.js';
 
-const print = (name: string, figures: object) => process.stdout.write(`${JSON.stringify({ bench: name, ...figures })}\n`);
+const benches: Record<string, () => Promise<object>> = {
+  'event-store': () => benchEventStore(),
+  'http-submit': () => benchHttp(Number(process.env.BENCH_SECONDS ?? 20)),
+  fleet: () => benchFleet(),
+};
 
-print('event-store', await benchEventStore());
-print('http-submit', await benchHttp(Number(process.env.BENCH_SECONDS ?? 20)));
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in benches));
+if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; there are ${Object.keys(benches).join(', ')}`);
+
+for (const [name, bench] of Object.entries(benches)) {
+  if (chosen.length > 0 && !chosen.includes(name)) continue;
+  process.stdout.write(`${JSON.stringify({ bench: name, ...(await bench()) })}\n`);
+}

