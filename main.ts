@@ -119,7 +119,7 @@ const startFleet = async (deps: {
     ...createInstanceActivities({ commands: deps.commands, readStore: deps.readStore, providers, apiUrl: deps.apiUrl }),
     ...createDriftActivities({ commands: deps.commands, heartbeatSeconds: config.heartbeatSeconds }),
   };
-  const worker = await startWorker({ address: engine.address, namespace: engine.namespace, taskQueue: config.taskQueue, activities, logger });
+  const worker = await startWorker({ connection: engine.connection, namespace: engine.namespace, taskQueue: config.taskQueue, activities, logger });
   const reactor = new WorkflowReactor({
     events: deps.events,
     client: engine.client,

@@ -11,13 +11,14 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { isAgentProcess, readPidFile, stopAgentProcesses } from '../infra/providers/local-agent-process.js';
 import { createLogger } from '../infra/logger.js';
 import { resolveTemporalCli } from '../infra/temporal/cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../infra/temporal/dev-server.js';
+import { installTemporalRuntime } from '../infra/temporal/engine.js';
 import type { BaselineActivities } from './baseline-workflow.js';
 import { cpuMeter, cpuUse, type CpuSpan } from './cpu-meter.js';
 import { startServer, type ServerProcess } from './server-process.js';
@@ -201,13 +202,11 @@ const stopStrayAgents = async (dataDir: string, logger: Logger): Promise<void> =
   }
 };
 
-/** The SDK's own logs join the benchmark's JSON lines on stderr. */
-const installTemporalRuntime = (logger: Logger): void => {
-  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
-  Runtime.install({ logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[levels[level]]({ ...meta, component: 'temporal' }, message)) });
-};
-
-/** The one-activity workflow on its own task queue and worker, in this process; `stop` shuts the worker down. */
+/**
+ * The one-activity workflow on its own task queue and worker, in this process; `stop` shuts
+ * the worker down. Started as Bosun starts its workflows: eagerly, by a client sharing the
+ * worker's connection.
+ */
 const startBaselineWorker = async (address: string, logger: Logger) => {
   installTemporalRuntime(logger);
   const connection = await NativeConnection.connect({ address });
@@ -220,12 +219,12 @@ const startBaselineWorker = async (address: string, logger: Logger) => {
     activities,
   });
   const running = worker.run();
-  const client = new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default' });
   let started = 0;
   /** Starts one workflow and waits for its result; ms from start to result. */
   const runOne = async (): Promise<number> => {
     const begun = performance.now();
-    await client.workflow.execute('oneActivityWorkflow', { taskQueue: baselineTaskQueue, workflowId: `baseline-${++started}`, args: ['hello'] });
+    await client.workflow.execute('oneActivityWorkflow', { taskQueue: baselineTaskQueue, workflowId: `baseline-${++started}`, args: ['hello'], requestEagerStart: true });
     return performance.now() - begun;
   };
   return {
@@ -233,7 +232,6 @@ const startBaselineWorker = async (address: string, logger: Logger) => {
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
-      await client.connection.close();
       await connection.close();
     },
   };
@@ -350,6 +348,6 @@ export const benchFleet = async (options: FleetBenchOptions = {}) => {
     await bosun?.stop();
     await stopStrayAgents(bosunDataDir, logger);
     await temporal?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_DIR !== "1") rmSync(dir, { recursive: true, force: true });
   }
 };

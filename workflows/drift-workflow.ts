@@ -30,7 +30,7 @@ export type TrackedDrift = {
   outcomes: Record<string, RemediationTaskOutcome>;
 };
 
-export type DriftWorkflowInput = { readonly instanceId: string; readonly tenant: string; readonly carried?: TrackedDrift };
+export type DriftWorkflowInput = { readonly instanceId: string; readonly tenant: string; readonly first?: AggregateEvent; readonly carried?: TrackedDrift };
 
 /** After an activity that wrote nothing, how long to wait for news before looking again. */
 const recheckMs = 5000;
@@ -116,6 +116,7 @@ export async function driftWorkflow(input: DriftWorkflowInput): Promise<void> {
     outcomes: {},
   };
   setHandler(aggregateEventSignal, (event) => track(drift, event));
+  if (input.first) track(drift, input.first);
   setHandler(remediationTaskSignal, (outcome) => {
     drift.outcomes[outcome.taskId] = outcome;
   });
@@ -168,7 +169,7 @@ export async function driftWorkflow(input: DriftWorkflowInput): Promise<void> {
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof driftWorkflow>({ ...input, carried: drift });
+      await continueAsNew<typeof driftWorkflow>({ instanceId: input.instanceId, tenant: input.tenant, carried: drift });
     }
   }
 }

@@ -23,7 +23,7 @@ export type TrackedInstance = {
   operations: Operation[];
 };
 
-export type InstanceWorkflowInput = { readonly instanceId: string; readonly tenant: string; readonly carried?: TrackedInstance };
+export type InstanceWorkflowInput = { readonly instanceId: string; readonly tenant: string; readonly first?: AggregateEvent; readonly carried?: TrackedInstance };
 
 /** How long an agent has to enrol after the provider started it. */
 const enrolmentTimeoutMs = 2 * 60 * 1000;
@@ -74,6 +74,7 @@ const track = (instance: TrackedInstance, event: AggregateEvent): void => {
 export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<string> {
   const instance: TrackedInstance = input.carried ?? { status: 'unknown', revision: -1, correlationId: input.instanceId, operations: [] };
   setHandler(aggregateEventSignal, (event) => track(instance, event));
+  if (input.first) track(instance, input.first);
   const caughtUp = async ({ revision }: Written) => {
     if (revision !== null) await condition(() => instance.revision >= revision);
   };
@@ -111,7 +112,7 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<st
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof instanceWorkflow>({ ...input, carried: instance });
+      await continueAsNew<typeof instanceWorkflow>({ instanceId: input.instanceId, tenant: input.tenant, carried: instance });
     }
   }
   return instance.status;

@@ -10,11 +10,16 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { EventStore, RecordedEvent, Subscription } from '../commands/event-store.js';
-import { forwardRemediationOutcome } from './remediation-outcomes.js';
-import { aggregateEventSignal, type AggregateEvent } from './signals.js';
+import { aggregateEventOf, writtenByItsWorkflow } from './aggregate-events.js';
+import { endsRemediationTask, forwardRemediationOutcome } from './remediation-outcomes.js';
+import { aggregateEventSignal } from './signals.js';
 
-/** Events that change nothing a workflow decides on are not forwarded. */
-const unforwarded = new Set(['task.progressed', 'task.logged', 'instance.registration_opened', 'instance.agent_registered', 'drift.snapshot_recorded']);
+/**
+ * Events that change nothing a workflow decides on are not forwarded. Nor is
+ * `task.started`: the task workflow only needs it once the acknowledgement is late, and
+ * then the requeue it attempts reports it. Each signal costs the workflow a workflow task.
+ */
+const unforwarded = new Set(['task.progressed', 'task.logged', 'task.started', 'instance.registration_opened', 'instance.agent_registered', 'drift.snapshot_recorded']);
 
 const workflowOf: Record<string, { readonly type: string; readonly input: (id: string, tenant: string) => object }> = {
   task: { type: 'taskWorkflow', input: (taskId, tenant) => ({ taskId, tenant }) },
@@ -71,54 +76,63 @@ export class WorkflowReactor {
     const entry = { position: event.position, done: false };
     this.#outstanding.push(entry);
     const route = this.#route(event);
-    if (!route) return this.#finish(entry);
+    const remediation = endsRemediationTask(event);
+    if (!route && !remediation) return this.#finish(entry);
     while (this.#inFlight >= maxInFlight) await new Promise<void>((resolve) => (this.#slotFreed = resolve));
     this.#inFlight++;
     const previous = this.#tails.get(event.stream) ?? Promise.resolve();
     // A remediation's task ending is also news for its instance's drift workflow.
-    const forwarded = previous.then(() => this.#forward(event, route)).then(() => forwardRemediationOutcome(this.options, event)).finally(() => {
-      this.#inFlight--;
-      this.#slotFreed?.();
-      this.#slotFreed = null;
-      this.#finish(entry);
-      if (this.#tails.get(event.stream) === forwarded) this.#tails.delete(event.stream);
-    });
+    const forwarded = previous
+      .then(async () => {
+        if (route) await this.#forward(event, route);
+        if (remediation) await forwardRemediationOutcome(this.options, event);
+      })
+      .finally(() => {
+        this.#inFlight--;
+        this.#slotFreed?.();
+        this.#slotFreed = null;
+        this.#finish(entry);
+        if (this.#tails.get(event.stream) === forwarded) this.#tails.delete(event.stream);
+      });
     this.#tails.set(event.stream, forwarded);
   }
 
   #route(event: RecordedEvent) {
-    if (unforwarded.has(event.type)) return null;
+    // The task workflow's activities answer with the events they wrote.
+    if (unforwarded.has(event.type) || writtenByItsWorkflow(event)) return null;
     const category = event.stream.slice(0, event.stream.indexOf('-'));
     const workflow = workflowOf[category];
     return workflow ? { ...workflow, id: event.stream.slice(category.length + 1) } : null;
   }
 
-  /** Retries until Temporal takes the signal: an event that never reaches its workflow would stall it. */
+  /** Retries until Temporal takes the event: an event that never reaches its workflow would stall it. */
   async #forward(event: RecordedEvent, route: { type: string; id: string; input: (id: string, tenant: string) => object }): Promise<void> {
-    const signal: AggregateEvent = {
-      eventId: event.id,
-      type: event.type,
-      revision: event.revision,
-      occurredAt: event.metadata.occurred_at,
-      correlationId: event.metadata.correlation_id,
-      data: event.data as Record<string, unknown>,
-    };
+    const signal = aggregateEventOf(event);
+    const common = {
+      workflowId: event.stream,
+      taskQueue: this.options.taskQueue,
+      // A finished workflow is not started again by a late or replayed event.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    } as const;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.client.workflow.signalWithStart(route.type, {
-          workflowId: event.stream,
-          taskQueue: this.options.taskQueue,
-          args: [route.input(route.id, event.tenant)],
-          signal: aggregateEventSignal,
-          signalArgs: [signal],
-          // A finished workflow is not started again by a late or replayed event.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
+        // A stream's first event starts its workflow as input, and eagerly: the server hands
+        // the first workflow task straight back to this process's worker instead of queueing it.
+        if (event.revision === 0) {
+          await this.options.client.workflow.start(route.type, { ...common, args: [{ ...route.input(route.id, event.tenant), first: signal }], requestEagerStart: true });
+        } else {
+          await this.options.client.workflow.signalWithStart(route.type, {
+            ...common,
+            args: [route.input(route.id, event.tenant)],
+            signal: aggregateEventSignal,
+            signalArgs: [signal],
+          });
+        }
         return;
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return;
         const delay = Math.min(10_000, 100 * 2 ** attempt);
-        this.options.logger.warn({ err: error, stream: event.stream, type: event.type, attempt, retry_in_ms: delay }, 'signal not delivered; retrying');
+        this.options.logger.warn({ err: error, stream: event.stream, type: event.type, attempt, retry_in_ms: delay }, 'event not delivered; retrying');
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

@@ -26,6 +26,9 @@ const outcomeOf = (event: TaskEvent): Omit<RemediationTaskOutcome, 'taskId'> | n
   }
 };
 
+/** Could this event end a remediation's `config.apply` task? Only then is its task's first event read. */
+export const endsRemediationTask = (event: RecordedEvent): boolean => outcomeOf({ type: event.type, data: event.data } as TaskEvent) !== null;
+
 export type OutcomeForwarding = { readonly events: EventStore; readonly client: Client; readonly logger: Logger };
 
 /** Retries until Temporal takes the signal; an instance without a drift workflow (a config.apply an operator submitted) is skipped. */

@@ -1,7 +1,8 @@
 import { defineSignal } from '@temporalio/workflow';
 
 /**
- * An event of the workflow's aggregate, forwarded by the reactor. Events of one stream
+ * An event of the workflow's aggregate, forwarded by the reactor: the stream's first
+ * event as the workflow's input (`first`), later ones as signals. Events of one stream
  * arrive in revision order; a workflow ignores one whose revision it has already seen,
  * so the reactor's at-least-once delivery (after a restart) duplicates nothing.
  */
@@ -16,5 +17,10 @@ export type AggregateEvent = {
 
 export const aggregateEventSignal = defineSignal<[AggregateEvent]>('aggregateEvent');
 
-/** A write an activity made: the workflow waits until its event came back as a signal. */
-export type Written = { readonly revision: number | null };
+/**
+ * A write an activity made: the workflow waits until its event came back as a signal.
+ * Task activities also report the stream's events the workflow had not seen (its own
+ * writes among them), so the reactor need not signal those back: histories recorded
+ * before they did so have no `events`.
+ */
+export type Written = { readonly revision: number | null; readonly events?: readonly AggregateEvent[] };

@@ -15,6 +15,7 @@ import { deployInstance } from '../commands/instances.js';
 import { readTeamPolicy } from '../commands/team-policy.js';
 import { v5 as uuidv5 } from 'uuid';
 import { issue, workflowContext } from './activity-context.js';
+import { aggregateEventOf } from './aggregate-events.js';
 import type { Written } from './signals.js';
 
 export type TaskActivityDeps = {
@@ -24,7 +25,13 @@ export type TaskActivityDeps = {
   readonly ackTimeoutMs: number;
 };
 
-type TaskRef = { readonly taskId: string; readonly tenant: string; readonly correlationId: string };
+type TaskRef = {
+  readonly taskId: string;
+  readonly tenant: string;
+  readonly correlationId: string;
+  /** The last revision the workflow has seen: the answer reports the events after it. */
+  readonly seen?: number;
+};
 
 /** More than a tenant's instances can hold (1000 instances of at most 64 slots, as placement lists them). */
 const maxActiveTasks = 64_000;
@@ -33,6 +40,7 @@ const maxActiveTasks = 64_000;
 const autoProvisionNamespace = '0b6c3f0e-2d1a-4f7e-9a55-6f1f2d9c8e41';
 
 export type Placement = Written & { readonly outcome: 'queued' | 'provisioning' | 'waiting' | 'finished' };
+
 
 const enabledSkills = (instance: InstanceView): Set<string> =>
   new Set(instance.spec.skills.filter((skill) => skill.enabled !== false).map((skill) => skill.name));
@@ -49,8 +57,17 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
   const tasks = taskCollection(deps.readStore);
   const instances = instanceCollection(deps.readStore);
   const contextOf = (ref: TaskRef) => workflowContext(ref.tenant, taskStream(ref.taskId), ref.correlationId);
-  const command = (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3]) =>
+  /**
+   * The answer to the workflow: what was written, and the stream's events after what it
+   * has seen, refused writes included (the agent started the run meanwhile, say).
+   */
+  const report = async <Answer extends Written>(ref: TaskRef, answer: Answer): Promise<Answer> => {
+    const after = (await deps.commands.store.readStream(taskStream(ref.taskId), { fromRevision: (ref.seen ?? -1) + 1 })).map(aggregateEventOf);
+    return { ...answer, events: after };
+  };
+  const write = (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3]) =>
     issue(() => executeTaskCommand(deps.commands, contextOf(ref), ref.taskId, body));
+  const command = async (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3]) => report(ref, await write(ref, body));
 
   const stateOf = async (taskId: string): Promise<TaskState> => {
     const history = await deps.commands.store.readStream(taskStream(taskId));
@@ -94,42 +111,46 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
     return { id: instanceId };
   };
 
+  /**
+   * Hands the task to the least loaded eligible instance (running, not unhealthy, with
+   * the skills and a free slot); else records that it waits, for an instance being
+   * provisioned if one suits (or deployed for it, when the team's policy allows).
+   */
+  const place = async (ref: TaskRef): Promise<Placement> => {
+    const state = await stateOf(ref.taskId);
+    if (state.status === 'none' || state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled') {
+      return { outcome: 'finished', revision: null };
+    }
+    if (state.status === 'queued' || state.status === 'running') return { outcome: 'queued', revision: null };
+    const view = await tasks.get(ref.taskId);
+    if (!view) return { outcome: 'waiting', revision: null };
+    const candidates = (await instances.list({ tenant: ref.tenant }, { limit: 1000 })).filter((instance) =>
+      suits(instance, view.kind, view.required_skills, state.pinnedInstanceId),
+    );
+    const taken = await slotsTaken(ref.tenant);
+    let best: { instance: InstanceView; free: number } | null = null;
+    for (const instance of candidates) {
+      if (instance.status !== 'running' || instance.pending !== null || instance.health === 'unhealthy') continue;
+      const free = instance.spec.max_concurrent_tasks - (taken.get(instance.id) ?? 0);
+      if (free > 0 && (!best || free > best.free)) best = { instance, free };
+    }
+    if (best) {
+      const ackDeadline = new Date(deps.commands.env.now().getTime() + deps.ackTimeoutMs).toISOString();
+      return { outcome: 'queued', ...(await write(ref, { type: 'QueueTask', instanceId: best.instance.id, ackDeadline })) };
+    }
+    const coming = candidates.find((instance) => instance.status === 'provisioning') ?? (await autoProvision(ref, view, state.pinnedInstanceId));
+    if (coming && state.status !== 'provisioning') {
+      return { outcome: 'provisioning', ...(await write(ref, { type: 'StartProvisioning', instanceId: coming.id })) };
+    }
+    if (state.status === 'pending') {
+      return { outcome: 'waiting', ...(await write(ref, { type: 'DeferTask', reason: 'no eligible instance has a free slot' })) };
+    }
+    return { outcome: state.status === 'provisioning' ? 'provisioning' : 'waiting', revision: null };
+  };
+
   return {
-    /**
-     * Hands the task to the least loaded eligible instance (running, not unhealthy, with
-     * the skills and a free slot); else records that it waits, for an instance being
-     * provisioned if one suits (or deployed for it, when the team's policy allows).
-     */
     async placeTask(ref: TaskRef): Promise<Placement> {
-      const state = await stateOf(ref.taskId);
-      if (state.status === 'none' || state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled') {
-        return { outcome: 'finished', revision: null };
-      }
-      if (state.status === 'queued' || state.status === 'running') return { outcome: 'queued', revision: null };
-      const view = await tasks.get(ref.taskId);
-      if (!view) return { outcome: 'waiting', revision: null };
-      const candidates = (await instances.list({ tenant: ref.tenant }, { limit: 1000 })).filter((instance) =>
-        suits(instance, view.kind, view.required_skills, state.pinnedInstanceId),
-      );
-      const taken = await slotsTaken(ref.tenant);
-      let best: { instance: InstanceView; free: number } | null = null;
-      for (const instance of candidates) {
-        if (instance.status !== 'running' || instance.pending !== null || instance.health === 'unhealthy') continue;
-        const free = instance.spec.max_concurrent_tasks - (taken.get(instance.id) ?? 0);
-        if (free > 0 && (!best || free > best.free)) best = { instance, free };
-      }
-      if (best) {
-        const ackDeadline = new Date(deps.commands.env.now().getTime() + deps.ackTimeoutMs).toISOString();
-        return { outcome: 'queued', ...(await command(ref, { type: 'QueueTask', instanceId: best.instance.id, ackDeadline })) };
-      }
-      const coming = candidates.find((instance) => instance.status === 'provisioning') ?? (await autoProvision(ref, view, state.pinnedInstanceId));
-      if (coming && state.status !== 'provisioning') {
-        return { outcome: 'provisioning', ...(await command(ref, { type: 'StartProvisioning', instanceId: coming.id })) };
-      }
-      if (state.status === 'pending') {
-        return { outcome: 'waiting', ...(await command(ref, { type: 'DeferTask', reason: 'no eligible instance has a free slot' })) };
-      }
-      return { outcome: state.status === 'provisioning' ? 'provisioning' : 'waiting', revision: null };
+      return report(ref, await place(ref));
     },
 
     async requeueTask(ref: TaskRef & { readonly reason: string }): Promise<Written> {

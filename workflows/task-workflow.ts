@@ -2,9 +2,10 @@
  * The task lifecycle (DESIGN.md): place the task on an eligible instance or wait for one,
  * requeue it when the agent does not acknowledge in time, fail it when it runs past its
  * timeout. Deterministic code only; every change of state is a command issued by an
- * activity, and the workflow learns the outcome from the events the reactor forwards.
+ * activity. The workflow learns what happened from the events the reactor forwards (the
+ * first as its input) and, for its own writes, from its activities' answers.
  */
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { TaskStatus } from '../domain/task/events.js';
 import type { TaskActivities } from './task-activities.js';
 import { aggregateEventSignal, type AggregateEvent, type Written } from './signals.js';
@@ -21,15 +22,23 @@ export type TrackedTask = {
   correlationId: string;
 };
 
-export type TaskWorkflowInput = { readonly taskId: string; readonly tenant: string; readonly carried?: TrackedTask };
+export type TaskWorkflowInput = { readonly taskId: string; readonly tenant: string; readonly first?: AggregateEvent; readonly carried?: TrackedTask };
 
 /** How often a task nobody can take yet looks for an instance again. */
 const placementRetryMs = 1000;
 
-const { placeTask, requeueTask, timeOutTask } = proxyActivities<TaskActivities>({
+const activityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
-});
+} as const;
+const remoteActivities = proxyActivities<TaskActivities>(activityOptions);
+const localActivities = proxyLocalActivities<TaskActivities>(activityOptions);
+/**
+ * Task activities are short commands on this worker's own event store: run as local
+ * activities they cost no activity task and no second workflow task on the server.
+ * Histories recorded before keep their (remote) activities.
+ */
+const activities = (): TaskActivities => (patched('task-local-activities') ? localActivities : remoteActivities);
 
 const terminal = (status: TrackedTask['status']): boolean => status === 'completed' || status === 'failed' || status === 'cancelled';
 
@@ -80,6 +89,7 @@ const track = (task: TrackedTask, event: AggregateEvent): void => {
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus> {
   const task: TrackedTask = input.carried ?? { status: 'unknown', revision: -1, ackDeadline: null, retryAt: null, deadline: null, correlationId: input.taskId };
   setHandler(aggregateEventSignal, (event) => track(task, event));
+  if (input.first) track(task, input.first);
   const ids = { taskId: input.taskId, tenant: input.tenant };
 
   /** Waits until `done` holds or `ms` pass, never past the task's deadline. True if `done`. */
@@ -87,8 +97,12 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
     const untilDeadline = task.deadline === null ? ms : task.deadline - Date.now();
     return condition(done, Math.max(1, Math.min(ms, untilDeadline)));
   };
-  /** After a write, its event must come back before the workflow decides again. */
-  const caughtUp = async ({ revision }: Written) => {
+  /**
+   * After a write, its event must be known before the workflow decides again: the
+   * activity's answer reports it (older answers did not, and waited for its signal).
+   */
+  const caughtUp = async ({ revision, events }: Written) => {
+    for (const event of events ?? []) track(task, event);
     if (revision !== null) await condition(() => task.revision >= revision);
   };
   const changedSince = (revision: number) => () => task.revision > revision;
@@ -96,9 +110,9 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
   await condition(() => task.status !== 'unknown');
   while (!terminal(task.status)) {
     const seen = task.revision;
-    const cause = { correlationId: task.correlationId };
+    const cause = { correlationId: task.correlationId, seen };
     if (task.deadline !== null && Date.now() >= task.deadline) {
-      await caughtUp(await timeOutTask({ ...ids, ...cause }));
+      await caughtUp(await activities().timeOutTask({ ...ids, ...cause }));
       continue;
     }
     switch (task.status) {
@@ -109,15 +123,17 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
           await waitFor(changedSince(seen), task.retryAt - Date.now());
           break;
         }
-        const placed = await placeTask({ ...ids, ...cause });
+        const placed = await activities().placeTask({ ...ids, ...cause });
         await caughtUp(placed);
         if (placed.outcome !== 'queued') await waitFor(changedSince(task.revision), placementRetryMs);
         break;
       }
       case 'queued': {
         const acknowledged = await waitFor(changedSince(seen), (task.ackDeadline ?? Date.now()) - Date.now());
+        // `task.started` is not signalled: an acknowledged task is still `queued` here, and
+        // the requeue, refused, reports the start.
         if (!acknowledged && task.status === 'queued' && Date.now() >= (task.ackDeadline ?? 0)) {
-          await caughtUp(await requeueTask({ ...ids, ...cause, reason: 'the agent did not acknowledge in time' }));
+          await caughtUp(await activities().requeueTask({ ...ids, ...cause, reason: 'the agent did not acknowledge in time' }));
         }
         break;
       }
@@ -130,7 +146,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof taskWorkflow>({ ...input, carried: task });
+      await continueAsNew<typeof taskWorkflow>({ taskId: input.taskId, tenant: input.tenant, carried: task });
     }
   }
   return task.status as TaskStatus;

@@ -5,11 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { LogLevel } from '@temporalio/common';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
-
-let runtimeInstalled = false;
 
 /** In `dist/workflows/`: beside this file when it runs from `dist/`, under `dist/` when tests run the sources. */
 const inDist = (file: string): string =>
@@ -25,27 +22,17 @@ export const workflowBundle = (): { readonly codePath: string } => {
   return { codePath };
 };
 
-/** The SDK logs through our JSON logger instead of its own console format; once per process, as Temporal allows. */
-const installRuntime = (logger: Logger): void => {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
-  Runtime.install({
-    logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[levels[level]]({ ...meta, component: 'temporal' }, message)),
-  });
-};
-
 export type RunningWorker = { readonly stop: () => Promise<void> };
 
+/** `connection` is shared with the client that starts workflows, so that they can start eagerly on this worker. */
 export const startWorker = async (options: {
-  readonly address: string;
+  readonly connection: NativeConnection;
   readonly namespace: string;
   readonly taskQueue: string;
   readonly activities: object;
   readonly logger: Logger;
 }): Promise<RunningWorker> => {
-  installRuntime(options.logger);
-  const connection = await NativeConnection.connect({ address: options.address });
+  const { connection } = options;
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
@@ -59,7 +46,6 @@ export const startWorker = async (options: {
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
-      await connection.close();
     },
   };
 };

@@ -5,15 +5,34 @@
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import type { LogLevel } from '@temporalio/common';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { resolveTemporalCli } from './cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from './dev-server.js';
 
+let runtimeInstalled = false;
+
+/**
+ * The SDK logs through our JSON logger instead of its own console format; once per
+ * process, as Temporal allows, and before its first native connection.
+ */
+export const installTemporalRuntime = (logger: Logger): void => {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  Runtime.install({
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[levels[level]]({ ...meta, component: 'temporal' }, message)),
+  });
+};
+
 export type WorkflowEngine = {
   readonly address: string;
   readonly namespace: string;
+  /** One connection for the worker and the client: a workflow the client starts can then start eagerly on the worker. */
+  readonly connection: NativeConnection;
   readonly client: Client;
   readonly close: () => Promise<void>;
 };
@@ -60,10 +79,12 @@ export const connectWorkflowEngine = async (config: Config, logger: Logger): Pro
   const address = devServer?.address ?? (config.temporalAddress as string);
   const namespace = devServer?.namespace ?? config.temporalNamespace;
   logger.info({ address, namespace, embedded: devServer !== null }, 'workflow engine');
-  const connection = await Connection.connect({ address });
+  installTemporalRuntime(logger);
+  const connection = await NativeConnection.connect({ address });
   return {
     address,
     namespace,
+    connection,
     client: new Client({ connection, namespace }),
     close: async () => {
       await connection.close();
