@@ -7,6 +7,7 @@ import type { NewEvent } from '../../commands/event-store.js';
 import { withUpcasting } from '../../commands/upcasting-event-store.js';
 import { taskUpcasters } from '../../domain/task/upcasters.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
+import { testMetadata } from './event-metadata.js';
 
 const openStore = (t: { teardown: (fn: () => Promise<void>) => void }) => {
   const directory = mkdtempSync(join(tmpdir(), 'bosun-upcast-'));
@@ -25,16 +26,7 @@ const submittedV1: NewEvent = {
   type: 'task.submitted',
   tenant: 'team-a',
   data: { task_id: 't1', kind: 'echo', input: {}, instance_id: null, required_skills: [], timeout_seconds: null },
-  metadata: {
-    actor: { type: 'system', id: 'test' },
-    correlation_id: 'c',
-    causation_id: null,
-    request_id: null,
-    client_ip: null,
-    user_agent: null,
-    occurred_at: '2026-01-01T00:00:00.000Z',
-    schema_version: 1,
-  },
+  metadata: testMetadata(),
 };
 
 t.test('given a task.submitted stored at v1, when read, then it arrives as v2 with one attempt and the stored bytes are unchanged', async (t) => {

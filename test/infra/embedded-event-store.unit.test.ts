@@ -7,6 +7,7 @@ import t from 'tap';
 import type { NewEvent, RecordedEvent } from '../../commands/event-store.js';
 import { DuplicateEventIdError, openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { eventStoreContract } from '../commands/event-store.contract.js';
+import { testMetadata } from '../commands/event-metadata.js';
 
 const tempDir = () => {
   const directory = mkdtempSync(join(tmpdir(), 'bosun-events-'));
@@ -24,16 +25,7 @@ const event = (n: number): NewEvent => ({
   type: 'unit.happened',
   tenant: 'team-a',
   data: { n },
-  metadata: {
-    actor: { type: 'system', id: 'unit' },
-    correlation_id: 'c',
-    causation_id: null,
-    request_id: null,
-    client_ip: null,
-    user_agent: null,
-    occurred_at: '2026-01-01T00:00:00.000Z',
-    schema_version: 1,
-  },
+  metadata: testMetadata({ type: 'system', id: 'unit' }),
 });
 
 const readEverything = async (store: ReturnType<typeof openEmbeddedEventStore>): Promise<RecordedEvent[]> => {

@@ -2,6 +2,7 @@
 import t from 'tap';
 import type { Actor, RecordedEvent } from '../../commands/event-store.js';
 import { aggregateEventOf, writtenByItsWorkflow } from '../../workflows/aggregate-events.js';
+import { testMetadata } from '../commands/event-metadata.js';
 
 const recorded = (stream: string, actor: Actor): RecordedEvent => ({
   id: 'e-1',
@@ -11,16 +12,7 @@ const recorded = (stream: string, actor: Actor): RecordedEvent => ({
   revision: 1,
   position: 42,
   data: { instance_id: 'i-1' },
-  metadata: {
-    actor,
-    correlation_id: 'c-1',
-    causation_id: null,
-    request_id: null,
-    client_ip: null,
-    user_agent: null,
-    occurred_at: '2026-01-01T00:00:00.000Z',
-    schema_version: 1,
-  },
+  metadata: testMetadata(actor, 'c-1'),
 });
 
 t.test('given an event its own task workflow wrote, then the reactor leaves it to the activity answer', async (t) => {
