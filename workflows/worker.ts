@@ -39,6 +39,11 @@ export const startWorker = async (options: {
     taskQueue: options.taskQueue,
     workflowBundle: workflowBundle(),
     activities: options.activities,
+    // A workflow starts eagerly on this worker only while it has a free workflow-task slot;
+    // one that finds none waits in the server's backlog behind the tasks matched at once
+    // (seconds, in a saturated fleet). Slots are permits, not threads: activations still
+    // run one at a time on the workflow thread.
+    maxConcurrentWorkflowTaskExecutions: 200,
   });
   const running = worker.run();
   running.catch((error: unknown) => options.logger.error({ err: error }, 'temporal worker stopped'));
