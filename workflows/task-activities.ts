@@ -2,6 +2,7 @@
  * Activities of the task workflow. Each issues at most one command; placement reads the
  * instance and task read models to find an eligible instance.
  */
+import type { RecordedEvent } from '../commands/event-store.js';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
 import { executeTaskCommand, taskStream } from '../commands/tasks.js';
 import { replay } from '../domain/shared/decider.js';
@@ -59,15 +60,26 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
   const contextOf = (ref: TaskRef) => workflowContext(ref.tenant, taskStream(ref.taskId), ref.correlationId);
   /**
    * The answer to the workflow: what was written, and the stream's events after what it
-   * has seen, refused writes included (the agent started the run meanwhile, say).
+   * has seen, refused writes included (the agent started the run meanwhile, say). A
+   * command that went through already holds the stream from revision 0.
    */
-  const report = async <Answer extends Written>(ref: TaskRef, answer: Answer): Promise<Answer> => {
-    const after = (await deps.commands.store.readStream(taskStream(ref.taskId), { fromRevision: (ref.seen ?? -1) + 1 })).map(aggregateEventOf);
-    return { ...answer, events: after };
+  const report = async <Answer extends Written>(ref: TaskRef, answer: Answer, known: readonly RecordedEvent[] | null = null): Promise<Answer> => {
+    const from = (ref.seen ?? -1) + 1;
+    const after = known ? known.filter((event) => event.revision >= from) : await deps.commands.store.readStream(taskStream(ref.taskId), { fromRevision: from });
+    return { ...answer, events: after.map(aggregateEventOf) };
   };
-  const write = (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3]) =>
-    issue(() => executeTaskCommand(deps.commands, contextOf(ref), ref.taskId, body));
-  const command = async (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3]) => report(ref, await write(ref, body));
+  /** Issues the command; `onStream` is told the stream as the command left it. */
+  const write = (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3], onStream: (stream: readonly RecordedEvent[] | null) => void) =>
+    issue(async () => {
+      const result = await executeTaskCommand(deps.commands, contextOf(ref), ref.taskId, body);
+      onStream(result.stream);
+      return result;
+    });
+  const command = async (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3]) => {
+    let stream: readonly RecordedEvent[] | null = null;
+    const written = await write(ref, body, (left) => (stream = left));
+    return report(ref, written, stream);
+  };
 
   const stateOf = async (taskId: string): Promise<TaskState> => {
     const history = await deps.commands.store.readStream(taskStream(taskId));
@@ -116,7 +128,7 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
    * the skills and a free slot); else records that it waits, for an instance being
    * provisioned if one suits (or deployed for it, when the team's policy allows).
    */
-  const place = async (ref: TaskRef): Promise<Placement> => {
+  const place = async (ref: TaskRef, onStream: (stream: readonly RecordedEvent[] | null) => void): Promise<Placement> => {
     const state = await stateOf(ref.taskId);
     if (state.status === 'none' || state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled') {
       return { outcome: 'finished', revision: null };
@@ -136,21 +148,23 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
     }
     if (best) {
       const ackDeadline = new Date(deps.commands.env.now().getTime() + deps.ackTimeoutMs).toISOString();
-      return { outcome: 'queued', ...(await write(ref, { type: 'QueueTask', instanceId: best.instance.id, ackDeadline })) };
+      return { outcome: 'queued', ...(await write(ref, { type: 'QueueTask', instanceId: best.instance.id, ackDeadline }, onStream)) };
     }
     const coming = candidates.find((instance) => instance.status === 'provisioning') ?? (await autoProvision(ref, view, state.pinnedInstanceId));
     if (coming && state.status !== 'provisioning') {
-      return { outcome: 'provisioning', ...(await write(ref, { type: 'StartProvisioning', instanceId: coming.id })) };
+      return { outcome: 'provisioning', ...(await write(ref, { type: 'StartProvisioning', instanceId: coming.id }, onStream)) };
     }
     if (state.status === 'pending') {
-      return { outcome: 'waiting', ...(await write(ref, { type: 'DeferTask', reason: 'no eligible instance has a free slot' })) };
+      return { outcome: 'waiting', ...(await write(ref, { type: 'DeferTask', reason: 'no eligible instance has a free slot' }, onStream)) };
     }
     return { outcome: state.status === 'provisioning' ? 'provisioning' : 'waiting', revision: null };
   };
 
   return {
     async placeTask(ref: TaskRef): Promise<Placement> {
-      return report(ref, await place(ref));
+      let stream: readonly RecordedEvent[] | null = null;
+      const placement = await place(ref, (left) => (stream = left));
+      return report(ref, placement, stream);
     },
 
     async requeueTask(ref: TaskRef & { readonly reason: string }): Promise<Written> {
