@@ -28,6 +28,16 @@ t.test('given no instance has the skill, when a task needs it, then it waits, an
   await recordHistory(temporal, `task-${taskId}`, 'task-waited-for-skill');
 });
 
+t.test('given a task that runs past the acknowledgement timeout, then it is not requeued and completes once', async (t) => {
+  // The workflow is not signalled task.started: at the acknowledgement deadline its requeue is refused and reports the start.
+  const app = await startFleet(t, temporal);
+  await deployRunning(app);
+  const taskId = await submit(app, { kind: 'sleep', input: { seconds: 5 } });
+  await waitForStatus(app, taskId, 'completed');
+  t.strictSame(await eventTypes(app, taskId), ['task.submitted', 'task.queued', 'task.started', 'task.completed']);
+  await recordHistory(temporal, `task-${taskId}`, 'task-ran-past-ack-deadline');
+});
+
 t.test('given a running sleep task, when it is cancelled, then it stays cancelled and its agent stops it', async (t) => {
   const app = await startFleet(t, temporal);
   await deployRunning(app);
