@@ -10,197 +10,23 @@ import {
   submitTaskBody,
 } from './schemas.js';
 import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
-import { alertSeverities, alertStatuses } from '../domain/alert/events.js';
+import { alertStatuses } from '../domain/alert/events.js';
 import { dismissDriftBody, driftActionBody, teamPolicyBody } from './drift-schemas.js';
 import { configurationSnapshotSchema, driftEventSchema, driftSummarySchema, teamPolicySchema } from './drift-openapi.js';
 import { severities } from '../domain/drift/index.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
-import { healthStates, instanceStatuses, operatorActionNames } from '../domain/instance/index.js';
-import { taskStatuses, terminalStatuses } from '../domain/task/events.js';
-
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['type', 'code', 'message', 'request_id'],
-      properties: {
-        type: {
-          enum: ['invalid_request_error', 'authentication_error', 'permission_error', 'not_found_error', 'conflict_error', 'rate_limit_error', 'api_error'],
-        },
-        code: { type: 'string' },
-        message: { type: 'string' },
-        param: { type: 'string', description: 'The offending field, for validation errors.' },
-        request_id: { type: 'string' },
-      },
-    },
-  },
-} as const;
-
-const taskSchema = {
-  type: 'object',
-  properties: {
-    object: { const: 'task' },
-    id: { type: 'string' },
-    kind: { type: 'string' },
-    status: { enum: taskStatuses },
-    input: { type: 'object' },
-    requested_instance_id: { type: ['string', 'null'] },
-    instance_id: { type: ['string', 'null'] },
-    required_skills: { type: 'array', items: { type: 'string' } },
-    timeout_seconds: { type: ['integer', 'null'] },
-    progress: { type: ['object', 'null'] },
-    outputs: { type: ['object', 'null'] },
-    error: { type: ['object', 'null'] },
-    cancel_reason: { type: ['string', 'null'] },
-    attempts: { type: 'integer' },
-    max_attempts: { type: 'integer' },
-    created_at: { type: 'string', format: 'date-time' },
-    updated_at: { type: 'string', format: 'date-time' },
-    started_at: { type: ['string', 'null'], format: 'date-time' },
-    finished_at: { type: ['string', 'null'], format: 'date-time' },
-    revision: { type: 'integer', description: 'Stream revision this representation reflects.' },
-    position: { type: 'integer', description: 'Global log position of that revision; pass as X-Min-Position to read your write.' },
-  },
-} as const;
-
-const taskResultSchema = {
-  type: 'object',
-  required: ['object', 'task_id', 'status', 'outputs', 'error', 'finished_at'],
-  properties: {
-    object: { const: 'task_result' },
-    task_id: { type: 'string' },
-    status: { enum: terminalStatuses },
-    outputs: { type: ['object', 'null'], description: 'What a completed task produced.' },
-    error: { type: ['object', 'null'], description: 'Why a failed task failed.' },
-    finished_at: { type: 'string', format: 'date-time' },
-  },
-} as const;
-
-const taskEventSchema = {
-  type: 'object',
-  description:
-    "The `data` of each Server-Sent Event; the event's `id` is `revision` and its `event` is `type`. Comments (`: keep-alive`) come every 15 s.",
-  properties: {
-    id: { type: 'string', description: 'Event id.' },
-    type: { type: 'string', description: 'Event type, e.g. `task.progressed`; see /event-schemas.' },
-    revision: { type: 'integer', description: "Revision in the task's stream; send it back as Last-Event-ID to resume." },
-    position: { type: 'integer', description: 'Position in the global log.' },
-    occurred_at: { type: 'string', format: 'date-time' },
-    data: { type: 'object' },
-  },
-} as const;
-
-const instanceErrorSchema = {
-  type: ['object', 'null'],
-  properties: { code: { type: 'string' }, message: { type: 'string' } },
-} as const;
-
-const instanceSchema = {
-  type: 'object',
-  properties: {
-    object: { const: 'instance' },
-    id: { type: 'string' },
-    name: { type: 'string' },
-    provider: { type: 'string' },
-    status: { enum: instanceStatuses },
-    pending: { enum: ['suspend', 'resume', null], description: 'A suspend or resume requested and not yet carried out.' },
-    health: { enum: healthStates, description: 'From heartbeats; not a lifecycle state.' },
-    health_reason: { type: ['string', 'null'] },
-    spec: { ...deployInstanceBody.properties.spec, description: 'The desired spec, every field filled in; secret-looking settings show "[redacted]".' },
-    endpoint: { type: ['string', 'null'], description: 'Where the provider says the instance is reached, once provisioned.' },
-    agent: {
-      type: ['object', 'null'],
-      properties: { version: { type: 'string' }, hostname: { type: ['string', 'null'] }, registered_at: { type: 'string', format: 'date-time' } },
-    },
-    backups: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          backup_id: { type: 'string' },
-          status: { enum: ['requested', 'completed', 'failed'] },
-          location: { type: ['string', 'null'] },
-          size_bytes: { type: ['integer', 'null'] },
-          error: instanceErrorSchema,
-          requested_at: { type: 'string', format: 'date-time' },
-          finished_at: { type: ['string', 'null'], format: 'date-time' },
-        },
-      },
-    },
-    last_error: { ...instanceErrorSchema, description: 'Why provisioning failed, if it did.' },
-    allowed_actions: { type: 'array', items: { enum: operatorActionNames }, description: 'Operator actions the current state allows.' },
-    created_at: { type: 'string', format: 'date-time' },
-    updated_at: { type: 'string', format: 'date-time' },
-    revision: { type: 'integer', description: 'Stream revision this representation reflects.' },
-    position: { type: 'integer', description: 'Global log position of that revision; pass as X-Min-Position to read your write.' },
-  },
-} as const;
-
-const instanceLifecycleSchema = {
-  type: 'object',
-  required: ['object', 'instance_id', 'status', 'pending', 'allowed_actions', 'all_actions'],
-  properties: {
-    object: { const: 'instance_lifecycle' },
-    instance_id: { type: 'string' },
-    status: { enum: instanceStatuses },
-    pending: { enum: ['suspend', 'resume', null] },
-    allowed_actions: { type: 'array', items: { enum: operatorActionNames }, description: 'Actions the current state allows; the others answer 409.' },
-    all_actions: { type: 'array', items: { enum: operatorActionNames } },
-  },
-} as const;
-
-const bulkResultSchema = {
-  type: 'object',
-  required: ['object', 'results'],
-  properties: {
-    object: { const: 'bulk_result' },
-    results: {
-      type: 'array',
-      description: 'One entry per instance id, in the order given; each instance is acted on independently.',
-      items: {
-        type: 'object',
-        required: ['instance_id', 'status'],
-        properties: {
-          instance_id: { type: 'string' },
-          status: { enum: [202, 404, 409], description: '202 requested; 404 no such instance in your team; 409 not allowed in its state.' },
-          revision: { type: 'integer', description: 'For 202: the instance stream revision written.' },
-          position: { type: 'integer', description: 'For 202: its global log position.' },
-          backup_id: { type: 'string', description: 'For 202 to `backup`: the id of the backup requested.' },
-          error: { type: 'object', properties: { type: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
-        },
-      },
-    },
-  },
-} as const;
-
-const actorSchema = {
-  type: ['object', 'null'],
-  properties: { type: { enum: ['user', 'api_key', 'agent', 'workflow', 'system'] }, id: { type: 'string' } },
-} as const;
-
-const alertSchema = {
-  type: 'object',
-  properties: {
-    object: { const: 'alert' },
-    id: { type: 'string' },
-    rule: { type: 'string', description: 'The rule that raised it: `instance_unhealthy` (missed heartbeats), `task_failure_rate` (task runs failing on one instance).' },
-    severity: { enum: alertSeverities },
-    status: { enum: alertStatuses, description: '`open -> acknowledged -> resolved`; a rule resolves its alert once the condition clears.' },
-    subject: { type: 'object', properties: { type: { type: 'string', description: 'e.g. `instance`.' }, id: { type: 'string' } } },
-    message: { type: 'string' },
-    raised_at: { type: 'string', format: 'date-time' },
-    acknowledged_at: { type: ['string', 'null'], format: 'date-time' },
-    acknowledged_by: actorSchema,
-    resolved_at: { type: ['string', 'null'], format: 'date-time' },
-    resolved_by: { ...actorSchema, description: 'An API key, or `system` when its rule resolved it.' },
-    resolution_reason: { type: ['string', 'null'] },
-    updated_at: { type: 'string', format: 'date-time' },
-    revision: { type: 'integer', description: 'Stream revision this representation reflects.' },
-    position: { type: 'integer', description: 'Global log position of that revision; pass as X-Min-Position to read your write.' },
-  },
-} as const;
+import { instanceStatuses } from '../domain/instance/index.js';
+import { taskStatuses } from '../domain/task/events.js';
+import {
+  alertSchema,
+  bulkResultSchema,
+  errorSchema,
+  instanceLifecycleSchema,
+  instanceSchema,
+  taskEventSchema,
+  taskResultSchema,
+  taskSchema,
+} from './openapi-schemas.js';
 
 const listOf = (item: object) => ({
   type: 'object',
