@@ -42,7 +42,6 @@ const autoProvisionNamespace = '0b6c3f0e-2d1a-4f7e-9a55-6f1f2d9c8e41';
 
 export type Placement = Written & { readonly outcome: 'queued' | 'provisioning' | 'waiting' | 'finished' };
 
-
 const enabledSkills = (instance: InstanceView): Set<string> =>
   new Set(instance.spec.skills.filter((skill) => skill.enabled !== false).map((skill) => skill.name));
 
@@ -68,16 +67,14 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
     const after = known ? known.filter((event) => event.revision >= from) : await deps.commands.store.readStream(taskStream(ref.taskId), { fromRevision: from });
     return { ...answer, events: after.map(aggregateEventOf) };
   };
-  /** Issues the command; `onStream` is told the stream as the command left it. */
-  const write = (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3], onStream: (stream: readonly RecordedEvent[] | null) => void) =>
-    issue(async () => {
+  /** Issues the command and answers with what the workflow has not seen, from the stream the command left. */
+  const command = async (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3]): Promise<Written> => {
+    let stream: readonly RecordedEvent[] | null = null;
+    const written = await issue(async () => {
       const result = await executeTaskCommand(deps.commands, contextOf(ref), ref.taskId, body);
-      onStream(result.stream);
+      stream = result.stream;
       return result;
     });
-  const command = async (ref: TaskRef, body: Parameters<typeof executeTaskCommand>[3]) => {
-    let stream: readonly RecordedEvent[] | null = null;
-    const written = await write(ref, body, (left) => (stream = left));
     return report(ref, written, stream);
   };
 
@@ -128,7 +125,7 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
    * the skills and a free slot); else records that it waits, for an instance being
    * provisioned if one suits (or deployed for it, when the team's policy allows).
    */
-  const place = async (ref: TaskRef, onStream: (stream: readonly RecordedEvent[] | null) => void): Promise<Placement> => {
+  const place = async (ref: TaskRef): Promise<Placement> => {
     const state = await stateOf(ref.taskId);
     if (state.status === 'none' || state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled') {
       return { outcome: 'finished', revision: null };
@@ -148,23 +145,23 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
     }
     if (best) {
       const ackDeadline = new Date(deps.commands.env.now().getTime() + deps.ackTimeoutMs).toISOString();
-      return { outcome: 'queued', ...(await write(ref, { type: 'QueueTask', instanceId: best.instance.id, ackDeadline }, onStream)) };
+      return { outcome: 'queued', ...(await command(ref, { type: 'QueueTask', instanceId: best.instance.id, ackDeadline })) };
     }
     const coming = candidates.find((instance) => instance.status === 'provisioning') ?? (await autoProvision(ref, view, state.pinnedInstanceId));
     if (coming && state.status !== 'provisioning') {
-      return { outcome: 'provisioning', ...(await write(ref, { type: 'StartProvisioning', instanceId: coming.id }, onStream)) };
+      return { outcome: 'provisioning', ...(await command(ref, { type: 'StartProvisioning', instanceId: coming.id })) };
     }
     if (state.status === 'pending') {
-      return { outcome: 'waiting', ...(await write(ref, { type: 'DeferTask', reason: 'no eligible instance has a free slot' }, onStream)) };
+      return { outcome: 'waiting', ...(await command(ref, { type: 'DeferTask', reason: 'no eligible instance has a free slot' })) };
     }
     return { outcome: state.status === 'provisioning' ? 'provisioning' : 'waiting', revision: null };
   };
 
   return {
     async placeTask(ref: TaskRef): Promise<Placement> {
-      let stream: readonly RecordedEvent[] | null = null;
-      const placement = await place(ref, (left) => (stream = left));
-      return report(ref, placement, stream);
+      const placement = await place(ref);
+      // A placement that wrote has reported already; one that did not tells what is new.
+      return placement.events ? placement : report(ref, placement);
     },
 
     async requeueTask(ref: TaskRef & { readonly reason: string }): Promise<Written> {
