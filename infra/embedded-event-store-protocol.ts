@@ -12,11 +12,12 @@ export type WriterRequest =
 /** What became of one append of a committed batch. */
 export type WriterOutcome = AppendResult | { readonly actual: number } | { readonly duplicate: true };
 /**
- * The answer to an append: `outcomes` once the batch is durable, or `failed` when it was
- * rolled back as a whole. `broken`: the store's connection could not be opened. `closed`: it is.
+ * The answer to an append: `outcomes` once the batch is durable, with how far the stream
+ * index reaches now (`indexed`), or `failed` when it was rolled back as a whole. `broken`:
+ * the store's connection could not be opened. `closed`: it is.
  */
 export type WriterReply =
-  | { readonly store: number; readonly head: number; readonly outcomes: readonly WriterOutcome[] }
+  | { readonly store: number; readonly head: number; readonly indexed: number; readonly outcomes: readonly WriterOutcome[] }
   | { readonly store: number; readonly head: number; readonly failed: string }
   | { readonly store: number; readonly broken: string }
   | { readonly store: number; readonly closed: true };

@@ -9,8 +9,9 @@ import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
 import type { AppendResult, ExpectedRevision } from '../commands/event-store.js';
 import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply, type WriterRequest } from './embedded-event-store-protocol.js';
+import { foldTailStatements, indexedHeadQuery, unindexedLimit } from './embedded-event-store-schema.js';
 
-type Row = { position: number; revision: number; id: string };
+type Row = { position: number; stream: string; revision: number; id: string };
 
 /** Rows per INSERT statement: one statement per typical append, well under SQLite's parameter limit. */
 const rowsPerInsert = 128;
@@ -31,9 +32,17 @@ class Writer {
   readonly #inserts = new Map<number, Database.Statement>();
   /** Last committed revision of recently used streams, least recently used first; the db has the rest. */
   readonly #revisions = new Map<string, number>();
+  /**
+   * Last revision of every stream with events past the stream index: the db's index does not
+   * know them yet, so they must not be forgotten the way `#revisions` forgets.
+   */
+  readonly #unindexed = new Map<string, number>();
   readonly #insertChunked: (rows: unknown[], count: number) => void;
-  readonly #writeBatch: (batch: readonly WriterAppend[], outcomes: WriterOutcome[], touched: Map<string, number>) => void;
+  /** Returns whether the batch's transaction also folded the log's tail into the stream index. */
+  readonly #writeBatch: (batch: readonly WriterAppend[], outcomes: WriterOutcome[], touched: Map<string, number>) => boolean;
   #head: number;
+  /** The stream index holds every event up to this position. */
+  #indexed: number;
 
   constructor(file: string) {
     // A full fsync per commit: a batch is reported committed only once it is on disk.
@@ -43,13 +52,21 @@ class Writer {
     this.#db.pragma('cache_size = -65536');
     this.#statements = {
       head: this.#db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck(),
-      revision: this.#db.prepare<[string], number | null>('SELECT MAX(revision) FROM events WHERE stream = ?').pluck(),
-      byId: this.#db.prepare<[string], { stream: string; revision: number }>('SELECT stream, revision FROM events WHERE id = ?'),
-      stream: this.#db.prepare<[string, number, number], Row>(
-        'SELECT position, revision, id FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
+      indexed: this.#db.prepare<[], number>(indexedHeadQuery).pluck(),
+      revision: this.#db.prepare<[string], number | null>('SELECT MAX(revision) FROM stream_index WHERE stream = ?').pluck(),
+      unindexed: this.#db.prepare<[number], { stream: string; revision: number }>(
+        'SELECT stream, MAX(revision) AS revision FROM events WHERE position > ? GROUP BY stream',
       ),
+      byId: this.#db.prepare<[string], Row>('SELECT position, stream, revision, id FROM events WHERE id = ?'),
+      // The events of one append have consecutive positions.
+      following: this.#db.prepare<[number, number], Row>('SELECT position, stream, revision, id FROM events WHERE position >= ? ORDER BY position LIMIT ?'),
+      fold: this.#db.prepare<[number]>(foldTailStatements[0]),
+      setIndexed: this.#db.prepare<[number]>(foldTailStatements[1]),
     };
     this.#head = this.#statements.head.get() ?? 0;
+    this.#indexed = this.#statements.indexed.get() ?? 0;
+    // After a crash, the tail past the index is read from the log again.
+    for (const { stream, revision } of this.#statements.unindexed.all(this.#indexed)) this.#unindexed.set(stream, revision);
     // Appends larger than one INSERT run in a nested transaction (a savepoint), so they stay all-or-nothing.
     this.#insertChunked = this.#db.transaction((rows: unknown[], count: number) => {
       for (let from = 0; from < count; from += rowsPerInsert) {
@@ -59,6 +76,10 @@ class Writer {
     });
     this.#writeBatch = this.#db.transaction((batch: readonly WriterAppend[], outcomes: WriterOutcome[], touched: Map<string, number>) => {
       for (const append of batch) outcomes.push(this.#apply(append, touched));
+      if (this.#head - this.#indexed < unindexedLimit) return false;
+      this.#statements.fold.run(this.#indexed);
+      this.#statements.setIndexed.run(this.#head);
+      return true;
     });
   }
 
@@ -67,14 +88,22 @@ class Writer {
     const outcomes: WriterOutcome[] = [];
     const touched = new Map<string, number>();
     const before = this.#head;
+    let folded: boolean;
     try {
-      this.#writeBatch(batch, outcomes, touched);
+      folded = this.#writeBatch(batch, outcomes, touched);
     } catch (error) {
       this.#head = before;
       return { store, head: before, failed: error instanceof Error ? error.message : String(error) };
     }
-    for (const [stream, revision] of touched) this.#remember(stream, revision);
-    return { store, head: this.#head, outcomes };
+    if (folded) {
+      this.#indexed = this.#head;
+      this.#unindexed.clear();
+    }
+    for (const [stream, revision] of touched) {
+      this.#remember(stream, revision);
+      if (!folded) this.#unindexed.set(stream, revision);
+    }
+    return { store, head: this.#head, indexed: this.#indexed, outcomes };
   }
 
   close(): void {
@@ -98,7 +127,7 @@ class Writer {
   }
 
   #revisionOf(stream: string): number {
-    const revision = this.#revisions.get(stream) ?? this.#statements.revision.get(stream) ?? -1;
+    const revision = this.#revisions.get(stream) ?? this.#unindexed.get(stream) ?? this.#statements.revision.get(stream) ?? -1;
     this.#remember(stream, revision);
     return revision;
   }
@@ -113,8 +142,8 @@ class Writer {
     const first = this.#statements.byId.get(fields[0] as string);
     if (!first || first.stream !== stream) return null;
     if (expected !== 'any' && first.revision !== (expected === 'no_stream' ? 0 : expected + 1)) return null;
-    const stored = this.#statements.stream.all(stream, first.revision, count);
-    if (stored.length !== count || stored.some((row, index) => row.id !== fields[index * fieldsPerEvent])) return null;
+    const stored = this.#statements.following.all(first.position, count);
+    if (stored.length !== count || stored.some((row, index) => row.stream !== stream || row.id !== fields[index * fieldsPerEvent])) return null;
     const last = stored[stored.length - 1] as Row;
     return { revision: last.revision, position: last.position };
   }

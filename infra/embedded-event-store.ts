@@ -21,6 +21,7 @@ import {
   type SubscriptionHandlers,
 } from '../commands/event-store.js';
 import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply } from './embedded-event-store-protocol.js';
+import { createSchema, indexedHeadQuery, UnindexedTail } from './embedded-event-store-schema.js';
 import { sharedWriterThread, type WriterThread } from './embedded-event-store-writer-thread.js';
 
 export type EmbeddedEventStoreOptions = {
@@ -59,7 +60,6 @@ const subscriptionPage = 500;
 /** Recently committed events kept in memory, so subscribers following the head do not read them back. */
 const recentEvents = 4096;
 
-/** A committed event as the writer stored it: the same text the db holds, parsed only when read. */
 /** A committed event as it was appended; its data and metadata are shared, never mutated. */
 type Recent = { readonly position: number; readonly stream: string; readonly revision: number; readonly event: NewEvent };
 
@@ -73,21 +73,6 @@ const fromRecent = ({ position, stream, revision, event }: Recent): RecordedEven
   revision,
   position,
 });
-
-const schema = `
-  CREATE TABLE IF NOT EXISTS events (
-    position INTEGER PRIMARY KEY,
-    stream   TEXT    NOT NULL,
-    revision INTEGER NOT NULL,
-    id       TEXT    NOT NULL,
-    type     TEXT    NOT NULL,
-    tenant   TEXT    NOT NULL,
-    data     TEXT    NOT NULL,
-    metadata TEXT    NOT NULL
-  );
-  CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream, revision);
-  CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events (id);
-`;
 
 const toRecorded = (row: Row): RecordedEvent => ({
   id: row.id,
@@ -122,14 +107,14 @@ const lockDirectory = (file: string): Database.Database => {
 };
 
 /** The main thread's connection: creates the schema, then only reads (WAL lets it read beside the writer). */
-const openReader = (file: string): Database.Database => {
+const openReader = (file: string, logger: Logger): Database.Database => {
   const db = new Database(file, { timeout: 1000 });
   try {
     db.pragma('journal_mode = WAL');
     // The last connection to close checkpoints the WAL; that must be synced like every commit.
     db.pragma('synchronous = FULL');
     db.pragma('cache_size = -65536');
-    db.exec(schema);
+    createSchema(db, logger);
     db.pragma('query_only = ON');
     return db;
   } catch (error) {
@@ -150,6 +135,9 @@ export class EmbeddedEventStore implements EventStore {
   readonly #logger: Logger;
   readonly #statements;
   #head: number;
+  /** The stream index holds every event up to here; `#tail` has where the later ones are. */
+  #indexed: number;
+  readonly #tail = new UnindexedTail();
   /** The last committed events, contiguous up to the head (or empty). */
   #recent: Recent[] = [];
   #queue: Pending[] = [];
@@ -174,17 +162,25 @@ export class EmbeddedEventStore implements EventStore {
     this.#logger = logger;
     this.#lock = lockDirectory(file);
     try {
-      this.#db = openReader(file);
+      this.#db = openReader(file, logger);
     } catch (error) {
       this.#lock.close();
       throw error;
     }
     this.#statements = {
       head: this.#db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck(),
-      stream: this.#db.prepare<[string, number, number], Row>('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?'),
+      indexed: this.#db.prepare<[], number>(indexedHeadQuery).pluck(),
+      // Bounded by the index's head as this thread knows it; the tail supplies the rest.
+      stream: this.#db.prepare<[string, number, number, number], Row>(
+        'SELECT e.* FROM stream_index s JOIN events e ON e.position = s.position WHERE s.stream = ? AND s.revision >= ? AND s.position <= ? ORDER BY s.revision LIMIT ?',
+      ),
+      unindexed: this.#db.prepare<[number], { position: number; stream: string }>('SELECT position, stream FROM events WHERE position > ? ORDER BY position'),
+      at: this.#db.prepare<[number], Row>('SELECT * FROM events WHERE position = ?'),
       all: this.#db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     };
     this.#head = this.#statements.head.get() ?? 0;
+    this.#indexed = this.#statements.indexed.get() ?? 0;
+    for (const { position, stream } of this.#statements.unindexed.iterate(this.#indexed)) this.#tail.add(stream, position, 1);
     this.#writer = sharedWriterThread();
     this.#id = this.#writer.register({ onReply: this.#onReply, onLost: (error) => this.#fail(error) });
     // Not awaited: requests are handled in order, so appends sent later find the connection open.
@@ -213,7 +209,15 @@ export class EmbeddedEventStore implements EventStore {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    return this.#statements.stream.all(stream, Math.max(0, options.fromRevision ?? 0), options.maxCount ?? -1).map(toRecorded);
+    const fromRevision = Math.max(0, options.fromRevision ?? 0);
+    const maxCount = options.maxCount ?? -1;
+    const events = this.#statements.stream.all(stream, fromRevision, this.#indexed, maxCount).map(toRecorded);
+    for (const position of this.#tail.of(stream)) {
+      if (maxCount >= 0 && events.length >= maxCount) break;
+      const event = this.#eventAt(position);
+      if (event.revision >= fromRevision) events.push(event);
+    }
+    return events;
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -289,6 +293,15 @@ export class EmbeddedEventStore implements EventStore {
     this.#lock.close();
   }
 
+  #eventAt(position: number): RecordedEvent {
+    const first = this.#recent[0]?.position;
+    const recent = first === undefined ? undefined : this.#recent[position - first];
+    if (recent) return fromRecent(recent);
+    const row = this.#statements.at.get(position);
+    if (!row) throw new Error(`event store: position ${position} is past the stream index but not in the log`);
+    return toRecorded(row);
+  }
+
   #readAll(after: number, maxCount: number): RecordedEvent[] {
     const first = this.#recent[0]?.position;
     if (first === undefined || after + 1 < first) return this.#statements.all.all(after, maxCount).map(toRecorded);
@@ -296,7 +309,10 @@ export class EmbeddedEventStore implements EventStore {
     return this.#recent.slice(from, maxCount < 0 ? undefined : from + maxCount).map(fromRecent);
   }
 
-  /** Keeps the new events of a committed batch; `next` is the first position the batch could take. */
+  /**
+   * Keeps the new events of a committed batch in memory and their places in the tail past the
+   * stream index; `next` is the first position the batch could take.
+   */
   #keepRecent(batch: readonly Pending[], outcomes: readonly WriterOutcome[], next: number, head: number): void {
     for (const [index, outcome] of outcomes.entries()) {
       const pending = batch[index];
@@ -305,6 +321,7 @@ export class EmbeddedEventStore implements EventStore {
       const count = append.fields.length / fieldsPerEvent;
       // An idempotent retry answers with events stored earlier: nothing new.
       if (outcome.position - count + 1 !== next) continue;
+      this.#tail.add(append.stream, next, count);
       for (let i = 0; i < count; i++) {
         this.#recent.push({ position: next + i, stream: append.stream, revision: outcome.revision - count + 1 + i, event: pending.events[i] as NewEvent });
       }
@@ -345,6 +362,10 @@ export class EmbeddedEventStore implements EventStore {
       for (const pending of batch) pending.reject(new Error(reply.failed));
     } else {
       this.#keepRecent(batch, reply.outcomes, head + 1, this.#head);
+      if (reply.indexed > this.#indexed) {
+        this.#indexed = reply.indexed;
+        this.#tail.indexedThrough(reply.indexed);
+      }
       batch.forEach((pending, index) => {
         const outcome = reply.outcomes[index];
         const { stream, expected } = pending.append;

@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import t from 'tap';
 import type { NewEvent, RecordedEvent } from '../../commands/event-store.js';
 import { DuplicateEventIdError, openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
+import { unindexedLimit } from '../../infra/embedded-event-store-schema.js';
 import { eventStoreContract } from '../commands/event-store.contract.js';
 import { testMetadata } from '../commands/event-metadata.js';
 
@@ -48,6 +50,79 @@ t.test('reopening the directory keeps everything, and revisions and positions co
   t.equal(await second.headPosition(), 3);
   t.match(await second.append('task-1', [event(3)], 'no_stream').catch((e: unknown) => e), { actual: 1 }, 'revisions are known again');
   t.same(await second.append('task-1', [event(3)], 1), { revision: 2, position: 4 });
+});
+
+/** How far the stream index reaches and where the log ends, read from the file itself. */
+const indexAndHead = (directory: string): { indexed: number; head: number } => {
+  const db = new Database(join(directory, 'events.sqlite'), { readonly: true });
+  try {
+    const indexed = db.prepare<[], number>('SELECT position FROM stream_index_head').pluck().get() ?? 0;
+    const head = db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck().get() ?? 0;
+    return { indexed, head };
+  } finally {
+    db.close();
+  }
+};
+
+t.test('streams read whole across the stream index and the log past it, before and after reopening', async (t) => {
+  const directory = tempDir();
+  const streams = ['s-a', 's-b', 's-c'];
+  const first = openEmbeddedEventStore({ directory });
+  // Interleaved appends of 10, past one fold of the index and into the next tail.
+  const appends = Math.ceil((unindexedLimit * 1.5) / 10);
+  for (let i = 0; i < appends; i++) {
+    const stream = streams[i % streams.length] as string;
+    const expected = i < streams.length ? 'no_stream' : Math.floor(i / streams.length) * 10 - 1;
+    await first.append(stream, Array.from({ length: 10 }, (_, n) => event(i * 10 + n)), expected);
+  }
+  const { indexed, head } = indexAndHead(directory);
+  t.ok(indexed > 0 && indexed < head, `the index holds ${indexed} of ${head} events: both are read`);
+
+  const check = async (store: ReturnType<typeof openEmbeddedEventStore>, when: string) => {
+    for (const stream of streams) {
+      const events = await store.readStream(stream);
+      t.same(events.map((e) => e.revision), Array.from({ length: events.length }, (_, i) => i), `${when}: ${stream} has revisions 0..n`);
+      t.ok(events.every((e, i) => i === 0 || e.position > (events[i - 1] as RecordedEvent).position), `${when}: ${stream} in log order`);
+    }
+    const all = await readEverything(store);
+    const middle = all.find((e) => e.position === indexed) as RecordedEvent;
+    const window = await store.readStream(middle.stream, { fromRevision: middle.revision - 2, maxCount: 5 });
+    t.same(window.map((e) => e.revision), [0, 1, 2, 3, 4].map((n) => middle.revision - 2 + n), `${when}: a window across the index's end`);
+    t.strictSame(window, (await store.readStream(middle.stream)).slice(middle.revision - 2, middle.revision + 3), `${when}: the same events`);
+  };
+  await check(first, 'open');
+  const before = await Promise.all(streams.map((stream) => first.readStream(stream)));
+  await first.close();
+
+  const second = openEmbeddedEventStore({ directory });
+  t.teardown(() => second.close());
+  await check(second, 'reopened');
+  t.strictSame(await Promise.all(streams.map((stream) => second.readStream(stream))), before, 'reopened: the same streams');
+  const last = (before[0] as RecordedEvent[]).at(-1) as RecordedEvent;
+  t.match(await second.append('s-a', [event(0)], last.revision - 1).catch((e: unknown) => e), { actual: last.revision }, 'revisions past the index are known');
+  t.same(await second.append('s-a', [event(0)], last.revision), { revision: last.revision + 1, position: head + 1 });
+});
+
+t.test('a store of the first layout (stream index on the log) opens with its streams and revisions', async (t) => {
+  const directory = tempDir();
+  const old = new Database(join(directory, 'events.sqlite'));
+  old.exec(`
+    CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL, id TEXT NOT NULL,
+      type TEXT NOT NULL, tenant TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL);
+    CREATE UNIQUE INDEX events_stream_revision ON events (stream, revision);
+    CREATE UNIQUE INDEX events_id ON events (id);
+  `);
+  const stored = [event(0), event(1), event(2)];
+  const insert = old.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  stored.forEach((e, i) => insert.run(i + 1, i < 2 ? 'old-1' : 'old-2', i < 2 ? i : 0, e.id, e.type, e.tenant, JSON.stringify(e.data), JSON.stringify(e.metadata)));
+  old.close();
+
+  const store = openEmbeddedEventStore({ directory });
+  t.teardown(() => store.close());
+  t.same((await store.readStream('old-1')).map((e) => [e.id, e.revision, e.position]), [[stored[0]?.id, 0, 1], [stored[1]?.id, 1, 2]]);
+  t.same(await store.append('old-1', [event(3)], 1), { revision: 2, position: 4 }, 'revisions continue');
+  t.match(await store.append('old-2', [event(4)], 'no_stream').catch((e: unknown) => e), { actual: 0 });
+  t.same(indexAndHead(directory), { indexed: 3, head: 4 }, 'the index was built from the log');
 });
 
 t.test('a second store on the same directory is refused while the first is open', async (t) => {
@@ -146,4 +221,14 @@ t.test('SIGKILL while appending loses no acknowledged append and leaves no parti
     }
   }
   t.same(broken, [], 'no partial append');
+
+  const { indexed, head } = indexAndHead(directory);
+  t.ok(indexed < head, `${head - indexed} events past the stream index were read from the log again`);
+  const appended = await Promise.all(
+    [...new Set(all.map((e) => e.stream))].map(async (stream) => {
+      const last = (await store.readStream(stream)).at(-1) as RecordedEvent;
+      return (await store.append(stream, [event(0)], last.revision)).revision === last.revision + 1;
+    }),
+  );
+  t.ok(appended.every(Boolean), 'every stream takes its next revision');
 });
