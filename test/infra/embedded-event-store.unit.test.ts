@@ -103,7 +103,7 @@ t.test('streams read whole across the stream index and the log past it, before a
   t.same(await second.append('s-a', [event(0)], last.revision), { revision: last.revision + 1, position: head + 1 });
 });
 
-t.test('a store of the first layout (stream index on the log) opens with its streams and revisions', async (t) => {
+t.test('a store of the first layout (stream index on the log) opens with the same events, streams and revisions', async (t) => {
   const directory = tempDir();
   const old = new Database(join(directory, 'events.sqlite'));
   old.exec(`
@@ -112,13 +112,19 @@ t.test('a store of the first layout (stream index on the log) opens with its str
     CREATE UNIQUE INDEX events_stream_revision ON events (stream, revision);
     CREATE UNIQUE INDEX events_id ON events (id);
   `);
-  const stored = [event(0), event(1), event(2)];
+  const withIdempotency = { ...event(1), metadata: { ...testMetadata({ type: 'api_key', id: 'key-1' }), client_ip: '203.0.113.7', idempotency: { key: 'k', request_hash: 'h' } } };
+  const stored = [event(0), withIdempotency, event(2)];
   const insert = old.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   stored.forEach((e, i) => insert.run(i + 1, i < 2 ? 'old-1' : 'old-2', i < 2 ? i : 0, e.id, e.type, e.tenant, JSON.stringify(e.data), JSON.stringify(e.metadata)));
   old.close();
 
   const store = openEmbeddedEventStore({ directory });
   t.teardown(() => store.close());
+  t.strictSame(
+    await readEverything(store),
+    stored.map((e, i) => ({ ...e, stream: i < 2 ? 'old-1' : 'old-2', revision: i < 2 ? i : 0, position: i + 1 })),
+    'every event, metadata included, as it was',
+  );
   t.same((await store.readStream('old-1')).map((e) => [e.id, e.revision, e.position]), [[stored[0]?.id, 0, 1], [stored[1]?.id, 1, 2]]);
   t.same(await store.append('old-1', [event(3)], 1), { revision: 2, position: 4 }, 'revisions continue');
   t.match(await store.append('old-2', [event(4)], 'no_stream').catch((e: unknown) => e), { actual: 0 });
