@@ -214,11 +214,12 @@ export class EmbeddedEventStore implements EventStore {
     const fromRevision = Math.max(0, options.fromRevision ?? 0);
     const maxCount = options.maxCount ?? -1;
     const events = this.#statements.stream.all(stream, fromRevision, this.#indexed, maxCount).map(toRecorded);
-    for (const position of this.#tail.of(stream)) {
-      if (maxCount >= 0 && events.length >= maxCount) break;
-      const event = this.#eventAt(position);
-      if (event.revision >= fromRevision) events.push(event);
-    }
+    const tail = this.#tail.of(stream);
+    const full = () => maxCount >= 0 && events.length >= maxCount;
+    if (tail.length === 0 || full()) return events;
+    // The tail holds every event of the stream past the index, so its revisions are consecutive.
+    const tailRevision = this.#eventAt(tail[0] as number).revision;
+    for (let i = Math.max(0, fromRevision - tailRevision); i < tail.length && !full(); i++) events.push(this.#eventAt(tail[i] as number));
     return events;
   }
 

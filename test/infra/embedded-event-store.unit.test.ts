@@ -89,6 +89,9 @@ t.test('streams read whole across the stream index and the log past it, before a
     const window = await store.readStream(middle.stream, { fromRevision: middle.revision - 2, maxCount: 5 });
     t.same(window.map((e) => e.revision), [0, 1, 2, 3, 4].map((n) => middle.revision - 2 + n), `${when}: a window across the index's end`);
     t.strictSame(window, (await store.readStream(middle.stream)).slice(middle.revision - 2, middle.revision + 3), `${when}: the same events`);
+    const whole = await store.readStream('s-a');
+    t.strictSame(await store.readStream('s-a', { fromRevision: whole.length - 3 }), whole.slice(-3), `${when}: a read starting past the index`);
+    t.strictSame(await store.readStream('s-a', { fromRevision: whole.length - 3, maxCount: 2 }), whole.slice(-3, -1), `${when}: and a page of it`);
   };
   await check(first, 'open');
   const before = await Promise.all(streams.map((stream) => first.readStream(stream)));
