@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@temporalio/client';
 import type { LogLevel } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { resolveTemporalCli } from './cli.js';
@@ -16,7 +16,9 @@ import { startTemporalDevServer, type TemporalDevServer } from './dev-server.js'
 let runtimeInstalled = false;
 
 /**
- * The SDK logs through our JSON logger instead of its own console format; once per
+ * The SDK logs through our JSON logger instead of its own console format, and so does its
+ * native core (`forward`): left to itself, core prints its warnings to stdout as text, which
+ * broke the JSON lines of Bosun's log when the Temporal server went away. Once per
  * process, as Temporal allows, and before its first native connection.
  */
 export const installTemporalRuntime = (logger: Logger): void => {
@@ -25,6 +27,7 @@ export const installTemporalRuntime = (logger: Logger): void => {
   const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
   Runtime.install({
     logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[levels[level]]({ ...meta, component: 'temporal' }, message)),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }), forward: {} } },
   });
 };
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { DuplicateEventIdError, openEmbeddedEventStore } from '../../infra/embed
 import { unindexedLimit } from '../../infra/embedded-event-store-schema.js';
 import { eventStoreContract } from '../commands/event-store.contract.js';
 import { testMetadata } from '../commands/event-metadata.js';
+import { spawnFixture } from './fixtures/spawn-fixture.js';
 
 const tempDir = () => {
   const directory = mkdtempSync(join(tmpdir(), 'bosun-events-'));
@@ -178,18 +178,12 @@ t.test('an append larger than one statement is stored whole', async (t) => {
 
 t.test('SIGKILL while appending loses no acknowledged append and leaves no partial one', async (t) => {
   const directory = tempDir();
-  const fixture = join(import.meta.dirname, 'fixtures', 'crash-writer.ts');
-  // The same TypeScript loader tap runs this file with.
-  const loader = import.meta.resolve('@isaacs/ts-node-temp-fork-for-pr-2009/import');
-  const child = spawn(process.execPath, ['--import', loader, fixture, directory, '16'], {
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnFixture('crash-writer.ts', [directory, '16']);
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const acknowledged = new Map<string, number>();
   let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     const lines = (buffered + chunk.toString()).split('\n');
     buffered = lines.pop() ?? '';
     for (const line of lines) {
