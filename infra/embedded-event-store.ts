@@ -3,7 +3,7 @@
  * only, from a worker thread (embedded-event-store-writer.ts). Concurrent appends share one
  * transaction and one fsync (group commit); reads use a connection of their own here.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -21,7 +21,8 @@ import {
   type SubscriptionHandlers,
 } from '../commands/event-store.js';
 import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply } from './embedded-event-store-protocol.js';
-import { createSchema, indexedHeadQuery, UnindexedTail } from './embedded-event-store-schema.js';
+import { lockDirectory, openReader } from './embedded-event-store-files.js';
+import { indexedHeadQuery, UnindexedTail } from './embedded-event-store-schema.js';
 import { sharedWriterThread, type WriterThread } from './embedded-event-store-writer-thread.js';
 
 export type EmbeddedEventStoreOptions = {
@@ -87,47 +88,7 @@ const toRecorded = (row: Row): RecordedEvent => ({
   position: row.position,
 });
 
-const inUse = (file: string, error: unknown): Error =>
-  new Error(`${file} is in use by another process: one Bosun per data directory`, { cause: error });
-
-/**
- * One writer per data directory: a second one fails here instead of racing the writer's
- * revisions and head. The guard is an exclusive lock on a side database, held until close;
- * the OS drops it when the process dies, so a crash leaves no stale lock behind.
- */
-const lockDirectory = (file: string): Database.Database => {
-  const lock = new Database(`${file}.lock`, { timeout: 0 });
-  try {
-    lock.pragma('locking_mode = EXCLUSIVE');
-    lock.exec('BEGIN EXCLUSIVE; COMMIT');
-    return lock;
-  } catch (error) {
-    lock.close();
-    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') throw inUse(file, error);
-    throw error;
-  }
-};
-
-/** The main thread's connection: creates the schema, then only reads (WAL lets it read beside the writer). */
-const openReader = (file: string, logger: Logger): Database.Database => {
-  const db = new Database(file, { timeout: 1000 });
-  try {
-    db.pragma('journal_mode = WAL');
-    // The last connection to close checkpoints the WAL; that must be synced like every commit.
-    db.pragma('synchronous = FULL');
-    db.pragma('cache_size = -65536');
-    createSchema(db, logger);
-    db.pragma('query_only = ON');
-    return db;
-  } catch (error) {
-    db.close();
-    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') throw inUse(file, error);
-    throw error;
-  }
-};
-
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
-
 
 export class EmbeddedEventStore implements EventStore {
   readonly #lock: Database.Database;
