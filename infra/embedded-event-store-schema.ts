@@ -36,12 +36,14 @@ const schema = `
   INSERT INTO stream_index_head (position) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM stream_index_head);
 `;
 
-/** Statements both sides use: where the index ends, and folding the log's tail into it. */
+/** Statements both sides use: where the index ends, and folding the events after a position, up to another, into it. */
 export const indexedHeadQuery = 'SELECT position FROM stream_index_head';
 export const foldTailStatements = [
-  'INSERT INTO stream_index (stream, revision, position) SELECT stream, revision, position FROM events WHERE position > ?',
+  'INSERT INTO stream_index (stream, revision, position) SELECT stream, revision, position FROM events WHERE position > ? AND position <= ?',
   'UPDATE stream_index_head SET position = ?',
 ] as const;
+/** Events indexed between two progress lines when a whole log is indexed at once. */
+const buildChunk = 200_000;
 
 /**
  * Creates the tables, or brings a store of the first layout (a unique index on
@@ -54,9 +56,12 @@ export const createSchema = (db: Database.Database, logger: Logger): void => {
     if (!firstLayout) return;
     const head = db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck().get() ?? 0;
     logger.info({ events: head }, 'event store: building the stream index from the log (once, for a store of the first layout)');
-    const [fold, setHead] = foldTailStatements;
-    db.prepare(fold).run(0);
-    db.prepare(setHead).run(head);
+    const [fold, setHead] = foldTailStatements.map((sql) => db.prepare(sql)) as [Database.Statement, Database.Statement];
+    for (let indexed = 0; indexed < head; indexed += buildChunk) {
+      fold.run(indexed, Math.min(head, indexed + buildChunk));
+      logger.info({ indexed: Math.min(head, indexed + buildChunk), events: head }, 'event store: building the stream index');
+    }
+    setHead.run(head);
     db.exec('DROP INDEX events_stream_revision');
     logger.info({ events: head }, 'event store: stream index built');
   })();

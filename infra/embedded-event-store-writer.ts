@@ -60,7 +60,7 @@ class Writer {
       byId: this.#db.prepare<[string], Row>('SELECT position, stream, revision, id FROM events WHERE id = ?'),
       // The events of one append have consecutive positions.
       following: this.#db.prepare<[number, number], Row>('SELECT position, stream, revision, id FROM events WHERE position >= ? ORDER BY position LIMIT ?'),
-      fold: this.#db.prepare<[number]>(foldTailStatements[0]),
+      fold: this.#db.prepare<[number, number]>(foldTailStatements[0]),
       setIndexed: this.#db.prepare<[number]>(foldTailStatements[1]),
     };
     this.#head = this.#statements.head.get() ?? 0;
@@ -77,7 +77,7 @@ class Writer {
     this.#writeBatch = this.#db.transaction((batch: readonly WriterAppend[], outcomes: WriterOutcome[], touched: Map<string, number>) => {
       for (const append of batch) outcomes.push(this.#apply(append, touched));
       if (this.#head - this.#indexed < unindexedLimit) return false;
-      this.#statements.fold.run(this.#indexed);
+      this.#statements.fold.run(this.#indexed, this.#head);
       this.#statements.setIndexed.run(this.#head);
       return true;
     });
