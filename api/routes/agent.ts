@@ -19,6 +19,7 @@ import type { TaskDispatch } from '../../projections/agents/task-dispatch.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { taskCollection } from '../../projections/tasks/task-projector.js';
 import type { TaskView } from '../../projections/tasks/task-view.js';
+import { completeBody, failBody, heartbeatBody, progressBody, registerBody, type RawSnapshot } from '../agent-schemas.js';
 import { agentCommandContext, agentOf, authenticateAgent, type AgentPrincipal } from '../agent-auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { agentSettingRoutes } from './agent-settings.js';
@@ -43,104 +44,6 @@ const maxBodyBytes = 1024 * 1024;
 const claimWaitSeconds = 20;
 /** A claimed task is not handed to a second claim of the same agent for this long. */
 const claimLeaseMs = 5000;
-
-const registerBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['registration_token'],
-  properties: {
-    registration_token: { type: 'string', minLength: 1, maxLength: 200 },
-    agent_version: { type: 'string', minLength: 1, maxLength: 50 },
-    hostname: { type: 'string', minLength: 1, maxLength: 255 },
-  },
-} as const;
-
-const skill = {
-  type: 'object',
-  required: ['name', 'version'],
-  additionalProperties: false,
-  properties: { name: { type: 'string', minLength: 1 }, version: { type: 'string' }, enabled: { type: 'boolean' } },
-} as const;
-
-const heartbeatBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['configuration'],
-  properties: {
-    metrics: { type: 'object', additionalProperties: { type: 'number' } },
-    configuration: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['provider', 'skills', 'settings'],
-      properties: {
-        provider: { type: 'string', minLength: 1 },
-        runtime_version: { type: ['string', 'null'] },
-        skills: { type: 'array', maxItems: 500, items: skill },
-        settings: { type: 'object' },
-        resources: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            cpus: { type: ['number', 'null'] },
-            memory_mb: { type: ['number', 'null'] },
-            open_ports: { type: 'array', items: { type: 'integer' } },
-            region: { type: ['string', 'null'] },
-          },
-        },
-      },
-    },
-    running_task_ids: { type: 'array', maxItems: 1000, items: { type: 'string' } },
-  },
-} as const;
-
-const progressBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    percent: { type: 'number', minimum: 0, maximum: 100 },
-    message: { type: 'string', maxLength: 1000 },
-    logs: {
-      type: 'array',
-      maxItems: 100,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['stream', 'line'],
-        properties: { stream: { enum: ['stdout', 'stderr'] }, line: { type: 'string', maxLength: 4096 } },
-      },
-    },
-  },
-} as const;
-
-const completeBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['outputs'],
-  properties: { outputs: { type: 'object' } },
-} as const;
-
-const failBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['code', 'message'],
-      properties: { code: { type: 'string', minLength: 1, maxLength: 100 }, message: { type: 'string', maxLength: 4000 } },
-    },
-    retryable: { type: 'boolean' },
-  },
-} as const;
-
-type RawSnapshot = {
-  provider: string;
-  runtime_version?: string | null;
-  skills: { name: string; version: string; enabled?: boolean }[];
-  settings: Record<string, unknown>;
-  resources?: { cpus?: number | null; memory_mb?: number | null; open_ports?: number[]; region?: string | null };
-};
 
 const validateRegister = validator<{ registration_token: string; agent_version?: string; hostname?: string }>(registerBody);
 const validateHeartbeat = validator<{ metrics?: Record<string, number>; configuration: RawSnapshot; running_task_ids?: string[] }>(heartbeatBody);
