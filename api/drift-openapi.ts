@@ -1,12 +1,8 @@
 /** Response shapes of the drift API, for the OpenAPI document. */
 import { teamPolicyBody } from './drift-schemas.js';
+import { streamVersion } from './openapi-schemas.js';
 import { autoApproveLevels, operatorDriftActions, severities } from '../domain/drift/index.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
-
-const position = {
-  revision: { type: 'integer', description: 'Stream revision this representation reflects.' },
-  position: { type: 'integer', description: 'Global log position of that revision; pass as X-Min-Position to read your write.' },
-} as const;
 
 const configurationSchema = {
   type: 'object',
@@ -32,7 +28,7 @@ export const configurationSnapshotSchema = {
     snapshot: configurationSchema,
     drift_id: { type: ['string', 'null'], description: 'The drift open once this snapshot was compared with the desired spec.' },
     recorded_at: { type: 'string', format: 'date-time' },
-    position: position.position,
+    position: streamVersion.position,
   },
 } as const;
 
@@ -86,7 +82,7 @@ export const driftEventSchema = {
     detected_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
     closed_at: { type: ['string', 'null'], format: 'date-time' },
-    ...position,
+    ...streamVersion,
   },
 } as const;
 
@@ -108,7 +104,7 @@ export const teamPolicySchema = {
     object: { const: 'team_policy' },
     drift_auto_approve_max_severity: { enum: autoApproveLevels },
     auto_provision: teamPolicyBody.properties.auto_provision,
-    revision: position.revision,
+    revision: streamVersion.revision,
     position: { type: ['integer', 'null'], description: 'Of the change written; null when nothing was (a read, or the same policy again).' },
   },
 } as const;

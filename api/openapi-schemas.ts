@@ -24,6 +24,12 @@ export const errorSchema = {
   },
 } as const;
 
+/** Where a representation stands in its stream and in the log: every aggregate's view carries it. */
+export const streamVersion = {
+  revision: { type: 'integer', description: 'Stream revision this representation reflects.' },
+  position: { type: 'integer', description: 'Global log position of that revision; pass as X-Min-Position to read your write.' },
+} as const;
+
 export const taskSchema = {
   type: 'object',
   properties: {
@@ -46,8 +52,7 @@ export const taskSchema = {
     updated_at: { type: 'string', format: 'date-time' },
     started_at: { type: ['string', 'null'], format: 'date-time' },
     finished_at: { type: ['string', 'null'], format: 'date-time' },
-    revision: { type: 'integer', description: 'Stream revision this representation reflects.' },
-    position: { type: 'integer', description: 'Global log position of that revision; pass as X-Min-Position to read your write.' },
+    ...streamVersion,
   },
 } as const;
 
@@ -119,8 +124,7 @@ export const instanceSchema = {
     allowed_actions: { type: 'array', items: { enum: operatorActionNames }, description: 'Operator actions the current state allows.' },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
-    revision: { type: 'integer', description: 'Stream revision this representation reflects.' },
-    position: { type: 'integer', description: 'Global log position of that revision; pass as X-Min-Position to read your write.' },
+    ...streamVersion,
   },
 } as const;
 
@@ -183,7 +187,6 @@ export const alertSchema = {
     resolved_by: { ...actorSchema, description: 'An API key, or `system` when its rule resolved it.' },
     resolution_reason: { type: ['string', 'null'] },
     updated_at: { type: 'string', format: 'date-time' },
-    revision: { type: 'integer', description: 'Stream revision this representation reflects.' },
-    position: { type: 'integer', description: 'Global log position of that revision; pass as X-Min-Position to read your write.' },
+    ...streamVersion,
   },
 } as const;
