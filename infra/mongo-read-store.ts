@@ -1,0 +1,353 @@
+/**
+ * The scale-out read store: MongoDB through the official driver. It also runs on
+ * FerretDB 1.24 (MongoDB's wire protocol on PostgreSQL), so it uses nothing FerretDB
+ * lacks: no transactions, no change streams, no aggregation beyond countDocuments'.
+ *
+ * Layout, chosen so analytics jobs can read the collections with the plain driver:
+ * one MongoDB collection per read-model collection, named as Bosun names it (the database
+ * is Bosun's own, so no prefix); `_id` is the read document's `id` (not kept a second time
+ * as a field: `get` is by `_id`, and a filter on `id` is sent as `_id`); every other field
+ * top-level, as the projector wrote it. Checkpoints live in `_checkpoints`, lanes as an
+ * array of `{ lane, offset }`: lane names contain dots, which MongoDB query paths (and
+ * FerretDB field names) cannot carry.
+ */
+import { MongoClient, type AnyBulkWriteOperation, type Collection as MongoCollection, type Db, type Filter as MongoFilter } from 'mongodb';
+import type { Logger } from 'pino';
+import {
+  initialCheckpoint,
+  type Checkpoint,
+  type Collection,
+  type CollectionSpec,
+  type DocumentWrite,
+  type Filter,
+  type Page,
+  type ReadDocument,
+  type ReadStore,
+} from '../projections/read-store.js';
+
+/**
+ * Operations per bulk write. FerretDB 1.24 can hang on a bulk write that touches more
+ * documents than its PostgreSQL connection pool holds (about 50), so batches stay well
+ * below that. Real MongoDB takes far larger batches: raise it with `batchSize` there.
+ */
+export const FERRETDB_SAFE_BATCH_SIZE = 32;
+
+/**
+ * Bulk writes of one commit in flight at once. Safe because a commit writes each document
+ * once (repeated ids are collapsed first), so no two writes in flight touch one document.
+ */
+export const DEFAULT_WRITE_CONCURRENCY = 1;
+
+export const CHECKPOINTS_COLLECTION = '_checkpoints';
+
+export const DEFAULT_DATABASE = 'bosun';
+
+export type MongoReadStoreOptions = {
+  /** For example `mongodb://127.0.0.1:27017/bosun?replicaSet=rs0`; the path names the database. */
+  readonly url: string;
+  /** @defaultValue the database in the URL's path, else {@link DEFAULT_DATABASE} */
+  readonly database?: string;
+  readonly logger: Logger;
+  /** @defaultValue {@link FERRETDB_SAFE_BATCH_SIZE} */
+  readonly batchSize?: number;
+  /** @defaultValue {@link DEFAULT_WRITE_CONCURRENCY} */
+  readonly writeConcurrency?: number;
+};
+
+export interface MongoReadStore extends ReadStore {
+  /** Resolves once the server answers a ping: for readiness checks. */
+  ping(): Promise<void>;
+}
+
+/** What is stored: the read document with its `id` as `_id`. */
+type Stored = { _id: string; [field: string]: unknown };
+
+type StoredCheckpoint = { _id: string; position: number; lanes: { lane: string; offset: number }[] };
+
+/** The URL without its user and password, for logs and error messages. */
+export const redactUrl = (url: string): string => url.replace(/^([a-z+]+:\/\/)[^@/]*@/i, '$1***@');
+
+/**
+ * The database named in a connection string's path, if any. Parsed by hand: a URL with
+ * several hosts (`h1:27017,h2:27017`) is not one the WHATWG parser accepts.
+ */
+export const databaseFromUrl = (url: string): string | undefined => {
+  const rest = url.replace(/^mongodb(\+srv)?:\/\//, '');
+  const slash = rest.indexOf('/');
+  if (slash === -1) return undefined;
+  const path = rest.slice(slash + 1).split('?')[0] ?? '';
+  return path === '' ? undefined : decodeURIComponent(path);
+};
+
+const toStored = (doc: ReadDocument): Stored => {
+  const { id, ...fields } = doc;
+  return { _id: id, ...fields };
+};
+
+const fromStored = <D extends ReadDocument>(stored: Stored): D => {
+  const { _id, ...fields } = stored;
+  return { id: _id, ...fields } as unknown as D;
+};
+
+/**
+ * Equality on each field. Values must be scalars: an object would be read by MongoDB as
+ * operators (`{ $ne: null }`), and filters may carry values from request parameters.
+ * A null also matches a missing field (MongoDB's rule); projectors write every field.
+ */
+const toQuery = (collection: string, filter: Record<string, unknown>): MongoFilter<Stored> => {
+  const query: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(filter)) {
+    if (value === undefined) continue;
+    if (value !== null && typeof value === 'object') {
+      throw new Error(`MongoDB read store: filter on ${collection}.${field} must be a string, number, boolean or null, got an object`);
+    }
+    query[field === 'id' ? '_id' : field] = value;
+  }
+  return query as MongoFilter<Stored>;
+};
+
+/** The error with what was being done, keeping the driver's error as its cause. */
+const failed = (what: string, error: unknown): Error =>
+  new Error(`MongoDB read store: ${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+
+/** Runs `tasks` with at most `limit` in flight; rejects with the first failure once all settled. */
+const runBounded = async (tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> => {
+  let next = 0;
+  const errors: unknown[] = [];
+  const lane = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++] as () => Promise<void>;
+      try {
+        await task();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
+  if (errors.length > 0) throw errors[0];
+};
+
+class MongoReadCollection<D extends ReadDocument> implements Collection<D> {
+  readonly #name: string;
+  readonly #collection: MongoCollection<Stored>;
+
+  constructor(db: Db, name: string) {
+    this.#name = name;
+    this.#collection = db.collection<Stored>(name);
+  }
+
+  async get(id: string): Promise<D | null> {
+    try {
+      const stored = await this.#collection.findOne({ _id: id });
+      return stored ? fromStored<D>(stored) : null;
+    } catch (error) {
+      throw failed(`get ${this.#name}/${id}`, error);
+    }
+  }
+
+  async put(doc: D): Promise<void> {
+    try {
+      await this.#collection.replaceOne({ _id: doc.id }, toStored(doc), { upsert: true });
+    } catch (error) {
+      throw failed(`put ${this.#name}/${doc.id}`, error);
+    }
+  }
+
+  async list(filter: Filter<D>, page: Page): Promise<D[]> {
+    // MongoDB reads a limit of 0 as "no limit".
+    if (page.limit <= 0) return [];
+    const query = toQuery(this.#name, filter);
+    if (page.before !== undefined) query.seq = { $lt: page.before };
+    try {
+      const found = await this.#collection.find(query).sort({ seq: -1 }).limit(page.limit).toArray();
+      return found.map((stored) => fromStored<D>(stored));
+    } catch (error) {
+      throw failed(`list ${this.#name} ${JSON.stringify(filter)} ${JSON.stringify(page)}`, error);
+    }
+  }
+
+  async count(filter: Filter<D>): Promise<number> {
+    try {
+      return await this.#collection.countDocuments(toQuery(this.#name, filter));
+    } catch (error) {
+      throw failed(`count ${this.#name} ${JSON.stringify(filter)}`, error);
+    }
+  }
+}
+
+class MongoReadStoreImpl implements MongoReadStore {
+  readonly #client: MongoClient;
+  readonly #db: Db;
+  readonly #logger: Logger;
+  readonly #batchSize: number;
+  readonly #writeConcurrency: number;
+  readonly #checkpoints: MongoCollection<StoredCheckpoint>;
+
+  constructor(client: MongoClient, db: Db, logger: Logger, batchSize: number, writeConcurrency: number) {
+    this.#client = client;
+    this.#db = db;
+    this.#logger = logger;
+    this.#batchSize = batchSize;
+    this.#writeConcurrency = writeConcurrency;
+    this.#checkpoints = db.collection<StoredCheckpoint>(CHECKPOINTS_COLLECTION);
+  }
+
+  async prepare(specs: readonly CollectionSpec[]): Promise<void> {
+    for (const spec of specs) {
+      // Every list sorts by seq newest first, so each index ends with it; tenant's serves
+      // the lists that filter on the tenant alone. Duplicates collapse by their key.
+      const keys = new Map<string, Record<string, 1 | -1>>();
+      for (const fields of [['tenant'], ...spec.indexes]) {
+        const key: Record<string, 1 | -1> = {};
+        for (const field of fields) key[field === 'id' ? '_id' : field] = 1;
+        key.seq = -1;
+        keys.set(JSON.stringify(key), key);
+      }
+      try {
+        // Creating an index that exists with the same key and name is a no-op, so this is idempotent.
+        await this.#db.collection(spec.name).createIndexes([...keys.values()].map((key) => ({ key })));
+      } catch (error) {
+        throw failed(`prepare ${spec.name} (indexes ${[...keys.keys()].join(' ')})`, error);
+      }
+    }
+    this.#logger.debug({ collections: specs.map((spec) => spec.name) }, 'read-model collections prepared');
+  }
+
+  collection<D extends ReadDocument>(name: string): Collection<D> {
+    return new MongoReadCollection<D>(this.#db, name);
+  }
+
+  async checkpoint(name: string): Promise<Checkpoint> {
+    let stored: StoredCheckpoint | null;
+    try {
+      stored = await this.#checkpoints.findOne({ _id: name });
+    } catch (error) {
+      throw failed(`read checkpoint ${name}`, error);
+    }
+    if (!stored) return initialCheckpoint;
+    return { position: stored.position, lanes: Object.fromEntries(stored.lanes.map(({ lane, offset }) => [lane, offset])) };
+  }
+
+  async commit(writes: readonly DocumentWrite[], checkpoints: Readonly<Record<string, Checkpoint>>): Promise<void> {
+    const started = performance.now();
+    // The last write of an id wins; collapsing also means no two bulk writes in flight
+    // touch one document (concurrent updates of one document lose writes on FerretDB).
+    const byCollection = new Map<string, Map<string, ReadDocument>>();
+    for (const { collection, doc } of writes) {
+      let docs = byCollection.get(collection);
+      if (!docs) byCollection.set(collection, (docs = new Map()));
+      docs.set(doc.id, doc);
+    }
+    const batches: (() => Promise<void>)[] = [];
+    let documents = 0;
+    for (const [name, docs] of byCollection) {
+      const operations: AnyBulkWriteOperation<Stored>[] = [...docs.values()].map((doc) => ({
+        replaceOne: { filter: { _id: doc.id }, replacement: toStored(doc), upsert: true },
+      }));
+      documents += operations.length;
+      const collection = this.#db.collection<Stored>(name);
+      for (let start = 0; start < operations.length; start += this.#batchSize) {
+        const batch = operations.slice(start, start + this.#batchSize);
+        batches.push(async () => {
+          try {
+            // Unordered: the documents are independent, and the server need not stop at a failure.
+            await collection.bulkWrite(batch, { ordered: false });
+          } catch (error) {
+            throw failed(`commit of ${batch.length} documents to ${name} (batch from document ${start} of ${operations.length})`, error);
+          }
+        });
+      }
+    }
+    await runBounded(batches, this.#writeConcurrency);
+
+    // Last, and only once every document is stored: a crash before this leaves the old
+    // checkpoints, so the projectors apply those events again, which they do idempotently.
+    const names = Object.keys(checkpoints);
+    if (names.length > 0) {
+      const operations: AnyBulkWriteOperation<StoredCheckpoint>[] = Object.entries(checkpoints).map(([name, checkpoint]) => ({
+        replaceOne: {
+          filter: { _id: name },
+          replacement: { _id: name, position: checkpoint.position, lanes: Object.entries(checkpoint.lanes).map(([lane, offset]) => ({ lane, offset })) },
+          upsert: true,
+        },
+      }));
+      try {
+        for (let start = 0; start < operations.length; start += this.#batchSize) {
+          await this.#checkpoints.bulkWrite(operations.slice(start, start + this.#batchSize), { ordered: false });
+        }
+      } catch (error) {
+        throw failed(`saving checkpoints ${names.join(', ')} after ${documents} documents`, error);
+      }
+    }
+    this.#logger.debug({ documents, batches: batches.length, checkpoints: names, ms: Math.round(performance.now() - started) }, 'read models committed');
+  }
+
+  async replace(target: string, source: string): Promise<void> {
+    try {
+      // One step on MongoDB: readers see the old collection or the new one, never a mix or nothing.
+      await this.#db.renameCollection(source, target, { dropTarget: true });
+    } catch (error) {
+      throw failed(`replace ${target} with ${source}`, error);
+    }
+    this.#logger.info({ target, source }, 'read-model collection replaced');
+  }
+
+  async drop(collections: readonly string[], checkpoints: readonly string[]): Promise<void> {
+    for (const name of collections) {
+      try {
+        // The driver ignores a collection that does not exist.
+        await this.#db.collection(name).drop();
+      } catch (error) {
+        throw failed(`drop ${name}`, error);
+      }
+    }
+    if (checkpoints.length > 0) {
+      try {
+        await this.#checkpoints.deleteMany({ _id: { $in: [...checkpoints] } });
+      } catch (error) {
+        throw failed(`drop checkpoints ${checkpoints.join(', ')}`, error);
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.#db.command({ ping: 1 });
+    } catch (error) {
+      throw failed(`ping of database ${this.#db.databaseName}`, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+}
+
+/** Opens the store; the driver connects on first use, so an unreachable server shows up there (or in `ping`). */
+export const openMongoReadStore = (options: MongoReadStoreOptions): MongoReadStore => {
+  const batchSize = options.batchSize ?? FERRETDB_SAFE_BATCH_SIZE;
+  const writeConcurrency = options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`MongoDB read store: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(writeConcurrency) || writeConcurrency < 1) {
+    throw new Error(`MongoDB read store: writeConcurrency must be a positive integer, got ${writeConcurrency}`);
+  }
+  const database = options.database ?? databaseFromUrl(options.url) ?? DEFAULT_DATABASE;
+  // Undefined fields are left out, as JSON would, instead of being stored as null.
+  const client = new MongoClient(options.url, { ignoreUndefined: true });
+  const logger = options.logger.child({ component: 'mongo-read-store', database });
+  logger.info({ url: redactUrl(options.url), batchSize, writeConcurrency }, 'MongoDB read store opened');
+  return new MongoReadStoreImpl(client, client.db(database), logger, batchSize, writeConcurrency);
+};
+
+/** Resolves once the server at `url` answers a ping; for readiness checks before opening anything. */
+export const pingMongo = async (url: string, timeoutMs = 2000): Promise<void> => {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs });
+  try {
+    await client.db('admin').command({ ping: 1 });
+  } catch (error) {
+    throw failed(`ping of ${redactUrl(url)}`, error);
+  } finally {
+    await client.close();
+  }
+};
