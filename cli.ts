@@ -8,6 +8,8 @@ const usage = `usage: bosun <command>
 commands:
   serve     start the API, projections and everything configured by the environment
   agent     [--dir <path>] run the reference agent (docs/agent-api.md) until SIGTERM
+  projections rebuild <name> | verify [name] | status
+            rebuild, verify or report the read models of the running Bosun
   help      show this text
 
 environment: PORT, HOST, BOSUN_DATA_DIR, BOSUN_ADMIN_KEY, EVENTSTORE_URL, BOSUN_RATE_LIMIT,
@@ -36,6 +38,11 @@ const main = async (command: string | undefined) => {
   switch (command) {
     case 'serve':
       return serve();
+    case 'projections': {
+      const { runProjectionsCommand } = await import('./infra/projections-command.js');
+      process.exitCode = await runProjectionsCommand(process.argv.slice(3), process.env);
+      return;
+    }
     case 'agent': {
       const { runAgentCommand } = await import('./agent/command.js');
       return runAgentCommand(process.argv.slice(3), process.env);

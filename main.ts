@@ -17,8 +17,12 @@ import { taskUpcasters } from './domain/task/upcasters.js';
 import { createTeam } from './commands/teams.js';
 import { accessProjector, teamCollection } from './projections/access/access-projector.js';
 import { idempotencyProjector } from './projections/idempotency/idempotency-projector.js';
+import type { EventBus } from './projections/event-bus.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
+import type { Projector } from './projections/projector.js';
+import { ReadSide } from './projections/read-side.js';
 import type { ReadStore } from './projections/read-store.js';
+import { Relay } from './projections/relay.js';
 import { taskProjector } from './projections/tasks/task-projector.js';
 import { instanceProjector } from './projections/instances/instance-projector.js';
 import { agentCredentialProjector } from './projections/agents/agent-credentials.js';
@@ -42,15 +46,19 @@ import { startWorker } from './workflows/worker.js';
 import type { Config } from './infra/config.js';
 import { openEmbeddedEventStore } from './infra/embedded-event-store.js';
 import { uuidv7 } from './infra/ids.js';
+import { createEmbeddedBus } from './infra/embedded-bus.js';
+import { openEmbeddedReadStore } from './infra/embedded-read-store.js';
 import { createLogger } from './infra/logger.js';
-import { MemoryReadStore } from './infra/memory-read-store.js';
 
 export type Bosun = {
   readonly url: string;
   readonly logger: Logger;
   readonly events: EventStore;
+  /** The read models clients read. */
   readonly readStore: ReadStore;
-  readonly projections: ProjectionRunner;
+  /** What the command side looks up on every request. */
+  readonly lookups: ReadStore;
+  readonly readSide: ReadSide;
   /** Resolves once read models caught up and the system team exists. */
   readonly ready: Promise<void>;
   readonly close: () => Promise<void>;
@@ -66,6 +74,115 @@ const openEventStore = async (config: Config, logger: Logger): Promise<EventStor
   mkdirSync(config.dataDir, { recursive: true });
   logger.info({ adapter: 'embedded', directory: config.dataDir }, 'event store');
   return openEmbeddedEventStore({ directory: config.dataDir, logger });
+};
+
+/**
+ * The command side's lookups: what authentication (teams, API keys), idempotency, agent
+ * credentials, dispatch and placement read on every request or decision. They stay fed
+ * from the log in process, into the embedded store in the data directory, so a command
+ * never waits on Kafka or MongoDB and keeps working while either is down.
+ */
+const lookupProjectors: readonly Projector[] = [accessProjector, idempotencyProjector, agentCredentialProjector, taskProjector, instanceProjector];
+
+/** The read models the API serves to clients: fed from the bus into the read store. */
+const readModelProjectors: readonly Projector[] = [taskProjector, instanceProjector, driftProjector, snapshotProjector, alertProjector];
+
+type ReadSideParts = {
+  readonly lookups: ReadStore;
+  readonly readStore: ReadStore;
+  readonly lookupRunner: ProjectionRunner;
+  readonly readSide: ReadSide;
+  readonly start: () => Promise<void>;
+  readonly stop: () => Promise<void>;
+};
+
+/**
+ * Wires the read side from configuration. On embedded defaults alone, one runner builds
+ * every read model into one store from the log. With Kafka, a relay publishes the log and
+ * the read models are built from the topics; with MongoDB, they are stored there; the
+ * lookups stay in process either way.
+ */
+const openReadSide = async (config: Config, events: EventStore, logger: Logger): Promise<ReadSideParts> => {
+  mkdirSync(config.dataDir, { recursive: true });
+  const lookups = await openEmbeddedReadStore({ file: join(config.dataDir, 'read-models.sqlite'), logger });
+  const log = createEmbeddedBus(events);
+  if (!config.kafkaBrokers && !config.mongodbUrl) {
+    const names = new Set(lookupProjectors.map((p) => p.name));
+    const runner = new ProjectionRunner({
+      group: 'read-models',
+      bus: log,
+      store: lookups,
+      projectors: [...lookupProjectors, ...readModelProjectors.filter((p) => !names.has(p.name))],
+      events,
+      logger,
+    });
+    return {
+      lookups,
+      readStore: lookups,
+      lookupRunner: runner,
+      readSide: new ReadSide(events, [{ name: 'read_models', bus: log.name, runner }], null),
+      start: () => runner.start(),
+      stop: async () => {
+        await runner.stop();
+        await lookups.close();
+      },
+    };
+  }
+  let readStore: ReadStore = lookups;
+  if (config.mongodbUrl) {
+    // Loaded only when configured, as the KurrentDB client is.
+    const { openMongoReadStore } = await import('./infra/mongo-read-store.js');
+    readStore = await openMongoReadStore({ url: config.mongodbUrl, logger });
+    logger.info({ adapter: 'mongodb' }, 'read store');
+  }
+  let bus: EventBus = log;
+  let relay: Relay | null = null;
+  if (config.kafkaBrokers) {
+    const { createKafkaBus, createKafkaPublisher } = await import('./infra/kafka-bus.js');
+    const kafka = { brokers: config.kafkaBrokers, clientId: 'bosun', topicPrefix: config.kafkaTopicPrefix, logger };
+    relay = new Relay({ log, events, publisher: await createKafkaPublisher({ ...kafka, partitions: config.kafkaPartitions }), store: lookups, logger });
+    const published = relay;
+    bus = createKafkaBus({ ...kafka, publishedThrough: async () => published.published() });
+    logger.info({ adapter: 'kafka', brokers: config.kafkaBrokers }, 'bus');
+  }
+  const lookupRunner = new ProjectionRunner({ group: 'lookups', bus: log, store: lookups, projectors: lookupProjectors, events, logger });
+  // Sharing one store with the lookups, the read models they already hold are not built twice.
+  const shared = new Set(readStore === lookups ? lookupProjectors.map((p) => p.name) : []);
+  const readModelRunner = new ProjectionRunner({
+    group: 'bosun.read-models',
+    bus,
+    store: readStore,
+    projectors: readModelProjectors.filter((p) => !shared.has(p.name)),
+    events,
+    logger,
+  });
+  return {
+    lookups,
+    readStore,
+    lookupRunner,
+    readSide: new ReadSide(
+      events,
+      [
+        { name: 'lookups', bus: log.name, runner: lookupRunner },
+        { name: 'read_models', bus: bus.name, runner: readModelRunner },
+      ],
+      relay,
+    ),
+    start: async () => {
+      await relay?.start();
+      // The read models catch up in the background: Bosun takes commands while Kafka or MongoDB is down.
+      readModelRunner.start().catch((error: unknown) => logger.error({ err: error }, 'read models did not start'));
+      await lookupRunner.start();
+    },
+    stop: async () => {
+      await lookupRunner.stop();
+      await readModelRunner.stop();
+      await relay?.stop();
+      await bus.close();
+      if (readStore !== lookups) await readStore.close();
+      await lookups.close();
+    },
+  };
 };
 
 /** On first start the system team is created with BOSUN_ADMIN_KEY or a fresh key, shown once. */
@@ -106,7 +223,7 @@ const startFleet = async (deps: {
   logger: Logger;
   events: EventStore;
   commands: CommandHandlerDeps;
-  readStore: ReadStore;
+  lookups: ReadStore;
   heartbeats: AgentHeartbeats;
   apiUrl: string;
 }): Promise<Fleet> => {
@@ -115,8 +232,8 @@ const startFleet = async (deps: {
   const local = createLocalProvider({ dataDir: config.dataDir, logger });
   const providers = new Map<string, InstanceProvider>([[local.name, local]]);
   const activities = {
-    ...createTaskActivities({ commands: deps.commands, readStore: deps.readStore, ackTimeoutMs: config.ackTimeoutSeconds * 1000 }),
-    ...createInstanceActivities({ commands: deps.commands, readStore: deps.readStore, providers, apiUrl: deps.apiUrl }),
+    ...createTaskActivities({ commands: deps.commands, readStore: deps.lookups, ackTimeoutMs: config.ackTimeoutSeconds * 1000 }),
+    ...createInstanceActivities({ commands: deps.commands, readStore: deps.lookups, providers, apiUrl: deps.apiUrl }),
     ...createDriftActivities({ commands: deps.commands, heartbeatSeconds: config.heartbeatSeconds }),
   };
   const worker = await startWorker({ connection: engine.connection, namespace: engine.namespace, taskQueue: config.taskQueue, activities, logger });
@@ -129,7 +246,7 @@ const startFleet = async (deps: {
   });
   reactor.start();
 
-  const running = (await instanceCollection(deps.readStore).list({ status: 'running' }, { limit: 10_000 })).filter((instance) => instance.pending === null);
+  const running = (await instanceCollection(deps.lookups).list({ status: 'running' }, { limit: 10_000 })).filter((instance) => instance.pending === null);
   deps.heartbeats.expect(running);
   deps.heartbeats.start();
   for (const instance of running) {
@@ -156,15 +273,11 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const logger = createLogger(config.logLevel);
   const schemas = loadEventSchemas();
   const events = withUpcasting(await openEventStore(config, logger), schemas, [taskUpcasters]);
-  const readStore: ReadStore = new MemoryReadStore();
-  // The dispatcher wakes waiting agents after the task projector has applied the event.
+  const parts = await openReadSide(config, events, logger);
+  const { lookups, readStore, readSide } = parts;
+  // The dispatcher wakes waiting agents once the task views their claims read are committed.
   const dispatch = new TaskDispatch();
-  const projections = new ProjectionRunner(
-    events,
-    readStore,
-    [accessProjector, idempotencyProjector, taskProjector, instanceProjector, agentCredentialProjector, driftProjector, snapshotProjector, alertProjector, dispatch.projector],
-    logger,
-  );
+  parts.lookupRunner.onCommitted((batch) => dispatch.notify(batch));
   const env: CommandEnvironment = { now: () => new Date(), newId: () => uuidv7() };
   const commands: CommandHandlerDeps = { store: events, schemas, env };
   const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, logger);
@@ -174,7 +287,8 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     commands,
     schemas,
     readStore,
-    projections,
+    lookups,
+    readSide,
     logger,
     rateLimit: { perSecond: config.rateLimitPerSecond },
     readWaitMs: config.readWaitMs,
@@ -195,12 +309,12 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
 
   let fleet: Fleet | null = null;
   let started = false;
-  const ready = projections.start().then(async () => {
-    await bootstrapSystemTeam(commands, config, readStore, projections, logger);
+  const ready = parts.start().then(async () => {
+    await bootstrapSystemTeam(commands, config, lookups, parts.lookupRunner, logger);
     alerting.start();
-    if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, readStore, heartbeats, apiUrl: config.publicUrl ?? url });
+    if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, lookups, heartbeats, apiUrl: config.publicUrl ?? url });
     started = true;
-    logger.info({ url, position: projections.status().position }, 'ready');
+    logger.info({ url, position: parts.lookupRunner.status().position }, 'ready');
   });
   ready.catch((error: unknown) => logger.error({ err: error }, 'failed to become ready'));
 
@@ -222,9 +336,8 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       });
       await (fleet as Fleet | null)?.stop();
       await alerting.stop();
-      await projections.stop();
-      await readStore.close();
+      await parts.stop();
       await events.close();
     })());
-  return { url, logger, events, readStore, projections, ready, close };
+  return { url, logger, events, readStore, lookups, readSide, ready, close };
 };

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import type { ProjectionRunner } from '../projections/projection-runner.js';
+import type { ReadSide } from '../projections/read-side.js';
 import { ApiError } from './errors.js';
 import { singleQuery } from './pagination.js';
 
@@ -7,7 +7,7 @@ import { singleQuery } from './pagination.js';
  * Read-your-writes: a read that names the position of a write (`X-Min-Position` or
  * `?min_position=`) waits, at most `timeoutMs`, until the read models reach it.
  */
-export const minPosition = (projections: ProjectionRunner, timeoutMs: number) => async (ctx: Context, next: Next) => {
+export const minPosition = (readSide: ReadSide, timeoutMs: number) => async (ctx: Context, next: Next) => {
   const raw = ctx.get('X-Min-Position') || singleQuery(ctx, 'min_position');
   if (raw) {
     const position = Number(raw);
@@ -16,11 +16,11 @@ export const minPosition = (projections: ProjectionRunner, timeoutMs: number) =>
         param: 'min_position',
       });
     }
-    if (!(await projections.waitFor(position, timeoutMs))) {
+    if (!(await readSide.waitFor(position, timeoutMs))) {
       throw new ApiError(
         'api_error',
         'projection_lagging',
-        `read models are at position ${projections.status().position}, not yet ${position}, after ${timeoutMs} ms; retry`,
+        `read models are at position ${readSide.position()}, not yet ${position}, after ${timeoutMs} ms; retry`,
         { status: 503, headers: { 'Retry-After': '1' } },
       );
     }

@@ -24,6 +24,14 @@ export type Config = {
   readonly ackTimeoutSeconds: number;
   /** Where agents reach this Bosun; `http://HOST:PORT` when absent. */
   readonly publicUrl: string | null;
+  /** Kafka bootstrap brokers; the embedded bus (the log fanned out in process) when absent. */
+  readonly kafkaBrokers: readonly string[] | null;
+  /** Topics are `<prefix><category>`. */
+  readonly kafkaTopicPrefix: string;
+  /** Partitions of each topic Bosun creates. */
+  readonly kafkaPartitions: number;
+  /** MongoDB connection string of the read models; the embedded read store in `dataDir` when absent. */
+  readonly mongodbUrl: string | null;
 };
 
 export class ConfigError extends Error {}
@@ -45,6 +53,21 @@ const oneOf = <T extends string>(env: NodeJS.ProcessEnv, name: string, values: r
   return raw as T;
 };
 
+const brokers = (raw: string | undefined): readonly string[] | null => {
+  if (!raw) return null;
+  const list = raw.split(',').map((broker) => broker.trim());
+  for (const broker of list) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) throw new ConfigError(`KAFKA_BROKERS must be a comma-separated list of host:port, got "${broker}" in "${raw}"`);
+  }
+  return list;
+};
+
+const mongodbUrl = (raw: string | undefined): string | null => {
+  if (!raw) return null;
+  if (!/^mongodb(\+srv)?:\/\//.test(raw)) throw new ConfigError(`MONGODB_URL must start with mongodb:// or mongodb+srv://, got "${raw}"`);
+  return raw;
+};
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const adminKey = env.BOSUN_ADMIN_KEY || null;
   if (adminKey !== null && adminKey.length < 16) throw new ConfigError('BOSUN_ADMIN_KEY must be at least 16 characters');
@@ -64,5 +87,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     heartbeatSeconds: integer(env, 'BOSUN_HEARTBEAT_SECONDS', 5, 1, 3600),
     ackTimeoutSeconds: integer(env, 'BOSUN_ACK_TIMEOUT_SECONDS', 30, 1, 3600),
     publicUrl: env.BOSUN_PUBLIC_URL || null,
+    kafkaBrokers: brokers(env.KAFKA_BROKERS),
+    kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX || 'bosun.events.',
+    kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3, 1, 1000),
+    mongodbUrl: mongodbUrl(env.MONGODB_URL),
   };
 };

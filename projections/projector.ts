@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../commands/event-store.js';
-import type { ReadStore } from './read-store.js';
+import type { CollectionSpec, ReadStore } from './read-store.js';
 
 /**
  * Builds one read model from events. `apply` must be idempotent: applying an event a
@@ -7,5 +7,9 @@ import type { ReadStore } from './read-store.js';
  */
 export type Projector = {
   readonly name: string;
+  /** The collections it writes, with the fields their lists filter on. */
+  readonly collections: readonly CollectionSpec[];
+  /** Aggregate categories whose events it reads; others never reach it. */
+  readonly categories: readonly string[];
   readonly apply: (event: RecordedEvent, store: ReadStore) => Promise<void>;
 };

@@ -13,6 +13,7 @@ export type ReadDocument = {
   readonly revision: number;
 };
 
+/** Equality on top-level fields whose values are strings, numbers, booleans or null. */
 export type Filter<D> = { readonly [K in keyof D]?: D[K] };
 
 export type Page = {
@@ -21,18 +22,57 @@ export type Page = {
   readonly limit: number;
 };
 
+/**
+ * A collection and the fields its lists filter on. Each index is an ordered list of
+ * top-level fields; the store adds `seq` at its end, since every list sorts by it.
+ */
+export type CollectionSpec = {
+  readonly name: string;
+  readonly indexes: readonly (readonly string[])[];
+};
+
+/**
+ * Where a projector has got to. `lanes` maps each ordered lane of its source (the log, or
+ * one partition of one topic) to the offset of the last event applied from it: that is
+ * where it resumes. `position` is the highest global position applied, for lag figures.
+ */
+export type Checkpoint = {
+  readonly position: number;
+  readonly lanes: Readonly<Record<string, number>>;
+};
+
+export const initialCheckpoint: Checkpoint = { position: 0, lanes: {} };
+
+export type DocumentWrite = { readonly collection: string; readonly doc: ReadDocument };
+
 export interface Collection<D extends ReadDocument> {
   get(id: string): Promise<D | null>;
   /** Inserts or replaces the whole document. */
   put(doc: D): Promise<void>;
   /** Documents matching every field of `filter` by equality, highest `seq` first. */
   list(filter: Filter<D>, page: Page): Promise<D[]>;
+  /** How many documents match every field of `filter`. */
+  count(filter: Filter<D>): Promise<number>;
 }
 
 export interface ReadStore {
+  /** Creates the collections and their indexes if they do not exist yet (idempotent). */
+  prepare(specs: readonly CollectionSpec[]): Promise<void>;
   collection<D extends ReadDocument>(name: string): Collection<D>;
-  /** Last position a projector applied; 0 if it never ran. */
-  checkpoint(projector: string): Promise<number>;
-  saveCheckpoint(projector: string, position: number): Promise<void>;
+  /** Where the projector named `name` has got to; {@link initialCheckpoint} if it never ran. */
+  checkpoint(name: string): Promise<Checkpoint>;
+  /**
+   * Stores the documents (each replacing the one with its id), then the checkpoints. Where
+   * the engine has transactions, all of it or none; elsewhere the checkpoints are written
+   * last, so a crash in between only makes idempotent projectors apply some events again.
+   */
+  commit(writes: readonly DocumentWrite[], checkpoints: Readonly<Record<string, Checkpoint>>): Promise<void>;
+  /**
+   * Makes collection `source` the new `target` in one step: readers see all the old
+   * documents or all the new, never a mix; `source` is gone afterwards (a rebuild's switch).
+   */
+  replace(target: string, source: string): Promise<void>;
+  /** Drops the collections (a rebuild's scratch storage, say) and checkpoints named. */
+  drop(collections: readonly string[], checkpoints: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -10,6 +10,8 @@ import type { Collection, ReadDocument, ReadStore } from './read-store.js';
 export const streamViewProjector = <View extends ReadDocument>(options: {
   readonly name: string;
   readonly category: string;
+  /** The fields lists filter on, as indexes (see CollectionSpec). */
+  readonly indexes: readonly (readonly (keyof View & string)[])[];
   readonly evolve: (view: View | null, event: RecordedEvent) => View | null;
 }) => {
   const prefix = `${options.category}-`;
@@ -17,6 +19,8 @@ export const streamViewProjector = <View extends ReadDocument>(options: {
   const collection = (store: ReadStore): Collection<View> => store.collection<View>(options.name);
   const projector: Projector = {
     name: options.name,
+    collections: [{ name: options.name, indexes: [['tenant'], ...options.indexes] }],
+    categories: [options.category],
     apply: async (event, store) => {
       if (!event.type.startsWith(typePrefix) || !event.stream.startsWith(prefix)) return;
       const views = collection(store);

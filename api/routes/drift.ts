@@ -4,8 +4,8 @@ import { driftStream, executeDriftCommand, instanceIdOfDriftStream } from '../..
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import { driftCommandFor, type OperatorDriftAction, type Severity } from '../../domain/drift/index.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
-import { isActiveDrift, type DriftSummaryView } from '../../projections/drift/drift-projector.js';
-import { getDrift, getDriftSummary, listDrifts, listSnapshots } from '../../projections/drift/drift-queries.js';
+import { isActiveDrift } from '../../projections/drift/drift-projector.js';
+import { getDrift, getDriftSummary, listDrifts, listSnapshots, type DriftSummary } from '../../projections/drift/drift-queries.js';
 import { foldDriftView, type DriftView, type DriftViewStatus } from '../../projections/drift/drift-view.js';
 import type { SnapshotView } from '../../projections/drift/snapshot-projector.js';
 import { getInstance } from '../../projections/instances/instance-queries.js';
@@ -28,7 +28,7 @@ export type DriftRoutesDeps = {
 /** The public shapes: read models less their storage fields. */
 export const presentDrift = ({ tenant: _tenant, seq: _seq, ...drift }: DriftView) => ({ object: 'drift_event' as const, ...drift });
 const presentSnapshot = ({ tenant: _tenant, seq: _seq, revision: _revision, ...snapshot }: SnapshotView) => ({ object: 'configuration_snapshot' as const, ...snapshot });
-const presentSummary = ({ by_status, active_by_severity }: DriftSummaryView) => ({
+const presentSummary = ({ by_status, active_by_severity }: DriftSummary) => ({
   object: 'drift_summary' as const,
   by_status,
   active_by_severity,

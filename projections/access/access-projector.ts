@@ -20,6 +20,11 @@ export const apiKeyCollection = (store: ReadStore) => store.collection<ApiKeyVie
 /** Teams and their API keys: what authentication reads. */
 export const accessProjector: Projector = {
   name: 'access',
+  collections: [
+    { name: 'teams', indexes: [['tenant']] },
+    { name: 'api_keys', indexes: [['tenant'], ['tenant', 'key_id']] },
+  ],
+  categories: ['team'],
   apply: async (recorded, store) => {
     if (!recorded.type.startsWith('team.')) return;
     const event = { type: recorded.type, data: recorded.data } as TeamEvent;

@@ -23,6 +23,8 @@ const deactivate = async (store: ReadStore, instanceId: string, kind: AgentCrede
 
 export const agentCredentialProjector: Projector = {
   name: 'agent-credentials',
+  collections: [{ name: 'agent_credentials', indexes: [['instance_id', 'kind', 'active']] }],
+  categories: ['instance'],
   apply: async (recorded, store) => {
     if (!recorded.type.startsWith('instance.')) return;
     const event = { type: recorded.type, data: recorded.data } as InstanceEvent;

@@ -1,8 +1,9 @@
-import type { Projector } from '../projector.js';
+import type { RecordedEvent } from '../../commands/event-store.js';
 
 /**
  * Wakes agents long-polling for work when a task is queued for their instance. Holds no
- * read model: it runs after the task projector, so a woken claim finds the task in the view.
+ * read model: it is told of events after the task view is committed, so a woken claim
+ * finds the task in the view.
  */
 export class TaskDispatch {
   readonly #waiters = new Map<string, Set<() => void>>();
@@ -19,17 +20,17 @@ export class TaskDispatch {
     this.#waiters.clear();
   }
 
-  readonly projector: Projector = {
-    name: 'task-dispatch',
-    apply: async (event) => {
-      if (event.type !== 'task.queued') return;
+  /** Called with events once the views they changed are committed: wakes the agents they queued tasks for. */
+  notify(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      if (event.type !== 'task.queued') continue;
       const instanceId = (event.data as { instance_id: string }).instance_id;
       const waiters = this.#waiters.get(instanceId);
-      if (!waiters) return;
+      if (!waiters) continue;
       this.#waiters.delete(instanceId);
       for (const wake of waiters) wake();
-    },
-  };
+    }
+  }
 
   /** Resolves when a task is queued for `instanceId`, or after `ms`, or when `signal` aborts. */
   waitForQueued(instanceId: string, ms: number, signal?: AbortSignal): Promise<void> {

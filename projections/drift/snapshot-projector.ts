@@ -17,6 +17,8 @@ export const snapshotCollection = (store: ReadStore) => store.collection<Snapsho
 
 export const snapshotProjector: Projector = {
   name: 'configuration_snapshots',
+  collections: [{ name: 'configuration_snapshots', indexes: [['tenant'], ['tenant', 'instance_id']] }],
+  categories: ['drift'],
   apply: async (event, store) => {
     if (event.type !== 'drift.snapshot_recorded') return;
     const snapshots = snapshotCollection(store);

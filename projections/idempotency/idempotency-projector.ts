@@ -1,4 +1,5 @@
 import type { Projector } from '../projector.js';
+import { eventCategories } from '../wire-event.js';
 import type { ReadDocument, ReadStore } from '../read-store.js';
 
 /**
@@ -49,6 +50,9 @@ export const recordIdempotency = async (store: ReadStore, outcome: KeyedOutcome)
 
 export const idempotencyProjector: Projector = {
   name: 'idempotency',
+  collections: [{ name: 'idempotency', indexes: [] }],
+  // Any command may carry an Idempotency-Key.
+  categories: eventCategories,
   apply: async (event, store) => {
     const idempotency = event.metadata.idempotency;
     if (!idempotency) return;

@@ -51,7 +51,7 @@ t.test('API keys, roles and teams', async (t) => {
     const issued = await app.call('POST', '/api/v1/api-keys', { body: { name: 'short-lived', role: 'viewer' } });
     const revoked = await app.call('POST', `/api/v1/api-keys/${issued.body.id}/revoke`, { body: {} });
     t.equal(revoked.status, 200);
-    await app.bosun.projections.waitFor(revoked.body.position, 5000);
+    await app.bosun.readSide.waitFor(revoked.body.position, 5000);
     const refused = await app.call('GET', '/api/v1/tasks', { key: issued.body.key });
     t.equal(refused.status, 401);
   });

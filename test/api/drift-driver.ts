@@ -54,7 +54,7 @@ export const driftDriver = (app: TestBosun) => {
     const instanceId = deployed.body.id as string;
     const token = generateSecret('bsr');
     const opened = await instances.execute(instanceId, { type: 'OpenRegistration', tokenHash: hashSecret(token) });
-    await app.bosun.projections.waitFor(opened.position, 5000);
+    await app.bosun.readSide.waitFor(opened.position, 5000);
     const registered = await agentCall(null, 'POST', '/register', { registration_token: token });
     if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
     const credential = registered.body.credential as string;
@@ -77,7 +77,7 @@ export const driftDriver = (app: TestBosun) => {
   const driftEvents = async (instanceId: string) => (await app.bosun.events.readStream(`drift-${instanceId}`)).map((event) => event.type);
 
   /** Waits until the read models reflect everything written so far. */
-  const settle = async () => app.bosun.projections.waitFor(await app.bosun.events.headPosition(), 5000);
+  const settle = async () => app.bosun.readSide.waitFor(await app.bosun.events.headPosition(), 5000);
 
   return { enrol, execute, driftEvents, settle };
 };

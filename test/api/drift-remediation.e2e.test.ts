@@ -99,7 +99,7 @@ t.test('the team policy: low by default, admins change it, anyone in the team re
   t.match((await app.call('PUT', '/api/v1/team/policy', { body: { drift_auto_approve_max_severity: 'high' } })).body, { position: null }, 'the same policy again writes nothing');
   t.match(await app.call('PUT', '/api/v1/team/policy', { body: { drift_auto_approve_max_severity: 'critical' } }), { status: 400, body: { error: { param: 'drift_auto_approve_max_severity' } } });
   const operator = await app.call('POST', '/api/v1/api-keys', { body: { name: 'ops', role: 'operator' } });
-  await app.bosun.projections.waitFor(operator.body.position, 5000);
+  await app.bosun.readSide.waitFor(operator.body.position, 5000);
   t.equal((await app.call('PUT', '/api/v1/team/policy', { key: operator.body.key, body: { drift_auto_approve_max_severity: 'none' } })).status, 403);
   t.match((await app.call('GET', '/api/v1/team/policy', { key: operator.body.key })).body, { drift_auto_approve_max_severity: 'high' });
 });
