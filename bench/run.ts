@@ -5,11 +5,13 @@
 import { benchEventStore } from './event-store.js';
 import { benchFleet } from './fleet.js';
 import { benchHttp } from './http.js';
+import { benchMongoReadStore } from './mongo-read-store.js';
 
 const benches: Record<string, () => Promise<object>> = {
   'event-store': () => benchEventStore(),
   'http-submit': () => benchHttp(Number(process.env.BENCH_SECONDS ?? 20)),
   fleet: () => benchFleet(),
+  'mongo-read-store': () => benchMongoReadStore(),
 };
 
 const chosen = process.argv.slice(2);
