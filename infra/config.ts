@@ -32,6 +32,8 @@ export type Config = {
   readonly kafkaPartitions: number;
   /** MongoDB connection string of the read models; the embedded read store in `dataDir` when absent. */
   readonly mongodbUrl: string | null;
+  /** `off` serves no /metrics and records none (`BOSUN_METRICS`). */
+  readonly metrics: 'on' | 'off';
 };
 
 export class ConfigError extends Error {}
@@ -91,5 +93,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX || 'bosun.events.',
     kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3, 1, 1000),
     mongodbUrl: mongodbUrl(env.MONGODB_URL),
+    metrics: oneOf(env, 'BOSUN_METRICS', ['on', 'off'] as const, 'on'),
   };
 };
