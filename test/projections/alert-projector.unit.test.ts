@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Actor, RecordedEvent } from '../../commands/event-store.js';
 import type { AlertEvent } from '../../domain/alert/index.js';
-import { MemoryReadStore } from '../../infra/memory-read-store.js';
+import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { alertCollection, alertProjector } from '../../projections/alerts/alert-projector.js';
 import { listAlerts } from '../../projections/alerts/alert-queries.js';
 
@@ -35,7 +35,7 @@ const raised = recorded('a-1', 0, raisedEvent('a-1', 'instance_unhealthy', 'i-1'
 const acknowledged = recorded('a-1', 1, { type: 'alert.acknowledged', data: {} }, operator);
 const resolved = recorded('a-1', 2, { type: 'alert.resolved', data: { reason: 'the instance is healthy again' } });
 
-const project = async (events: RecordedEvent[], store = new MemoryReadStore()) => {
+const project = async (events: RecordedEvent[], store = openEmbeddedReadStore({ file: ':memory:' })) => {
   for (const event of events) await alertProjector.apply(event, store);
   return store;
 };

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { RecordedEvent } from '../../commands/event-store.js';
 import type { ConfigurationSnapshot, DriftEvent, DriftItem } from '../../domain/drift/index.js';
-import { MemoryReadStore } from '../../infra/memory-read-store.js';
+import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { driftCollection, driftProjector } from '../../projections/drift/drift-projector.js';
 import { getDriftSummary, listSnapshots } from '../../projections/drift/drift-queries.js';
 import { snapshotProjector } from '../../projections/drift/snapshot-projector.js';
@@ -47,7 +47,7 @@ const regionItem: DriftItem = { kind: 'region_mismatch', path: 'resources.region
 const nextDetected = recorded(6, { type: 'drift.detected', data: { drift_id: 'd-2', items: [regionItem], severity: 'high', fingerprint: 'f-2' } });
 const escalated = recorded(7, { type: 'drift.escalated', data: { drift_id: 'd-2', reason: 'no action of the agent can fix this drift' } });
 
-const project = async (events: RecordedEvent[], store = new MemoryReadStore()) => {
+const project = async (events: RecordedEvent[], store = openEmbeddedReadStore({ file: ':memory:' })) => {
   for (const event of events) {
     await driftProjector.apply(event, store);
     await snapshotProjector.apply(event, store);

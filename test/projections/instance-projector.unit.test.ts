@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { RecordedEvent } from '../../commands/event-store.js';
 import type { InstanceEvent, InstanceSpec } from '../../domain/instance/index.js';
-import { MemoryReadStore } from '../../infra/memory-read-store.js';
+import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { instanceCollection, instanceProjector } from '../../projections/instances/instance-projector.js';
 import { evolveInstanceView } from '../../projections/instances/instance-view.js';
 
@@ -51,7 +51,7 @@ const suspended = recorded(9, { type: 'instance.suspended', data: {} });
 const history = [deployed, opened, registered, provisioned, healthy, suspendRequested, backupRequested, backupCompleted, specChanged, suspended];
 
 const project = async (events: RecordedEvent[]) => {
-  const store = new MemoryReadStore();
+  const store = openEmbeddedReadStore({ file: ':memory:' });
   for (const event of events) await instanceProjector.apply(event, store);
   return instanceCollection(store).get(instanceId);
 };
@@ -132,7 +132,7 @@ t.test('secret-looking settings are redacted and no hash is kept', async (t) => 
 });
 
 t.test('events of other aggregates, or before the deploy, are ignored', async (t) => {
-  const store = new MemoryReadStore();
+  const store = openEmbeddedReadStore({ file: ':memory:' });
   await instanceProjector.apply({ ...deployed, type: 'task.submitted', stream: 'task-x' }, store);
   await instanceProjector.apply(provisioned, store);
   t.same(await instanceCollection(store).list({}, { limit: 10 }), []);

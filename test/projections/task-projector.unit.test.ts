@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { RecordedEvent } from '../../commands/event-store.js';
 import type { TaskEvent } from '../../domain/task/events.js';
-import { MemoryReadStore } from '../../infra/memory-read-store.js';
+import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { taskCollection, taskProjector } from '../../projections/tasks/task-projector.js';
 
 const taskId = 'task-1';
@@ -35,7 +35,7 @@ const started = recorded(2, { type: 'task.started', data: { instance_id: 'i-1' }
 const completed = recorded(3, { type: 'task.completed', data: { outputs: { ok: true } } });
 
 const project = async (events: RecordedEvent[]) => {
-  const store = new MemoryReadStore();
+  const store = openEmbeddedReadStore({ file: ':memory:' });
   for (const event of events) await taskProjector.apply(event, store);
   return taskCollection(store).get(taskId);
 };
@@ -66,7 +66,7 @@ t.test('applied twice, changed once', async (t) => {
 });
 
 t.test('events of other aggregates are ignored', async (t) => {
-  const store = new MemoryReadStore();
+  const store = openEmbeddedReadStore({ file: ':memory:' });
   await taskProjector.apply({ ...submitted, type: 'team.created', stream: 'team-x' }, store);
   t.same(await taskCollection(store).list({}, { limit: 10 }), []);
 });
