@@ -11,7 +11,8 @@
  * array of `{ lane, offset }`: lane names contain dots, which MongoDB query paths (and
  * FerretDB field names) cannot carry.
  */
-import { MongoClient, type AnyBulkWriteOperation, type Collection as MongoCollection, type Db, type Filter as MongoFilter } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type Collection as MongoCollection, type Db, type Filter as MongoFilter } from 'mongodb';
 import type { Logger } from 'pino';
 import {
   initialCheckpoint,
@@ -41,6 +42,13 @@ export const DEFAULT_WRITE_CONCURRENCY = 1;
 export const CHECKPOINTS_COLLECTION = '_checkpoints';
 
 export const DEFAULT_DATABASE = 'bosun';
+
+/** Server error codes the replace fallback tells apart. */
+const NAMESPACE_NOT_FOUND = 26;
+const NAMESPACE_EXISTS = 48;
+const NOT_IMPLEMENTED = 238;
+
+const hasCode = (error: unknown, code: number): boolean => error instanceof MongoServerError && error.code === code;
 
 export type MongoReadStoreOptions = {
   /** For example `mongodb://127.0.0.1:27017/bosun?replicaSet=rs0`; the path names the database. */
@@ -183,6 +191,8 @@ class MongoReadStoreImpl implements MongoReadStore {
   readonly #batchSize: number;
   readonly #writeConcurrency: number;
   readonly #checkpoints: MongoCollection<StoredCheckpoint>;
+  /** Whether renameCollection takes `dropTarget` (MongoDB); learnt false at the first refusal (FerretDB). */
+  #renameDropsTarget = true;
 
   constructor(client: MongoClient, db: Db, logger: Logger, batchSize: number, writeConcurrency: number) {
     this.#client = client;
@@ -204,11 +214,24 @@ class MongoReadStoreImpl implements MongoReadStore {
         key.seq = -1;
         keys.set(JSON.stringify(key), key);
       }
+      const collection = this.#db.collection(spec.name);
+      let existing: Set<string>;
       try {
-        // Creating an index that exists with the same key and name is a no-op, so this is idempotent.
-        await this.#db.collection(spec.name).createIndexes([...keys.values()].map((key) => ({ key })));
+        existing = new Set((await collection.listIndexes().toArray()).map((index) => JSON.stringify(index.key)));
       } catch (error) {
-        throw failed(`prepare ${spec.name} (indexes ${[...keys.keys()].join(' ')})`, error);
+        if (!hasCode(error, NAMESPACE_NOT_FOUND)) throw failed(`prepare ${spec.name}: listing its indexes`, error);
+        existing = new Set();
+      }
+      // Only the missing ones, each on its own: FerretDB 1.24 drops the connection (a panic)
+      // on a createIndexes of two or more indexes that all exist, which another process
+      // preparing at the same moment could make happen even after the listing.
+      for (const [json, key] of keys) {
+        if (existing.has(json)) continue;
+        try {
+          await collection.createIndex(key);
+        } catch (error) {
+          throw failed(`prepare ${spec.name}: creating index ${json}`, error);
+        }
       }
     }
     this.#logger.debug({ collections: specs.map((spec) => spec.name) }, 'read-model collections prepared');
@@ -284,13 +307,61 @@ class MongoReadStoreImpl implements MongoReadStore {
   }
 
   async replace(target: string, source: string): Promise<void> {
-    try {
-      // One step on MongoDB: readers see the old collection or the new one, never a mix or nothing.
-      await this.#db.renameCollection(source, target, { dropTarget: true });
-    } catch (error) {
-      throw failed(`replace ${target} with ${source}`, error);
+    if (this.#renameDropsTarget) {
+      try {
+        // One step on MongoDB: readers see the old collection or the new one, never a mix or nothing.
+        await this.#db.renameCollection(source, target, { dropTarget: true });
+        this.#logger.info({ target, source }, 'read-model collection replaced');
+        return;
+      } catch (error) {
+        if (!hasCode(error, NOT_IMPLEMENTED)) throw failed(`replace ${target} with ${source}`, error);
+        // FerretDB 1.24 renames only onto a name that is free.
+        this.#renameDropsTarget = false;
+        this.#logger.warn({ target, source }, 'the server cannot rename onto an existing collection (FerretDB); replacing in two renames, with a moment where the collection looks empty');
+      }
     }
-    this.#logger.info({ target, source }, 'read-model collection replaced');
+    await this.#replaceInTwoSteps(target, source);
+  }
+
+  /**
+   * Moves `target` aside, renames `source` onto its name, then drops the old one. Readers
+   * never see a mix, but between the two renames they see an empty collection (a few ms).
+   * If the second rename fails the old collection is put back. A write to `target` that
+   * lands in that moment makes a new collection, so the old one is moved aside again.
+   */
+  async #replaceInTwoSteps(target: string, source: string): Promise<void> {
+    const aside: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const old = `${target}_replaced_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
+      try {
+        await this.#db.renameCollection(target, old);
+        aside.push(old);
+      } catch (error) {
+        if (!hasCode(error, NAMESPACE_NOT_FOUND)) throw failed(`replace ${target} with ${source}: moving ${target} aside to ${old}`, error);
+      }
+      try {
+        await this.#db.renameCollection(source, target);
+        break;
+      } catch (error) {
+        if (hasCode(error, NAMESPACE_EXISTS) && attempt < 3) continue;
+        const restored = aside.at(-1);
+        if (restored) {
+          await this.#db.renameCollection(restored, target).catch((restoreError: unknown) => {
+            this.#logger.error({ err: restoreError, target, aside: restored }, 'could not put the old collection back after a failed replace; its documents are in the collection named aside');
+          });
+          aside.pop();
+        }
+        throw failed(`replace ${target} with ${source}: renaming ${source} to ${target} (attempt ${attempt})`, error);
+      }
+    }
+    for (const old of aside) {
+      try {
+        await this.#db.collection(old).drop();
+      } catch (error) {
+        throw failed(`replace ${target} with ${source}: dropping the old collection ${old} (the switch itself is done)`, error);
+      }
+    }
+    this.#logger.info({ target, source, movedAside: aside }, 'read-model collection replaced in two renames');
   }
 
   async drop(collections: readonly string[], checkpoints: readonly string[]): Promise<void> {

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Collection } from 'mongodb';
 import pino from 'pino';
 import { databaseFromUrl, openMongoReadStore, pingMongo, redactUrl } from '../../infra/mongo-read-store.js';
+import type { ReadDocument } from '../../projections/read-store.js';
 import { readStoreContract } from '../projections/read-store.contract.js';
 
 const url = process.env.MONGODB_URL;
+
+/** Index names (the driver names them by their fields, in order), sorted: FerretDB lists them by name. */
+const indexNames = async (collection: Collection) => (await collection.indexes()).map((index) => index.name).sort();
 
 t.test('connection strings: database from the path, credentials redacted', async (t) => {
   t.equal(databaseFromUrl('mongodb://127.0.0.1:27017/analytics?replicaSet=rs0'), 'analytics');
@@ -49,12 +53,52 @@ if (url) {
     t.teardown(() => client.close());
     const db = client.db(database);
     t.same(await db.collection(name).findOne({}), { _id: 't-1', tenant: 'team-a', seq: 3, revision: 0, status: 'queued' }, '_id is the id, fields top-level');
-    const indexes = (await db.collection(name).indexes()).map((index) => index.key);
-    t.same(indexes, [{ _id: 1 }, { tenant: 1, seq: -1 }, { tenant: 1, status: 1, seq: -1 }], 'prepare twice made each index once');
+    t.same(await indexNames(db.collection(name)), ['_id_', 'tenant_1_seq_-1', 'tenant_1_status_1_seq_-1'], 'prepare twice made each index once, fields in order');
     t.same(await db.collection<{ _id: string }>('_checkpoints').findOne({ _id: 'projector' }), { _id: 'projector', position: 3, lanes: [{ lane: 'bosun.task/0', offset: 3 }] });
     t.same(await store.collection(name).list({ id: 't-1' }, { limit: 5 }), [{ id: 't-1', tenant: 'team-a', seq: 3, revision: 0, status: 'queued' }], 'a filter on id');
     await t.rejects(store.collection(name).list({ tenant: { $ne: null } as never }, { limit: 5 }), /must be a string, number, boolean or null/);
     t.same(await store.collection(name).list({}, { limit: 0 }), [], 'a limit of 0 is no documents, not all');
+  });
+
+  type Kinded = ReadDocument & { readonly kind: string };
+
+  t.test('mongodb: replace under concurrent reads: never a mix; on FerretDB a moment with nothing', async (t) => {
+    const client = new MongoClient(url);
+    t.teardown(() => client.close());
+    // FerretDB 1.24 has no renameCollection dropTarget, so the store replaces in two renames.
+    const ferret = Boolean((await client.db('admin').command({ buildInfo: 1 })).ferretdbVersion);
+    const store = open();
+    t.teardown(() => store.close());
+    const suffix = randomUUID().slice(0, 8);
+    const live = `live_${suffix}`;
+    const scratch = `scratch_${suffix}`;
+    await store.prepare([{ name: live, indexes: [] }, { name: scratch, indexes: [['tenant', 'kind']] }]);
+    const docs = (prefix: string): Kinded[] => Array.from({ length: 20 }, (_, i) => ({ id: `${prefix}${i}`, tenant: 't1', seq: i + 1, revision: 0, kind: prefix }));
+    await store.commit(docs('old').map((doc) => ({ collection: live, doc })), {});
+    await store.commit(docs('new').map((doc) => ({ collection: scratch, doc })), {});
+
+    const seen = { old: 0, new: 0, empty: 0, mixed: 0 };
+    let replaced = false;
+    const reader = (async () => {
+      while (!replaced) {
+        const kinds = new Set((await store.collection<Kinded>(live).list({ tenant: 't1' }, { limit: 50 })).map((doc) => doc.kind));
+        if (kinds.size === 0) seen.empty++;
+        else if (kinds.size > 1) seen.mixed++;
+        else seen[kinds.has('old') ? 'old' : 'new']++;
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await store.replace(live, scratch);
+    replaced = true;
+    await reader;
+    t.comment(`reads during the replace: ${JSON.stringify(seen)} (${ferret ? 'FerretDB: two renames' : 'MongoDB: one rename'})`);
+    t.equal(seen.mixed, 0, 'no read saw old and new documents together');
+    if (!ferret) t.equal(seen.empty, 0, 'on MongoDB no read saw the collection empty');
+    t.equal(await store.collection<Kinded>(live).count({ kind: 'new' }), 20);
+    const db = client.db(database);
+    t.same(await indexNames(db.collection(live)), ['_id_', 'tenant_1_kind_1_seq_-1', 'tenant_1_seq_-1'], 'the source brought its indexes');
+    const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    t.same(names.filter((name) => name.startsWith(live) || name === scratch), [live], 'no old collection left aside, no source');
   });
 
   t.test('mongodb: ping, and a clear error for a server that is not there', async (t) => {
