@@ -17,6 +17,25 @@ const isColumn = (field: string): field is Column => Object.hasOwn(columnTypes, 
 /** The version of this layout, in `PRAGMA user_version`; a newer file is refused rather than misread. */
 export const layoutVersion = 1;
 
+/** How the owner of the file sets up its connection, in this order (page size first: it applies to a new file only). */
+export const writerPragmas = [
+  // Rows of ~1 KB and indexes written at many places per commit: measured +10-30% commits/s over 4 KiB pages.
+  'page_size = 8192',
+  'journal_mode = WAL',
+  // NORMAL, not FULL: a commit is in the WAL when it returns, so a kill -9 loses nothing
+  // and a transaction is never half there; only a power cut can lose the last commits,
+  // documents and checkpoints together (they share each transaction). Read models are
+  // derived: the projectors then apply those events again from the older checkpoint.
+  'synchronous = NORMAL',
+  // Checkpoints every 40 MB of WAL rather than 4 MB: an index page changed by many commits
+  // is copied into the file once per checkpoint, and each checkpoint syncs. Measured
+  // 45k -> 65-75k documents/s for 1 KB documents in commits of 500.
+  'wal_autocheckpoint = 5000',
+  // Trims the WAL file back after a checkpoint that let it grow past its usual size.
+  'journal_size_limit = 67108864',
+  'cache_size = -65536',
+] as const;
+
 export const checkpointsTable = 'read_checkpoints';
 
 export const schema = `

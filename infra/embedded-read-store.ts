@@ -4,7 +4,6 @@
  * checkpoints are committed in one transaction, so a checkpoint never covers a document
  * that is not there; a restart resumes from the checkpoint instead of replaying the log.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,27 +14,12 @@ import {
   type Collection,
   type CollectionSpec,
   type DocumentWrite,
-  type Filter,
-  type Page,
   type ReadDocument,
   type ReadStore,
 } from '../projections/read-store.js';
 import { lockDirectory } from './embedded-event-store-files.js';
-import {
-  bindFilter,
-  checkpointsTable,
-  countDocuments,
-  createIndex,
-  createTable,
-  getDocument,
-  indexNamePrefix,
-  layoutVersion,
-  listDocuments,
-  schema,
-  table,
-  tableName,
-  upsertDocument,
-} from './embedded-read-store-sql.js';
+import { CollectionTables, indexSuffix } from './embedded-read-store-collections.js';
+import { checkpointsTable, createIndex, indexNamePrefix, layoutVersion, schema, table, tableName, writerPragmas } from './embedded-read-store-sql.js';
 
 export type EmbeddedReadStoreOptions = {
   /** The SQLite file, created with its directory if missing; `:memory:` for a store that lives and dies with the process. */
@@ -60,20 +44,6 @@ export class ReadOnlyReadStoreError extends Error {
 
 type Statement<P extends unknown[], R> = Database.Statement<P, R>;
 
-/** A collection's cached statements; list and count statements per filter shape. */
-type CollectionStatements = {
-  readonly get: Statement<[string], string>;
-  upsert: Statement<[string, string, number, string], unknown> | null;
-  readonly lists: Map<string, Statement<unknown[], string>>;
-  readonly listsBefore: Map<string, Statement<unknown[], string>>;
-  readonly counts: Map<string, Statement<unknown[], number>>;
-};
-
-/** Makes index names unique in the file (see indexNamePrefix). */
-const indexSuffix = (): string => randomUUID().slice(0, 8);
-
-const isNoSuchTable = (error: unknown): boolean => error instanceof Database.SqliteError && error.message.startsWith('no such table');
-
 export class EmbeddedReadStore implements ReadStore {
   readonly #file: string;
   readonly #db: Database.Database;
@@ -81,9 +51,8 @@ export class EmbeddedReadStore implements ReadStore {
   readonly #lock: Database.Database | null;
   readonly #logger: Logger;
   readonly #readonly: boolean;
-  readonly #statements = new Map<string, CollectionStatements>();
+  readonly #tables: CollectionTables;
   readonly #views = new Map<string, Collection<ReadDocument>>();
-  readonly #tableExists: Statement<[string], number>;
   readonly #tableIndexes: Statement<[string], string>;
   readonly #getCheckpoint: Statement<[string], string>;
   readonly #putCheckpoint: Statement<[string, string], unknown>;
@@ -98,7 +67,7 @@ export class EmbeddedReadStore implements ReadStore {
     this.#lock = lock;
     this.#logger = logger;
     this.#readonly = readonly;
-    this.#tableExists = db.prepare<[string], number>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
+    this.#tables = new CollectionTables(db, readonly, () => this.#open());
     this.#tableIndexes = db.prepare<[string], string>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck();
     this.#getCheckpoint = db.prepare<[string], string>(`SELECT checkpoint FROM ${checkpointsTable} WHERE name = ?`).pluck();
     this.#putCheckpoint = db.prepare(`INSERT INTO ${checkpointsTable} (name, checkpoint) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET checkpoint = excluded.checkpoint`);
@@ -106,9 +75,7 @@ export class EmbeddedReadStore implements ReadStore {
     this.#commitTransaction = db.transaction((writes: readonly DocumentWrite[], checkpoints: Readonly<Record<string, Checkpoint>>) => {
       for (const { collection, doc } of writes) {
         try {
-          const statements = this.#collectionStatements(collection) as CollectionStatements;
-          statements.upsert ??= db.prepare(upsertDocument(collection));
-          statements.upsert.run(doc.id, doc.tenant, doc.seq, JSON.stringify(doc));
+          this.#tables.put(collection, doc);
         } catch (error) {
           throw new Error(`read store ${file}: document ${String(doc.id)} of ${collection} not stored, nor anything of its commit`, { cause: error });
         }
@@ -128,7 +95,7 @@ export class EmbeddedReadStore implements ReadStore {
     }
     this.#db.transaction(() => {
       for (const [collection, byPrefix] of wanted) {
-        this.#createTable(collection);
+        this.#tables.create(collection);
         const existing = this.#tableIndexes.all(tableName(collection));
         // Indexes a spec no longer lists stay: prepare cannot tell them from another caller's.
         // A rebuild into a fresh collection leaves them behind with the old table.
@@ -144,7 +111,7 @@ export class EmbeddedReadStore implements ReadStore {
 
   collection<D extends ReadDocument>(name: string): Collection<D> {
     let view = this.#views.get(name);
-    if (!view) this.#views.set(name, (view = this.#view(name)));
+    if (!view) this.#views.set(name, (view = this.#tables.view(name, (doc) => this.commit([{ collection: name, doc }], {}))));
     return view as unknown as Collection<D>;
   }
 
@@ -169,7 +136,7 @@ export class EmbeddedReadStore implements ReadStore {
     if (target === source) throw new Error(`read store ${this.#file}: cannot replace collection ${target} with itself`);
     try {
       this.#db.transaction(() => {
-        const sourceExists = this.#tableExists.get(tableName(source)) === 1;
+        const sourceExists = this.#tables.exists(source);
         this.#db.exec(`DROP TABLE IF EXISTS ${table(target)}`);
         // The table keeps its indexes (and their names) under its new name: nothing is copied.
         if (sourceExists) this.#db.exec(`ALTER TABLE ${table(source)} RENAME TO ${table(target)}`);
@@ -177,8 +144,8 @@ export class EmbeddedReadStore implements ReadStore {
     } catch (error) {
       throw new Error(`read store ${this.#file}: replacing collection ${target} with ${source} failed; both are as they were`, { cause: error });
     } finally {
-      this.#statements.delete(target);
-      this.#statements.delete(source);
+      this.#tables.forget(target);
+      this.#tables.forget(source);
     }
     this.#logger.info({ target, source }, 'read store: collection replaced');
   }
@@ -191,7 +158,7 @@ export class EmbeddedReadStore implements ReadStore {
         for (const name of checkpoints) this.#deleteCheckpoint.run(name);
       })();
     } finally {
-      for (const collection of collections) this.#statements.delete(collection);
+      for (const collection of collections) this.#tables.forget(collection);
     }
     if (collections.length > 0 || checkpoints.length > 0) this.#logger.info({ collections, checkpoints }, 'read store: dropped');
   }
@@ -199,75 +166,10 @@ export class EmbeddedReadStore implements ReadStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#statements.clear();
+    this.#tables.clear();
     this.#db.close();
     this.#lock?.close();
     this.#logger.info({ file: this.#file }, 'read store closed');
-  }
-
-  #view(name: string): Collection<ReadDocument> {
-    return {
-      get: async (id) => {
-        const json = this.#read(name, undefined, (statements) => statements.get.get(id));
-        return json === undefined ? null : (JSON.parse(json) as ReadDocument);
-      },
-      put: async (doc) => this.commit([{ collection: name, doc }], {}),
-      list: async (filter: Filter<ReadDocument>, page: Page) => {
-        const bound = bindFilter(filter);
-        if (!bound) return [];
-        const { before, limit } = page;
-        const docs = this.#read(name, [], (statements) => {
-          const cache = before === undefined ? statements.lists : statements.listsBefore;
-          let statement = cache.get(bound.shape);
-          if (!statement) cache.set(bound.shape, (statement = this.#db.prepare<unknown[], string>(listDocuments(name, bound.fields, before !== undefined)).pluck()));
-          return before === undefined ? statement.all(...bound.values, limit) : statement.all(...bound.values, before, limit);
-        });
-        return docs.map((json) => JSON.parse(json) as ReadDocument);
-      },
-      count: async (filter) => {
-        const bound = bindFilter(filter);
-        if (!bound) return 0;
-        return this.#read(name, 0, (statements) => {
-          let statement = statements.counts.get(bound.shape);
-          if (!statement) statements.counts.set(bound.shape, (statement = this.#db.prepare<unknown[], number>(countDocuments(name, bound.fields)).pluck()));
-          return statement.get(...bound.values) ?? 0;
-        });
-      },
-    };
-  }
-
-  /**
-   * Runs a read with the collection's statements; `empty` if a read-only store finds no
-   * table. The owner of the file may drop or replace a table under a read-only store's
-   * cached statements: then they are prepared again, once.
-   */
-  #read<T>(collection: string, empty: T, read: (statements: CollectionStatements) => T): T {
-    const statements = this.#collectionStatements(collection);
-    if (!statements) return empty;
-    try {
-      return read(statements);
-    } catch (error) {
-      if (!this.#readonly || !isNoSuchTable(error)) throw error;
-      this.#statements.delete(collection);
-      const again = this.#collectionStatements(collection);
-      return again ? read(again) : empty;
-    }
-  }
-
-  /** The collection's statements, its table created first if missing; null if a read-only store has no such table. */
-  #collectionStatements(collection: string): CollectionStatements | null {
-    let statements = this.#statements.get(collection);
-    if (statements) return statements;
-    this.#open();
-    if (!this.#readonly) this.#createTable(collection);
-    else if (this.#tableExists.get(tableName(collection)) !== 1) return null;
-    statements = { get: this.#db.prepare<[string], string>(getDocument(collection)).pluck(), upsert: null, lists: new Map(), listsBefore: new Map(), counts: new Map() };
-    this.#statements.set(collection, statements);
-    return statements;
-  }
-
-  #createTable(collection: string): void {
-    if (this.#tableExists.get(tableName(collection)) === 0) this.#db.exec(createTable(collection, indexSuffix()));
   }
 
   #open(): void {
@@ -295,13 +197,7 @@ export const openEmbeddedReadStore = ({ file, logger = pino({ enabled: false }),
     if (readonly) {
       if (version !== layoutVersion) throw new Error('not a read store: it has no layout version');
     } else {
-      db.pragma('journal_mode = WAL');
-      // NORMAL, not FULL: a commit is in the WAL when it returns, so a kill -9 loses nothing
-      // and a transaction is never half there; only a power cut can lose the last commits,
-      // documents and checkpoints together (they share each transaction). Read models are
-      // derived: the projectors then replay those events from the older checkpoint.
-      db.pragma('synchronous = NORMAL');
-      db.pragma('cache_size = -65536');
+      for (const pragma of writerPragmas) db.pragma(pragma);
       db.exec(schema);
       db.pragma(`user_version = ${layoutVersion}`);
     }

@@ -151,6 +151,13 @@ t.test('replace is one step: a reader sees the old collection or the new, and a 
   const [detail] = plan(file, listDocuments('tasks', ['tenant', 'status'], false), ['t1', '"new"', 3]);
   t.match(detail, /USING INDEX ix\["tenant","status"\]/, 'the target has the indexes the source had');
   await store.prepare([taskSpec, { ...taskSpec, name: 'tasks__rebuild' }]);
+  const indexes = (collection: string) => {
+    const db = new Database(file, { readonly: true });
+    const count = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix%' AND tbl_name = ?").pluck().get(tableName(collection));
+    db.close();
+    return count;
+  };
+  t.same([indexes('tasks'), indexes('tasks__rebuild')], [3, 3], 'prepared again, each has seq and the two of its spec, no more');
   t.equal(await store.collection('tasks__rebuild').count({}), 0, 'the source is empty, and can be prepared again');
 
   // A trigger that cannot run breaks every rename of the file: the replace fails after its drop.
