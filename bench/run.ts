@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<object>> = {
   'http-submit': () => benchHttp(Number(process.env.BENCH_SECONDS ?? 20)),
   fleet: () => benchFleet(),
   'mongo-read-store': () => benchMongoReadStore(),
+  'read-store': async () => (await import('./read-store.js')).benchReadStore(),
 };
 
 const chosen = process.argv.slice(2);
