@@ -3,11 +3,13 @@ import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
 import type { EventSchemaRegistry } from '../commands/event-schemas.js';
-import type { ProjectionRunner } from '../projections/projection-runner.js';
+import type { ReadSide } from '../projections/read-side.js';
 import type { ReadStore } from '../projections/read-store.js';
+import { watchReadSide, type Metrics } from '../infra/metrics.js';
 import { authenticate, requireRole } from './auth.js';
 import { minPosition } from './consistency.js';
 import { errorHandler } from './errors.js';
+import { httpMetrics } from './http-metrics.js';
 import { idempotency } from './idempotency.js';
 import { jsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
@@ -21,15 +23,20 @@ import type { DriftDetection } from '../commands/drift-detection.js';
 import { driftRoutes } from './routes/drift.js';
 import { teamPolicyRoutes } from './routes/team-policy.js';
 import { alertRoutes } from './routes/alerts.js';
+import { projectionMaintenanceRoutes } from './routes/projection-maintenance.js';
 import { instanceRoutes } from './routes/instances.js';
 import { taskReadRoutes } from './routes/task-reads.js';
 import { taskRoutes } from './routes/tasks.js';
+import { systemApiRoutes, systemRoutes, type DependencyCheck } from './routes/system.js';
 
 export type AppDeps = {
   readonly commands: CommandHandlerDeps;
   readonly schemas: EventSchemaRegistry;
+  /** The read models clients read. */
   readonly readStore: ReadStore;
-  readonly projections: ProjectionRunner;
+  /** What authentication, idempotency and the agent runtime look up on every request (see main.ts). */
+  readonly lookups: ReadStore;
+  readonly readSide: ReadSide;
   readonly logger: Logger;
   readonly rateLimit: RateLimitOptions;
   /** How long a read with X-Min-Position may wait for the read models. */
@@ -40,6 +47,12 @@ export type AppDeps = {
   readonly started: () => boolean;
   /** What the agent runtime API shares with the rest of Bosun. */
   readonly agents: { readonly heartbeats: AgentHeartbeats; readonly dispatch: TaskDispatch; readonly drift: DriftDetection };
+  /** What /ready asks besides start-up and the read side, each bounded by a timeout. @defaultValue none */
+  readonly dependencies?: readonly DependencyCheck[];
+  /** Served at /metrics, with HTTP timings and the read side's gauges; absent when metrics are off. */
+  readonly metrics?: Metrics | null;
+  /** @defaultValue 2000 ms for each check of /ready */
+  readonly readyCheckTimeoutMs?: number;
 };
 
 const maxBodyBytes = 1024 * 1024;
@@ -63,23 +76,22 @@ export const createApp = (deps: AppDeps): Koa => {
   // Errors are answered by errorHandler; Koa's default handler would only log twice.
   app.silent = true;
 
-  const system = new Router();
-  system.get('/health', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  // Ready means what startBosun's `ready` means: read models caught up, the system team exists
-  // (its admin key is logged by then) and, when configured, the fleet's workflows run.
-  system.get('/ready', async (ctx) => {
-    const status = deps.projections.status();
-    ctx.status = deps.started() && !status.error ? 200 : 503;
-    ctx.body = { status: ctx.status === 200 ? 'ready' : 'starting', projections: status };
+  const metrics = deps.metrics ?? null;
+  if (metrics) watchReadSide(metrics, deps.readSide);
+  const system = systemRoutes({
+    readSide: deps.readSide,
+    started: deps.started,
+    dependencies: deps.dependencies ?? [],
+    metrics,
+    logger: deps.logger,
+    ...(deps.readyCheckTimeoutMs !== undefined ? { checkTimeoutMs: deps.readyCheckTimeoutMs } : {}),
   });
 
   const api = new Router({ prefix: '/api/v1' });
   api.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument();
   });
-  api.use(authenticate(deps.readStore), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes));
+  api.use(authenticate(deps.lookups), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes));
   api.get('/event-schemas', (ctx) => {
     requireRole(ctx, 'viewer');
     ctx.body = { data: deps.schemas.schemas() };
@@ -87,23 +99,26 @@ export const createApp = (deps: AppDeps): Koa => {
   const routeDeps = {
     commands: deps.commands,
     readStore: deps.readStore,
-    idempotent: idempotency(deps.readStore, deps.commands.env.now),
-    consistent: minPosition(deps.projections, deps.readWaitMs),
+    idempotent: idempotency(deps.lookups, deps.commands.env.now),
+    consistent: minPosition(deps.readSide, deps.readWaitMs),
   };
   taskRoutes(api, routeDeps);
   taskReadRoutes(api, routeDeps);
-  accessRoutes(api, routeDeps);
+  accessRoutes(api, { ...routeDeps, readStore: deps.lookups });
   instanceRoutes(api, { ...routeDeps, providers: deps.providers });
   driftRoutes(api, routeDeps);
   teamPolicyRoutes(api, routeDeps);
   alertRoutes(api, routeDeps);
+  systemApiRoutes(api, { readSide: deps.readSide });
+  projectionMaintenanceRoutes(api, { readSide: deps.readSide, logger: deps.logger });
 
   app.use(requestId());
   app.use(accessLog(deps.logger));
+  if (metrics) app.use(httpMetrics(metrics));
   app.use(errorHandler(deps.logger));
   app.use(system.routes());
   // Agents authenticate with instance credentials, not API keys: their router comes first.
-  const agent = agentRoutes({ commands: deps.commands, readStore: deps.readStore, idempotent: routeDeps.idempotent, ...deps.agents });
+  const agent = agentRoutes({ commands: deps.commands, readStore: deps.lookups, idempotent: routeDeps.idempotent, ...deps.agents });
   app.use(agent.routes());
   app.use(agent.allowedMethods({ throw: false }));
   app.use(api.routes());

@@ -27,6 +27,7 @@ import {
   taskResultSchema,
   taskSchema,
 } from './openapi-schemas.js';
+import { systemPaths, systemSchemas } from './system-openapi.js';
 
 const listOf = (item: object) => ({
   type: 'object',
@@ -69,6 +70,7 @@ export const openApiDocument = () => ({
       DriftSummary: driftSummarySchema,
       TeamPolicy: teamPolicySchema,
       Alert: alertSchema,
+      ...systemSchemas,
     },
   },
   paths: {
@@ -345,5 +347,6 @@ export const openApiDocument = () => ({
     '/event-schemas': {
       get: { summary: 'JSON Schemas of every event type and version, for stream consumers', responses: { '200': { description: 'Schemas' }, ...errors } },
     },
+    ...systemPaths,
   },
 });
