@@ -101,6 +101,22 @@ if (url) {
     t.same(names.filter((name) => name.startsWith(live) || name === scratch), [live], 'no old collection left aside, no source');
   });
 
+  t.test('mongodb: concurrent commits and puts of several projectors stay within the write budget', async (t) => {
+    // Unbounded, these would put 6 x 32 + 40 writes in flight: FerretDB 1.24 hangs for good past ~50.
+    const store = open();
+    t.teardown(() => store.close());
+    const names = Array.from({ length: 6 }, (_, i) => `busy${i}_${randomUUID().slice(0, 8)}`);
+    await store.prepare(names.map((name) => ({ name, indexes: [] })));
+    const doc = (i: number) => ({ id: `d${i}`, tenant: 't1', seq: i + 1, revision: 0 });
+    const puts = store.collection(names[0] as string);
+    await Promise.all([
+      ...names.map((name) => store.commit(Array.from({ length: 160 }, (_, i) => ({ collection: name, doc: doc(i) })), { [name]: { position: 160, lanes: { log: 160 } } })),
+      ...Array.from({ length: 40 }, (_, i) => puts.put(doc(1000 + i))),
+    ]);
+    t.same(await Promise.all(names.map((name) => store.collection(name).count({}))), [200, 160, 160, 160, 160, 160]);
+    t.same(await store.checkpoint(names[5] as string), { position: 160, lanes: { log: 160 } });
+  });
+
   t.test('mongodb: ping, and a clear error for a server that is not there', async (t) => {
     await pingMongo(url);
     const store = open();
