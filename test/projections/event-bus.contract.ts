@@ -160,6 +160,24 @@ export const eventBusContract = (t: Test, name: string, makeBus: () => Promise<M
       );
     });
 
+    t.test('lanes the checkpoint does not name start from their beginning, whatever the group consumed before', async (t) => {
+      const { append, subscribe, group, stream } = await fresh();
+      const events = await append([
+        { stream: stream('task'), count: 4 },
+        { stream: stream('task'), count: 4 },
+      ]);
+      const last = (events.at(-1) as RecordedEvent).position;
+      const one = recorder();
+      const a = await subscribe({ group, categories: ['task'], from: initialCheckpoint }, one.handlers());
+      await until(() => a.covers(last), 'the first pass');
+      await a.close();
+      const two = recorder();
+      const b = await subscribe({ group, categories: ['task'], from: initialCheckpoint }, two.handlers());
+      await until(() => two.deliveries.length >= events.length, 'the second pass');
+      await until(() => b.covers(last), 'the second pass to be covered');
+      t.strictSame(ids(two.deliveries.map((d) => d.event)), ids(events), 'everything again, once');
+    });
+
     t.test('closing in the middle and resuming from what was handled loses and repeats nothing', async (t) => {
       const { append, subscribe, group, stream } = await fresh();
       const streams = [stream('task'), stream('instance'), stream('task')];
