@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<object>> = {
   'event-store': () => benchEventStore(),
   'http-submit': () => benchHttp(Number(process.env.BENCH_SECONDS ?? 20)),
   fleet: () => benchFleet(),
+  kafka: async () => (await import('./kafka.js')).benchKafka(),
   'mongo-read-store': () => benchMongoReadStore(),
   'read-store': async () => (await import('./read-store.js')).benchReadStore(),
 };
