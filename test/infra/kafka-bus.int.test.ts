@@ -6,6 +6,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import t from 'tap';
 import type { NewEvent, RecordedEvent } from '../../commands/event-store.js';
 import { createKafkaBus } from '../../infra/kafka-bus.js';
+import { EndOffsetCache, LaneProgress, type EndOffsets } from '../../infra/kafka-coverage.js';
 import { createKafkaPublisher } from '../../infra/kafka-publisher.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { createLogger } from '../../infra/logger.js';
@@ -74,6 +75,49 @@ const partitionOf = (key: string, partitions: number): number =>
     partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 })),
     message: { key, value: null },
   });
+
+// The covering rule and the end-offset cache need no broker: these run everywhere.
+t.test('kafka coverage: a lane counts when a position at or past p was handled in it, or it is handled to its end', async (t) => {
+  const ends = (lanes: Record<string, [number, number]>, validFor = 100): EndOffsets => ({
+    validFor,
+    lanes: new Map(Object.entries(lanes).map(([lane, [low, high]]) => [lane, { low, high }])),
+  });
+  const progress = new LaneProgress({ 't.task/0': 4, 'other.task/0': 9 }, ['t.task']);
+  t.equal(progress.offset('other.task/0'), undefined, 'lanes of other topics are ignored');
+  t.ok(progress.covers(10, ends({ 't.task/0': [0, 5], 't.task/1': [0, 0] })), 'checkpointed to its end; an empty partition');
+  t.notOk(progress.covers(10, ends({ 't.task/0': [0, 6] })), 'one message past the checkpoint');
+  progress.handled('t.task/1', 2, 12);
+  t.ok(progress.covers(12, ends({ 't.task/0': [0, 5], 't.task/1': [0, 9] })), 'position 12 handled in lane 1 covers it there, whatever its end');
+  t.notOk(progress.covers(13, ends({ 't.task/0': [0, 5], 't.task/1': [0, 9] })), 'not 13');
+  t.ok(progress.coveredByPositions(3, ['t.task/1']));
+  t.notOk(progress.coveredByPositions(3, ['t.task/0', 't.task/1']), 'a lane known only by offset needs the ends');
+  t.equal(progress.behind(ends({ 't.task/0': [0, 5], 't.task/1': [0, 9], 't.task/2': [3, 7] })), 0 + 6 + 4);
+  t.equal(progress.highest, 12);
+});
+
+t.test('kafka coverage: end offsets are shared by concurrent callers and reused for every position they are valid for', async (t) => {
+  let fetches = 0;
+  let fail = false;
+  const cache = new EndOffsetCache(async (validFor) => {
+    fetches++;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (fail) throw new Error('broker gone');
+    return { validFor, lanes: new Map([['t/0', { low: 0, high: validFor }]]) };
+  });
+  const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => cache.for(10 + (i % 5), 20)));
+  t.equal(fetches, 1, 'one fetch for a burst');
+  t.ok(burst.every((ends) => ends.validFor === 20));
+  await cache.for(20, 25);
+  t.equal(fetches, 1, 'valid for 20: no new fetch');
+  t.equal((await cache.for(21, 25)).validFor, 25, 'a higher position needs ends fetched after it was published');
+  t.equal(fetches, 2);
+  t.same(cache.lanes, ['t/0']);
+  fail = true;
+  await t.rejects(cache.for(30, 30), /broker gone/);
+  fail = false;
+  t.equal((await cache.for(30, 31)).validFor, 31, 'a failed fetch is forgotten');
+  t.equal(fetches, 4);
+});
 
 if (brokers.length === 0) {
   t.test('kafka: event-bus contract', { skip: 'KAFKA_BROKERS not set: start the engines with eval "$(node dist/cli.js engines up)"' }, () => {});
