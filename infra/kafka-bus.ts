@@ -165,11 +165,15 @@ class KafkaSubscription implements BusSubscription {
   async #fetchEnds(validFor: number): Promise<EndOffsets> {
     const admin = await this.#shared.admin();
     const lanes = new Map<string, PartitionEnds>();
-    await Promise.all(
-      this.#topics.map(async (topic) => {
-        for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) lanes.set(laneOf(topic, partition), { low: Number(low), high: Number(high) });
-      }),
-    );
+    try {
+      await Promise.all(
+        this.#topics.map(async (topic) => {
+          for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) lanes.set(laneOf(topic, partition), { low: Number(low), high: Number(high) });
+        }),
+      );
+    } catch (error) {
+      throw new Error(`kafka at ${this.#shared.brokers}: cannot fetch the end offsets of ${this.#topics.join(', ')}: ${asError(error).message}`, { cause: error });
+    }
     return { validFor, lanes };
   }
 
