@@ -103,14 +103,42 @@ export const databaseFromUrl = (url: string): string | undefined => {
   return path === '' ? undefined : decodeURIComponent(path);
 };
 
+/**
+ * Field names as stored. FerretDB refuses any key, at any depth, that contains `.` or
+ * starts with `$` (MongoDB takes them, but its query paths cannot reach them), and
+ * documents carry user JSON (a task's input and outputs). So those characters, and `%`
+ * that escapes them, are percent-encoded: `a.b` is stored as `a%2Eb`, `$ref` as `%24ref`.
+ * Any other key is stored as it is, so analytics jobs see ordinary names unchanged.
+ */
+const ESCAPED_KEY = /^\$|[.%]/;
+export const encodeKey = (key: string): string =>
+  ESCAPED_KEY.test(key) ? key.replaceAll('%', '%25').replaceAll('.', '%2E').replace(/^\$/, '%24') : key;
+const UNESCAPES: Readonly<Record<string, string>> = { '%25': '%', '%2E': '.', '%24': '$' };
+export const decodeKey = (key: string): string => (key.includes('%') ? key.replace(/%(?:25|2E|24)/g, (escape) => UNESCAPES[escape] ?? escape) : key);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
+
+/** A copy with every key of every nested plain object renamed by `rename`; other values as they are. */
+const renameKeys = (value: unknown, rename: (key: string) => string): unknown => {
+  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename));
+  if (!isPlainObject(value)) return value;
+  const renamed: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) renamed[rename(key)] = renameKeys(inner, rename);
+  return renamed;
+};
+
 const toStored = (doc: ReadDocument): Stored => {
   const { id, ...fields } = doc;
-  return { _id: id, ...fields };
+  return { _id: id, ...(renameKeys(fields, encodeKey) as Record<string, unknown>) };
 };
 
 const fromStored = <D extends ReadDocument>(stored: Stored): D => {
   const { _id, ...fields } = stored;
-  return { id: _id, ...fields } as unknown as D;
+  return { id: _id, ...(renameKeys(fields, decodeKey) as Record<string, unknown>) } as unknown as D;
 };
 
 /**
@@ -125,7 +153,7 @@ const toQuery = (collection: string, filter: Record<string, unknown>): MongoFilt
     if (value !== null && typeof value === 'object') {
       throw new Error(`MongoDB read store: filter on ${collection}.${field} must be a string, number, boolean or null, got an object`);
     }
-    query[field === 'id' ? '_id' : field] = value;
+    query[field === 'id' ? '_id' : encodeKey(field)] = value;
   }
   return query as MongoFilter<Stored>;
 };
@@ -262,7 +290,7 @@ class MongoReadStoreImpl implements MongoReadStore {
       const keys = new Map<string, Record<string, 1 | -1>>();
       for (const fields of [['tenant'], ...spec.indexes]) {
         const key: Record<string, 1 | -1> = {};
-        for (const field of fields) key[field === 'id' ? '_id' : field] = 1;
+        for (const field of fields) key[field === 'id' ? '_id' : encodeKey(field)] = 1;
         key.seq = -1;
         keys.set(JSON.stringify(key), key);
       }

@@ -62,6 +62,23 @@ if (url) {
 
   type Kinded = ReadDocument & { readonly kind: string };
 
+  t.test('mongodb: user JSON with keys that have dots or start with $ is stored and read back as it was', async (t) => {
+    const store = open();
+    t.teardown(() => store.close());
+    const name = `tasks_${randomUUID().slice(0, 8)}`;
+    await store.prepare([{ name, indexes: [] }]);
+    const doc = { id: 'k1', tenant: 't1', seq: 1, revision: 0, input: { 'a.b': 1, $ref: '#/x', '100%': [{ 'v1.2': null }], plain: { ok: true } } };
+    await store.collection<typeof doc>(name).put(doc);
+    t.same(await store.collection(name).get('k1'), doc);
+    const client = new MongoClient(url);
+    t.teardown(() => client.close());
+    t.same(
+      await client.db(database).collection<{ _id: string }>(name).findOne({ _id: 'k1' }),
+      { _id: 'k1', tenant: 't1', seq: 1, revision: 0, input: { 'a%2Eb': 1, '%24ref': '#/x', '100%25': [{ 'v1%2E2': null }], plain: { ok: true } } },
+      'stored percent-encoded; ordinary keys as they are',
+    );
+  });
+
   t.test('mongodb: replace under concurrent reads: never a mix; on FerretDB a moment with nothing', async (t) => {
     const client = new MongoClient(url);
     t.teardown(() => client.close());

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { openMongoReadStore, WriteBudget } from '../../infra/mongo-read-store.js';
+import { decodeKey, encodeKey, openMongoReadStore, WriteBudget } from '../../infra/mongo-read-store.js';
 import pino from 'pino';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -49,4 +49,22 @@ t.test('limits are checked when the store is opened', async (t) => {
   t.throws(() => openMongoReadStore({ url, logger, batchSize: 64 }), /batchSize \(64\) must not exceed maxWritesInFlight \(32\)/);
   const store = openMongoReadStore({ url, logger, batchSize: 1000, writeConcurrency: 4, maxWritesInFlight: 4000 });
   await store.close();
+});
+
+t.test('keys FerretDB refuses are percent-encoded, reversibly; others are left alone', async (t) => {
+  const cases: [string, string][] = [
+    ['status', 'status'],
+    ['a.b', 'a%2Eb'],
+    ['$ref', '%24ref'],
+    ['a$b', 'a$b'],
+    ['100%', '100%25'],
+    ['%2E', '%252E'],
+    ['%24x', '%2524x'],
+    ['.$.', '%2E$%2E'],
+    ['', ''],
+  ];
+  for (const [key, stored] of cases) {
+    t.equal(encodeKey(key), stored, `${JSON.stringify(key)} is stored as ${JSON.stringify(stored)}`);
+    t.equal(decodeKey(stored), key, `and read back as ${JSON.stringify(key)}`);
+  }
 });
