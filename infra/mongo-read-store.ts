@@ -42,8 +42,8 @@ export const FERRETDB_MAX_WRITES_IN_FLIGHT = 32;
 /**
  * Operations per bulk write, and bulk writes of one commit in flight at once. FerretDB runs
  * the statements of one bulk write one after another, so 8 bulk writes of 4 at once
- * inserted and replaced 1.7 to 2.6 times as many documents/s there as one of 32 (about as
- * many as 4 of 8 or 16 of 2). Concurrent bulk writes are safe because a commit writes each
+ * inserted and replaced 1.7 to 2.6 times as many documents/s there as one of 32 (4 of 8
+ * about as many, 2 of 16 fewer). Concurrent bulk writes are safe because a commit writes each
  * document once (repeated ids are collapsed first): no two writes in flight touch one document.
  */
 export const DEFAULT_BATCH_SIZE = 4;
