@@ -8,6 +8,8 @@ const usage = `usage: bosun <command>
 commands:
   serve     start the API, projections and everything configured by the environment
   agent     [--dir <path>] run the reference agent (docs/agent-api.md) until SIGTERM
+  engines   up|down|status: real Kafka and FerretDB (MongoDB wire protocol) on 127.0.0.1,
+            installed into the cache; up prints KAFKA_BROKERS=... and MONGODB_URL=...
   projections rebuild <name> | verify [name] | status
             rebuild, verify or report the read models of the running Bosun
   help      show this text
@@ -46,6 +48,10 @@ const main = async (command: string | undefined) => {
     case 'agent': {
       const { runAgentCommand } = await import('./agent/command.js');
       return runAgentCommand(process.argv.slice(3), process.env);
+    }
+    case 'engines': {
+      const { runEnginesCommand } = await import('./infra/engines/engines.js');
+      return runEnginesCommand(process.argv.slice(3), process.env);
     }
     case undefined:
     case 'help':
