@@ -21,6 +21,7 @@ import type { AgentHeartbeats } from '../commands/agent-heartbeats.js';
 import type { TaskDispatch } from '../projections/agents/task-dispatch.js';
 import type { DriftDetection } from '../commands/drift-detection.js';
 import { driftRoutes } from './routes/drift.js';
+import { eventRoutes } from './routes/events.js';
 import { teamPolicyRoutes } from './routes/team-policy.js';
 import { alertRoutes } from './routes/alerts.js';
 import { projectionMaintenanceRoutes } from './routes/projection-maintenance.js';
@@ -109,6 +110,7 @@ export const createApp = (deps: AppDeps): Koa => {
   driftRoutes(api, routeDeps);
   teamPolicyRoutes(api, routeDeps);
   alertRoutes(api, routeDeps);
+  eventRoutes(api, { events: deps.commands.store, schemas: deps.schemas, logger: deps.logger });
   systemApiRoutes(api, { readSide: deps.readSide });
   projectionMaintenanceRoutes(api, { readSide: deps.readSide, logger: deps.logger });
 
