@@ -12,6 +12,7 @@ import { errorHandler } from './errors.js';
 import { httpMetrics } from './http-metrics.js';
 import { idempotency } from './idempotency.js';
 import { jsonBody } from './json-body.js';
+import { asyncApiDocument } from './asyncapi.js';
 import { openApiDocument } from './openapi.js';
 import { rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { requestId } from './request-context.js';
@@ -91,6 +92,9 @@ export const createApp = (deps: AppDeps): Koa => {
   const api = new Router({ prefix: '/api/v1' });
   api.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument();
+  });
+  api.get('/asyncapi.json', (ctx) => {
+    ctx.body = asyncApiDocument(deps.schemas);
   });
   api.use(authenticate(deps.lookups), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes));
   api.get('/event-schemas', (ctx) => {
