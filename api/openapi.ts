@@ -28,6 +28,7 @@ import {
   taskSchema,
 } from './openapi-schemas.js';
 import { systemPaths, systemSchemas } from './system-openapi.js';
+import { eventStreamPaths, eventStreamSchemas } from './events-openapi.js';
 
 const listOf = (item: object) => ({
   type: 'object',
@@ -71,6 +72,7 @@ export const openApiDocument = () => ({
       TeamPolicy: teamPolicySchema,
       Alert: alertSchema,
       ...systemSchemas,
+      ...eventStreamSchemas,
     },
   },
   paths: {
@@ -348,5 +350,6 @@ export const openApiDocument = () => ({
       get: { summary: 'JSON Schemas of every event type and version, for stream consumers', responses: { '200': { description: 'Schemas' }, ...errors } },
     },
     ...systemPaths,
+    ...eventStreamPaths,
   },
 });

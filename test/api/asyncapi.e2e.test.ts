@@ -97,4 +97,17 @@ t.test('AsyncAPI document of the event topics', async (t) => {
     const validate = ajv.compile({ $ref: 'bosun-asyncapi#/components/messages/task.submitted/payload' });
     t.ok(validate(event), JSON.stringify(validate.errors));
   });
+
+  t.test('the OpenAPI document describes both routes', async (t) => {
+    const openapi = (await app.call('GET', '/api/v1/openapi.json', { key: null })).body;
+    const events = openapi.paths['/events'].get;
+    t.same(
+      events.parameters.map((p: { name: string }) => p.name),
+      ['from', 'category', 'type', 'follow', 'Last-Event-ID', 'last_event_id'],
+    );
+    t.same(events.parameters[1].schema.items.enum, Object.keys(doc.channels).sort(), 'categories are the AsyncAPI channels');
+    t.same(Object.keys(events.responses['200'].content), ['application/x-ndjson', 'text/event-stream']);
+    t.ok(openapi.components.schemas.WireEvent && openapi.components.schemas.EventMetadata);
+    t.same(openapi.paths['/asyncapi.json'].get.security, [], 'no key needed');
+  });
 });
