@@ -59,6 +59,7 @@ const build = (registry: EventSchemaRegistry) => {
       version: '1',
       description: [
         'Every event of Bosun\'s log, published to Kafka for analytics consumers: one topic per aggregate category, keyed by stream id.',
+        'Topic names are shown with the default prefix `bosun.events.` (KAFKA_TOPIC_PREFIX sets another).',
         'Delivery is at least once: after a relay restart an event may come again; dedupe by `id` (or by `stream` and `revision`).',
         'A stream\'s events are in order within its partition; there is no order across partitions or topics (use `position` for the global order).',
         'Events stored at an older schema version are upcast before publishing: a topic carries each type at its current version.',
@@ -80,7 +81,7 @@ const build = (registry: EventSchemaRegistry) => {
         {
           address: topicOf(category),
           title: `${category} events`,
-          description: `Events of \`${category}-<id>\` streams. 3 partitions unless configured otherwise; kept forever.`,
+          description: `Events of \`${category}-<id>\` streams. 3 partitions unless KAFKA_PARTITIONS says otherwise; kept forever.`,
           messages: Object.fromEntries(types.map(({ type }) => [type, { $ref: `#/components/messages/${type}` }])),
           bindings: { kafka: { partitions: 3, topicConfiguration: { 'cleanup.policy': ['delete'], 'retention.ms': -1 }, ...kafkaBinding } },
         },

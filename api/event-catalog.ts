@@ -1,11 +1,10 @@
 import type { EventSchemaRegistry } from '../commands/event-schemas.js';
+import { eventCategories } from '../projections/wire-event.js';
 
-/**
- * Aggregate categories: a stream is `<category>-<id>` and each category is one Kafka topic,
- * `bosun.events.<category>`. Named here (not only derived from the schemas) so that the
- * OpenAPI document, which has no registry at hand, lists the same values the route accepts.
- */
-export const eventCategories = ['alert', 'drift', 'instance', 'task', 'team'] as const;
+// Named once (not only derived from the schemas) so that the OpenAPI document, which has no
+// registry at hand, lists the same categories the route accepts and the relay publishes.
+export { eventCategories };
+
 export type EventCategory = (typeof eventCategories)[number];
 
 /** An event type as published: at its current schema version (older ones are upcast first). */
