@@ -237,7 +237,8 @@ export const runEnginesCommand = async (args: readonly string[], env: NodeJS.Pro
     const problem = error instanceof Error ? error.message : String(error);
     logger.error({ problem, ...(error instanceof EngineError ? {} : { err: error }) }, `engines ${action} failed`);
     // the same for a person reading the terminal or a CI log: the JSON line escapes the log tails' newlines
-    process.stderr.write(`\nbosun engines ${action} failed:\n${problem}\n`);
+    const after = action === 'up' ? '\n(engines that did start keep running: bosun engines status shows them, bosun engines down stops them)\n' : '';
+    process.stderr.write(`\nbosun engines ${action} failed:\n${problem}\n${after}`);
     process.exitCode = 1;
   }
 };
