@@ -96,7 +96,10 @@ export const installFerretDb = async (cacheDir: string, logger: Logger, env: Nod
   const logFile = join(scratch, 'build.log');
   // the module cache's files writable, so that a cache folder can be removed with rm -rf;
   // no VCS stamping (the source is copied out of any repository)
-  const goEnv = { ...env, GOFLAGS: '-modcacherw -buildvcs=false', GOWORK: 'off', GO111MODULE: 'on', CGO_ENABLED: '0' };
+  const goEnv: NodeJS.ProcessEnv = { ...env, GOFLAGS: '-modcacherw -buildvcs=false', GOWORK: 'off', GO111MODULE: 'on', CGO_ENABLED: '0' };
+  // Go keeps its caches under HOME; without one (a bare CI environment) they go in Bosun's cache
+  if (!env.HOME && !env.GOCACHE && !env.XDG_CACHE_HOME) goEnv.GOCACHE = join(cacheDir, 'engines', 'go', 'build');
+  if (!env.HOME && !env.GOPATH && !env.GOMODCACHE) goEnv.GOPATH = join(cacheDir, 'engines', 'go', 'path');
   const started = Date.now();
   try {
     logger.info({ version: FERRETDB_VERSION, target }, 'ferretdb: downloading its source and building it with Go (two to three minutes)');
