@@ -231,6 +231,14 @@ export const startPostgres = async (
     alreadyRunning = false;
     await assertPortFree(settings.port, 'postgres', 'BOSUN_POSTGRES_PORT');
     await initCluster(binaries, settings.runDir, user, logger, env);
+    // A postmaster killed outright leaves its postmaster.pid; PostgreSQL takes a pid that
+    // still answers signals (a zombie nobody reaped yet) for a live server and refuses to
+    // start. Its shared-memory check still guards against backends left running.
+    const stale = Number.parseInt((await readFile(join(paths.dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
+    if (Number.isInteger(stale) && !processAlive(stale)) {
+      logger.warn({ pid: stale }, 'postgres: removing the postmaster.pid of a server that is gone');
+      await rm(join(paths.dataDir, 'postmaster.pid'), { force: true });
+    }
     await writeFile(paths.confFile, renderPostgresConf(settings.port));
     await own(paths.confFile, user);
     const started = Date.now();
