@@ -82,10 +82,10 @@ const openEventStore = async (config: Config, logger: Logger): Promise<EventStor
  * from the log in process, into the embedded store in the data directory, so a command
  * never waits on Kafka or MongoDB and keeps working while either is down.
  */
-const lookupProjectors: readonly Projector[] = [accessProjector, idempotencyProjector, agentCredentialProjector, taskProjector, instanceProjector];
+export const lookupProjectors: readonly Projector[] = [accessProjector, idempotencyProjector, agentCredentialProjector, taskProjector, instanceProjector];
 
 /** The read models the API serves to clients: fed from the bus into the read store. */
-const readModelProjectors: readonly Projector[] = [taskProjector, instanceProjector, driftProjector, snapshotProjector, alertProjector];
+export const readModelProjectors: readonly Projector[] = [taskProjector, instanceProjector, driftProjector, snapshotProjector, alertProjector];
 
 type ReadSideParts = {
   readonly lookups: ReadStore;
@@ -138,9 +138,9 @@ const openReadSide = async (config: Config, events: EventStore, logger: Logger):
   let bus: EventBus = log;
   let relay: Relay | null = null;
   if (config.kafkaBrokers) {
-    const { createKafkaBus, createKafkaPublisher } = await import('./infra/kafka-bus.js');
-    const kafka = { brokers: config.kafkaBrokers, clientId: 'bosun', topicPrefix: config.kafkaTopicPrefix, logger };
-    relay = new Relay({ log, events, publisher: await createKafkaPublisher({ ...kafka, partitions: config.kafkaPartitions }), store: lookups, logger });
+    const [{ createKafkaBus }, { createKafkaPublisher }] = await Promise.all([import('./infra/kafka-bus.js'), import('./infra/kafka-publisher.js')]);
+    const kafka = { brokers: config.kafkaBrokers, clientId: 'bosun', topicPrefix: config.kafkaTopicPrefix, partitions: config.kafkaPartitions, logger };
+    relay = new Relay({ log, events, publisher: await createKafkaPublisher(kafka), store: lookups, logger });
     const published = relay;
     bus = createKafkaBus({ ...kafka, publishedThrough: async () => published.published() });
     logger.info({ adapter: 'kafka', brokers: config.kafkaBrokers }, 'bus');

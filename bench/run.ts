@@ -6,6 +6,7 @@ import { benchEventStore } from './event-store.js';
 import { benchFleet } from './fleet.js';
 import { benchHttp } from './http.js';
 import { benchMongoReadStore } from './mongo-read-store.js';
+import { benchReadSide } from './read-side.js';
 
 const benches: Record<string, () => Promise<object>> = {
   'event-store': () => benchEventStore(),
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<object>> = {
   kafka: async () => (await import('./kafka.js')).benchKafka(),
   'mongo-read-store': () => benchMongoReadStore(),
   'read-store': async () => (await import('./read-store.js')).benchReadStore(),
+  'read-side': () => benchReadSide(),
 };
 
 const chosen = process.argv.slice(2);

@@ -34,6 +34,8 @@ export type CommandResult<State> = {
    * several events: the port reports only the last one's position).
    */
   readonly stream: readonly RecordedEvent[] | null;
+  /** The time stamped on the events appended (on the stream's last event when none was); null for no stream. */
+  readonly occurredAt: string | null;
 };
 
 /** The stream kept changing under the command: reported as 409 after bounded retries. */
@@ -90,7 +92,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
     const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Event>(e)), decider.initialState());
     const last = history.at(-1);
     const decided = decider.decide(command, state);
-    if (decided.length === 0) return { state, revision: last?.revision ?? -1, position: 0, stream: history };
+    if (decided.length === 0) return { state, revision: last?.revision ?? -1, position: 0, stream: history, occurredAt: last?.metadata.occurred_at ?? null };
     // One command, one instant: every event it decides carries the same time.
     const occurredAt = deps.env.now().toISOString();
     const toAppend: NewEvent[] = decided.map((event, index) => {
@@ -110,6 +112,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
         state: decided.reduce(decider.evolve, state),
         ...appended,
         stream: written && (history.length === 0 ? written : [...history, ...written]),
+        occurredAt,
       };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;

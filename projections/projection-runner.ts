@@ -27,6 +27,8 @@ export type ProjectionStatus = {
 export type RunnerStatus = {
   /** Highest global position applied by any projection. */
   readonly position: number;
+  /** Where the runner resumed at start: the lowest of its projections' checkpoints. */
+  readonly resumedFrom: number;
   /** True once the read models reflect the log as it was when the runner started. */
   readonly caughtUp: boolean;
   /** Why the runner is not consuming now (its bus or store failed; it retries), if it is not. */
@@ -109,16 +111,9 @@ export class ProjectionRunner {
 
   /** Resolves once the read models have caught up with the log as it was at start. */
   async start(): Promise<void> {
-    const { store, events } = this.#options;
-    await store.prepare(this.#options.projectors.flatMap((projector) => projector.collections));
-    for (const projection of this.#projections) projection.checkpoint = await store.checkpoint(projection.projector.name);
-    this.#target = await events.headPosition();
-    const from = min(this.#projections.map((p) => p.checkpoint.position));
-    this.#position = Number.isFinite(from) ? from : 0;
-    this.#progress = { at: Date.now(), position: this.#position, startedAt: Date.now(), from: this.#position };
-    this.#logger.info({ from: this.#position, target: this.#target, bus: this.#options.bus.name }, 'projections catching up');
+    this.#target = await this.#options.events.headPosition();
     const caughtUp = new Promise<void>((resolve) => (this.#caughtUpResolve = resolve));
-    await this.#subscribe();
+    await this.#connect(true);
     void this.#watchCatchUp();
     return caughtUp;
   }
@@ -131,6 +126,7 @@ export class ProjectionRunner {
   status(): RunnerStatus {
     return {
       position: this.#position,
+      resumedFrom: this.#progress.from,
       caughtUp: this.#caughtUp,
       error: this.#error?.message ?? null,
       projections: this.#projections.map((p) => ({
@@ -186,6 +182,27 @@ export class ProjectionRunner {
     await this.#turn;
   }
 
+  /**
+   * Prepares the store, takes the checkpoints from it and subscribes; when the store or the
+   * bus is unreachable (at start too), retries with backoff rather than give up.
+   */
+  async #connect(starting = false): Promise<void> {
+    try {
+      const { store } = this.#options;
+      await store.prepare(this.#options.projectors.flatMap((projector) => projector.collections));
+      for (const projection of this.#projections) projection.checkpoint = await store.checkpoint(projection.projector.name);
+      if (starting) {
+        const from = min(this.#projections.map((p) => p.checkpoint.position));
+        this.#position = Number.isFinite(from) ? from : 0;
+        this.#progress = { at: Date.now(), position: this.#position, startedAt: Date.now(), from: this.#position };
+        this.#logger.info({ from: this.#position, target: this.#target, bus: this.#options.bus.name }, 'projections catching up');
+      }
+      await this.#subscribe();
+    } catch (error) {
+      this.#failed(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
   async #subscribe(): Promise<void> {
     const lanes = new Map<string, number[]>();
     for (const projection of this.#projections) {
@@ -217,8 +234,7 @@ export class ProjectionRunner {
       void (async () => {
         await subscription?.close().catch(() => undefined);
         await this.#turn;
-        if (this.#stopped) return;
-        await this.#subscribe().catch((failure: unknown) => this.#failed(failure instanceof Error ? failure : new Error(String(failure))));
+        if (!this.#stopped) await this.#connect();
       })();
     }, delay);
   }

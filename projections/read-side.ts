@@ -53,6 +53,11 @@ export class ReadSide {
     return Math.min(...this.runners.map(({ runner }) => runner.status().position));
   }
 
+  /** Where the runners resumed at start: 0 when one of them replayed the whole log. */
+  resumedFrom(): number {
+    return Math.min(...this.runners.map(({ runner }) => runner.status().resumedFrom));
+  }
+
   caughtUp(): boolean {
     return this.runners.every(({ runner }) => runner.status().caughtUp);
   }

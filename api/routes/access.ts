@@ -48,11 +48,12 @@ const noSecretReplay: Replay = async () => {
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
 export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
   /** What a keyed request wrote, for the idempotency middleware to remember. */
-  const appendedTo = (stream: string, result: { revision: number; position: number }): Appended => ({
+  const appendedTo = (stream: string, result: { revision: number; position: number; occurredAt: string | null }): Appended => ({
     stream,
     revision: result.revision,
     position: result.position,
-    occurredAt: deps.commands.env.now().toISOString(),
+    // The events' own time, so the record equals what the idempotency projector derives from them.
+    occurredAt: result.occurredAt ?? deps.commands.env.now().toISOString(),
   });
 
 

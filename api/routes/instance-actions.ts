@@ -97,7 +97,7 @@ export const instanceActionRoutes = (router: Router, deps: InstanceRoutesDeps): 
       const result = await executeInstanceCommand(deps.commands, commandCtx, instanceId, command);
       return {
         entry: accepted(instanceId, result, command.type === 'BackUpInstance' ? command.backupId : null),
-        appended: { stream: instanceStream(instanceId), revision: result.revision, position: result.position, occurredAt: deps.commands.env.now().toISOString() },
+        appended: { stream: instanceStream(instanceId), revision: result.revision, position: result.position, occurredAt: result.occurredAt ?? deps.commands.env.now().toISOString() },
       };
     } catch (error) {
       return { entry: refused(instanceId, error), appended: null };

@@ -19,10 +19,15 @@ export const freePort = (): Promise<number> =>
 export type ServedBosun = { readonly child: ChildProcess; readonly base: string; readonly logLines: () => Record<string, unknown>[] };
 
 /**
- * `bosun serve` in its own process on `port`, resolved once /ready answers 200. `detached`
- * puts it (and what it starts) in a process group of its own, which a test may kill whole.
+ * `bosun serve` in its own process on `port`, resolved once `readyPath` (/ready) answers 200.
+ * `detached` puts it (and what it starts) in a process group of its own, which a test may kill whole.
  */
-export const serve = async (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, options: { detached?: boolean } = {}): Promise<ServedBosun> => {
+export const serve = async (
+  dataDir: string,
+  port: number,
+  env: NodeJS.ProcessEnv = {},
+  options: { detached?: boolean; readyPath?: string } = {},
+): Promise<ServedBosun> => {
   const child = spawn(process.execPath, [cli, 'serve'], {
     detached: options.detached ?? false,
     env: { ...process.env, PORT: String(port), BOSUN_DATA_DIR: dataDir, BOSUN_RATE_LIMIT: '1000000', LOG_LEVEL: 'warn', BOSUN_WORKFLOWS: 'off', ...env },
@@ -32,7 +37,7 @@ export const serve = async (dataDir: string, port: number, env: NodeJS.ProcessEn
   createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 900; i++) {
-    if ((await fetch(`${base}/ready`).then((r) => r.status, () => 0)) === 200) return { child, base, logLines: () => lines };
+    if ((await fetch(`${base}${options.readyPath ?? '/ready'}`).then((r) => r.status, () => 0)) === 200) return { child, base, logLines: () => lines };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');

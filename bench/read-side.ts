@@ -1,0 +1,212 @@
+/**
+ * The read side, each figure beside its reference from the same run:
+ * - rebuild of the task read model from the log (embedded; MongoDB when MONGODB_URL is set,
+ *   on a smaller log sized for the server) next to just reading and decoding the log;
+ * - time to /ready after a restart at a small and a large log (the second must not grow
+ *   with the log: the read models resume from their checkpoints);
+ * - append-to-visible lag under a steady rate (embedded; through Kafka into MongoDB when
+ *   both are configured).
+ * Logs are made of task histories (submitted, queued, started, completed), appended
+ * straight to a fresh embedded store.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pino from 'pino';
+import type { EventMetadata, EventStore, NewEvent } from '../commands/event-store.js';
+import { loadEventSchemas } from '../commands/event-schemas.js';
+import { withUpcasting } from '../commands/upcasting-event-store.js';
+import { taskUpcasters } from '../domain/task/upcasters.js';
+import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
+import { openEmbeddedReadStore } from '../infra/embedded-read-store.js';
+import { uuidv7 } from '../infra/ids.js';
+import { rebuildProjection } from '../projections/rebuild.js';
+import type { ReadStore } from '../projections/read-store.js';
+import { taskProjector } from '../projections/tasks/task-projector.js';
+import { startServer } from './server-process.js';
+import { percentile } from './statistics.js';
+
+const logger = pino({ enabled: false });
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js');
+
+const metadata = (): EventMetadata => ({
+  actor: { type: 'api_key', id: 'key-bench' },
+  correlation_id: randomUUID(),
+  causation_id: null,
+  request_id: randomUUID(),
+  client_ip: '203.0.113.7',
+  user_agent: 'bench/1.0',
+  occurred_at: new Date().toISOString(),
+  schema_version: 1,
+});
+
+/** One task's whole history, as the command side would have appended it over its life. */
+const taskHistory = (tenant: string): NewEvent[] => {
+  const taskId = uuidv7();
+  const instanceId = 'instance-bench';
+  const event = (type: string, data: object, schemaVersion = 1): NewEvent => ({ id: uuidv7(), type, tenant, data, metadata: { ...metadata(), schema_version: schemaVersion } });
+  return [
+    event(
+      'task.submitted',
+      { task_id: taskId, kind: 'echo', input: { message: 'x'.repeat(200) }, instance_id: null, required_skills: [], timeout_seconds: null, max_attempts: 1, retry_backoff_seconds: 0 },
+      2,
+    ),
+    event('task.queued', { instance_id: instanceId, ack_deadline: new Date(Date.now() + 30_000).toISOString() }),
+    event('task.started', { instance_id: instanceId }),
+    event('task.completed', { outputs: { ok: true } }),
+  ];
+};
+
+/** Appends task histories until the log holds `count` events, 64 appends in flight. */
+export const seedTaskLog = async (store: EventStore, count: number, tenant = 'team-bench'): Promise<void> => {
+  let appended = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (appended < count) {
+        appended += 4;
+        const history = taskHistory(tenant);
+        await store.append(`task-${(history[0]?.data as { task_id: string }).task_id}`, history, 'no_stream');
+      }
+    }),
+  );
+};
+
+const withLog = async <T>(count: number, use: (directory: string, events: EventStore) => Promise<T>): Promise<T> => {
+  const directory = mkdtempSync(join(tmpdir(), 'bosun-bench-read-side-'));
+  try {
+    const raw = openEmbeddedEventStore({ directory });
+    const events = withUpcasting(raw, loadEventSchemas(), [taskUpcasters]);
+    try {
+      await seedTaskLog(raw, count);
+      return await use(directory, events);
+    } finally {
+      await events.close();
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+};
+
+/** Reads and decodes the whole log, pages as a rebuild reads them: the rebuild's ceiling. */
+const readRate = async (events: EventStore): Promise<number> => {
+  const started = process.hrtime.bigint();
+  let count = 0;
+  for (let after = 0; ; ) {
+    const page = await events.readAll({ after, maxCount: 2000 });
+    if (page.length === 0) break;
+    count += page.length;
+    after = (page.at(-1) as { position: number }).position;
+  }
+  return count / seconds(started);
+};
+
+const rebuildRate = async (events: EventStore, store: ReadStore): Promise<number> => {
+  const result = await rebuildProjection({ projector: taskProjector, events, store });
+  return result.events / (result.ms / 1000);
+};
+
+const benchRebuild = async (count: number) =>
+  withLog(count, async (directory, events) => {
+    const read = await readRate(events);
+    const store = openEmbeddedReadStore({ file: join(directory, 'rebuild.sqlite'), logger });
+    const rebuilt = await rebuildRate(events, store);
+    await store.close();
+    return { events: count, read_decode_events_per_s: Math.round(read), rebuild_embedded_events_per_s: Math.round(rebuilt), rebuild_embedded_ratio: +(rebuilt / read).toFixed(2) };
+  });
+
+const benchRebuildMongo = async (url: string, count: number) =>
+  withLog(count, async (_directory, events) => {
+    const { openMongoReadStore } = await import('../infra/mongo-read-store.js');
+    const database = `bench_rebuild_${Date.now()}`;
+    const store = openMongoReadStore({ url, database, logger });
+    try {
+      const read = await readRate(events);
+      const rebuilt = await rebuildRate(events, store);
+      return { events: count, read_decode_events_per_s: Math.round(read), rebuild_mongo_events_per_s: Math.round(rebuilt), rebuild_mongo_ratio: +(rebuilt / read).toFixed(3) };
+    } finally {
+      await store.drop(taskProjector.collections.map((spec) => spec.name), [taskProjector.name]);
+      await store.close();
+    }
+  });
+
+/** Starts Bosun on a seeded data directory, lets it catch up once, then measures a restart to /ready. */
+const readyAfterRestart = async (count: number) =>
+  withLog(count, async (directory, events) => {
+    await events.close();
+    const env = { BOSUN_DATA_DIR: directory, BOSUN_WORKFLOWS: 'off', LOG_LEVEL: 'warn', KAFKA_BROKERS: '', MONGODB_URL: '' };
+    let started = process.hrtime.bigint();
+    const first = await startServer(cli, ['serve'], env, '/ready', { readyTimeoutMs: 900_000 });
+    const firstStart = seconds(started);
+    await first.stop();
+    started = process.hrtime.bigint();
+    const second = await startServer(cli, ['serve'], env, '/ready', { readyTimeoutMs: 900_000 });
+    const restart = seconds(started);
+    await second.stop();
+    return { events: count, first_start_s: +firstStart.toFixed(2), restart_to_ready_s: +restart.toFixed(2) };
+  });
+
+/** Appends one task submission at a steady rate and times until X-Min-Position reads see it. */
+const visibleLag = async (url: string, key: string, perSecond: number, durationS: number) => {
+  const lags: number[] = [];
+  const interval = 1000 / perSecond;
+  const deadline = Date.now() + durationS * 1000;
+  const inFlight: Promise<void>[] = [];
+  for (let next = Date.now(); next < deadline; next += interval) {
+    const wait = next - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(
+      (async () => {
+        const submitted = await fetch(`${url}/api/v1/tasks`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ kind: 'echo', input: { n: 1 } }),
+        });
+        const { id, position } = (await submitted.json()) as { id: string; position: number };
+        const appendedAt = process.hrtime.bigint();
+        const read = await fetch(`${url}/api/v1/tasks/${id}`, { headers: { Authorization: `Bearer ${key}`, 'X-Min-Position': String(position) } });
+        await read.arrayBuffer();
+        if (read.ok) lags.push(Number(process.hrtime.bigint() - appendedAt) / 1e6);
+      })(),
+    );
+  }
+  await Promise.all(inFlight);
+  lags.sort((a, b) => a - b);
+  return { rate_per_s: perSecond, reads: lags.length, visible_p50_ms: +percentile(lags, 50).toFixed(1), visible_p99_ms: +percentile(lags, 99).toFixed(1) };
+};
+
+const benchVisibleLag = async (env: NodeJS.ProcessEnv, perSecond: number) => {
+  const directory = mkdtempSync(join(tmpdir(), 'bosun-bench-visible-'));
+  const key = `bench-admin-${randomUUID()}`;
+  const server = await startServer(cli, ['serve'], { BOSUN_DATA_DIR: directory, BOSUN_WORKFLOWS: 'off', BOSUN_ADMIN_KEY: key, BOSUN_RATE_LIMIT: '100000', LOG_LEVEL: 'warn', ...env }, '/ready', {
+    readyTimeoutMs: 120_000,
+  });
+  try {
+    return await visibleLag(server.url, key, perSecond, Number(process.env.BENCH_SECONDS ?? 10));
+  } finally {
+    await server.stop();
+    rmSync(directory, { recursive: true, force: true });
+  }
+};
+
+export async function benchReadSide(): Promise<object> {
+  const large = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+  const small = Math.round(large / 10);
+  const mongoUrl = process.env.MONGODB_URL;
+  const kafka = process.env.KAFKA_BROKERS;
+  const figures: Record<string, unknown> = {};
+  figures.rebuild = await benchRebuild(large);
+  if (mongoUrl) figures.rebuild_mongo = await benchRebuildMongo(mongoUrl, Number(process.env.BENCH_MONGO_EVENTS ?? 20_000));
+  const readySmall = await readyAfterRestart(small);
+  const readyLarge = await readyAfterRestart(large);
+  figures.ready = { small: readySmall, large: readyLarge, ratio: +(readyLarge.restart_to_ready_s / readySmall.restart_to_ready_s).toFixed(2) };
+  figures.visible_embedded = await benchVisibleLag({ KAFKA_BROKERS: '', MONGODB_URL: '' }, 1000);
+  if (mongoUrl && kafka) figures.visible_kafka_mongo = await benchVisibleLag({}, Number(process.env.BENCH_KAFKA_MONGO_RATE ?? 100));
+  return figures;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.write(`${JSON.stringify({ bench: 'read-side', ...(await benchReadSide()) })}\n`);
+}

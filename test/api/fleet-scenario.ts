@@ -1,0 +1,67 @@
+import { driftDriver, matchingConfiguration } from './drift-driver.js';
+import { createOtherTeam, type TestBosun } from './harness.js';
+import { instanceDriver } from './instance-driver.js';
+import { taskDriver } from './task-driver.js';
+
+export type FleetScenario = {
+  readonly otherKey: string;
+  readonly tasks: readonly string[];
+  readonly instances: readonly string[];
+  /** Position of the last event written. */
+  readonly head: number;
+};
+
+/**
+ * A log with every category in it, as a small fleet leaves it: two teams, tasks at every
+ * stage, instances provisioned and unhealthy (raising alerts), and a drifting instance.
+ * Workflows do not run in API tests: drivers issue their commands.
+ */
+export const populateFleet = async (app: TestBosun, tasksPerTeam = 6): Promise<FleetScenario> => {
+  const otherKey = await createOtherTeam(app, `other-${Math.random().toString(36).slice(2, 8)}`);
+  const issued = await app.call('POST', '/api/v1/api-keys', { body: { name: 'short-lived', role: 'viewer' }, headers: { 'Idempotency-Key': 'scenario-key' } });
+  await app.call('POST', `/api/v1/api-keys/${issued.body.id as string}/revoke`);
+  const ids: string[] = [];
+  for (let n = 0; n < tasksPerTeam; n++) {
+    for (const key of [undefined, otherKey]) {
+      const submitted = await app.call('POST', '/api/v1/tasks', { body: { kind: 'echo', input: { n, note: `task ${n}` } }, ...(key ? { key } : {}) });
+      if (submitted.status !== 202) throw new Error(`submit answered ${submitted.status}: ${JSON.stringify(submitted.body)}`);
+      ids.push(submitted.body.id as string);
+    }
+  }
+  await moveTasks(app, ids);
+
+  const instances = instanceDriver(app);
+  const instanceIds: string[] = [];
+  for (const name of ['alpha', 'beta']) {
+    const deployed = await app.call('POST', '/api/v1/instances', { body: { name, provider: 'local', spec: { skills: [{ name: 'git', version: '2.1.0' }] } } });
+    if (deployed.status !== 202) throw new Error(`deploy answered ${deployed.status}: ${JSON.stringify(deployed.body)}`);
+    instanceIds.push(deployed.body.id as string);
+    await instances.provision(deployed.body.id as string);
+  }
+  await instances.execute(instanceIds[0] as string, { type: 'ChangeHealth', health: 'unhealthy', reason: 'no heartbeat for 15 s' });
+
+  const drift = driftDriver(app);
+  const agent = await drift.enrol(undefined, 'drifty');
+  instanceIds.push(agent.instanceId);
+  await agent.heartbeat({ ...matchingConfiguration, runtime_version: '0.9.0' });
+  // Alerts are raised by rules following the log: give them their moment before settling.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await drift.settle();
+  return { otherKey, tasks: ids, instances: instanceIds, head: await app.bosun.events.headPosition() };
+};
+
+/** Tasks at every stage: completed, running with progress, failed, cancelled, and some left pending. */
+const moveTasks = async (app: TestBosun, ids: readonly string[]): Promise<void> => {
+  const driver = taskDriver(app);
+  for (const [index, id] of ids.entries()) {
+    if (index % 5 === 4) continue;
+    if (index % 5 === 3) {
+      await driver.execute(id, { type: 'CancelTask', reason: 'not needed' });
+      continue;
+    }
+    await driver.start(id);
+    if (index % 5 === 0) await driver.complete(id, { answer: index });
+    if (index % 5 === 1) await driver.progress(id, 40);
+    if (index % 5 === 2) await driver.execute(id, { type: 'FailTask', error: { code: 'boom', message: 'it broke' }, retryable: false });
+  }
+};
