@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from './api/app.js';
+import type { DependencyCheck } from './api/routes/system.js';
 import type { CommandEnvironment } from './commands/command-context.js';
 import { loadEventSchemas } from './commands/event-schemas.js';
 import type { EventStore } from './commands/event-store.js';
@@ -49,6 +50,8 @@ import { uuidv7 } from './infra/ids.js';
 import { createEmbeddedBus } from './infra/embedded-bus.js';
 import { openEmbeddedReadStore } from './infra/embedded-read-store.js';
 import { createLogger } from './infra/logger.js';
+import { createMetrics } from './infra/metrics.js';
+import { instrumentEventStore } from './infra/event-store-metrics.js';
 
 export type Bosun = {
   readonly url: string;
@@ -92,6 +95,8 @@ type ReadSideParts = {
   readonly readStore: ReadStore;
   readonly lookupRunner: ProjectionRunner;
   readonly readSide: ReadSide;
+  /** What /ready asks of the read side's engines: Kafka and MongoDB when configured. */
+  readonly checks: readonly DependencyCheck[];
   readonly start: () => Promise<void>;
   readonly stop: () => Promise<void>;
 };
@@ -121,6 +126,7 @@ const openReadSide = async (config: Config, events: EventStore, logger: Logger):
       readStore: lookups,
       lookupRunner: runner,
       readSide: new ReadSide(events, [{ name: 'read_models', bus: log.name, runner }], null),
+      checks: [],
       start: () => runner.start(),
       stop: async () => {
         await runner.stop();
@@ -129,10 +135,19 @@ const openReadSide = async (config: Config, events: EventStore, logger: Logger):
     };
   }
   let readStore: ReadStore = lookups;
+  const checks: DependencyCheck[] = [];
   if (config.mongodbUrl) {
     // Loaded only when configured, as the KurrentDB client is.
     const { openMongoReadStore } = await import('./infra/mongo-read-store.js');
-    readStore = await openMongoReadStore({ url: config.mongodbUrl, logger });
+    const mongo = await openMongoReadStore({ url: config.mongodbUrl, logger });
+    readStore = mongo;
+    checks.push({
+      name: 'mongodb',
+      check: async () => {
+        await mongo.ping();
+        return { ok: true };
+      },
+    });
     logger.info({ adapter: 'mongodb' }, 'read store');
   }
   let bus: EventBus = log;
@@ -143,6 +158,8 @@ const openReadSide = async (config: Config, events: EventStore, logger: Logger):
     relay = new Relay({ log, events, publisher: await createKafkaPublisher(kafka), store: lookups, logger });
     const published = relay;
     bus = createKafkaBus({ ...kafka, publishedThrough: async () => published.published() });
+    const kafkaBus = bus;
+    checks.push({ name: 'kafka', check: () => kafkaBus.health() });
     logger.info({ adapter: 'kafka', brokers: config.kafkaBrokers }, 'bus');
   }
   const lookupRunner = new ProjectionRunner({ group: 'lookups', bus: log, store: lookups, projectors: lookupProjectors, events, logger });
@@ -168,6 +185,7 @@ const openReadSide = async (config: Config, events: EventStore, logger: Logger):
       ],
       relay,
     ),
+    checks,
     start: async () => {
       await relay?.start();
       // The read models catch up in the background: Bosun takes commands while Kafka or MongoDB is down.
@@ -208,6 +226,8 @@ const bootstrapSystemTeam = async (deps: CommandHandlerDeps, config: Config, rea
 };
 
 type Fleet = {
+  /** Whether the Temporal frontend answers its gRPC health check. */
+  readonly health: () => Promise<{ ok: boolean; reason?: string }>;
   /** Stops the local agents while the API still answers them, so they can report what they drop. */
   readonly stopAgents: () => Promise<void>;
   readonly stop: () => Promise<void>;
@@ -259,6 +279,11 @@ const startFleet = async (deps: {
       .catch((error: unknown) => logger.error({ err: error, instance_id: instance.id }, 'agent not started again'));
   }
   return {
+    health: async () => {
+      const { status } = await engine.connection.healthService.check({});
+      // 1 is SERVING in grpc.health.v1.
+      return status === 1 ? { ok: true } : { ok: false, reason: `Temporal at ${engine.address} is not serving (health status ${String(status)})` };
+    },
     stopAgents: () => local.close({ stopAgents: true }),
     stop: async () => {
       deps.heartbeats.stop();
@@ -272,7 +297,9 @@ const startFleet = async (deps: {
 export const startBosun = async (config: Config): Promise<Bosun> => {
   const logger = createLogger(config.logLevel);
   const schemas = loadEventSchemas();
-  const events = withUpcasting(await openEventStore(config, logger), schemas, [taskUpcasters]);
+  const metrics = config.metrics === 'on' ? createMetrics() : null;
+  const stored = await openEventStore(config, logger);
+  const events = withUpcasting(metrics ? instrumentEventStore(stored, metrics) : stored, schemas, [taskUpcasters]);
   const parts = await openReadSide(config, events, logger);
   const { lookups, readStore, readSide } = parts;
   // The dispatcher wakes waiting agents once the task views their claims read are committed.
@@ -283,6 +310,8 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, logger);
   const drift = new DriftDetection(commands, logger);
   const alerting = new AlertRuleRunner({ events, commands, rules: alertRules(), checkpointFile: join(config.dataDir, 'alert-rules.checkpoint'), logger });
+  // Declared before the app: /ready's Temporal check reads it.
+  let fleet: Fleet | null = null;
   const app = createApp({
     commands,
     schemas,
@@ -295,6 +324,20 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     providers: ['local'],
     agents: { heartbeats, dispatch, drift },
     started: () => started,
+    metrics,
+    dependencies: [
+      {
+        name: 'event_store',
+        check: async () => {
+          await events.headPosition();
+          return { ok: true };
+        },
+      },
+      ...parts.checks,
+      ...(config.workflows === 'on'
+        ? [{ name: 'temporal', check: async () => (fleet ? (fleet as Fleet).health() : { ok: false, reason: 'not connected yet' }) }]
+        : []),
+    ],
   });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -307,7 +350,6 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const url = `http://${config.host}:${port}`;
   logger.info({ url }, 'listening');
 
-  let fleet: Fleet | null = null;
   let started = false;
   const ready = parts.start().then(async () => {
     await bootstrapSystemTeam(commands, config, lookups, parts.lookupRunner, logger);

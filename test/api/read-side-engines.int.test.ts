@@ -178,7 +178,13 @@ t.test('with Kafka unreachable, commands are accepted, /ready says why, and the 
   }
   const ready = await fetch(`${down.base}/ready`);
   t.equal(ready.status, 503, '/ready says the read side is behind');
-  const report = (await (await fetch(`${down.base}/api/v1/system/projections`, { headers })).json()) as { relay: { state: string; error: string | null; lag_events: number } };
+  // The relay says so once its first publish has failed (kafkajs gives up after its bounded retries).
+  let report: { relay: { state: string; error: string | null; lag_events: number } };
+  for (let waited = 0; ; waited += 200) {
+    report = (await (await fetch(`${down.base}/api/v1/system/projections`, { headers })).json()) as typeof report;
+    if (report.relay.error !== null || waited > 30_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   t.match(report.relay, { state: 'retrying', error: new RegExp(`127.0.0.1:${deadPort}`) }, 'the relay names the brokers it cannot reach');
   t.ok(report.relay.lag_events > 0);
   down.child.kill('SIGTERM');
