@@ -21,7 +21,13 @@ export type AlertRequest = {
 export type AlertRuleEngine = {
   /** Feeds `event` to every rule; the commands their signals call for, in order. */
   readonly observe: (event: RecordedEvent) => AlertRequest[];
+  /** What the engine and its rules remember, as JSON. */
+  readonly snapshot: () => AlertEngineSnapshot;
+  /** Takes back a snapshot, on a fresh engine with the same rules. */
+  readonly restore: (snapshot: AlertEngineSnapshot) => void;
 };
+
+export type AlertEngineSnapshot = { readonly open: [string, string][]; readonly rules: Record<string, unknown> };
 
 /**
  * Runs the rules and keeps at most one open alert per rule and subject: a raise while one
@@ -41,6 +47,14 @@ export const createAlertRuleEngine = (rules: readonly AlertRule[]): AlertRuleEng
   };
 
   return {
+    snapshot: () => ({ open: [...openAlerts], rules: Object.fromEntries(rules.map((rule) => [rule.name, rule.snapshot()])) }),
+    restore: (snapshot) => {
+      for (const [key, alertId] of snapshot.open) {
+        openAlerts.set(key, alertId);
+        keyOfAlert.set(alertId, key);
+      }
+      for (const rule of rules) if (rule.name in snapshot.rules) rule.restore(snapshot.rules[rule.name]);
+    },
     observe: (event) => {
       if (event.type === 'alert.resolved') {
         const alertId = alertIdOfStream(event.stream);

@@ -10,6 +10,10 @@ export const instanceNames = () => {
       if (event.type === 'instance.deploy_requested') names.set(instanceIdOfStream(event.stream), (event.data as DeployRequested['data']).name);
       if (event.type === 'instance.destroyed') names.delete(instanceIdOfStream(event.stream));
     },
+    snapshot: (): [string, string][] => [...names],
+    restore: (snapshot: unknown): void => {
+      for (const [id, name] of snapshot as [string, string][]) names.set(id, name);
+    },
     describe: (instanceId: string): string => {
       const name = names.get(instanceId);
       return name === undefined ? `instance ${instanceId}` : `instance ${name} (${instanceId})`;

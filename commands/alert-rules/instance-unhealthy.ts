@@ -11,6 +11,8 @@ export const instanceUnhealthyRule = (): AlertRule => {
   const names = instanceNames();
   return {
     name: 'instance_unhealthy',
+    snapshot: () => ({ names: names.snapshot() }),
+    restore: (snapshot) => names.restore((snapshot as { names: unknown }).names),
     observe: (event) => {
       if (!event.type.startsWith('instance.')) return [];
       names.observe(event);

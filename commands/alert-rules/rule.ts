@@ -17,4 +17,8 @@ export type AlertRule = {
   /** Stable, machine-readable, e.g. `instance_unhealthy`; part of every alert's id. */
   readonly name: string;
   readonly observe: (event: RecordedEvent) => readonly AlertSignal[];
+  /** What it remembers, as JSON, so a restart resumes without folding the log again. */
+  readonly snapshot: () => unknown;
+  /** Takes back what `snapshot` gave, on a fresh rule. */
+  readonly restore: (snapshot: unknown) => void;
 };

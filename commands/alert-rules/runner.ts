@@ -1,3 +1,4 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { DomainError } from '../../domain/shared/errors.js';
@@ -6,7 +7,7 @@ import type { CommandContext } from '../command-context.js';
 import type { EventStore, RecordedEvent, Subscription } from '../event-store.js';
 import type { CommandHandlerDeps } from '../handle-command.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
-import { createAlertRuleEngine, type AlertRequest, type AlertRuleEngine } from './engine.js';
+import { createAlertRuleEngine, type AlertEngineSnapshot, type AlertRequest, type AlertRuleEngine } from './engine.js';
 import type { AlertRule } from './rule.js';
 
 export type AlertRuleRunnerOptions = {
@@ -22,18 +23,27 @@ export type AlertRuleRunnerOptions = {
 
 const actor = { type: 'system', id: 'alert-rules' } as const;
 
+/** What the rules remembered once every event up to `position` had been acted on. */
+type EngineSnapshotFile = { readonly position: number; readonly engine: AlertEngineSnapshot };
+
 /**
  * Runs the alert rules over the event log. What the rules remember (open alerts, recent
- * failures) is a fold of the whole log, so it is rebuilt from the start at every start, as
- * the embedded read models are; only events past the checkpoint lead to commands. Alert ids
- * derive from their cause and a resolved alert refuses a second resolve, so the events acted
- * on again after a crash (those since the last saved checkpoint) raise nothing twice.
+ * failures) is a fold of the whole log; it is saved beside the checkpoint (`<file>.rules.json`)
+ * whenever everything observed has been acted on, so a start resumes from that snapshot
+ * rather than folding the log from position 0 (which grew with the log). Without a usable
+ * snapshot (none yet, one ahead of the checkpoint, or one lacking a rule added since) the
+ * log is folded from the start. Only events past the checkpoint lead to commands. Alert
+ * ids derive from their cause and a resolved alert refuses a second resolve, so the events
+ * acted on again after a crash (those since the last saved checkpoint) raise nothing twice.
  */
 export class AlertRuleRunner {
   readonly #engine: AlertRuleEngine;
   #subscription: Subscription | null = null;
   #checkpoint = 0;
   #saved = 0;
+  /** Position of the last event the engine observed. */
+  #observed = 0;
+  #snapshotAt = 0;
   #timer: NodeJS.Timeout | null = null;
   #stopping = false;
 
@@ -43,8 +53,11 @@ export class AlertRuleRunner {
 
   start(): void {
     this.#checkpoint = this.#saved = readCheckpointFile(this.options.checkpointFile);
-    this.options.logger.info({ checkpoint: this.#checkpoint, rules: this.options.rules.map((rule) => rule.name) }, 'alert rules starting');
-    this.#subscription = this.options.events.subscribe(0, {
+    const snapshot = this.#readSnapshot();
+    if (snapshot) this.#engine.restore(snapshot.engine);
+    this.#observed = this.#snapshotAt = snapshot?.position ?? 0;
+    this.options.logger.info({ checkpoint: this.#checkpoint, from: this.#observed, rules: this.options.rules.map((rule) => rule.name) }, 'alert rules starting');
+    this.#subscription = this.options.events.subscribe(this.#observed, {
       onEvent: (event) => this.#observe(event),
       onError: (error) => this.options.logger.error({ err: error }, 'alert rules stopped'),
     });
@@ -62,6 +75,7 @@ export class AlertRuleRunner {
 
   async #observe(event: RecordedEvent): Promise<void> {
     const requests = this.#engine.observe(event);
+    this.#observed = event.position;
     if (event.position <= this.#checkpoint) return;
     for (const request of requests) {
       if (!(await this.#execute(event, request))) return;
@@ -111,8 +125,31 @@ export class AlertRuleRunner {
   }
 
   #saveCheckpoint(): void {
-    if (this.#checkpoint === this.#saved) return;
-    writeCheckpointFile(this.options.checkpointFile, this.#checkpoint);
-    this.#saved = this.#checkpoint;
+    if (this.#checkpoint !== this.#saved) {
+      writeCheckpointFile(this.options.checkpointFile, this.#checkpoint);
+      this.#saved = this.#checkpoint;
+    }
+    // The engine's state is saved only as of a position whose every alert was acted on.
+    if (this.#observed === this.#checkpoint && this.#observed > this.#snapshotAt) {
+      const file = this.#snapshotFile();
+      writeFileSync(`${file}.tmp`, JSON.stringify({ position: this.#observed, engine: this.#engine.snapshot() } satisfies EngineSnapshotFile));
+      renameSync(`${file}.tmp`, file);
+      this.#snapshotAt = this.#observed;
+    }
+  }
+
+  #snapshotFile(): string {
+    return `${this.options.checkpointFile}.rules.json`;
+  }
+
+  #readSnapshot(): EngineSnapshotFile | null {
+    let snapshot: EngineSnapshotFile;
+    try {
+      snapshot = JSON.parse(readFileSync(this.#snapshotFile(), 'utf8')) as EngineSnapshotFile;
+    } catch {
+      return null;
+    }
+    const complete = this.options.rules.every((rule) => rule.name in snapshot.engine.rules);
+    return complete && snapshot.position <= this.#checkpoint ? snapshot : null;
   }
 }

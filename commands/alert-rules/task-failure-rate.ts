@@ -47,8 +47,16 @@ export const taskFailureRateRule = (options: TaskFailureRateOptions = {}): Alert
     return [{ kind: 'raise', subject: { type: 'instance', id: instanceId }, severity: 'medium', message }];
   };
 
+  type Snapshot = { names: unknown; instanceOfTask: [string, string][]; failures: [string, number[]][] };
   return {
     name: 'task_failure_rate',
+    snapshot: (): Snapshot => ({ names: names.snapshot(), instanceOfTask: [...instanceOfTask], failures: [...failures] }),
+    restore: (snapshot) => {
+      const state = snapshot as Snapshot;
+      names.restore(state.names);
+      for (const [task, instance] of state.instanceOfTask) instanceOfTask.set(task, instance);
+      for (const [instance, times] of state.failures) failures.set(instance, times);
+    },
     observe: (event) => {
       names.observe(event);
       if (event.type === 'instance.destroyed') {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -70,4 +70,30 @@ t.test('given an instance turning unhealthy, the runner raises the alert and res
   startRunner();
   await settled();
   t.same(await alertEvents(), resolved, 'nothing new from the replay');
+});
+
+t.test('given an alert open when the runner stopped, when it starts again from its saved state, then it resolves that alert without folding the log', async (t) => {
+  const { deps, startRunner, alertEvents, settled, checkpointFile } = setUp(t);
+  const deployed = await deployInstance(deps, ctx, { name: 'box', provider: 'local', spec: {} });
+  if (deployed.state.status === 'none') throw new Error('not deployed');
+  const instanceId = deployed.state.instanceId;
+  await executeInstanceCommand(deps, ctx, instanceId, { type: 'ChangeHealth', health: 'unhealthy', reason: 'no heartbeat for 3 s' });
+  const first = startRunner();
+  await settled();
+  await first.stop();
+  const raised = await alertEvents();
+  t.equal(raised.length, 1);
+  const snapshot = JSON.parse(readFileSync(`${checkpointFile}.rules.json`, 'utf8'));
+  t.equal(snapshot.position, readCheckpointFile(checkpointFile), 'the rules were saved as of the checkpoint');
+
+  const read: number[] = [];
+  const store = deps.store;
+  const watched = { ...store, subscribe: (after: number, handlers: Parameters<typeof store.subscribe>[1]) => (read.push(after), store.subscribe(after, handlers)) };
+  const second = new AlertRuleRunner({ events: watched, commands: deps, rules: alertRules(), checkpointFile, logger, checkpointEveryMs: 10 });
+  second.start();
+  t.teardown(() => second.stop());
+  t.same(read, [snapshot.position], 'it follows the log from its snapshot, not from position 0');
+  await executeInstanceCommand(deps, ctx, instanceId, { type: 'ChangeHealth', health: 'healthy', reason: 'heartbeats arrive' });
+  await settled();
+  t.same(await alertEvents(), [raised[0], raised[0]?.replace('alert.raised', 'alert.resolved')], 'the alert open before the restart is resolved');
 });
