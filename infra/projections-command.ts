@@ -84,6 +84,15 @@ export const runProjectionsCommand = async (argv: readonly string[], env: NodeJS
     process.stderr.write(`bosun projections: ${(error as Error).message}\n\n${usage}`);
     return 2;
   }
+  try {
+    return await dispatch(options);
+  } catch (error) {
+    process.stderr.write(`bosun projections: ${(error as Error).message}\n`);
+    return 1;
+  }
+};
+
+const dispatch = async (options: Options): Promise<number> => {
   const [action, name, ...rest] = options.args;
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   if (action === 'status' && name === undefined) {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import t from 'tap';
 import type { RecordedEvent } from '../../commands/event-store.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
@@ -5,6 +6,15 @@ import { lookupProjectors, readModelProjectors } from '../../main.js';
 import { appliedTwiceChangedOnce } from '../projections/projection-idempotency.contract.js';
 import { populateFleet } from './fleet-scenario.js';
 import { adminKey, startTestBosun } from './harness.js';
+import { cli, missingBuild } from './process.js';
+
+/** `bosun projections ...` against `url`: its exit code, stdout and stderr. */
+const projectionsCommand = (url: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [cli, 'projections', ...args, '--url', url], { env: { ...process.env, BOSUN_ADMIN_KEY: adminKey } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 
 /** Reads an NDJSON answer whole: its lines, parsed. */
 const ndjson = async (response: Response): Promise<any[]> =>
@@ -73,6 +83,22 @@ t.test('the read side on embedded defaults, with a fleet in the log', async (t) 
     t.equal(read.status, 200, 'the rebuilt projection goes on applying new events');
     const verified = (await ndjson(await maintenance(app.bosun.url, '/system/projections/verify?projection=tasks'))).at(-1);
     t.equal(verified.identical, true);
+  });
+
+  t.test('bosun projections: rebuild shows progress, verify exits 0 when identical, status prints the report', { skip: missingBuild }, async (t) => {
+    const rebuilt = await projectionsCommand(app.bosun.url, ['rebuild', 'instances']);
+    t.equal(rebuilt.code, 0, rebuilt.stderr);
+    t.match(rebuilt.stderr, /read_models\/instances: \d+% \(position \d+ of \d+\), [\d,]+ events, [\d,]+ events\/s, ETA/);
+    t.match(JSON.parse(rebuilt.stdout), { type: 'result', data: [{ projection: 'instances' }] });
+    const verified = await projectionsCommand(app.bosun.url, ['verify', 'instances']);
+    t.equal(verified.code, 0);
+    t.match(JSON.parse(verified.stdout), { identical: true });
+    const status = await projectionsCommand(app.bosun.url, ['status']);
+    t.equal(status.code, 0);
+    t.ok(JSON.parse(status.stdout).data.length >= 8);
+    const unknown = await projectionsCommand(app.bosun.url, ['rebuild', 'nope']);
+    t.equal(unknown.code, 1);
+    t.match(unknown.stderr, /404 no projection named "nope"/);
   });
 
   t.test('rebuild and verify are for admins, and name unknown projections', async (t) => {
