@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { adminKey } from './harness.js';
-import { freePort, missingBuild, serve, stopped } from './process.js';
+import { freePort, missingBuild, serve, submitUntilKilled } from './process.js';
 
 t.test('SIGKILL during concurrent submits loses no acknowledged task', { skip: missingBuild }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'bosun-crash-'));
@@ -12,24 +12,7 @@ t.test('SIGKILL during concurrent submits loses no acknowledged task', { skip: m
   const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
 
   const first = await serve(dataDir, port, { BOSUN_ADMIN_KEY: adminKey });
-  const acknowledged: string[] = [];
-  let killed = false;
-  const submitter = async () => {
-    while (!killed) {
-      try {
-        const response = await fetch(`${first.base}/api/v1/tasks`, { method: 'POST', headers, body: JSON.stringify({ kind: 'echo', input: { n: acknowledged.length } }) });
-        if (response.status === 202) acknowledged.push(((await response.json()) as { id: string }).id);
-      } catch {
-        // the server died under this request: it was never acknowledged
-      }
-    }
-  };
-  const submitters = Array.from({ length: 16 }, submitter);
-  while (acknowledged.length < 300) await new Promise((resolve) => setTimeout(resolve, 5));
-  first.child.kill('SIGKILL');
-  killed = true;
-  await Promise.all(submitters);
-  await stopped(first.child);
+  const acknowledged = await submitUntilKilled(first, adminKey, 16, 300, () => first.child.kill('SIGKILL'));
   t.ok(acknowledged.length >= 300, `${acknowledged.length} submits were acknowledged before the kill`);
 
   const second = await serve(dataDir, port);

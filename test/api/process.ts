@@ -49,3 +49,30 @@ export const stopped = (child: ChildProcess): Promise<void> =>
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
   });
+
+/**
+ * Submits tasks to `bosun` from `writers` concurrent loops until `count` are acknowledged,
+ * then kills it with `kill` while submits are in flight; answers the ids acknowledged.
+ */
+export const submitUntilKilled = async (bosun: ServedBosun, key: string, writers: number, count: number, kill: () => void): Promise<string[]> => {
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const acknowledged: string[] = [];
+  let killed = false;
+  const submitter = async () => {
+    while (!killed) {
+      try {
+        const response = await fetch(`${bosun.base}/api/v1/tasks`, { method: 'POST', headers, body: JSON.stringify({ kind: 'echo', input: { n: acknowledged.length } }) });
+        if (response.status === 202) acknowledged.push(((await response.json()) as { id: string }).id);
+      } catch {
+        // the server died under this request: it was never acknowledged
+      }
+    }
+  };
+  const submitters = Array.from({ length: writers }, submitter);
+  while (acknowledged.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+  kill();
+  killed = true;
+  await Promise.all(submitters);
+  await stopped(bosun.child);
+  return acknowledged;
+};

@@ -19,7 +19,7 @@ import { categoryOfStream, toWireEvent } from '../../projections/wire-event.js';
 import { appliedTwiceChangedOnce } from '../projections/projection-idempotency.contract.js';
 import { populateFleet } from './fleet-scenario.js';
 import { adminKey, startTestBosun, type TestBosun } from './harness.js';
-import { freePort, missingBuild, serve, stopped } from './process.js';
+import { freePort, missingBuild, serve, stopped, submitUntilKilled } from './process.js';
 
 const brokers = process.env.KAFKA_BROKERS;
 const mongoUrl = process.env.MONGODB_URL;
@@ -210,25 +210,8 @@ t.test('kill -9 while the read models are being written loses and doubles nothin
   const port = await freePort();
   const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
   const first = await serve(dataDir, port, { ...env, BOSUN_ADMIN_KEY: adminKey }, { detached: true });
-  const acknowledged: string[] = [];
-  let killed = false;
-  const submitter = async () => {
-    while (!killed) {
-      try {
-        const response = await fetch(`${first.base}/api/v1/tasks`, { method: 'POST', headers, body: JSON.stringify({ kind: 'echo', input: { n: acknowledged.length } }) });
-        if (response.status === 202) acknowledged.push(((await response.json()) as { id: string }).id);
-      } catch {
-        // the server died under this request: it was never acknowledged
-      }
-    }
-  };
-  const submitters = Array.from({ length: 4 }, submitter);
   // Kill while the relay and the projectors are busy with a backlog.
-  while (acknowledged.length < 150) await new Promise((resolve) => setTimeout(resolve, 5));
-  process.kill(-(first.child.pid as number), 'SIGKILL');
-  killed = true;
-  await Promise.all(submitters);
-  await stopped(first.child);
+  const acknowledged = await submitUntilKilled(first, adminKey, 4, 150, () => process.kill(-(first.child.pid as number), 'SIGKILL'));
 
   const second = await serve(dataDir, port, env);
   t.teardown(() => void second.child.kill('SIGKILL'));
