@@ -5,7 +5,9 @@ import { singleQuery } from './pagination.js';
 
 /**
  * Read-your-writes: a read that names the position of a write (`X-Min-Position` or
- * `?min_position=`) waits, at most `timeoutMs`, until the read models reach it.
+ * `?min_position=`) waits, at most `timeoutMs`, until the read models reach it. How long
+ * it waited is answered as `Server-Timing: read-wait;dur=<ms>`, so a client can tell the
+ * read side's lag from the network's.
  */
 export const minPosition = (readSide: ReadSide, timeoutMs: number) => async (ctx: Context, next: Next) => {
   const raw = ctx.get('X-Min-Position') || singleQuery(ctx, 'min_position');
@@ -16,7 +18,10 @@ export const minPosition = (readSide: ReadSide, timeoutMs: number) => async (ctx
         param: 'min_position',
       });
     }
-    if (!(await readSide.waitFor(position, timeoutMs))) {
+    const started = performance.now();
+    const reached = await readSide.waitFor(position, timeoutMs);
+    ctx.append('Server-Timing', `read-wait;dur=${(performance.now() - started).toFixed(2)}`);
+    if (!reached) {
       throw new ApiError(
         'api_error',
         'projection_lagging',

@@ -81,6 +81,7 @@ t.test('the read side on embedded defaults, with a fleet in the log', async (t) 
     const submitted = await app.call('POST', '/api/v1/tasks', { body: { kind: 'echo', input: {} } });
     const read = await app.call('GET', `/api/v1/tasks/${submitted.body.id}`, { headers: { 'X-Min-Position': String(submitted.body.position) } });
     t.equal(read.status, 200, 'the rebuilt projection goes on applying new events');
+    t.match(read.headers.get('server-timing'), /^read-wait;dur=\d+\.\d{2}$/, 'the answer says how long it waited for the read side');
     const verified = (await ndjson(await maintenance(app.bosun.url, '/system/projections/verify?projection=tasks'))).at(-1);
     t.equal(verified.identical, true);
   });
