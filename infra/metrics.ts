@@ -78,6 +78,19 @@ export const watchReadSide = (metrics: Metrics, readSide: ReadSide): void => {
         for (const projection of projections) this.set({ projection: projection.name, runner: projection.runner }, value(projection));
       },
     });
+  const visibleLag = new Histogram({
+    name: 'bosun_projection_visible_lag_seconds',
+    help: 'From an event being written (its occurred_at) to the read models a runner builds showing it, for events applied live.',
+    labelNames: ['runner'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  readSide.onLiveBatch((runner, events) => {
+    const now = Date.now();
+    const observe = visibleLag.labels({ runner });
+    for (const event of events) observe.observe(Math.max(0, now - Date.parse(event.metadata.occurred_at)) / 1000);
+  });
+
   perProjection('bosun_projection_lag_events', 'Events of the log a projection has not applied yet.', (p) => p.lag_events);
   perProjection('bosun_projection_lag_seconds', 'How long ago the oldest event a projection has not applied was written; 0 when caught up.', (p) => p.lag_ms / 1000);
   perProjection('bosun_projection_checkpoint_position', 'Log position of a projection checkpoint.', (p) => p.checkpoint_position);

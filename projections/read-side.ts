@@ -1,4 +1,4 @@
-import type { EventStore } from '../commands/event-store.js';
+import type { EventStore, RecordedEvent } from '../commands/event-store.js';
 import { rebuildProjection, verifyProjection, type RebuildProgress, type RebuildResult, type VerifyResult } from './rebuild.js';
 import type { ProjectionRunner, ProjectionState, ProjectionFailure } from './projection-runner.js';
 import type { Relay, RelayStatus } from './relay.js';
@@ -60,6 +60,18 @@ export class ReadSide {
 
   caughtUp(): boolean {
     return this.runners.every(({ runner }) => runner.status().caughtUp);
+  }
+
+  /**
+   * Calls `listener` with each batch a caught-up runner has just made visible: the events
+   * applied live, not those of a catch-up from a checkpoint, whose age says nothing of lag.
+   */
+  onLiveBatch(listener: (runner: string, events: readonly RecordedEvent[]) => void): void {
+    for (const { name, runner } of this.runners) {
+      runner.onCommitted((events) => {
+        if (runner.status().caughtUp) listener(name, events);
+      });
+    }
   }
 
   /** Waits, at most `timeoutMs` in all, until every runner has applied everything at or below `position`. */

@@ -71,6 +71,7 @@ t.test('system routes on embedded defaults', async (t) => {
       t.ok(checkpoint !== undefined && checkpoint <= head, `${name} checkpoint ${checkpoint} at or below the head ${head}`);
     }
     t.notOk(text.includes('bosun_relay_'), 'no relay on the embedded bus');
+    t.ok(sample(text, 'bosun_projection_visible_lag_seconds_count', { runner: 'read_models' })! >= 1, 'the submit, applied live, is timed from write to visible');
   });
 
   t.test('/health and /ready', async (t) => {

@@ -43,6 +43,7 @@ const fakeRunner = (state: RunnerState): ProjectionRunner =>
       })),
     }),
     waitFor: async (position: number) => position <= state.position,
+    onCommitted: () => undefined,
   }) as unknown as ProjectionRunner;
 
 const fakeRelay = (status: RelayStatus): Relay => ({ status: async () => status }) as unknown as Relay;
