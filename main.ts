@@ -173,6 +173,7 @@ const openReadSide = async (config: Config, events: EventStore, logger: Logger):
     events,
     logger,
   });
+  relay?.onPublished(() => readModelRunner.wakeWaiters());
   return {
     lookups,
     readStore,

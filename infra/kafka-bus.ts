@@ -66,6 +66,9 @@ class KafkaSubscription implements BusSubscription {
   readonly #consumer: Consumer;
   #stopped = false;
   #closing: Promise<void> | null = null;
+  /** Partitions' deliveries waiting for the `onBatch` call in flight to finish. */
+  readonly #waiting: { readonly deliveries: readonly Delivery[]; readonly resolve: () => void; readonly reject: (error: unknown) => void }[] = [];
+  #handing = false;
 
   constructor(shared: Shared, topics: readonly string[], options: SubscribeOptions, handlers: BusHandlers) {
     this.#shared = shared;
@@ -110,7 +113,8 @@ class KafkaSubscription implements BusSubscription {
       // commitOffsetsIfNecessary commits the resolved offsets at most this often (autoCommit off).
       autoCommitInterval: 5000,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // A bound, not a count: every assigned partition at once, their batches merged into one onBatch call (see #hand).
+      partitionsConsumedConcurrently: 64,
       eachBatch: (payload) => this.#eachBatch(payload),
     });
   }
@@ -133,7 +137,7 @@ class KafkaSubscription implements BusSubscription {
         position = Math.max(position, event.position);
         deliveries.push({ event, lane, offset });
       }
-      if (deliveries.length > 0) await this.#handlers.onBatch(deliveries);
+      if (deliveries.length > 0) await this.#hand(deliveries);
     } catch (error) {
       const first = batch.messages[0]?.offset;
       this.#fail(new Error(`kafka bus: batch of ${lane} offsets ${first}..${last.offset} failed: ${asError(error).message}`, { cause: error }));
@@ -144,6 +148,34 @@ class KafkaSubscription implements BusSubscription {
     resolveOffset(last.offset);
     await commitOffsetsIfNecessary();
     await heartbeat();
+  }
+
+  /**
+   * Hands one partition's deliveries to `onBatch`, merged with those of the partitions
+   * fetched meanwhile: kafkajs hands partitions over concurrently, `onBatch` takes one call
+   * at a time, and a read store that costs milliseconds per commit (MongoDB) keeps up only
+   * when one commit carries every partition's news. Resolves once the call that carried
+   * them resolved. Each partition's next batch waits for this, so lanes stay in order.
+   */
+  #hand(deliveries: readonly Delivery[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ deliveries, resolve, reject });
+      if (!this.#handing) void this.#handWaiting();
+    });
+  }
+
+  async #handWaiting(): Promise<void> {
+    this.#handing = true;
+    while (this.#waiting.length > 0) {
+      const merged = this.#waiting.splice(0);
+      try {
+        await this.#handlers.onBatch(merged.flatMap((waiting) => waiting.deliveries));
+        for (const waiting of merged) waiting.resolve();
+      } catch (error) {
+        for (const waiting of merged) waiting.reject(error);
+      }
+    }
+    this.#handing = false;
   }
 
   #fail(error: Error): void {

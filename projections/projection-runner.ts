@@ -159,6 +159,19 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Has reads waiting in `waitFor` check again: after each batch, and when something else
+   * that covering depends on moved (the relay published). Deferred until the bus has
+   * recorded the batch as handled, which it does once the batch handler returns (in the
+   * microtasks that run before setImmediate): checked earlier, a waiter would find its
+   * position not yet covered and sleep until its timer.
+   */
+  wakeWaiters(): void {
+    setImmediate(() => {
+      for (const wake of [...this.#batchListeners]) wake();
+    });
+  }
+
   /** Runs `work` between two batches: nothing is applied while it runs (a rebuild's switch). */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#turn.then(work);
@@ -279,7 +292,7 @@ export class ProjectionRunner {
     this.#position = Math.max(this.#position, last);
     const events = deliveries.map((d) => d.event);
     for (const listener of this.#committedListeners) listener(events);
-    for (const wake of [...this.#batchListeners]) wake();
+    this.wakeWaiters();
     this.#reportProgress();
   }
 

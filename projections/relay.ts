@@ -28,6 +28,7 @@ export class Relay {
   #error: Error | null = null;
   #stopped = false;
   #subscription: BusSubscription | null = null;
+  readonly #publishedListeners: ((position: number) => void)[] = [];
 
   constructor(
     private readonly deps: {
@@ -64,10 +65,12 @@ export class Relay {
           }
           const last = deliveries.at(-1);
           if (!last) return;
+          // On the bus once acknowledged: reads waiting for these events may go ahead before the checkpoint is saved.
+          this.#published = last.event.position;
+          for (const listener of this.#publishedListeners) listener(this.#published);
           await this.deps.store.commit([], { [checkpointName]: { position: last.event.position, lanes: { [last.lane]: last.offset } } });
           if (this.#error) logger.info({ position: last.event.position }, 'relay publishing again');
           this.#error = null;
-          this.#published = last.event.position;
         },
         onError: (error) => {
           this.#error = error;
@@ -75,6 +78,11 @@ export class Relay {
         },
       },
     );
+  }
+
+  /** Called with the new published position after each batch the bus acknowledged. */
+  onPublished(listener: (position: number) => void): void {
+    this.#publishedListeners.push(listener);
   }
 
   /** Every event at or below this position is on the bus. */
