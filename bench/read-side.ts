@@ -11,9 +11,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import type { EventMetadata, EventStore, NewEvent } from '../commands/event-store.js';
 import { loadEventSchemas } from '../commands/event-schemas.js';
@@ -21,6 +24,7 @@ import { withUpcasting } from '../commands/upcasting-event-store.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
 import { openEmbeddedReadStore } from '../infra/embedded-read-store.js';
+import { openMongoReadStore, withDatabase } from '../infra/mongo-read-store.js';
 import { uuidv7 } from '../infra/ids.js';
 import { rebuildProjection } from '../projections/rebuild.js';
 import type { ReadStore } from '../projections/read-store.js';
@@ -119,7 +123,6 @@ const benchRebuild = async (count: number) =>
 
 const benchRebuildMongo = async (url: string, count: number) =>
   withLog(count, async (_directory, events) => {
-    const { openMongoReadStore } = await import('../infra/mongo-read-store.js');
     const database = `bench_rebuild_${Date.now()}`;
     const store = openMongoReadStore({ url, database, logger });
     try {
@@ -148,46 +151,103 @@ const readyAfterRestart = async (count: number) =>
     return { events: count, first_start_s: +firstStart.toFixed(2), restart_to_ready_s: +restart.toFixed(2) };
   });
 
-/** Appends one task submission at a steady rate and times until X-Min-Position reads see it. */
+/**
+ * One request on a keep-alive agent: the load generator shares the machine's cores with the
+ * server, and `fetch` costs it enough to stall its own event loop for tens of milliseconds.
+ */
+const call = (agent: Agent, method: string, url: string, headers: Record<string, string>, body?: string) =>
+  new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const sent = request(url, { method, headers, agent }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }));
+      response.on('error', reject);
+    });
+    sent.on('error', reject);
+    sent.end(body);
+  });
+
+/**
+ * Appends one task submission at a steady rate and times until X-Min-Position reads see it:
+ * the whole round trip, and the part the server spent waiting for the read side (its
+ * `Server-Timing: read-wait`), so a tail can be told apart from the HTTP path's.
+ */
 const visibleLag = async (url: string, key: string, perSecond: number, durationS: number) => {
   const lags: number[] = [];
+  const waits: number[] = [];
   const interval = 1000 / perSecond;
   const deadline = Date.now() + durationS * 1000;
   const inFlight: Promise<void>[] = [];
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const clientLoop = monitorEventLoopDelay({ resolution: 1 });
+  clientLoop.enable();
   for (let next = Date.now(); next < deadline; next += interval) {
     const wait = next - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     inFlight.push(
       (async () => {
-        const submitted = await fetch(`${url}/api/v1/tasks`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ kind: 'echo', input: { n: 1 } }),
-        });
-        const { id, position } = (await submitted.json()) as { id: string; position: number };
+        const submitted = await call(agent, 'POST', `${url}/api/v1/tasks`, { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, JSON.stringify({ kind: 'echo', input: { n: 1 } }));
+        const { id, position } = JSON.parse(submitted.body) as { id: string; position: number };
         const appendedAt = process.hrtime.bigint();
-        const read = await fetch(`${url}/api/v1/tasks/${id}`, { headers: { Authorization: `Bearer ${key}`, 'X-Min-Position': String(position) } });
-        await read.arrayBuffer();
-        if (read.ok) lags.push(Number(process.hrtime.bigint() - appendedAt) / 1e6);
+        const read = await call(agent, 'GET', `${url}/api/v1/tasks/${id}`, { Authorization: `Bearer ${key}`, 'X-Min-Position': String(position) });
+        if (read.status !== 200) return;
+        lags.push(Number(process.hrtime.bigint() - appendedAt) / 1e6);
+        const waited = /read-wait;dur=([\d.]+)/.exec(String(read.headers['server-timing'] ?? ''));
+        if (waited) waits.push(Number(waited[1]));
       })(),
     );
   }
   await Promise.all(inFlight);
-  lags.sort((a, b) => a - b);
-  return { rate_per_s: perSecond, reads: lags.length, visible_p50_ms: +percentile(lags, 50).toFixed(1), visible_p99_ms: +percentile(lags, 99).toFixed(1) };
+  clientLoop.disable();
+  agent.destroy();
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN) * 1000;
+  const ms = (values: number[], p: number) => +percentile(values.sort((a, b) => a - b), p).toFixed(1);
+  return {
+    rate_per_s: perSecond,
+    reads: lags.length,
+    visible_p50_ms: ms(lags, 50),
+    visible_p99_ms: ms(lags, 99),
+    server_wait_p50_ms: ms(waits, 50),
+    server_wait_p99_ms: ms(waits, 99),
+    server_event_loop_delay_p99_ms: +gauge('nodejs_eventloop_lag_p99_seconds').toFixed(1),
+    server_event_loop_delay_max_ms: +gauge('nodejs_eventloop_lag_max_seconds').toFixed(1),
+    client_event_loop_delay_p99_ms: +(clientLoop.percentile(99) / 1e6).toFixed(1),
+    client_event_loop_delay_max_ms: +(clientLoop.max / 1e6).toFixed(1),
+  };
 };
 
-const benchVisibleLag = async (env: NodeJS.ProcessEnv, perSecond: number) => {
+/**
+ * Bosun on a fresh log, with Kafka and MongoDB as asked (from KAFKA_BROKERS and MONGODB_URL)
+ * in a topic prefix and a database of its own, dropped afterwards: read models left by an
+ * earlier run belong to another log.
+ */
+const benchVisibleLag = async (engines: { kafka: boolean; mongo: boolean }, perSecond: number) => {
   const directory = mkdtempSync(join(tmpdir(), 'bosun-bench-visible-'));
-  const key = `bench-admin-${randomUUID()}`;
-  const server = await startServer(cli, ['serve'], { BOSUN_DATA_DIR: directory, BOSUN_WORKFLOWS: 'off', BOSUN_ADMIN_KEY: key, BOSUN_RATE_LIMIT: '100000', LOG_LEVEL: 'warn', ...env }, '/ready', {
-    readyTimeoutMs: 120_000,
-  });
+  const run = randomUUID().replaceAll('-', '').slice(0, 10);
+  const key = `bench-admin-${run}`;
+  const database = `bench_visible_${run}`;
+  const mongoUrl = engines.mongo ? withDatabase(process.env.MONGODB_URL as string, database) : '';
+  const env = {
+    BOSUN_DATA_DIR: directory,
+    BOSUN_WORKFLOWS: 'off',
+    BOSUN_ADMIN_KEY: key,
+    BOSUN_RATE_LIMIT: '100000',
+    LOG_LEVEL: 'warn',
+    KAFKA_BROKERS: engines.kafka ? process.env.KAFKA_BROKERS : '',
+    KAFKA_TOPIC_PREFIX: `bench.${run}.`,
+    MONGODB_URL: mongoUrl,
+  };
+  const server = await startServer(cli, ['serve'], env, '/ready', { readyTimeoutMs: 120_000 });
   try {
     return await visibleLag(server.url, key, perSecond, Number(process.env.BENCH_SECONDS ?? 10));
   } finally {
     await server.stop();
     rmSync(directory, { recursive: true, force: true });
+    if (mongoUrl) {
+      const client = new MongoClient(mongoUrl);
+      await client.db(database).dropDatabase().finally(() => client.close());
+    }
   }
 };
 
@@ -195,15 +255,31 @@ export async function benchReadSide(): Promise<object> {
   const large = Number(process.env.BENCH_EVENTS ?? 1_000_000);
   const small = Math.round(large / 10);
   const mongoUrl = process.env.MONGODB_URL;
-  const kafka = process.env.KAFKA_BROKERS;
   const figures: Record<string, unknown> = {};
   figures.rebuild = await benchRebuild(large);
   if (mongoUrl) figures.rebuild_mongo = await benchRebuildMongo(mongoUrl, Number(process.env.BENCH_MONGO_EVENTS ?? 20_000));
   const readySmall = await readyAfterRestart(small);
   const readyLarge = await readyAfterRestart(large);
   figures.ready = { small: readySmall, large: readyLarge, ratio: +(readyLarge.restart_to_ready_s / readySmall.restart_to_ready_s).toFixed(2) };
-  figures.visible_embedded = await benchVisibleLag({ KAFKA_BROKERS: '', MONGODB_URL: '' }, 1000);
-  if (mongoUrl && kafka) figures.visible_kafka_mongo = await benchVisibleLag({}, Number(process.env.BENCH_KAFKA_MONGO_RATE ?? 100));
+  return { ...figures, ...(await benchVisibleLagFigures()) };
+}
+
+/**
+ * Append-to-visible lag alone: embedded, and through Kafka into MongoDB when both are
+ * configured (at each of BENCH_KAFKA_MONGO_RATES), broken down by running each engine
+ * alone beside the embedded other at the highest rate (Kafka into the embedded read
+ * store; the embedded bus into MongoDB).
+ */
+export async function benchVisibleLagFigures(): Promise<object> {
+  const figures: Record<string, unknown> = { visible_embedded: await benchVisibleLag({ kafka: false, mongo: false }, 1000) };
+  if (process.env.MONGODB_URL && process.env.KAFKA_BROKERS) {
+    const rates = (process.env.BENCH_KAFKA_MONGO_RATES ?? '50,100').split(',').map(Number);
+    figures.visible_kafka_mongo = [];
+    for (const rate of rates) (figures.visible_kafka_mongo as object[]).push(await benchVisibleLag({ kafka: true, mongo: true }, rate));
+    const top = Math.max(...rates);
+    figures.visible_kafka_only = await benchVisibleLag({ kafka: true, mongo: false }, top);
+    figures.visible_mongo_only = await benchVisibleLag({ kafka: false, mongo: true }, top);
+  }
   return figures;
 }
 

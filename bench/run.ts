@@ -6,7 +6,7 @@ import { benchEventStore } from './event-store.js';
 import { benchFleet } from './fleet.js';
 import { benchHttp } from './http.js';
 import { benchMongoReadStore } from './mongo-read-store.js';
-import { benchReadSide } from './read-side.js';
+import { benchReadSide, benchVisibleLagFigures } from './read-side.js';
 
 const benches: Record<string, () => Promise<object>> = {
   'event-store': () => benchEventStore(),
@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<object>> = {
   'mongo-read-store': () => benchMongoReadStore(),
   'read-store': async () => (await import('./read-store.js')).benchReadStore(),
   'read-side': () => benchReadSide(),
+  'visible-lag': () => benchVisibleLagFigures(),
 };
 
 const chosen = process.argv.slice(2);

@@ -103,6 +103,13 @@ export const databaseFromUrl = (url: string): string | undefined => {
   return path === '' ? undefined : decodeURIComponent(path);
 };
 
+/** The same connection string naming `database` in its path instead (hosts and options kept). */
+export const withDatabase = (url: string, database: string): string => {
+  const [, scheme = '', hosts = '', , query = ''] = /^(mongodb(?:\+srv)?:\/\/)([^/?]*)(\/[^?]*)?(\?.*)?$/.exec(url) ?? [];
+  if (!scheme) throw new Error(`not a mongodb:// connection string: ${redactUrl(url)}`);
+  return `${scheme}${hosts}/${encodeURIComponent(database)}${query}`;
+};
+
 /**
  * Field names as stored. FerretDB refuses any key, at any depth, that contains `.` or
  * starts with `$` (MongoDB takes them, but its query paths cannot reach them), and

@@ -13,7 +13,7 @@ import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import t from 'tap';
 import type { RecordedEvent } from '../../commands/event-store.js';
-import { openMongoReadStore } from '../../infra/mongo-read-store.js';
+import { openMongoReadStore, withDatabase } from '../../infra/mongo-read-store.js';
 import { readModelProjectors } from '../../main.js';
 import { categoryOfStream, toWireEvent } from '../../projections/wire-event.js';
 import { appliedTwiceChangedOnce } from '../projections/projection-idempotency.contract.js';
@@ -28,16 +28,10 @@ const skip =
   ((!brokers || !mongoUrl) && 'KAFKA_BROKERS or MONGODB_URL not set: start the engines with eval "$(node dist/cli.js engines up)"');
 
 const unique = () => randomUUID().replaceAll('-', '').slice(0, 10);
-/** The server's URL with another database in its path. */
-const databaseUrl = (url: string, database: string) => {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-};
 
 const engines = () => {
   const run = unique();
-  return { run, prefix: `bosun.t${run}.`, database: `bosun_t${run}`, env: { KAFKA_BROKERS: brokers as string, KAFKA_TOPIC_PREFIX: `bosun.t${run}.`, MONGODB_URL: databaseUrl(mongoUrl as string, `bosun_t${run}`) } };
+  return { run, prefix: `bosun.t${run}.`, database: `bosun_t${run}`, env: { KAFKA_BROKERS: brokers as string, KAFKA_TOPIC_PREFIX: `bosun.t${run}.`, MONGODB_URL: withDatabase(mongoUrl as string, `bosun_t${run}`) } };
 };
 
 const dropDatabase = async (database: string) => {
@@ -60,7 +54,7 @@ const ndjson = async (response: Response): Promise<any[]> =>
 
 t.test('read models built from Kafka into MongoDB', { skip }, async (t) => {
   const { prefix, database } = engines();
-  const app = await startTestBosun({ kafkaBrokers: [brokers as string], kafkaTopicPrefix: prefix, mongodbUrl: databaseUrl(mongoUrl as string, database) });
+  const app = await startTestBosun({ kafkaBrokers: [brokers as string], kafkaTopicPrefix: prefix, mongodbUrl: withDatabase(mongoUrl as string, database) });
   t.teardown(async () => {
     await app.stop();
     await dropDatabase(database);
@@ -118,7 +112,7 @@ t.test('read models built from Kafka into MongoDB', { skip }, async (t) => {
   });
 
   t.test('an analytics job reads the collections with the plain driver and finds the tasks as the API serves them', async (t) => {
-    const client = new MongoClient(databaseUrl(mongoUrl as string, database));
+    const client = new MongoClient(withDatabase(mongoUrl as string, database));
     t.teardown(() => client.close());
     const documents = await client.db(database).collection('tasks').find({}).toArray();
     const served = await app.call('GET', '/api/v1/tasks?limit=100');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { MongoClient, type Collection } from 'mongodb';
 import pino from 'pino';
-import { databaseFromUrl, openMongoReadStore, pingMongo, redactUrl } from '../../infra/mongo-read-store.js';
+import { databaseFromUrl, openMongoReadStore, pingMongo, redactUrl, withDatabase } from '../../infra/mongo-read-store.js';
 import type { ReadDocument } from '../../projections/read-store.js';
 import { readStoreContract } from '../projections/read-store.contract.js';
 
@@ -19,6 +19,10 @@ t.test('connection strings: database from the path, credentials redacted', async
   t.equal(databaseFromUrl('mongodb+srv://u:p@cluster.example.net/?retryWrites=true'), undefined);
   t.equal(redactUrl('mongodb://user:secret@127.0.0.1:27017/bosun'), 'mongodb://***@127.0.0.1:27017/bosun');
   t.equal(redactUrl('mongodb://127.0.0.1:27017/bosun'), 'mongodb://127.0.0.1:27017/bosun');
+  t.equal(withDatabase('mongodb://u:p@h1:27017,h2:27017/bosun?replicaSet=rs0', 'scratch'), 'mongodb://u:p@h1:27017,h2:27017/scratch?replicaSet=rs0');
+  t.equal(withDatabase('mongodb://127.0.0.1:27018', 'scratch'), 'mongodb://127.0.0.1:27018/scratch');
+  t.equal(withDatabase('mongodb+srv://cluster.example.net/?retryWrites=true', 'a b'), 'mongodb+srv://cluster.example.net/a%20b?retryWrites=true');
+  t.throws(() => withDatabase('http://u:secret@x/', 'a'), /not a mongodb:\/\/ connection string: http:\/\/\*\*\*@x\//, 'named, its credentials redacted');
 });
 
 if (url) {
