@@ -24,6 +24,25 @@ export type ProjectionStatus = {
   readonly failure: ProjectionFailure | null;
 };
 
+/**
+ * A checkpoint beyond the log's head: the read store was built from another log (a fresh
+ * event store beside an old database, say). Nothing is applied to it, since events of
+ * this log would land among documents of the other, and the runner does not retry.
+ */
+export class ForeignReadStoreError extends Error {
+  readonly code = 'foreign_read_store';
+  constructor(
+    readonly projection: string,
+    readonly checkpoint: number,
+    readonly head: number,
+  ) {
+    super(
+      `the checkpoint of projection ${projection} is at position ${checkpoint}, beyond the log's head ${head}: ` +
+        'the read store was built from another event log; point it at an empty database (or drop this one) and start again',
+    );
+  }
+}
+
 export type RunnerStatus = {
   /** Highest global position applied by any projection. */
   readonly position: number;
@@ -86,7 +105,7 @@ export class ProjectionRunner {
   #retries = 0;
   /** Batches and exclusive sections take turns on this chain. */
   #turn: Promise<unknown> = Promise.resolve();
-  #caughtUpResolve: (() => void) | null = null;
+  #caughtUpSettle: { readonly resolve: () => void; readonly reject: (error: Error) => void } | null = null;
   #progress = { at: 0, position: 0, startedAt: 0, from: 0 };
 
   constructor(options: ProjectionRunnerOptions) {
@@ -109,10 +128,13 @@ export class ProjectionRunner {
     return this.#options.store;
   }
 
-  /** Resolves once the read models have caught up with the log as it was at start. */
+  /**
+   * Resolves once the read models have caught up with the log as it was at start; rejects
+   * with {@link ForeignReadStoreError} when the store was built from another log.
+   */
   async start(): Promise<void> {
     this.#target = await this.#options.events.headPosition();
-    const caughtUp = new Promise<void>((resolve) => (this.#caughtUpResolve = resolve));
+    const caughtUp = new Promise<void>((resolve, reject) => (this.#caughtUpSettle = { resolve, reject }));
     await this.#connect(true);
     void this.#watchCatchUp();
     return caughtUp;
@@ -204,6 +226,10 @@ export class ProjectionRunner {
       const { store } = this.#options;
       await store.prepare(this.#options.projectors.flatMap((projector) => projector.collections));
       for (const projection of this.#projections) projection.checkpoint = await store.checkpoint(projection.projector.name);
+      // Read after the checkpoints: a checkpoint of this log can only be at or below it.
+      const head = await this.#options.events.headPosition();
+      const ahead = this.#projections.find((p) => p.checkpoint.position > head);
+      if (ahead) throw new ForeignReadStoreError(ahead.projector.name, ahead.checkpoint.position, head);
       if (starting) {
         const from = min(this.#projections.map((p) => p.checkpoint.position));
         this.#position = Number.isFinite(from) ? from : 0;
@@ -237,6 +263,11 @@ export class ProjectionRunner {
   #failed(error: Error): void {
     if (this.#stopped) return;
     this.#error = error;
+    if (error instanceof ForeignReadStoreError) {
+      this.#logger.fatal({ err: error }, 'projections will not run on a read store of another log');
+      this.#caughtUpSettle?.reject(error);
+      return;
+    }
     const attempt = Math.min(this.#retries++, retryDelaysMs.length - 1);
     const delay = retryDelaysMs[attempt] as number;
     this.#logger.error({ err: error, position: this.#position, retry_in_ms: delay }, 'projections stopped consuming; retrying from the last checkpoints');
@@ -305,11 +336,11 @@ export class ProjectionRunner {
 
   /** Checks after each batch, and now and then in between (a bus may have nothing to deliver), whether the start's head is reached. */
   async #watchCatchUp(): Promise<void> {
-    while (!this.#caughtUp && !this.#stopped) {
+    while (!this.#caughtUp && !this.#stopped && !(this.#error instanceof ForeignReadStoreError)) {
       if (this.#target === 0 || (await this.#covers(this.#target).catch(() => false))) {
         this.#caughtUp = true;
         this.#logger.info({ position: this.#position, ms: Date.now() - this.#progress.startedAt }, 'projections caught up');
-        this.#caughtUpResolve?.();
+        this.#caughtUpSettle?.resolve();
         return;
       }
       await new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@ import type { EventStore, NewEvent } from '../../commands/event-store.js';
 import { createEmbeddedBus } from '../../infra/embedded-bus.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
-import { ProjectionRunner } from '../../projections/projection-runner.js';
+import { ForeignReadStoreError, ProjectionRunner } from '../../projections/projection-runner.js';
 import type { Projector } from '../../projections/projector.js';
 import type { ReadDocument, ReadStore } from '../../projections/read-store.js';
 import { testMetadata } from '../commands/event-metadata.js';
@@ -81,6 +81,26 @@ t.test('given a runner stopped and started again, then nothing is applied twice 
   await running.start();
   t.equal((await store.collection<Tally>('tallies').get('note-1'))?.applied, 65, 'each event applied exactly once across restarts');
   t.equal((await store.checkpoint('tallies')).position, head);
+  await running.stop();
+  await store.close();
+});
+
+t.test('given a read store built from a longer log, when a runner of a fresh log starts on it, then it refuses and applies nothing', async (t) => {
+  const other = setUp();
+  await other.appendNotes('note-1', 0, 50);
+  const store = openEmbeddedReadStore({ file: other.readFile });
+  const built = other.runner([tallyProjector('tallies')], store);
+  await built.start();
+  await built.stop();
+  const fresh = setUp();
+  await fresh.appendNotes('note-1', 0, 3);
+  const running = fresh.runner([tallyProjector('tallies')], store);
+  await t.rejects(running.start(), new ForeignReadStoreError('tallies', 50, 3));
+  t.match(running.status(), { caughtUp: false, error: /checkpoint of projection tallies is at position 50, beyond the log's head 3: the read store was built from another event log/ });
+  await fresh.appendNotes('note-1', 3, 60);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal((await store.collection<Tally>('tallies').get('note-1'))?.applied, 50, "the other log's documents are left as they were");
+  t.equal((await store.checkpoint('tallies')).position, 50);
   await running.stop();
   await store.close();
 });
