@@ -257,7 +257,8 @@ export const benchFleet = async (options: FleetBenchOptions = {}) => {
     bosun = await startServer(
       join(here, '..', 'cli.js'),
       ['serve'],
-      { BOSUN_DATA_DIR: bosunDataDir, BOSUN_ADMIN_KEY: adminKey, BOSUN_RATE_LIMIT: '10000000', LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: temporal.address },
+      // The fleet is measured on the embedded read side: its figures compare workflow engines, not read stores.
+      { BOSUN_DATA_DIR: bosunDataDir, BOSUN_ADMIN_KEY: adminKey, BOSUN_RATE_LIMIT: '10000000', LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: temporal.address, KAFKA_BROKERS: '', MONGODB_URL: '' },
       '/ready',
       // BENCH_CPU_PROF_DIR: where Bosun writes a CPU profile of the whole run when it stops.
       { stdout: 'stderr', nodeOptions: process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [] },

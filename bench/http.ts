@@ -1,6 +1,7 @@
 /**
- * POST /api/v1/tasks at 64 connections against Bosun on its embedded defaults, and in the
- * same run against bare Koa answering the same JSON. Each server runs in its own process
+ * POST /api/v1/tasks at 64 connections against Bosun (on its embedded defaults, or on
+ * Kafka and MongoDB when KAFKA_BROKERS and MONGODB_URL are set), and in the same run
+ * against bare Koa answering the same JSON. Each server runs in its own process
  * so the load generator does not share its event loop.
  */
 import autocannon from 'autocannon';
@@ -8,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isolatedEngines } from './engines.js';
 import { startServer } from './server-process.js';
 import { median } from './statistics.js';
 
@@ -51,10 +53,11 @@ const summarise = (windows: readonly Window[]) => ({
  */
 export const benchHttp = async (seconds = 20, rounds = 5) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'bosun-bench-http-'));
+  const engines = isolatedEngines();
   const bosun = await startServer(
     join(here, '..', 'cli.js'),
     ['serve'],
-    { BOSUN_DATA_DIR: dataDir, BOSUN_ADMIN_KEY: adminKey, BOSUN_RATE_LIMIT: '10000000', LOG_LEVEL: 'warn', BOSUN_WORKFLOWS: 'off' },
+    { BOSUN_DATA_DIR: dataDir, BOSUN_ADMIN_KEY: adminKey, BOSUN_RATE_LIMIT: '10000000', LOG_LEVEL: 'warn', BOSUN_WORKFLOWS: 'off', ...engines.env },
     '/ready',
   );
   const bare = await startServer(join(here, 'bare-koa.js'), [], {}, '/');
@@ -80,5 +83,6 @@ export const benchHttp = async (seconds = 20, rounds = 5) => {
   } finally {
     await Promise.all([bosun.stop(), bare.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
+    await engines.drop();
   }
 };

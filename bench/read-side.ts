@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import type { EventMetadata, EventStore, NewEvent } from '../commands/event-store.js';
 import { loadEventSchemas } from '../commands/event-schemas.js';
@@ -24,11 +23,12 @@ import { withUpcasting } from '../commands/upcasting-event-store.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
 import { openEmbeddedReadStore } from '../infra/embedded-read-store.js';
-import { openMongoReadStore, withDatabase } from '../infra/mongo-read-store.js';
+import { openMongoReadStore } from '../infra/mongo-read-store.js';
 import { uuidv7 } from '../infra/ids.js';
 import { rebuildProjection } from '../projections/rebuild.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { taskProjector } from '../projections/tasks/task-projector.js';
+import { isolatedEngines } from './engines.js';
 import { startServer } from './server-process.js';
 import { percentile } from './statistics.js';
 
@@ -217,37 +217,19 @@ const visibleLag = async (url: string, key: string, perSecond: number, durationS
   };
 };
 
-/**
- * Bosun on a fresh log, with Kafka and MongoDB as asked (from KAFKA_BROKERS and MONGODB_URL)
- * in a topic prefix and a database of its own, dropped afterwards: read models left by an
- * earlier run belong to another log.
- */
-const benchVisibleLag = async (engines: { kafka: boolean; mongo: boolean }, perSecond: number) => {
+/** Bosun on a fresh log, with Kafka and MongoDB as asked (see {@link isolatedEngines}). */
+const benchVisibleLag = async (wanted: { kafka: boolean; mongo: boolean }, perSecond: number) => {
   const directory = mkdtempSync(join(tmpdir(), 'bosun-bench-visible-'));
-  const run = randomUUID().replaceAll('-', '').slice(0, 10);
-  const key = `bench-admin-${run}`;
-  const database = `bench_visible_${run}`;
-  const mongoUrl = engines.mongo ? withDatabase(process.env.MONGODB_URL as string, database) : '';
-  const env = {
-    BOSUN_DATA_DIR: directory,
-    BOSUN_WORKFLOWS: 'off',
-    BOSUN_ADMIN_KEY: key,
-    BOSUN_RATE_LIMIT: '100000',
-    LOG_LEVEL: 'warn',
-    KAFKA_BROKERS: engines.kafka ? process.env.KAFKA_BROKERS : '',
-    KAFKA_TOPIC_PREFIX: `bench.${run}.`,
-    MONGODB_URL: mongoUrl,
-  };
+  const key = `bench-admin-${randomUUID()}`;
+  const engines = isolatedEngines(wanted);
+  const env = { BOSUN_DATA_DIR: directory, BOSUN_WORKFLOWS: 'off', BOSUN_ADMIN_KEY: key, BOSUN_RATE_LIMIT: '100000', LOG_LEVEL: 'warn', ...engines.env };
   const server = await startServer(cli, ['serve'], env, '/ready', { readyTimeoutMs: 120_000 });
   try {
     return await visibleLag(server.url, key, perSecond, Number(process.env.BENCH_SECONDS ?? 10));
   } finally {
     await server.stop();
     rmSync(directory, { recursive: true, force: true });
-    if (mongoUrl) {
-      const client = new MongoClient(mongoUrl);
-      await client.db(database).dropDatabase().finally(() => client.close());
-    }
+    await engines.drop();
   }
 };
 

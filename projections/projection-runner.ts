@@ -60,6 +60,8 @@ type Projection = {
   readonly categories: ReadonlySet<string>;
   checkpoint: Checkpoint;
   failure: ProjectionFailure | null;
+  /** The checkpoint as last written to the store, and when. */
+  saved: { readonly checkpoint: Checkpoint; readonly at: number };
 };
 
 export type ProjectionRunnerOptions = {
@@ -76,6 +78,14 @@ export type ProjectionRunnerOptions = {
 };
 
 const retryDelaysMs = [500, 1000, 2000, 5000, 10_000, 30_000];
+
+/**
+ * How often the checkpoint of a projection that only passed over events (none of its
+ * categories) is saved. Each checkpoint is a write, and a write costs milliseconds on some
+ * stores (FerretDB): saving every projection's at every batch would bound the read side's
+ * rate. Left unsaved, a crash only has it pass over those events again.
+ */
+const passedOverSaveIntervalMs = 1000;
 
 const min = (values: readonly number[]): number => values.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
 
@@ -116,6 +126,7 @@ export class ProjectionRunner {
       categories: new Set(projector.categories),
       checkpoint: initialCheckpoint,
       failure: null,
+      saved: { checkpoint: initialCheckpoint, at: 0 },
     }));
   }
 
@@ -206,6 +217,7 @@ export class ProjectionRunner {
     const projection = this.#projections.find((p) => p.projector.name === name);
     if (!projection) throw new Error(`no projection named ${name} in runner ${this.#options.group}`);
     projection.checkpoint = checkpoint;
+    projection.saved = { checkpoint, at: Date.now() };
     projection.failure = null;
   }
 
@@ -215,6 +227,20 @@ export class ProjectionRunner {
     await this.#subscription?.close();
     this.#subscription = null;
     await this.#turn;
+    await this.#saveCheckpointsPassedOver();
+  }
+
+  /** At a clean stop, the checkpoints not saved since their projections last passed over events: a restart resumes at the head. */
+  async #saveCheckpointsPassedOver(): Promise<void> {
+    if (this.#error instanceof ForeignReadStoreError) return;
+    const unsaved = this.#projections.filter((p) => p.checkpoint !== p.saved.checkpoint);
+    if (unsaved.length === 0) return;
+    try {
+      await this.#options.store.commit([], Object.fromEntries(unsaved.map((p) => [p.projector.name, p.checkpoint])));
+      for (const projection of unsaved) projection.saved = { checkpoint: projection.checkpoint, at: Date.now() };
+    } catch (error) {
+      this.#logger.warn({ err: error, projections: unsaved.map((p) => p.projector.name) }, 'checkpoints not saved at stop; those projections will pass over some events again');
+    }
   }
 
   /**
@@ -225,7 +251,10 @@ export class ProjectionRunner {
     try {
       const { store } = this.#options;
       await store.prepare(this.#options.projectors.flatMap((projector) => projector.collections));
-      for (const projection of this.#projections) projection.checkpoint = await store.checkpoint(projection.projector.name);
+      for (const projection of this.#projections) {
+        projection.checkpoint = await store.checkpoint(projection.projector.name);
+        projection.saved = { checkpoint: projection.checkpoint, at: Date.now() };
+      }
       // Read after the checkpoints: a checkpoint of this log can only be at or below it.
       const head = await this.#options.events.headPosition();
       const ahead = this.#projections.find((p) => p.checkpoint.position > head);
@@ -285,13 +314,14 @@ export class ProjectionRunner {
 
   async #apply(deliveries: readonly Delivery[]): Promise<void> {
     const staged = new StagedWrites(this.#options.store);
-    const next = this.#projections.map((p) => ({ checkpoint: p.checkpoint, failure: p.failure, changed: false }));
+    const next = this.#projections.map((p) => ({ checkpoint: p.checkpoint, failure: p.failure, changed: false, applied: false }));
     for (const { event, lane, offset } of deliveries) {
       const category = categoryOfStream(event.stream);
       for (const [index, projection] of this.#projections.entries()) {
         const state = next[index] as (typeof next)[number];
         if (state.failure || offset <= (state.checkpoint.lanes[lane] ?? -1)) continue;
         if (projection.categories.has(category)) {
+          state.applied = true;
           const savepoint = staged.savepoint();
           try {
             await projection.projector.apply(event, staged);
@@ -307,15 +337,21 @@ export class ProjectionRunner {
       }
     }
     const checkpoints: Record<string, Checkpoint> = {};
+    const now = Date.now();
+    const saved = new Set<Projection>();
     for (const [index, projection] of this.#projections.entries()) {
       const state = next[index] as (typeof next)[number];
-      if (state.changed) checkpoints[projection.projector.name] = state.checkpoint;
+      if (state.changed && (state.applied || now - projection.saved.at >= passedOverSaveIntervalMs)) {
+        checkpoints[projection.projector.name] = state.checkpoint;
+        saved.add(projection);
+      }
     }
     await staged.commit([], checkpoints);
     for (const [index, projection] of this.#projections.entries()) {
       const state = next[index] as (typeof next)[number];
       projection.checkpoint = state.checkpoint;
       projection.failure = state.failure;
+      if (saved.has(projection)) projection.saved = { checkpoint: state.checkpoint, at: now };
     }
     this.#error = null;
     this.#retries = 0;

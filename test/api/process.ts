@@ -30,7 +30,8 @@ export const serve = async (
 ): Promise<ServedBosun> => {
   const child = spawn(process.execPath, [cli, 'serve'], {
     detached: options.detached ?? false,
-    env: { ...process.env, PORT: String(port), BOSUN_DATA_DIR: dataDir, BOSUN_RATE_LIMIT: '1000000', LOG_LEVEL: 'warn', BOSUN_WORKFLOWS: 'off', ...env },
+    // Embedded read side unless the test names engines: tests sharing a Kafka prefix or a database would see each other's read models.
+    env: { ...process.env, PORT: String(port), BOSUN_DATA_DIR: dataDir, BOSUN_RATE_LIMIT: '1000000', LOG_LEVEL: 'warn', BOSUN_WORKFLOWS: 'off', KAFKA_BROKERS: '', MONGODB_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines: Record<string, unknown>[] = [];
