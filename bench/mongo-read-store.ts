@@ -35,15 +35,15 @@ const taskDoc = (round: number, n: number, revision: number): TaskDoc => ({
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 
-type Stored = { _id: string } & Record<string, unknown>;
+export type Stored = { _id: string } & Record<string, unknown>;
 
-const toReplace = (doc: TaskDoc): AnyBulkWriteOperation<Stored> => {
+const toReplace = (doc: ReadDocument): AnyBulkWriteOperation<Stored> => {
   const { id, ...fields } = doc;
   return { replaceOne: { filter: { _id: id }, replacement: { _id: id, ...fields }, upsert: true } };
 };
 
 /** The raw reference: prebuilt operations, `chunk` per bulkWrite, `inFlight` bulkWrites at once. */
-const rawWrite = async (collection: Collection<Stored>, docs: readonly TaskDoc[], chunk: number, inFlight: number): Promise<number> => {
+export const rawWrite = async (collection: Collection<Stored>, docs: readonly ReadDocument[], chunk: number, inFlight: number): Promise<number> => {
   const operations = docs.map(toReplace);
   const chunks: AnyBulkWriteOperation<Stored>[][] = [];
   for (let start = 0; start < operations.length; start += chunk) chunks.push(operations.slice(start, start + chunk));

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import type { EventMetadata, EventStore, NewEvent } from '../commands/event-store.js';
 import { loadEventSchemas } from '../commands/event-schemas.js';
@@ -23,12 +24,16 @@ import { withUpcasting } from '../commands/upcasting-event-store.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
 import { openEmbeddedReadStore } from '../infra/embedded-read-store.js';
-import { openMongoReadStore } from '../infra/mongo-read-store.js';
+import { createKafkaBus } from '../infra/kafka-bus.js';
+import { createKafkaPublisher } from '../infra/kafka-publisher.js';
+import { databaseFromUrl, DEFAULT_BATCH_SIZE, DEFAULT_WRITE_CONCURRENCY, openMongoReadStore } from '../infra/mongo-read-store.js';
 import { uuidv7 } from '../infra/ids.js';
+import { ProjectionRunner } from '../projections/projection-runner.js';
 import { rebuildProjection } from '../projections/rebuild.js';
-import type { ReadStore } from '../projections/read-store.js';
+import type { ReadDocument, ReadStore } from '../projections/read-store.js';
 import { taskProjector } from '../projections/tasks/task-projector.js';
 import { isolatedEngines } from './engines.js';
+import { rawWrite, type Stored } from './mongo-read-store.js';
 import { startServer } from './server-process.js';
 import { percentile } from './statistics.js';
 
@@ -135,6 +140,59 @@ const benchRebuildMongo = async (url: string, count: number) =>
     }
   });
 
+/**
+ * Kafka into MongoDB: the log published to fresh topics, then the task projection consuming
+ * them into a fresh database from offset 0 (events applied/s until caught up), next to the
+ * same server's raw bulk upserts of the documents it produced (the plain driver, the
+ * adapter's chunking and concurrency), in the same run.
+ */
+const benchKafkaToMongo = async (mongoUrl: string, brokers: string, count: number) =>
+  withLog(count, async (_directory, events) => {
+    const engines = isolatedEngines();
+    const kafka = { brokers: [brokers], clientId: 'bench', topicPrefix: engines.env.KAFKA_TOPIC_PREFIX as string, partitions: 3, categories: ['task'], logger };
+    const publisher = await createKafkaPublisher(kafka);
+    let head = 0;
+    for (let after = 0; ; ) {
+      const page = await events.readAll({ after, maxCount: 500 });
+      if (page.length === 0) break;
+      await publisher.publish(page);
+      after = head = (page.at(-1) as { position: number }).position;
+    }
+    await publisher.close();
+    const database = databaseFromUrl(engines.env.MONGODB_URL as string) as string;
+    const store = openMongoReadStore({ url: mongoUrl, database, logger });
+    const bus = createKafkaBus({ ...kafka, publishedThrough: async () => head });
+    const runner = new ProjectionRunner({ group: `bench-${database}`, bus, store, projectors: [taskProjector], events, logger });
+    const client = new MongoClient(mongoUrl);
+    try {
+      const started = process.hrtime.bigint();
+      await runner.start();
+      const applied = count / seconds(started);
+      await runner.stop();
+      const documents = (await client.db(database).collection<Stored>('tasks').find().toArray()).map(({ _id, ...fields }) => ({ ...fields, id: _id }) as ReadDocument);
+      const raw = await rawWrite(client.db(database).collection<Stored>('raw_reference'), documents, DEFAULT_BATCH_SIZE, DEFAULT_WRITE_CONCURRENCY);
+      return {
+        events: count,
+        documents: documents.length,
+        kafka_to_mongo_events_per_s: Math.round(applied),
+        raw_upsert_documents_per_s: Math.round(raw),
+        ratio: +(applied / raw).toFixed(2),
+      };
+    } finally {
+      await bus.close();
+      await store.close();
+      await client.close();
+      await engines.drop();
+    }
+  });
+
+/** Kafka into MongoDB alone, on BENCH_MONGO_EVENTS events (default 20,000); needs KAFKA_BROKERS and MONGODB_URL. */
+export async function benchKafkaToMongoFigures(): Promise<object> {
+  const { MONGODB_URL: mongoUrl, KAFKA_BROKERS: brokers } = process.env;
+  if (!mongoUrl || !brokers) return { skipped: 'KAFKA_BROKERS or MONGODB_URL not set: start the engines with eval "$(node dist/cli.js engines up)"' };
+  return { kafka_to_mongo: await benchKafkaToMongo(mongoUrl, brokers, Number(process.env.BENCH_MONGO_EVENTS ?? 20_000)) };
+}
+
 /** Starts Bosun on a seeded data directory, lets it catch up once, then measures a restart to /ready. */
 const readyAfterRestart = async (count: number) =>
   withLog(count, async (directory, events) => {
@@ -240,6 +298,7 @@ export async function benchReadSide(): Promise<object> {
   const figures: Record<string, unknown> = {};
   figures.rebuild = await benchRebuild(large);
   if (mongoUrl) figures.rebuild_mongo = await benchRebuildMongo(mongoUrl, Number(process.env.BENCH_MONGO_EVENTS ?? 20_000));
+  if (mongoUrl && process.env.KAFKA_BROKERS) Object.assign(figures, await benchKafkaToMongoFigures());
   const readySmall = await readyAfterRestart(small);
   const readyLarge = await readyAfterRestart(large);
   figures.ready = { small: readySmall, large: readyLarge, ratio: +(readyLarge.restart_to_ready_s / readySmall.restart_to_ready_s).toFixed(2) };

@@ -6,7 +6,7 @@ import { benchEventStore } from './event-store.js';
 import { benchFleet } from './fleet.js';
 import { benchHttp } from './http.js';
 import { benchMongoReadStore } from './mongo-read-store.js';
-import { benchReadSide, benchVisibleLagFigures } from './read-side.js';
+import { benchKafkaToMongoFigures, benchReadSide, benchVisibleLagFigures } from './read-side.js';
 
 const benches: Record<string, () => Promise<object>> = {
   'event-store': () => benchEventStore(),
@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<object>> = {
   'read-store': async () => (await import('./read-store.js')).benchReadStore(),
   'read-side': () => benchReadSide(),
   'visible-lag': () => benchVisibleLagFigures(),
+  'kafka-to-mongo': () => benchKafkaToMongoFigures(),
 };
 
 const chosen = process.argv.slice(2);
