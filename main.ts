@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from './api/app.js';
+import { clientErrorHandler } from './api/errors.js';
 import type { DependencyCheck } from './api/routes/system.js';
 import type { CommandEnvironment } from './commands/command-context.js';
 import { loadEventSchemas } from './commands/event-schemas.js';
@@ -347,6 +348,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   });
   // Keep-alive longer than common proxies' idle timeout so they close first.
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', clientErrorHandler(logger));
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
   logger.info({ url }, 'listening');

@@ -18,6 +18,15 @@ export const minPosition = (readSide: ReadSide, timeoutMs: number) => async (ctx
         param: 'min_position',
       });
     }
+    // A position past the log's head names no write that has happened: waiting cannot help.
+    if (position > readSide.position()) {
+      const head = await readSide.logHead();
+      if (position > head) {
+        throw new ApiError('invalid_request_error', 'position_not_written', `X-Min-Position ${position} is beyond the log's last position ${head}: no write has it`, {
+          param: 'min_position',
+        });
+      }
+    }
     const started = performance.now();
     const reached = await readSide.waitFor(position, timeoutMs);
     ctx.append('Server-Timing', `read-wait;dur=${(performance.now() - started).toFixed(2)}`);

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { ConcurrencyConflictError } from '../commands/handle-command.js';
@@ -68,6 +71,9 @@ export const errorHandler = (logger: Logger) => async (ctx: Context, next: Next)
     if (ctx.body === undefined && ctx.status === 404) {
       throw new ApiError('not_found_error', 'route_missing', `no route for ${ctx.method} ${ctx.path}`);
     }
+    if (ctx.body === undefined && ctx.status === 501) {
+      throw new ApiError('invalid_request_error', 'method_not_implemented', `${ctx.method} is not a method this API implements`, { status: 501 });
+    }
     if (ctx.body === undefined && ctx.status === 405) {
       throw new ApiError('invalid_request_error', 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`, {
         status: 405,
@@ -76,7 +82,12 @@ export const errorHandler = (logger: Logger) => async (ctx: Context, next: Next)
     }
   } catch (error) {
     const apiError = toApiError(error);
-    if (apiError.status >= 500) logger.error({ err: error, request_id: ctx.state.requestId, method: ctx.method, path: ctx.path }, 'request failed');
+    // A server-side answer Bosun chose (503 while the read side lags) is expected; any other is a fault.
+    if (apiError.status >= 500) {
+      const context = { err: error, request_id: ctx.state.requestId, method: ctx.method, path: ctx.path, status: apiError.status };
+      if (error instanceof ApiError) logger.warn(context, 'request answered with a server-side error');
+      else logger.error(context, 'request failed');
+    }
     ctx.status = apiError.status;
     ctx.set(apiError.headers);
     ctx.body = {
@@ -90,3 +101,26 @@ export const errorHandler = (logger: Logger) => async (ctx: Context, next: Next)
     };
   }
 };
+
+/**
+ * Requests Node's HTTP parser refuses before Koa sees them (an unknown method, a request
+ * line or headers too large, malformed framing) are answered with the same envelope, and
+ * the connection is closed: what follows on it cannot be trusted to be a request.
+ */
+export const clientErrorHandler =
+  (logger: Logger) =>
+  (error: NodeJS.ErrnoException, socket: Duplex): void => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const requestId = `req_${randomUUID()}`;
+    const message = status === 431 ? 'request line or headers too large' : `malformed HTTP request (${error.code ?? error.message})`;
+    const body = JSON.stringify({ error: { type: 'invalid_request_error', code: status === 431 ? 'headers_too_large' : 'malformed_request', message, request_id: requestId } });
+    logger.debug({ code: error.code, request_id: requestId }, 'refused a malformed HTTP request');
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import type { Context, Next } from 'koa';
 import type { CommandContext } from '../commands/command-context.js';
 import {
@@ -21,8 +22,16 @@ export type Appended = { readonly stream: string; readonly revision: number; rea
 /** Rebuilds the first answer of a keyed request from what it appended. */
 export type Replay = (ctx: Context, record: IdempotencyRecord) => Promise<void>;
 
+/**
+ * What makes two requests the same: method, path and the body in RFC 8785 canonical form,
+ * so that the same JSON with its keys in another order is the same request. Prefixed, as
+ * records written before the canonical form hashed the body as it came.
+ */
 const requestHash = (ctx: Context): string =>
-  createHash('sha256').update(`${ctx.method} ${ctx.path}\n${JSON.stringify(ctx.request.body ?? null)}`).digest('hex');
+  `jcs:${createHash('sha256').update(`${ctx.method} ${ctx.path}\n${canonicalize(ctx.request.body ?? null)}`).digest('hex')}`;
+
+const asFirstHashed = (ctx: Context, recorded: string): string =>
+  recorded.startsWith('jcs:') ? requestHash(ctx) : createHash('sha256').update(`${ctx.method} ${ctx.path}\n${JSON.stringify(ctx.request.body ?? null)}`).digest('hex');
 
 /**
  * `Idempotency-Key` on a POST: the same key and body within 24 h replays the first
@@ -47,7 +56,7 @@ export const idempotency = (readStore: ReadStore, now: () => Date) => {
       const hash = requestHash(ctx);
       const record = await idempotencyCollection(readStore).get(id);
       if (record && now().getTime() - Date.parse(record.occurred_at) < keyLifetimeMs) {
-        if (record.request_hash !== hash) {
+        if (record.request_hash !== asFirstHashed(ctx, record.request_hash)) {
           throw new ApiError('conflict_error', 'idempotency_key_reused', 'this Idempotency-Key was used with a different request', {
             param: 'Idempotency-Key',
           });

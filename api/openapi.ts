@@ -163,7 +163,7 @@ export const openApiDocument = () => ({
       patch: {
         summary: 'Change the desired spec of an instance (operators) with a JSON merge patch',
         parameters: [idParam],
-        requestBody: { required: true, ...json(patchInstanceBody) },
+        requestBody: { required: true, content: { 'application/merge-patch+json': { schema: patchInstanceBody }, 'application/json': { schema: patchInstanceBody } } },
         responses: { '200': { description: 'The instance with its new spec', ...json(instanceRef) }, ...errors },
       },
     },

@@ -11,10 +11,17 @@ export type RateLimitOptions = {
 
 type Bucket = { tokens: number; updatedAt: number };
 
-/** A token bucket per API key; every answer tells the caller where it stands. */
+/**
+ * A token bucket per API key; every answer tells the caller where it stands:
+ * `X-RateLimit-Limit` is the bucket's size (the burst, twice the sustained rate by
+ * default), `X-RateLimit-Remaining` the requests it may make right now, `X-RateLimit-Reset`
+ * the Unix time in seconds at which the bucket is full again, and `RateLimit-Policy`
+ * (IETF draft) the quota as `<limit>;w=<seconds>`: the sustained rate is limit / w.
+ */
 export const rateLimit = (options: RateLimitOptions, now: () => number = Date.now) => {
   const capacity = options.burst ?? options.perSecond * 2;
   const buckets = new Map<string, Bucket>();
+  const policy = `${capacity};w=${+(capacity / options.perSecond).toFixed(3)}`;
   return async (ctx: Context, next: Next) => {
     const key = principalOf(ctx).keyId;
     const at = now();
@@ -26,6 +33,7 @@ export const rateLimit = (options: RateLimitOptions, now: () => number = Date.no
     if (allowed) bucket.tokens -= 1;
     const secondsToFull = Math.ceil((capacity - bucket.tokens) / options.perSecond);
     ctx.set({
+      'RateLimit-Policy': policy,
       'X-RateLimit-Limit': String(capacity),
       'X-RateLimit-Remaining': String(Math.floor(bucket.tokens)),
       'X-RateLimit-Reset': String(Math.ceil(at / 1000) + secondsToFull),

@@ -48,6 +48,11 @@ export class ReadSide {
     readonly relay: Relay | null,
   ) {}
 
+  /** Position of the last event in the log. */
+  logHead(): Promise<number> {
+    return this.events.headPosition();
+  }
+
   /** Highest position applied by every runner. */
   position(): number {
     return Math.min(...this.runners.map(({ runner }) => runner.status().position));

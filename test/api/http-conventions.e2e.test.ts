@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import t from 'tap';
 import { startTestBosun } from './harness.js';
 
@@ -32,12 +33,41 @@ t.test('HTTP conventions', async (t) => {
     const answers = [];
     for (let i = 0; i < 6; i++) answers.push(await app.call('GET', '/api/v1/team'));
     t.equal(answers[0]?.headers.get('x-ratelimit-limit'), '4');
+    t.equal(answers[0]?.headers.get('ratelimit-policy'), '4;w=2', '4 requests per 2 s: 2/s sustained');
+    const reset = Number(answers[0]?.headers.get('x-ratelimit-reset'));
+    t.ok(reset >= Math.floor(Date.now() / 1000) && reset <= Math.ceil(Date.now() / 1000) + 2, 'reset is a Unix time in seconds, when the bucket is full again');
     t.ok(Number(answers[0]?.headers.get('x-ratelimit-remaining')) >= 0);
     t.ok(answers[0]?.headers.get('x-ratelimit-reset'));
     const limited = answers.find((a) => a.status === 429);
     t.ok(limited, 'one was refused');
     t.equal(limited?.body.error.type, 'rate_limit_error');
     t.ok(Number(limited?.headers.get('retry-after')) >= 1);
+  });
+
+  t.test('answers Bosun controls are the error envelope, whatever the request', async (t) => {
+    const put = await app.call('PUT', '/api/v1/tasks');
+    t.equal(put.status, 405);
+    t.match(put.headers.get('allow'), /GET/);
+    t.match(put.body, { error: { code: 'method_not_allowed' } });
+    const raw = async (request: string) => {
+      const { port } = new URL(app.bosun.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.end(request);
+      const chunks: Buffer[] = [];
+      for await (const chunk of socket) chunks.push(chunk as Buffer);
+      const [head = '', body = ''] = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n');
+      return { statusLine: head.split('\r\n')[0], body: JSON.parse(body) as { error: { type: string; code: string; request_id: string } } };
+    };
+    // fetch refuses to send TRACE.
+    const trace = await raw('TRACE /api/v1/tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    t.equal(trace.statusLine, 'HTTP/1.1 501 Not Implemented');
+    t.match(trace.body, { error: { type: 'invalid_request_error', code: 'method_not_implemented', request_id: /^req_/ } });
+    const unknownMethod = await raw('FROB /api/v1/tasks HTTP/1.1\r\nHost: x\r\n\r\n');
+    t.equal(unknownMethod.statusLine, 'HTTP/1.1 400 Bad Request');
+    t.match(unknownMethod.body, { error: { type: 'invalid_request_error', code: 'malformed_request', request_id: /^req_/ } });
+    const longLine = await raw(`GET /api/v1/tasks?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    t.equal(longLine.statusLine, 'HTTP/1.1 431 Request Header Fields Too Large');
+    t.match(longLine.body, { error: { type: 'invalid_request_error', code: 'headers_too_large' } });
   });
 
   t.test('event schemas are published', async (t) => {

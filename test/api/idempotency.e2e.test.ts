@@ -18,6 +18,14 @@ t.test('Idempotency-Key on POST', async (t) => {
     t.equal(await app.bosun.events.headPosition(), head);
   });
 
+  t.test('the same JSON with its keys in another order is the same request', async (t) => {
+    const first = await app.call('POST', '/api/v1/tasks', { rawBody: '{"kind":"echo","input":{"a":1,"b":[1,{"x":1,"y":2}]}}', headers: { 'idempotency-key': 'k-order', 'content-type': 'application/json' } });
+    const reordered = await app.call('POST', '/api/v1/tasks', { rawBody: '{ "input": {"b":[1,{"y":2,"x":1}],"a":1}, "kind":"echo" }', headers: { 'idempotency-key': 'k-order', 'content-type': 'application/json' } });
+    t.equal(reordered.status, 202);
+    t.equal(reordered.headers.get('idempotency-replayed'), 'true');
+    t.equal(reordered.body.id, first.body.id);
+  });
+
   t.test('the same key with another body is a conflict', async (t) => {
     await app.call('POST', '/api/v1/tasks', { body, headers: { 'idempotency-key': 'k-2' } });
     const other = await app.call('POST', '/api/v1/tasks', { body: { ...body, input: { n: 2 } }, headers: { 'idempotency-key': 'k-2' } });

@@ -23,7 +23,11 @@ t.test('changing the desired spec with a merge patch', async (t) => {
   };
 
   t.test('settings merge name by name, null deleting one; other fields stay', async (t) => {
-    const patched = await app.call('PATCH', `/api/v1/instances/${id}`, { body: { spec: { settings: { timeout: 60, region: null, retries: 3 } } } });
+    // A JSON merge patch, under its own media type (RFC 7396).
+    const patched = await app.call('PATCH', `/api/v1/instances/${id}`, {
+      body: { spec: { settings: { timeout: 60, region: null, retries: 3 } } },
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
     t.equal(patched.status, 200);
     t.same(patched.body.spec.settings, { timeout: 60, api_token: '[redacted]', retries: 3 });
     t.equal(patched.body.spec.runtime_version, '1.4.0');
