@@ -17,7 +17,7 @@ export const eventStreamPaths = {
         'Resume after the last position received, with `from` or (Server-Sent Events) `Last-Event-ID`.',
       ].join(' '),
       parameters: [
-        { name: 'from', in: 'query', schema: { ...position, default: 0 }, description: 'Events after this position; past the head gives nothing until new events come.' },
+        { name: 'from', in: 'query', schema: { ...position, default: 0 }, description: "Events after this position; a position past the log's head is refused (400)." },
         {
           name: 'category',
           in: 'query',

@@ -117,7 +117,14 @@ export const openApiDocument = () => ({
           { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer', minimum: 0 }, description: 'Resume after this revision.' },
           { name: 'last_event_id', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'Resume after this revision.' },
         ],
-        responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/TaskEvent' } } } }, ...errors },
+        responses: {
+          '200': {
+            description: 'An event stream',
+            // The body is the stream's text; each event's `data:` line is a TaskEvent in JSON.
+            content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events whose `data` is a TaskEvent (components/schemas/TaskEvent) in JSON.' } } },
+          },
+          ...errors,
+        },
       },
     },
     '/tasks/{id}/result': {

@@ -1,6 +1,8 @@
+import { RuleViolationError } from '../domain/shared/errors.js';
 import { taskDecider, type TaskCommand } from '../domain/task/index.js';
 import type { CommandContext } from './command-context.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
+import { instanceStream } from './instances.js';
 
 export const taskStream = (taskId: string): string => `task-${taskId}`;
 export const taskIdOfStream = (stream: string): string => stream.slice('task-'.length);
@@ -21,8 +23,16 @@ export const defaultRetry = { max_attempts: 3, backoff_seconds: 1 } as const;
  * `taskId` is generated unless the caller derives one, so that its retries submit the
  * task once: a second submit of the same id is refused as the task already exists.
  */
-export const submitTask = (deps: CommandHandlerDeps, ctx: CommandContext, request: SubmitTaskRequest, derivedTaskId?: string) => {
+export const submitTask = async (deps: CommandHandlerDeps, ctx: CommandContext, request: SubmitTaskRequest, derivedTaskId?: string) => {
   const taskId = derivedTaskId ?? deps.env.newId();
+  // A task pinned to an instance that is not the team's would wait for it forever. From the
+  // log, not a read model: an instance deployed a moment ago counts.
+  if (request.instance_id !== undefined) {
+    const [first] = await deps.store.readStream(instanceStream(request.instance_id), { maxCount: 1 });
+    if (first?.tenant !== ctx.tenant) {
+      throw new RuleViolationError('instance_missing', `no instance with id ${request.instance_id} in this team`, 'instance_id');
+    }
+  }
   return handleCommand(
     deps,
     taskDecider,

@@ -211,7 +211,13 @@ export const eventRoutes = (router: Router, deps: EventRoutesDeps): void => {
     const { tenant } = requireRole(ctx, 'viewer');
     const request = requestOf(ctx, tenant);
     // Read before answering, so that a store that fails now still gets a typed error response.
-    const head = request.follow ? Number.POSITIVE_INFINITY : await events.headPosition();
+    const logHead = await events.headPosition();
+    // A resume point past the log's end was never sent: the client holds another log's position.
+    if (request.after > logHead) {
+      const param = ctx.get('Last-Event-ID') || singleQuery(ctx, 'last_event_id') ? 'last_event_id' : 'from';
+      throw invalid(param, `position ${request.after} is beyond the log's last position ${logHead}: no event was sent with it`);
+    }
+    const head = request.follow ? Number.POSITIVE_INFINITY : logHead;
     const firstPage = request.after < head ? await events.readAll({ after: request.after, maxCount: eventPageSize }) : [];
 
     const out = openBody();

@@ -79,6 +79,11 @@ export const taskReadRoutes = (router: Router, deps: TaskRoutesDeps): void => {
     // Whose task it is, from its first event: checked before anything is followed.
     const [first] = await events.readStream(stream, { maxCount: 1 });
     if (first?.tenant !== tenant) throw notFound('task', taskId);
+    if (sentUpTo > 0 && (await events.readStream(stream, { fromRevision: sentUpTo, maxCount: 1 })).length === 0) {
+      throw new ApiError('invalid_request_error', 'invalid_field', `Last-Event-ID ${sentUpTo} is beyond the task's last event: no event was sent with it`, {
+        param: 'last_event_id',
+      });
+    }
 
     const body = eventStream();
     // Folded from the first event even when resuming: only the whole stream tells when it has ended.

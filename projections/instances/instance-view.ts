@@ -100,8 +100,10 @@ const changesOf = (view: InstanceView, event: InstanceEvent, at: string): Partia
     case 'instance.resume_requested':
     case 'instance.resumed':
     case 'instance.destroy_requested':
-    case 'instance.destroyed':
       return {};
+    // No agent runs any more: the last health reported says nothing now.
+    case 'instance.destroyed':
+      return { health: 'unknown', health_reason: 'instance destroyed' };
     case 'instance.agent_registered':
       return { agent: { version: event.data.agent_version, hostname: event.data.hostname, registered_at: at } };
     case 'instance.provisioned':

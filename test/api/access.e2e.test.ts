@@ -20,6 +20,16 @@ t.test('API keys, roles and teams', async (t) => {
     t.equal(still.body.status, 'pending', 'the other team could not cancel it');
   });
 
+  t.test("a task cannot be pinned to another team's instance", async (t) => {
+    const instance = await app.call('POST', '/api/v1/instances', { body: { name: 'pinned-elsewhere', provider: 'local', spec: { runtime_version: '1.0.0', skills: [], settings: {} } } });
+    t.equal(instance.status, 202, JSON.stringify(instance.body));
+    const pinned = await app.call('POST', '/api/v1/tasks', { key: otherKey, body: { kind: 'echo', input: {}, instance_id: instance.body.id } });
+    t.match(pinned, { status: 400, body: { error: { param: 'instance_id', code: 'instance_missing' } } });
+    t.notMatch(JSON.stringify(pinned.body), /pinned-elsewhere/);
+    const mine = await app.call('POST', '/api/v1/tasks', { body: { kind: 'echo', input: {}, instance_id: instance.body.id } });
+    t.equal(mine.status, 202, 'the owning team may');
+  });
+
   t.test('roles: a viewer reads but cannot submit; a developer submits', async (t) => {
     const viewer = await app.call('POST', '/api/v1/api-keys', { body: { name: 'ci-viewer', role: 'viewer' } });
     t.equal(viewer.status, 201);

@@ -77,7 +77,8 @@ t.test('GET /events: the caller\'s team\'s events', async (t) => {
     const third = expected[2] as number;
     t.same(positions(await (await open(`?from=${third}`)).all()), expected.slice(3));
     t.same(positions(await (await open(`?from=${third}&category=task`)).all()), (await stored(mine)).filter((e) => e.position > third && e.stream.startsWith('task-')).map((e) => e.position));
-    t.same(await (await open('?from=99999999')).all(), [], 'past the head: nothing, and the stream ends');
+    const pastTheHead = await app.call('GET', '/api/v1/events?from=99999999');
+    t.match(pastTheHead, { status: 400, body: { error: { param: 'from', message: /beyond the log's last position/ } } }, 'past the head: a position no event was sent with');
 
     const resumed = await open('?from=0&follow=false', { headers: { ...sse, 'last-event-id': String(third) } });
     t.same(positions(await resumed.all()), expected.slice(3));

@@ -69,12 +69,13 @@ t.test('acting on an instance through its lifecycle', async (t) => {
   t.test('a destroyed instance stays readable, and allows nothing', async (t) => {
     const deployed = await deploy('destroyed-1');
     await driver.provision(deployed.id);
+    await driver.execute(deployed.id, { type: 'ChangeHealth', health: 'healthy', reason: 'heartbeats on time' });
     const destroying = await app.call('POST', `/api/v1/instances/${deployed.id}/destroy`, { body: { backup_first: false } });
     t.equal(destroying.status, 202);
     t.match(destroying.body, { status: 'destroying', allowed_actions: [] });
     const destroyed = await driver.execute(deployed.id, { type: 'MarkDestroyed' });
     const read = await app.call('GET', `/api/v1/instances/${deployed.id}`, { headers: { 'x-min-position': String(destroyed.position) } });
-    t.match(read.body, { status: 'destroyed', allowed_actions: [] });
+    t.match(read.body, { status: 'destroyed', allowed_actions: [], health: 'unknown', health_reason: 'instance destroyed' }, 'no agent reports health any more');
     const refused = await app.call('POST', `/api/v1/instances/${deployed.id}/backup`);
     t.match(refused.body.error, { type: 'conflict_error', message: /destroyed/ });
   });
