@@ -6,7 +6,7 @@ import type { EventSchemaRegistry } from '../commands/event-schemas.js';
 import type { ReadSide } from '../projections/read-side.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { watchReadSide, type Metrics } from '../infra/metrics.js';
-import { authenticate, requireRole } from './auth.js';
+import { authenticate } from './auth.js';
 import { minPosition } from './consistency.js';
 import { errorHandler } from './errors.js';
 import { httpMetrics } from './http-metrics.js';
@@ -30,6 +30,9 @@ import { instanceRoutes } from './routes/instances.js';
 import { taskReadRoutes } from './routes/task-reads.js';
 import { taskRoutes } from './routes/tasks.js';
 import { systemApiRoutes, systemRoutes, type DependencyCheck } from './routes/system.js';
+import { allow } from './permissions.js';
+import { ownedResource } from './ownership.js';
+import type { BosunState } from './state.js';
 
 export type AppDeps = {
   readonly commands: CommandHandlerDeps;
@@ -89,16 +92,16 @@ export const createApp = (deps: AppDeps): Koa => {
     ...(deps.readyCheckTimeoutMs !== undefined ? { checkTimeoutMs: deps.readyCheckTimeoutMs } : {}),
   });
 
-  const api = new Router({ prefix: '/api/v1' });
-  api.get('/openapi.json', (ctx) => {
+  const api = new Router<BosunState>({ prefix: '/api/v1' });
+  api.param('id', ownedResource({ events: deps.commands.store, readStore: deps.readStore }));
+  api.get('/openapi.json', allow('GET /api/v1/openapi.json'), (ctx) => {
     ctx.body = openApiDocument();
   });
-  api.get('/asyncapi.json', (ctx) => {
+  api.get('/asyncapi.json', allow('GET /api/v1/asyncapi.json'), (ctx) => {
     ctx.body = asyncApiDocument(deps.schemas);
   });
   api.use(authenticate(deps.lookups), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes));
-  api.get('/event-schemas', (ctx) => {
-    requireRole(ctx, 'viewer');
+  api.get('/event-schemas', allow('GET /api/v1/event-schemas'), (ctx) => {
     ctx.body = { data: deps.schemas.schemas() };
   });
   const routeDeps = {

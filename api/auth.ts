@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import { hashSecret } from '../commands/secrets.js';
-import { roleAtLeast, type Role } from '../domain/team/events.js';
+import type { Role } from '../domain/team/events.js';
 import { findActiveKey } from '../projections/access/access-projector.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { ApiError } from './errors.js';
@@ -56,10 +56,3 @@ export const principalOf = (ctx: Context): Principal => {
   return principal;
 };
 
-export const requireRole = (ctx: Context, minimum: Role): Principal => {
-  const principal = principalOf(ctx);
-  if (!roleAtLeast(principal.role, minimum)) {
-    throw new ApiError('permission_error', 'insufficient_role', `this action needs the ${minimum} role; the API key has ${principal.role}`);
-  }
-  return principal;
-};

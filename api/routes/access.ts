@@ -5,13 +5,16 @@ import { createTeam, issueApiKey, revokeApiKey, teamStream } from '../../command
 import type { Role } from '../../domain/team/events.js';
 import { apiKeyCollection, teamCollection, type ApiKeyView } from '../../projections/access/access-projector.js';
 import type { ReadStore } from '../../projections/read-store.js';
-import { requireRole } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { ApiError, notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { createApiKeyBody, createTeamBody } from '../schemas.js';
 import { validator } from '../validation.js';
+import { allow } from '../permissions.js';
+import { resourceId } from '../ownership.js';
+import type { BosunState } from '../state.js';
 
 export type AccessRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -46,7 +49,7 @@ const noSecretReplay: Replay = async () => {
 };
 
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
-export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
+export const accessRoutes = (router: Router<BosunState>, deps: AccessRoutesDeps): void => {
   /** What a keyed request wrote, for the idempotency middleware to remember. */
   const appendedTo = (stream: string, result: { revision: number; position: number; occurredAt: string | null }): Appended => ({
     stream,
@@ -56,12 +59,7 @@ export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
     occurredAt: result.occurredAt ?? deps.commands.env.now().toISOString(),
   });
 
-
-  router.post('/teams', deps.idempotent(noSecretReplay), async (ctx) => {
-    const principal = requireRole(ctx, 'admin');
-    if (!principal.systemTeam) {
-      throw new ApiError('permission_error', 'system_team_only', 'only admins of the system team may create teams');
-    }
+  router.post('/teams', allow('POST /api/v1/teams'), deps.idempotent(noSecretReplay), async (ctx) => {
     const { name } = validateTeam(ctx.request.body);
     const created = await createTeam(deps.commands, commandContextOf(ctx), { name, system: false });
     ctx.state.appended = appendedTo(teamStream(created.teamId), created);
@@ -76,8 +74,8 @@ export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
     };
   });
 
-  router.post('/api-keys', deps.idempotent(noSecretReplay), async (ctx) => {
-    const principal = requireRole(ctx, 'admin');
+  router.post('/api-keys', allow('POST /api/v1/api-keys'), deps.idempotent(noSecretReplay), async (ctx) => {
+    const principal = principalOf(ctx);
     const request = validateKey(ctx.request.body);
     const result = await issueApiKey(deps.commands, commandContextOf(ctx), request);
     ctx.state.appended = appendedTo(teamStream(principal.tenant), result);
@@ -93,19 +91,19 @@ export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
     };
   });
 
-  router.get('/api-keys', deps.consistent, async (ctx) => {
-    const { tenant } = requireRole(ctx, 'admin');
+  router.get('/api-keys', allow('GET /api/v1/api-keys'), deps.consistent, async (ctx) => {
+    const { tenant } = principalOf(ctx);
     const page = pageFromQuery(ctx);
     const keys = await apiKeyCollection(deps.readStore).list({ tenant }, { ...page, limit: page.limit + 1 });
     ctx.body = listBody(keys, page, presentKey);
   });
 
-  router.post('/api-keys/:id/revoke', deps.idempotent(async (ctx) => {
+  router.post('/api-keys/:id/revoke', allow('POST /api/v1/api-keys/:id/revoke'), deps.idempotent(async (ctx) => {
     ctx.status = 200;
-    ctx.body = { object: 'api_key', id: ctx.params.id, revoked: true };
+    ctx.body = { object: 'api_key', id: resourceId(ctx), revoked: true };
   }), async (ctx) => {
-    const principal = requireRole(ctx, 'admin');
-    const keyId = ctx.params.id as string;
+    const principal = principalOf(ctx);
+    const keyId = resourceId(ctx);
     if (keyId === principal.keyId) {
       throw new ApiError('invalid_request_error', 'cannot_revoke_self', 'an API key cannot revoke itself', { param: 'id' });
     }
@@ -114,8 +112,8 @@ export const accessRoutes = (router: Router, deps: AccessRoutesDeps): void => {
     ctx.body = { object: 'api_key', id: keyId, revoked: true, revision: result.revision, position: result.position };
   });
 
-  router.get('/team', deps.consistent, async (ctx) => {
-    const { tenant } = requireRole(ctx, 'viewer');
+  router.get('/team', allow('GET /api/v1/team'), deps.consistent, async (ctx) => {
+    const { tenant } = principalOf(ctx);
     const team = await teamCollection(deps.readStore).get(tenant);
     if (!team) throw notFound('team', tenant);
     ctx.body = { object: 'team', id: team.id, name: team.name, system: team.system, created_at: team.created_at };

@@ -26,6 +26,8 @@ import { agentSettingRoutes } from './agent-settings.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { jsonBody } from '../json-body.js';
 import { validator } from '../validation.js';
+import { allow } from '../permissions.js';
+import type { BosunState } from '../state.js';
 
 export type AgentRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -75,7 +77,7 @@ const presentAgentTask = (task: TaskView, ackDeadline: string | null) => ({
 });
 
 export const agentRoutes = (deps: AgentRoutesDeps): Router => {
-  const router = new Router({ prefix: '/api/v1/agent' });
+  const router = new Router<BosunState>({ prefix: '/api/v1/agent' });
   router.use(jsonBody(maxBodyBytes));
   const tasks = taskCollection(deps.readStore);
   /** Tasks handed out by a claim and not yet acknowledged, per instance: task id -> until when. */
@@ -122,7 +124,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
       ctx.body = body;
     };
 
-  router.post('/register', async (ctx) => {
+  router.post('/register', allow('POST /api/v1/agent/register'), async (ctx) => {
     const request = validateRegister(ctx.request.body);
     const tokenHash = hashSecret(request.registration_token);
     const registration = await findAgentCredential(deps.readStore, tokenHash, 'registration');
@@ -157,7 +159,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
   router.use(authenticateAgent(deps.readStore));
   agentSettingRoutes(router, deps);
 
-  router.post('/heartbeat', async (ctx) => {
+  router.post('/heartbeat', allow('POST /api/v1/agent/heartbeat'), async (ctx) => {
     const agent = agentOf(ctx);
     const request = validateHeartbeat(ctx.request.body);
     const report: HeartbeatReport = {
@@ -177,7 +179,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
     ctx.body = { object: 'heartbeat_ack', cancel_task_ids: cancelled, heartbeat_interval_seconds: deps.heartbeats.options.intervalSeconds };
   });
 
-  router.post('/tasks/claim', async (ctx) => {
+  router.post('/tasks/claim', allow('POST /api/v1/agent/tasks/claim'), async (ctx) => {
     const agent = agentOf(ctx);
     const raw = ctx.query.wait_seconds;
     const wait = raw === undefined ? claimWaitSeconds : Number(raw);
@@ -207,7 +209,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
     ctx.status = 204;
   });
 
-  router.post('/tasks/:id/ack', async (ctx) => {
+  router.post('/tasks/:id/ack', allow('POST /api/v1/agent/tasks/:id/ack'), async (ctx) => {
     const agent = agentOf(ctx);
     const taskId = ctx.params.id as string;
     await ownTask(agent, taskId);
@@ -224,7 +226,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
     ctx.body = { object: 'agent_task', task: presentAgentTask(task, null) };
   });
 
-  router.post('/tasks/:id/progress', deps.idempotent(answered({ cancel_requested: false })), async (ctx) => {
+  router.post('/tasks/:id/progress', allow('POST /api/v1/agent/tasks/:id/progress'), deps.idempotent(answered({ cancel_requested: false })), async (ctx) => {
     const request = validateProgress(ctx.request.body ?? {});
     const agent = agentOf(ctx);
     const task = await ownTask(agent, ctx.params.id as string);
@@ -240,14 +242,14 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
     ctx.body = { cancel_requested: false };
   });
 
-  router.post('/tasks/:id/complete', deps.idempotent(answered({ object: 'agent_task_result', status: 'completed' })), async (ctx) => {
+  router.post('/tasks/:id/complete', allow('POST /api/v1/agent/tasks/:id/complete'), deps.idempotent(answered({ object: 'agent_task_result', status: 'completed' })), async (ctx) => {
     const request = validateComplete(ctx.request.body);
     const result = await onOwnTask(ctx, { type: 'CompleteTask', outputs: request.outputs });
     ctx.body = { object: 'agent_task_result', status: 'completed' };
     ctx.state.appended = appendedOf(ctx, result);
   });
 
-  router.post('/tasks/:id/fail', deps.idempotent(answered({ object: 'agent_task_result' })), async (ctx) => {
+  router.post('/tasks/:id/fail', allow('POST /api/v1/agent/tasks/:id/fail'), deps.idempotent(answered({ object: 'agent_task_result' })), async (ctx) => {
     const request = validateFail(ctx.request.body);
     const result = await onOwnTask(ctx, { type: 'FailTask', error: request.error, retryable: request.retryable ?? true });
     const status = result.state.status === 'none' ? 'failed' : result.state.status;

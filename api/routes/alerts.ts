@@ -7,12 +7,15 @@ import { getAlert, listAlerts } from '../../projections/alerts/alert-queries.js'
 import { evolveAlertView, type AlertView } from '../../projections/alerts/alert-view.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { acknowledgeAlertBody, listAlertsQuery, resolveAlertBody } from '../alert-schemas.js';
-import { requireRole } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { validator } from '../validation.js';
+import { allow, type RouteKey } from '../permissions.js';
+import { resourceId } from '../ownership.js';
+import type { BosunState } from '../state.js';
 
 export type AlertRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -46,7 +49,7 @@ const actions: readonly AlertAction[] = [
 ];
 
 /** Alerts raised by the alert rules: read by anyone in the team, acknowledged and resolved by operators. */
-export const alertRoutes = (router: Router, deps: AlertRoutesDeps): void => {
+export const alertRoutes = (router: Router<BosunState>, deps: AlertRoutesDeps): void => {
   /** The alert exactly as a write left it, independent of projection lag. */
   const alertAsOf = async (alertId: string, revision: number): Promise<AlertView> => {
     const history = await deps.commands.store.readStream(alertStream(alertId), { maxCount: revision + 1 });
@@ -65,26 +68,25 @@ export const alertRoutes = (router: Router, deps: AlertRoutesDeps): void => {
     ctx.body = presentAlert(await alertAsOf(alertIdOfStream(record.stream), record.revision));
   };
 
-  router.get('/alerts', deps.consistent, async (ctx) => {
-    const { tenant } = requireRole(ctx, 'viewer');
+  router.get('/alerts', allow('GET /api/v1/alerts'), deps.consistent, async (ctx) => {
+    const { tenant } = principalOf(ctx);
     const { status, rule, subject_id } = validateListQuery({ ...ctx.query });
     const page = pageFromQuery(ctx);
     const filter = { ...(status ? { status } : {}), ...(rule ? { rule } : {}), ...(subject_id ? { subject_id } : {}) };
     ctx.body = listBody(await listAlerts(deps.readStore, tenant, filter, { ...page, limit: page.limit + 1 }), page, presentAlert);
   });
 
-  router.get('/alerts/:id', deps.consistent, async (ctx) => {
-    const { tenant } = requireRole(ctx, 'viewer');
-    const alert = await getAlert(deps.readStore, tenant, ctx.params.id as string);
-    if (!alert) throw notFound('alert', ctx.params.id as string);
+  router.get('/alerts/:id', allow('GET /api/v1/alerts/:id'), deps.consistent, async (ctx) => {
+    const { tenant } = principalOf(ctx);
+    const alert = await getAlert(deps.readStore, tenant, resourceId(ctx));
+    if (!alert) throw notFound('alert', resourceId(ctx));
     ctx.body = presentAlert(alert);
   });
 
   for (const action of actions) {
-    router.post(`/alerts/:id/${action.path}`, deps.idempotent(replay), async (ctx) => {
-      requireRole(ctx, 'operator');
+    router.post(`/alerts/:id/${action.path}`, allow(`POST /api/v1/alerts/:id/${action.path}` as RouteKey), deps.idempotent(replay), async (ctx) => {
       const command = action.command(ctx.request.body ?? {});
-      const alertId = ctx.params.id as string;
+      const alertId = resourceId(ctx);
       await answer(ctx, alertId, await executeAlertCommand(deps.commands, commandContextOf(ctx), alertId, command));
     });
   }

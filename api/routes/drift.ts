@@ -10,13 +10,16 @@ import { foldDriftView, type DriftView, type DriftViewStatus } from '../../proje
 import type { SnapshotView } from '../../projections/drift/snapshot-projector.js';
 import { getInstance } from '../../projections/instances/instance-queries.js';
 import type { ReadStore } from '../../projections/read-store.js';
-import { requireRole } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { dismissDriftBody, driftActionBody, listDriftsQuery, snapshotsQuery } from '../drift-schemas.js';
 import { ApiError, notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { validator } from '../validation.js';
+import { allow, type RouteKey } from '../permissions.js';
+import { resourceId } from '../ownership.js';
+import type { BosunState } from '../state.js';
 
 export type DriftRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -56,7 +59,7 @@ const actions: readonly { action: OperatorDriftAction; path: string; status: num
 const refused = (action: OperatorDriftAction, status: string) => new ApiError('conflict_error', 'illegal_transition', `cannot ${action} a drift event that is ${status}`);
 
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
-export const driftRoutes = (router: Router, deps: DriftRoutesDeps): void => {
+export const driftRoutes = (router: Router<BosunState>, deps: DriftRoutesDeps): void => {
   /** The drift exactly as a write left it: folded from its stream, independent of projection lag. */
   const driftAsOf = async (instanceId: string, driftId: string, revision: number): Promise<DriftView> => {
     const history = await deps.commands.store.readStream(driftStream(instanceId), { maxCount: revision + 1 });
@@ -66,9 +69,9 @@ export const driftRoutes = (router: Router, deps: DriftRoutesDeps): void => {
   };
 
   const readDrift = async (ctx: Context): Promise<DriftView> => {
-    const { tenant } = requireRole(ctx, 'viewer');
-    const drift = await getDrift(deps.readStore, tenant, ctx.params.id as string);
-    if (!drift) throw notFound('drift event', ctx.params.id as string);
+    const { tenant } = principalOf(ctx);
+    const drift = await getDrift(deps.readStore, tenant, resourceId(ctx));
+    if (!drift) throw notFound('drift event', resourceId(ctx));
     return drift;
   };
 
@@ -81,13 +84,12 @@ export const driftRoutes = (router: Router, deps: DriftRoutesDeps): void => {
 
   for (const { action, path, status, reasonOf } of actions) {
     const replay: Replay = async (ctx, record) => {
-      const view = await driftAsOf(instanceIdOfDriftStream(record.stream), ctx.params.id as string, record.revision);
+      const view = await driftAsOf(instanceIdOfDriftStream(record.stream), resourceId(ctx), record.revision);
       ctx.status = status;
       ctx.body = presentDrift(view);
     };
 
-    router.post(`/drift-events/:id/${path}`, deps.idempotent(replay), async (ctx) => {
-      requireRole(ctx, 'operator');
+    router.post(`/drift-events/:id/${path}`, allow(`POST /api/v1/drift-events/:id/${path}` as RouteKey), deps.idempotent(replay), async (ctx) => {
       const reason = reasonOf(ctx.request.body ?? {});
       const drift = await readDrift(ctx);
       if (!isActiveDrift(drift)) throw refused(action, drift.status);
@@ -101,27 +103,27 @@ export const driftRoutes = (router: Router, deps: DriftRoutesDeps): void => {
     });
   }
 
-  router.get('/drift-events', deps.consistent, async (ctx) => {
-    const { tenant } = requireRole(ctx, 'viewer');
+  router.get('/drift-events', allow('GET /api/v1/drift-events'), deps.consistent, async (ctx) => {
+    const { tenant } = principalOf(ctx);
     const { instance_id, status, severity } = validateListQuery({ ...ctx.query });
     const page = pageFromQuery(ctx);
     const filter = { ...(instance_id ? { instance_id } : {}), ...(status ? { status } : {}), ...(severity ? { severity } : {}) };
     ctx.body = listBody(await listDrifts(deps.readStore, tenant, filter, { ...page, limit: page.limit + 1 }), page, presentDrift);
   });
 
-  router.get('/drift-events/:id', deps.consistent, async (ctx) => {
+  router.get('/drift-events/:id', allow('GET /api/v1/drift-events/:id'), deps.consistent, async (ctx) => {
     ctx.body = presentDrift(await readDrift(ctx));
   });
 
-  router.get('/drift/summary', deps.consistent, async (ctx) => {
-    const { tenant } = requireRole(ctx, 'viewer');
+  router.get('/drift/summary', allow('GET /api/v1/drift/summary'), deps.consistent, async (ctx) => {
+    const { tenant } = principalOf(ctx);
     ctx.body = presentSummary(await getDriftSummary(deps.readStore, tenant));
   });
 
-  router.get('/instances/:id/snapshots', deps.consistent, async (ctx) => {
-    const { tenant } = requireRole(ctx, 'viewer');
+  router.get('/instances/:id/snapshots', allow('GET /api/v1/instances/:id/snapshots'), deps.consistent, async (ctx) => {
+    const { tenant } = principalOf(ctx);
     validateSnapshotsQuery({ ...ctx.query });
-    const instanceId = ctx.params.id as string;
+    const instanceId = resourceId(ctx);
     if (!(await getInstance(deps.readStore, tenant, instanceId))) throw notFound('instance', instanceId);
     const page = pageFromQuery(ctx);
     ctx.body = listBody(await listSnapshots(deps.readStore, tenant, instanceId, { ...page, limit: page.limit + 1 }), page, presentSnapshot);

@@ -5,11 +5,13 @@ import type { Logger } from 'pino';
 import type { EventSchemaRegistry } from '../../commands/event-schemas.js';
 import type { EventStore, RecordedEvent, Subscription } from '../../commands/event-store.js';
 import { categoryOfStream, toWireEvent, type WireEvent } from '../../projections/wire-event.js';
-import { requireRole } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { eventCatalog, eventCategories } from '../event-catalog.js';
 import { ApiError } from '../errors.js';
 import { singleQuery } from '../pagination.js';
 import { lastEventIdOf } from '../sse.js';
+import { allow } from '../permissions.js';
+import type { BosunState } from '../state.js';
 
 export type EventRoutesDeps = {
   readonly events: EventStore;
@@ -127,7 +129,7 @@ const openBody = () => {
 };
 
 /** Event stream of the caller's team: NDJSON or Server-Sent Events, read from the log with back-pressure. */
-export const eventRoutes = (router: Router, deps: EventRoutesDeps): void => {
+export const eventRoutes = (router: Router<BosunState>, deps: EventRoutesDeps): void => {
   const { events, logger } = deps;
   const keepAliveMs = deps.keepAliveMs ?? defaultKeepAliveMs;
   const knownTypes = new Set([...eventCatalog(deps.schemas).values()].flat().map((entry) => entry.type));
@@ -207,8 +209,8 @@ export const eventRoutes = (router: Router, deps: EventRoutesDeps): void => {
     }).finally(() => (subscription as Subscription | null)?.close());
   };
 
-  router.get('/events', async (ctx) => {
-    const { tenant } = requireRole(ctx, 'viewer');
+  router.get('/events', allow('GET /api/v1/events'), async (ctx) => {
+    const { tenant } = principalOf(ctx);
     const request = requestOf(ctx, tenant);
     // Read before answering, so that a store that fails now still gets a typed error response.
     const logHead = await events.headPosition();

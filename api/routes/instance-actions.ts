@@ -6,13 +6,16 @@ import type { RecordedEvent } from '../../commands/event-store.js';
 import { executeInstanceCommand, instanceIdOfStream, instanceStream } from '../../commands/instances.js';
 import { decideInstance, replayInstance, type InstanceEvent, type OperatorCommand } from '../../domain/instance/index.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
-import { principalOf, requireRole } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { ApiError, toApiError } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { bulkInstanceActionBody, bulkInstanceActions, destroyInstanceBody, instanceActionBody } from '../schemas.js';
 import { validator } from '../validation.js';
 import { appendedBy, instanceViews, presentInstance, type InstanceRoutesDeps } from './instance-views.js';
+import { allow, type RouteKey } from '../permissions.js';
+import { resourceId } from '../ownership.js';
+import type { BosunState } from '../state.js';
 
 type InstanceAction = (typeof bulkInstanceActions)[number];
 type ActionOptions = { readonly backup_first?: boolean };
@@ -65,7 +68,7 @@ const refused = (instanceId: string, error: unknown): BulkEntry => {
 };
 
 /** Suspend, resume, destroy and back up instances, one at a time or in bulk. */
-export const instanceActionRoutes = (router: Router, deps: InstanceRoutesDeps): void => {
+export const instanceActionRoutes = (router: Router<BosunState>, deps: InstanceRoutesDeps): void => {
   const views = instanceViews(deps);
   const events = deps.commands.store;
 
@@ -81,10 +84,9 @@ export const instanceActionRoutes = (router: Router, deps: InstanceRoutesDeps): 
       answer(ctx, action, presentInstance(view), view.backups.at(-1)?.backup_id ?? null);
     };
 
-    router.post(`/instances/:id/${action}`, deps.idempotent(replay), async (ctx) => {
-      requireRole(ctx, 'operator');
+    router.post(`/instances/:id/${action}`, allow(`POST /api/v1/instances/:id/${action}` as RouteKey), deps.idempotent(replay), async (ctx) => {
       const command = commandFor(action, validateOptions[action](ctx.request.body), deps.commands.env.newId);
-      const instanceId = ctx.params.id as string;
+      const instanceId = resourceId(ctx);
       const view = await views.after(instanceId, await executeInstanceCommand(deps.commands, commandContextOf(ctx), instanceId, command));
       ctx.state.appended = appendedBy(view);
       answer(ctx, action, presentInstance(view), command.type === 'BackUpInstance' ? command.backupId : null);
@@ -137,8 +139,7 @@ export const instanceActionRoutes = (router: Router, deps: InstanceRoutesDeps): 
     ctx.body = { object: 'bulk_result', results };
   };
 
-  router.post('/instances/bulk', deps.idempotent(replayBulk), async (ctx) => {
-    requireRole(ctx, 'operator');
+  router.post('/instances/bulk', allow('POST /api/v1/instances/bulk'), deps.idempotent(replayBulk), async (ctx) => {
     const request = validateBulk(ctx.request.body);
     if (request.backup_first !== undefined && request.action !== 'destroy') {
       throw new ApiError('invalid_request_error', 'invalid_field', 'backup_first applies only to the destroy action', { param: 'backup_first' });

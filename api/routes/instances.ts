@@ -4,7 +4,7 @@ import { changeInstanceSpec, deployInstance, instanceIdOfStream, type DeployInst
 import { operatorActionNames, type InstanceStatus } from '../../domain/instance/index.js';
 import { getInstance, listInstances } from '../../projections/instances/instance-queries.js';
 import type { InstanceView } from '../../projections/instances/instance-view.js';
-import { requireRole } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { ApiError, notFound } from '../errors.js';
 import type { Replay } from '../idempotency.js';
@@ -14,6 +14,9 @@ import { deployInstanceBody, listInstancesQuery, patchInstanceBody } from '../sc
 import { validator } from '../validation.js';
 import { instanceActionRoutes } from './instance-actions.js';
 import { appendedBy, instanceViews, presentInstance, type InstanceRoutesDeps } from './instance-views.js';
+import { allow } from '../permissions.js';
+import { resourceId } from '../ownership.js';
+import type { BosunState } from '../state.js';
 
 const presentLifecycle = (instance: InstanceView) => ({
   object: 'instance_lifecycle' as const,
@@ -29,7 +32,7 @@ const validatePatch = validator<{ spec: InstanceSpecPatch }>(patchInstanceBody);
 const validateListQuery = validator<{ status?: InstanceStatus; provider?: string }>(listInstancesQuery);
 
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
-export const instanceRoutes = (router: Router, deps: InstanceRoutesDeps): void => {
+export const instanceRoutes = (router: Router<BosunState>, deps: InstanceRoutesDeps): void => {
   const views = instanceViews(deps);
 
   const answer = (ctx: Context, status: number, view: InstanceView) => {
@@ -45,8 +48,7 @@ export const instanceRoutes = (router: Router, deps: InstanceRoutesDeps): void =
     ctx.set('Location', `/api/v1/instances/${view.id}`);
   };
 
-  router.post('/instances', deps.idempotent(replayDeploy), async (ctx) => {
-    requireRole(ctx, 'operator');
+  router.post('/instances', allow('POST /api/v1/instances'), deps.idempotent(replayDeploy), async (ctx) => {
     const request = validateDeploy(ctx.request.body);
     if (!deps.providers.includes(request.provider)) {
       throw new ApiError('invalid_request_error', 'unknown_provider', `provider must be one of: ${deps.providers.join(', ')}`, { param: 'provider' });
@@ -57,8 +59,8 @@ export const instanceRoutes = (router: Router, deps: InstanceRoutesDeps): void =
     ctx.set('Location', `/api/v1/instances/${result.state.instanceId}`);
   });
 
-  router.get('/instances', deps.consistent, async (ctx) => {
-    const { tenant } = requireRole(ctx, 'viewer');
+  router.get('/instances', allow('GET /api/v1/instances'), deps.consistent, async (ctx) => {
+    const { tenant } = principalOf(ctx);
     const filter = validateListQuery({ ...ctx.query });
     const page = pageFromQuery(ctx);
     const instances = await listInstances(
@@ -71,24 +73,23 @@ export const instanceRoutes = (router: Router, deps: InstanceRoutesDeps): void =
   });
 
   const readInstance = async (ctx: Context): Promise<InstanceView> => {
-    const { tenant } = requireRole(ctx, 'viewer');
-    const instance = await getInstance(deps.readStore, tenant, ctx.params.id as string);
-    if (!instance) throw notFound('instance', ctx.params.id as string);
+    const { tenant } = principalOf(ctx);
+    const instance = await getInstance(deps.readStore, tenant, resourceId(ctx));
+    if (!instance) throw notFound('instance', resourceId(ctx));
     return instance;
   };
 
-  router.get('/instances/:id', deps.consistent, async (ctx) => {
+  router.get('/instances/:id', allow('GET /api/v1/instances/:id'), deps.consistent, async (ctx) => {
     ctx.body = presentInstance(await readInstance(ctx));
   });
 
-  router.get('/instances/:id/lifecycle', deps.consistent, async (ctx) => {
+  router.get('/instances/:id/lifecycle', allow('GET /api/v1/instances/:id/lifecycle'), deps.consistent, async (ctx) => {
     ctx.body = presentLifecycle(await readInstance(ctx));
   });
 
-  router.patch('/instances/:id', async (ctx) => {
-    requireRole(ctx, 'operator');
+  router.patch('/instances/:id', allow('PATCH /api/v1/instances/:id'), async (ctx) => {
     const { spec } = validatePatch(ctx.request.body);
-    const instanceId = ctx.params.id as string;
+    const instanceId = resourceId(ctx);
     // Merged with the spec the domain holds (secret values included), not the redacted view.
     const result = await changeInstanceSpec(deps.commands, commandContextOf(ctx), instanceId, (current) => mergeSpecPatch(current, spec));
     answer(ctx, 200, await views.after(instanceId, result));

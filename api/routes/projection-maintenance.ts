@@ -3,9 +3,11 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { UnknownProjectionError, type ReadSide } from '../../projections/read-side.js';
-import { requireRole } from '../auth.js';
+
 import { ApiError } from '../errors.js';
 import { singleQuery } from '../pagination.js';
+import { allow } from '../permissions.js';
+import type { BosunState } from '../state.js';
 
 /**
  * Answers a long operation as NDJSON: `progress` lines while it runs, then one `result`
@@ -37,10 +39,9 @@ const known = (readSide: ReadSide, name: string): string => {
 };
 
 /** Rebuild and verify, run inside the server so the switch happens between two of the live runner's batches. */
-export const projectionMaintenanceRoutes = (router: Router, deps: { readonly readSide: ReadSide; readonly logger: Logger }): void => {
-  router.post('/system/projections/:name/rebuild', async (ctx) => {
-    requireRole(ctx, 'admin');
-    const name = known(deps.readSide, ctx.params.name as string);
+export const projectionMaintenanceRoutes = (router: Router<BosunState>, deps: { readonly readSide: ReadSide; readonly logger: Logger }): void => {
+  router.post('/system/projections/:name/rebuild', allow('POST /api/v1/system/projections/:name/rebuild'), async (ctx) => {
+    const name = known(deps.readSide, ctx.params.name ?? '');
     deps.logger.info({ projection: name, request_id: ctx.state.requestId }, 'rebuilding projection');
     ndjsonOperation(ctx, deps.logger, async (progress) => {
       const results = await deps.readSide.rebuild(name, progress);
@@ -49,8 +50,7 @@ export const projectionMaintenanceRoutes = (router: Router, deps: { readonly rea
     });
   });
 
-  router.post('/system/projections/verify', async (ctx) => {
-    requireRole(ctx, 'admin');
+  router.post('/system/projections/verify', allow('POST /api/v1/system/projections/verify'), async (ctx) => {
     const raw = singleQuery(ctx, 'projection');
     const name = raw ? known(deps.readSide, raw) : undefined;
     ndjsonOperation(ctx, deps.logger, async (progress) => {

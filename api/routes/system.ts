@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../infra/metrics.js';
 import type { ProjectionReport, ReadSide, ReadSideReport } from '../../projections/read-side.js';
 import type { RelayStatus } from '../../projections/relay.js';
-import { requireRole } from '../auth.js';
+import { allow } from '../permissions.js';
+import type { BosunState } from '../state.js';
 
 export type CheckResult = { readonly ok: boolean; readonly reason?: string };
 
@@ -68,19 +69,19 @@ export const readSideCheck = (report: ReadSideReport): CheckResult => {
  * port is exposed to the public.
  */
 export const systemRoutes = (deps: SystemRoutesDeps): Router => {
-  const router = new Router();
+  const router = new Router<BosunState>();
   const timeoutMs = deps.checkTimeoutMs ?? 2000;
   const logger = deps.logger.child({ component: 'readiness' });
 
   // Alive while it answers: nothing else is checked, so a dependency's outage never gets the process restarted.
-  router.get('/health', (ctx) => {
+  router.get('/health', allow('GET /health'), (ctx) => {
     ctx.body = { status: 'ok' };
   });
 
   let wasReady: boolean | null = null;
   // Ready means start-up finished (read models caught up, the system team exists, the fleet's
   // workflows run when configured), the read side is current, and every dependency answers.
-  router.get('/ready', async (ctx) => {
+  router.get('/ready', allow('GET /ready'), async (ctx) => {
     const [readSide, ...dependencies] = await Promise.all([
       bounded(async () => readSideCheck(await deps.readSide.report()), timeoutMs),
       ...deps.dependencies.map((dependency) => bounded(dependency.check, timeoutMs)),
@@ -103,7 +104,7 @@ export const systemRoutes = (deps: SystemRoutesDeps): Router => {
 
   const { metrics } = deps;
   if (metrics) {
-    router.get('/metrics', async (ctx) => {
+    router.get('/metrics', allow('GET /metrics'), async (ctx) => {
       ctx.type = metrics.registry.contentType;
       ctx.body = await metrics.registry.metrics();
     });
@@ -134,9 +135,8 @@ const presentRelay = (relay: RelayStatus) => ({
 });
 
 /** The read side as operators see it, under /api/v1: it spans every team, so admins only. */
-export const systemApiRoutes = (router: Router, deps: { readonly readSide: ReadSide }): void => {
-  router.get('/system/projections', async (ctx) => {
-    requireRole(ctx, 'admin');
+export const systemApiRoutes = (router: Router<BosunState>, deps: { readonly readSide: ReadSide }): void => {
+  router.get('/system/projections', allow('GET /api/v1/system/projections'), async (ctx) => {
     const report = await deps.readSide.report();
     ctx.body = {
       data: report.projections.map(presentProjection),

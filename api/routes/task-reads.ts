@@ -4,12 +4,15 @@ import { taskStream } from '../../commands/tasks.js';
 import { terminalStatuses } from '../../domain/task/events.js';
 import { getTask } from '../../projections/tasks/task-queries.js';
 import { evolveTaskView, type TaskView } from '../../projections/tasks/task-view.js';
-import { requireRole } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { followStream } from '../live-streams.js';
 import { singleQuery } from '../pagination.js';
 import { eventStream, lastEventIdOf, serverSentEventOf } from '../sse.js';
 import type { TaskRoutesDeps } from './tasks.js';
+import { allow } from '../permissions.js';
+import { resourceId } from '../ownership.js';
+import type { BosunState } from '../state.js';
 
 const maxWaitSeconds = 60;
 
@@ -37,7 +40,7 @@ const waitSecondsOf = (ctx: Context): number => {
 };
 
 /** Reads of a task that follow it as it runs: its live events and its result. */
-export const taskReadRoutes = (router: Router, deps: TaskRoutesDeps): void => {
+export const taskReadRoutes = (router: Router<BosunState>, deps: TaskRoutesDeps): void => {
   const events = deps.commands.store;
 
   /** The task from its stream once it finished, or as it is when `ms` ran out or the client left. */
@@ -71,9 +74,9 @@ export const taskReadRoutes = (router: Router, deps: TaskRoutesDeps): void => {
     return task;
   };
 
-  router.get('/tasks/:id/events', async (ctx) => {
-    const { tenant } = requireRole(ctx, 'viewer');
-    const taskId = ctx.params.id as string;
+  router.get('/tasks/:id/events', allow('GET /api/v1/tasks/:id/events'), async (ctx) => {
+    const { tenant } = principalOf(ctx);
+    const taskId = resourceId(ctx);
     const sentUpTo = lastEventIdOf(ctx) ?? -1;
     const stream = taskStream(taskId);
     // Whose task it is, from its first event: checked before anything is followed.
@@ -102,9 +105,9 @@ export const taskReadRoutes = (router: Router, deps: TaskRoutesDeps): void => {
     body.respond(ctx, stopFollowing);
   });
 
-  router.get('/tasks/:id/result', deps.consistent, async (ctx) => {
-    const { tenant } = requireRole(ctx, 'viewer');
-    const taskId = ctx.params.id as string;
+  router.get('/tasks/:id/result', allow('GET /api/v1/tasks/:id/result'), deps.consistent, async (ctx) => {
+    const { tenant } = principalOf(ctx);
+    const taskId = resourceId(ctx);
     const waitSeconds = waitSecondsOf(ctx);
     const known = await getTask(deps.readStore, tenant, taskId);
     if (!known) throw notFound('task', taskId);

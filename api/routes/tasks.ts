@@ -6,7 +6,7 @@ import type { TaskStatus } from '../../domain/task/events.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { getTask, listTasks } from '../../projections/tasks/task-queries.js';
 import { evolveTaskView, type TaskView } from '../../projections/tasks/task-view.js';
-import { principalOf, requireRole } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
@@ -14,6 +14,9 @@ import { listBody, pageFromQuery } from '../pagination.js';
 import { cancelTaskBody, listTasksQuery, submitTaskBody } from '../schemas.js';
 import { validator } from '../validation.js';
 import type { Middleware } from 'koa';
+import { allow } from '../permissions.js';
+import { resourceId } from '../ownership.js';
+import type { BosunState } from '../state.js';
 
 export type TaskRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -30,7 +33,7 @@ const validateCancel = validator<{ reason?: string }>(cancelTaskBody);
 const validateListQuery = validator<{ status?: TaskStatus; kind?: string }>(listTasksQuery);
 
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
-export const taskRoutes = (router: Router, deps: TaskRoutesDeps): void => {
+export const taskRoutes = (router: Router<BosunState>, deps: TaskRoutesDeps): void => {
   const events = deps.commands.store;
 
   /** The task exactly as a write left it: folded from its stream, independent of projection lag. */
@@ -58,8 +61,7 @@ export const taskRoutes = (router: Router, deps: TaskRoutesDeps): void => {
       ctx.body = presentTask(view);
     };
 
-  router.post('/tasks', deps.idempotent(replayAs(202)), async (ctx) => {
-    requireRole(ctx, 'developer');
+  router.post('/tasks', allow('POST /api/v1/tasks'), deps.idempotent(replayAs(202)), async (ctx) => {
     const request = validateSubmit(ctx.request.body);
     const result = await submitTask(deps.commands, commandContextOf(ctx), request);
     if (result.state.status === 'none') throw new Error('submit decided nothing');
@@ -67,7 +69,7 @@ export const taskRoutes = (router: Router, deps: TaskRoutesDeps): void => {
     ctx.set('Location', `/api/v1/tasks/${result.state.taskId}`);
   });
 
-  router.get('/tasks', deps.consistent, async (ctx) => {
+  router.get('/tasks', allow('GET /api/v1/tasks'), deps.consistent, async (ctx) => {
     const { tenant } = principalOf(ctx);
     const filter = validateListQuery({ ...ctx.query });
     const page = pageFromQuery(ctx);
@@ -80,16 +82,15 @@ export const taskRoutes = (router: Router, deps: TaskRoutesDeps): void => {
     ctx.body = listBody(tasks, page, presentTask);
   });
 
-  router.get('/tasks/:id', deps.consistent, async (ctx) => {
-    const task = await getTask(deps.readStore, principalOf(ctx).tenant, ctx.params.id as string);
-    if (!task) throw notFound('task', ctx.params.id as string);
+  router.get('/tasks/:id', allow('GET /api/v1/tasks/:id'), deps.consistent, async (ctx) => {
+    const task = await getTask(deps.readStore, principalOf(ctx).tenant, resourceId(ctx));
+    if (!task) throw notFound('task', resourceId(ctx));
     ctx.body = presentTask(task);
   });
 
-  router.post('/tasks/:id/cancel', deps.idempotent(replayAs(200)), async (ctx) => {
-    requireRole(ctx, 'developer');
+  router.post('/tasks/:id/cancel', allow('POST /api/v1/tasks/:id/cancel'), deps.idempotent(replayAs(200)), async (ctx) => {
     const { reason } = validateCancel(ctx.request.body ?? {});
-    const taskId = ctx.params.id as string;
+    const taskId = resourceId(ctx);
     const result = await executeTaskCommand(deps.commands, commandContextOf(ctx), taskId, { type: 'CancelTask', reason: reason ?? null });
     await answer(ctx, 200, taskId, result);
   });

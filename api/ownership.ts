@@ -1,0 +1,59 @@
+import type { RouterParameterMiddleware } from '@koa/router';
+import type { Context } from 'koa';
+import type { EventStore } from '../commands/event-store.js';
+import { alertStream } from '../commands/alerts.js';
+import { instanceStream } from '../commands/instances.js';
+import { taskStream } from '../commands/tasks.js';
+import { teamStream } from '../commands/teams.js';
+import { driftCollection } from '../projections/drift/drift-projector.js';
+import type { ReadStore } from '../projections/read-store.js';
+import { principalOf } from './auth.js';
+import { notFound } from './errors.js';
+import type { BosunState } from './state.js';
+
+export type OwnershipDeps = {
+  readonly events: EventStore;
+  /** Where the drift events are. */
+  readonly readStore: ReadStore;
+};
+
+type Owner = { readonly what: string; readonly owns: (tenant: string, id: string) => Promise<boolean> };
+
+/**
+ * `router.param('id', ...)` of the API: before anything else of a route runs, the resource
+ * its `:id` names must be the caller's team's, else 404 (whatever the caller's role: a 403
+ * would tell that the id exists elsewhere). Streams are asked where the resource has one, so
+ * a resource written a moment ago counts; drift events live inside their instance's stream
+ * and are found in the read model, as their routes read them. The id checked is left in
+ * `ctx.state.id`.
+ */
+export const ownedResource = (deps: OwnershipDeps): RouterParameterMiddleware<BosunState> => {
+  const streamOf = async (tenant: string, stream: string) => (await deps.events.readStream(stream, { maxCount: 1 }))[0]?.tenant === tenant;
+  const owners: Readonly<Record<string, Owner>> = {
+    tasks: { what: 'task', owns: (tenant, id) => streamOf(tenant, taskStream(id)) },
+    instances: { what: 'instance', owns: (tenant, id) => streamOf(tenant, instanceStream(id)) },
+    alerts: { what: 'alert', owns: (tenant, id) => streamOf(tenant, alertStream(id)) },
+    'drift-events': { what: 'drift event', owns: async (tenant, id) => (await driftCollection(deps.readStore).get(id))?.tenant === tenant },
+    // A key is its team's if the team's stream issued it.
+    'api-keys': {
+      what: 'API key',
+      owns: async (tenant, id) => (await deps.events.readStream(teamStream(tenant))).some((event) => event.type === 'team.api_key_issued' && (event.data as { key_id: string }).key_id === id),
+    },
+  };
+  return async (id, ctx, next) => {
+    // `/api/v1/<collection>/:id...`: the collection says what the id names.
+    const collection = String(ctx._matchedRoute ?? '').split('/')[3] ?? '';
+    const owner = owners[collection];
+    if (!owner) throw new Error(`no owner lookup for :id under /${collection}`);
+    if (!(await owner.owns(principalOf(ctx).tenant, id))) throw notFound(owner.what, id);
+    ctx.state.id = id;
+    return next();
+  };
+};
+
+/** The `:id` of the route, checked to be the caller's team's by {@link ownedResource}. */
+export const resourceId = (ctx: Pick<Context, 'state'>): string => {
+  const id = (ctx.state as BosunState).id;
+  if (id === undefined) throw new Error('the route has no :id checked by ownedResource');
+  return id;
+};
