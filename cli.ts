@@ -31,8 +31,9 @@ const serve = async () => {
     await bosun.close();
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // SIGHUP too: a closed terminal would otherwise kill Bosun without stopping the Temporal dev
+  // server, which runs in a session of its own (infra/temporal/dev-server.ts).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
   await bosun.ready;
 };
 
