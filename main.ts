@@ -231,6 +231,8 @@ type Fleet = {
   readonly health: () => Promise<{ ok: boolean; reason?: string }>;
   /** Stops the local agents while the API still answers them, so they can report what they drop. */
   readonly stopAgents: () => Promise<void>;
+  /** Called as the stop begins: what exits from now on is stopping, not crashing. */
+  readonly beginStop: () => void;
   readonly stop: () => Promise<void>;
 };
 
@@ -286,6 +288,7 @@ const startFleet = async (deps: {
       return status === 1 ? { ok: true } : { ok: false, reason: `Temporal at ${engine.address} is not serving (health status ${String(status)})` };
     },
     stopAgents: () => local.close({ stopAgents: true }),
+    beginStop: () => engine.beginClose(),
     stop: async () => {
       deps.heartbeats.stop();
       await reactor.stop();
@@ -368,6 +371,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       // connections close now, long polls end, and stragglers are cut after a grace period.
       dispatch.close();
       await ready.catch(() => undefined);
+      (fleet as Fleet | null)?.beginStop();
       await (fleet as Fleet | null)?.stopAgents();
       await new Promise<void>((resolve) => {
         const grace = setTimeout(() => server.closeAllConnections(), 5000);
