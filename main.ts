@@ -45,7 +45,7 @@ import { WorkflowReactor } from './workflows/reactor.js';
 import { createTaskActivities } from './workflows/task-activities.js';
 import { startWorker } from './workflows/worker.js';
 import type { Config } from './infra/config.js';
-import { openEmbeddedEventStore } from './infra/embedded-event-store.js';
+import { openEventStore } from './infra/open-event-store.js';
 import { uuidv7 } from './infra/ids.js';
 import { createEmbeddedBus } from './infra/embedded-bus.js';
 import { openEmbeddedReadStore } from './infra/embedded-read-store.js';
@@ -65,18 +65,6 @@ export type Bosun = {
   /** Resolves once read models caught up and the system team exists. */
   readonly ready: Promise<void>;
   readonly close: () => Promise<void>;
-};
-
-const openEventStore = async (config: Config, logger: Logger): Promise<EventStore> => {
-  if (config.eventStoreUrl) {
-    logger.info({ adapter: 'kurrentdb' }, 'event store');
-    // Loaded only when configured: the gRPC client is heavy and the embedded default needs none of it.
-    const { openKurrentDbEventStore } = await import('./infra/kurrentdb-event-store.js');
-    return openKurrentDbEventStore({ connectionString: config.eventStoreUrl, logger });
-  }
-  mkdirSync(config.dataDir, { recursive: true });
-  logger.info({ adapter: 'embedded', directory: config.dataDir }, 'event store');
-  return openEmbeddedEventStore({ directory: config.dataDir, logger });
 };
 
 /**
