@@ -111,9 +111,17 @@ const stopLeftover = async (pidFile: string, dbFile: string, stopTimeoutMs: numb
     for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) if (!(await runsDevServerOn(pid, dbFile))) return true;
     return false;
   };
-  process.kill(pid, 'SIGTERM');
+  // It may exit by itself between the check and the signal.
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  };
+  signal('SIGTERM');
   if (await gone(stopTimeoutMs)) return;
-  process.kill(pid, 'SIGKILL');
+  signal('SIGKILL');
   if (!(await gone(5_000))) throw new TemporalDevServerError(`the temporal dev server left running as pid ${pid} on ${dbFile} does not stop`);
 };
 
