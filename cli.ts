@@ -12,6 +12,9 @@ commands:
             installed into the cache; up prints KAFKA_BROKERS=... and MONGODB_URL=...
   projections rebuild <name> | verify [name] | status
             rebuild, verify or report the read models of the running Bosun
+  admin-key create [--name <name>]
+            issue a new admin key of the system team (a lost first key) and print it once
+            as JSON; run on the server's data directory while Bosun is stopped
   help      show this text
 
 environment: PORT, HOST, BOSUN_DATA_DIR, BOSUN_ADMIN_KEY, EVENTSTORE_URL, BOSUN_RATE_LIMIT,
@@ -31,8 +34,9 @@ const serve = async () => {
     await bosun.close();
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // SIGHUP too: a closed terminal would otherwise kill Bosun without stopping the Temporal dev
+  // server, which runs in a session of its own (infra/temporal/dev-server.ts).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
   await bosun.ready;
 };
 
@@ -43,6 +47,11 @@ const main = async (command: string | undefined) => {
     case 'projections': {
       const { runProjectionsCommand } = await import('./infra/projections-command.js');
       process.exitCode = await runProjectionsCommand(process.argv.slice(3), process.env);
+      return;
+    }
+    case 'admin-key': {
+      const { runAdminKeyCommand } = await import('./infra/admin-key-command.js');
+      process.exitCode = await runAdminKeyCommand(process.argv.slice(3), process.env);
       return;
     }
     case 'agent': {

@@ -46,7 +46,7 @@ import { WorkflowReactor } from './workflows/reactor.js';
 import { createTaskActivities } from './workflows/task-activities.js';
 import { startWorker } from './workflows/worker.js';
 import type { Config } from './infra/config.js';
-import { openEmbeddedEventStore } from './infra/embedded-event-store.js';
+import { openEventStore } from './infra/open-event-store.js';
 import { uuidv7 } from './infra/ids.js';
 import { createEmbeddedBus } from './infra/embedded-bus.js';
 import { openEmbeddedReadStore } from './infra/embedded-read-store.js';
@@ -66,18 +66,6 @@ export type Bosun = {
   /** Resolves once read models caught up and the system team exists. */
   readonly ready: Promise<void>;
   readonly close: () => Promise<void>;
-};
-
-const openEventStore = async (config: Config, logger: Logger): Promise<EventStore> => {
-  if (config.eventStoreUrl) {
-    logger.info({ adapter: 'kurrentdb' }, 'event store');
-    // Loaded only when configured: the gRPC client is heavy and the embedded default needs none of it.
-    const { openKurrentDbEventStore } = await import('./infra/kurrentdb-event-store.js');
-    return openKurrentDbEventStore({ connectionString: config.eventStoreUrl, logger });
-  }
-  mkdirSync(config.dataDir, { recursive: true });
-  logger.info({ adapter: 'embedded', directory: config.dataDir }, 'event store');
-  return openEmbeddedEventStore({ directory: config.dataDir, logger });
 };
 
 /**
@@ -232,6 +220,8 @@ type Fleet = {
   readonly health: () => Promise<{ ok: boolean; reason?: string }>;
   /** Stops the local agents while the API still answers them, so they can report what they drop. */
   readonly stopAgents: () => Promise<void>;
+  /** Called as the stop begins: what exits from now on is stopping, not crashing. */
+  readonly beginStop: () => void;
   readonly stop: () => Promise<void>;
 };
 
@@ -287,6 +277,7 @@ const startFleet = async (deps: {
       return status === 1 ? { ok: true } : { ok: false, reason: `Temporal at ${engine.address} is not serving (health status ${String(status)})` };
     },
     stopAgents: () => local.close({ stopAgents: true }),
+    beginStop: () => engine.beginClose(),
     stop: async () => {
       deps.heartbeats.stop();
       await reactor.stop();
@@ -370,6 +361,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       // connections close now, long polls end, and stragglers are cut after a grace period.
       dispatch.close();
       await ready.catch(() => undefined);
+      (fleet as Fleet | null)?.beginStop();
       await (fleet as Fleet | null)?.stopAgents();
       await new Promise<void>((resolve) => {
         const grace = setTimeout(() => server.closeAllConnections(), 5000);

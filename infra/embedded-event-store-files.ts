@@ -6,6 +6,16 @@ import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { createSchema } from './embedded-event-store-schema.js';
 
+/** Another process (a running Bosun) holds the data directory's event store. */
+export class DataDirectoryInUseError extends Error {
+  constructor(
+    readonly file: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file} is in use by another process: one Bosun per data directory`, options);
+  }
+}
+
 /** Opens a connection to `path` and sets it up; if that fails, closes it and says whether another process holds `file`. */
 const open = (path: string, timeout: number, file: string, setUp: (db: Database.Database) => void): Database.Database => {
   const db = new Database(path, { timeout });
@@ -15,7 +25,7 @@ const open = (path: string, timeout: number, file: string, setUp: (db: Database.
   } catch (error) {
     db.close();
     if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') {
-      throw new Error(`${file} is in use by another process: one Bosun per data directory`, { cause: error });
+      throw new DataDirectoryInUseError(file, { cause: error });
     }
     throw error;
   }

@@ -2,8 +2,8 @@
  * The embedded default of the workflow engine: a Temporal dev server (`temporal server
  * start-dev`) child process, persisting to SQLite in the data directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, fstatSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ export class TemporalDevServerError extends Error {}
 export type TemporalDevServerOptions = {
   /** The `temporal` CLI, e.g. from `resolveTemporalCli`. */
   readonly cliPath: string;
-  /** Holds `temporal.sqlite` (the server's state) and `temporal.log` (its output). */
+  /** Holds `temporal.sqlite` (the server's state), `temporal.log` (its output) and `temporal.pid`. */
   readonly dataDir: string;
   readonly logger: Logger;
   /** gRPC port on 127.0.0.1; a free one when absent. */
@@ -81,6 +81,48 @@ const waitForExit = (child: ChildProcess, ms: number): Promise<boolean> => {
     };
     child.once('exit', onExit);
   });
+};
+
+/** Whether `pid` runs `temporal server start-dev` on `dbFile`: a pid is reused once its process is gone. */
+const runsDevServerOn = async (pid: number, dbFile: string): Promise<boolean> => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+  if (cmdline !== null) return cmdline.includes('start-dev') && cmdline.includes(dbFile);
+  // No /proc (macOS): ps says what runs under that pid.
+  return new Promise((resolve) =>
+    execFile('ps', ['-p', String(pid), '-o', 'args='], (error, stdout) => resolve(!error && stdout.includes('start-dev') && stdout.includes(dbFile))),
+  );
+};
+
+/**
+ * Stops a dev server an earlier Bosun started on this data directory and could not stop
+ * (it was killed with SIGKILL): two servers on one SQLite file would each cache state the
+ * other changes.
+ */
+const stopLeftover = async (pidFile: string, dbFile: string, stopTimeoutMs: number, logger: Logger): Promise<void> => {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !(await runsDevServerOn(pid, dbFile))) return;
+  logger.warn({ pid, dbFile }, 'a temporal dev server left running by an earlier Bosun on this data directory: stopping it');
+  const gone = async (ms: number) => {
+    for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) if (!(await runsDevServerOn(pid, dbFile))) return true;
+    return false;
+  };
+  // It may exit by itself between the check and the signal.
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  };
+  signal('SIGTERM');
+  if (await gone(stopTimeoutMs)) return;
+  signal('SIGKILL');
+  if (!(await gone(5_000))) throw new TemporalDevServerError(`the temporal dev server left running as pid ${pid} on ${dbFile} does not stop`);
 };
 
 /** The last lines the server wrote to its log since `from` (a byte offset). */
@@ -157,14 +199,20 @@ const launch = async (options: TemporalDevServerOptions, port: number): Promise<
     '--color', 'never',
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
+  const pidFile = join(dataDir, 'temporal.pid');
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  await stopLeftover(pidFile, dbFile, stopTimeoutMs, logger);
   const out = openSync(logFile, 'a');
   const logStart = fstatSync(out).size;
   const started = Date.now();
   let child: ChildProcess;
   try {
-    // Not detached: the server stays in Bosun's process group, so a kill of the group
-    // takes it down too; a normal exit of Bosun signals it below.
-    child = spawn(cliPath, args, { stdio: ['ignore', out, out], detached: false });
+    // Detached: in a session of its own, so the signals of a terminal (Ctrl-C, hang-up) or of
+    // a kill of Bosun's process group reach only Bosun, which stops the server itself once
+    // its worker has drained. The price: a Bosun killed with SIGKILL leaves the server
+    // running. The pid file lets the next start on this data directory stop it first; a
+    // normal exit of Bosun signals it below.
+    child = spawn(cliPath, args, { stdio: ['ignore', out, out], detached: true });
   } finally {
     closeSync(out);
   }
@@ -173,13 +221,17 @@ const launch = async (options: TemporalDevServerOptions, port: number): Promise<
     child.once('exit', (code, signal) => reject(new TemporalDevServerError(`exited with ${code ?? signal} before serving`)));
   });
   failed.catch(() => undefined);
+  if (child.pid !== undefined) writeFileSync(pidFile, `${child.pid}\n`);
   const onBosunExit = () => {
     if (!exited(child)) child.kill('SIGTERM');
   };
   process.once('exit', onBosunExit);
-  child.once('exit', () => process.off('exit', onBosunExit));
+  child.once('exit', () => {
+    process.off('exit', onBosunExit);
+    // At once, not later: a restart on this data directory writes the file again.
+    rmSync(pidFile, { force: true });
+  });
 
-  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {

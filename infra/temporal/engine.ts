@@ -37,12 +37,16 @@ export type WorkflowEngine = {
   /** One connection for the worker and the client: a workflow the client starts can then start eagerly on the worker. */
   readonly connection: NativeConnection;
   readonly client: Client;
+  /** Says a close is coming (the worker drains first): the dev server is no longer started again if it exits. */
+  readonly beginClose: () => void;
   readonly close: () => Promise<void>;
 };
 
 /**
  * Keeps a dev server up: one that exits without being asked is started again on its port,
- * so the worker's and client's connections find it where they left it.
+ * so the worker's and client's connections find it where they left it. Not once Bosun
+ * stops: a service manager may signal every process of the service at once (systemd does),
+ * and a server started again then would only be killed, or outlive Bosun.
  */
 const superviseDevServer = async (config: Config, logger: Logger) => {
   const options = { cliPath: await resolveTemporalCli({ logger }), dataDir: join(config.dataDir, 'temporal'), logger };
@@ -69,10 +73,15 @@ const superviseDevServer = async (config: Config, logger: Logger) => {
   return {
     address: server.address,
     namespace: server.namespace,
+    beginClose: () => {
+      closing = true;
+    },
     stop: async () => {
       closing = true;
       await server.stop();
       await watching;
+      // A start under way when the stop began completed meanwhile: that server is stopped too.
+      await server.stop();
     },
   };
 };
@@ -89,6 +98,7 @@ export const connectWorkflowEngine = async (config: Config, logger: Logger): Pro
     namespace,
     connection,
     client: new Client({ connection, namespace }),
+    beginClose: () => devServer?.beginClose(),
     close: async () => {
       await connection.close();
       await devServer?.stop();

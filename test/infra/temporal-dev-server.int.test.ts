@@ -3,7 +3,7 @@
  * (installed into the cache from PyPI on a fresh clone), started in a scratch data
  * directory, used, and stopped.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -142,7 +142,10 @@ const owner = (dataDir: string, then: 'exit' | 'wait') => {
   return { child, pid };
 };
 
-t.test('the dev server does not outlive the process that started it', { skip: missingBuild }, async (t) => {
+const stoppedOwner = (child: ChildProcess): Promise<void> =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+
+t.test('the dev server stops with the process that started it, or at the next start after a kill -9', { skip: missingBuild }, async (t) => {
   const dataDir = await scratch(t);
 
   const exiting = owner(join(dataDir, 'exit'), 'exit');
@@ -153,9 +156,14 @@ t.test('the dev server does not outlive the process that started it', { skip: mi
   });
   t.ok(await gone(serverOfExiting), 'a normal exit of its owner stops it');
 
-  t.ok(alive(serverOfKilled));
+  t.equal(readFileSync(join(dataDir, 'kill', 'temporal.pid'), 'utf8').trim(), String(serverOfKilled), 'the pid file names the server');
   process.kill(-killed.child.pid!, 'SIGKILL');
-  t.ok(await gone(serverOfKilled, 5_000), 'kill -9 of the process group takes it down with its owner');
+  await stoppedOwner(killed.child);
+  t.ok(alive(serverOfKilled), 'in a session of its own, it outlives a kill -9 of the process group of its owner');
+  const next = await startTemporalDevServer({ cliPath, dataDir: join(dataDir, 'kill'), logger });
+  t.teardown(next.stop);
+  t.ok(await gone(serverOfKilled, 1_000), 'the next start on the data directory stopped it first');
+  t.not(next.pid, serverOfKilled);
 });
 
 t.test('@temporalio/testing runs on the same CLI', async (t) => {
