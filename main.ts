@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { clientErrorHandler } from './api/errors.js';
+import { registeredRoutes, type RegisteredRoute } from './api/permissions.js';
 import type { DependencyCheck } from './api/routes/system.js';
 import type { CommandEnvironment } from './commands/command-context.js';
 import { loadEventSchemas } from './commands/event-schemas.js';
@@ -65,6 +66,8 @@ export type Bosun = {
   readonly readSide: ReadSide;
   /** Resolves once read models caught up and the system team exists. */
   readonly ready: Promise<void>;
+  /** Every route the API serves, with the permission each declares. */
+  readonly routes: readonly RegisteredRoute[];
   readonly close: () => Promise<void>;
 };
 
@@ -376,5 +379,5 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       await parts.stop();
       await events.close();
     })());
-  return { url, logger, events, readStore, lookups, readSide, ready, close };
+  return { url, logger, events, readStore, lookups, readSide, ready, routes: registeredRoutes(app), close };
 };

@@ -1,3 +1,5 @@
+import type Router from '@koa/router';
+import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import { roleAtLeast, type Role } from '../domain/team/events.js';
 import { principalOf } from './auth.js';
@@ -109,3 +111,16 @@ export const allow = (route: RouteKey): AllowMiddleware => {
   };
   return Object.assign(middleware, { route, access });
 };
+
+/** A route as the app serves it, with the permission middleware it names, if any. */
+export type RegisteredRoute = { readonly method: string; readonly path: string; readonly allowed: AllowMiddleware | null };
+
+const isAllow = (middleware: unknown): middleware is AllowMiddleware => typeof middleware === 'function' && 'route' in middleware && 'access' in middleware;
+
+/** Every route of every router the app uses (HEAD, answered by GET, left out). */
+export const registeredRoutes = (app: Koa): RegisteredRoute[] =>
+  app.middleware
+    .flatMap((middleware) => (middleware as { router?: Router }).router?.stack ?? [])
+    .flatMap((layer) =>
+      layer.methods.filter((method) => method !== 'HEAD').map((method) => ({ method, path: layer.path, allowed: layer.stack.find(isAllow) ?? null })),
+    );
