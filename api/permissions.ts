@@ -122,5 +122,5 @@ export const registeredRoutes = (app: Koa): RegisteredRoute[] =>
   app.middleware
     .flatMap((middleware) => (middleware as { router?: Router }).router?.stack ?? [])
     .flatMap((layer) =>
-      layer.methods.filter((method) => method !== 'HEAD').map((method) => ({ method, path: layer.path, allowed: layer.stack.find(isAllow) ?? null })),
+      layer.methods.filter((method) => method !== 'HEAD').map((method) => ({ method, path: String(layer.path), allowed: layer.stack.find(isAllow) ?? null })),
     );
