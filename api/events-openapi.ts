@@ -4,7 +4,6 @@ import { eventMetadataSchema, wireEventSchema } from './wire-event-schema.js';
 
 export const eventStreamSchemas = { WireEvent: wireEventSchema(), EventMetadata: eventMetadataSchema };
 
-const errors = { default: { description: 'Typed error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } };
 const position = { type: 'integer', minimum: 0 };
 
 export const eventStreamPaths = {
@@ -47,7 +46,6 @@ export const eventStreamPaths = {
             'text/event-stream': { schema: { type: 'string', description: 'Events whose `data` is a WireEvent.' } },
           },
         },
-        ...errors,
       },
     },
   },

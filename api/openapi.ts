@@ -17,16 +17,20 @@ import { severities } from '../domain/drift/index.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
 import { instanceStatuses } from '../domain/instance/index.js';
 import { taskStatuses } from '../domain/task/events.js';
+import { roles } from '../domain/team/events.js';
 import {
   alertSchema,
   bulkResultSchema,
   errorSchema,
   instanceLifecycleSchema,
+  streamVersion,
   instanceSchema,
   taskEventSchema,
   taskResultSchema,
   taskSchema,
 } from './openapi-schemas.js';
+import { agentPaths, agentSchemas } from './agent-openapi.js';
+import { commonComponents, json, withCommonAnswers } from './openapi-common.js';
 import { systemPaths, systemSchemas } from './system-openapi.js';
 import { eventStreamPaths, eventStreamSchemas } from './events-openapi.js';
 
@@ -36,8 +40,6 @@ const listOf = (item: object) => ({
   properties: { data: { type: 'array', items: item }, has_more: { type: 'boolean' }, next_cursor: { type: ['string', 'null'] } },
 });
 
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const errors = { default: { description: 'Typed error', ...json({ $ref: '#/components/schemas/Error' }) } };
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } };
 const minPosition = { name: 'X-Min-Position', in: 'header', schema: { type: 'integer', minimum: 0 } };
 const pageParams = [
@@ -47,6 +49,47 @@ const pageParams = [
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const instanceRef = { $ref: '#/components/schemas/Instance' };
 
+const teamSchema = {
+  type: 'object',
+  required: ['object', 'id', 'name', 'system', 'created_at'],
+  properties: {
+    object: { const: 'team' },
+    id: { type: 'string' },
+    name: { type: 'string' },
+    system: { type: 'boolean', description: 'The team created at first start, whose admins manage teams.' },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+/** A key as issued: its secret `key` is in this answer only. */
+const apiKeyIssued = {
+  type: 'object',
+  required: ['object', 'id', 'name', 'role', 'key'],
+  properties: {
+    object: { const: 'api_key' },
+    id: { type: 'string' },
+    name: { type: 'string' },
+    role: { enum: roles },
+    key: { type: 'string', description: 'The secret, shown once.' },
+  },
+} as const;
+
+/** A key as listed: never its secret. */
+const apiKeySchema = {
+  type: 'object',
+  required: ['object', 'id', 'name', 'role'],
+  properties: {
+    object: { const: 'api_key' },
+    id: { type: 'string' },
+    name: { type: 'string' },
+    role: { enum: roles },
+    prefix: { type: 'string', description: 'The first characters of the secret, to tell keys apart.' },
+    revoked: { type: 'boolean' },
+    created_at: { type: 'string', format: 'date-time' },
+    key: { type: 'string', description: 'Only in the answer that issued it.' },
+  },
+} as const;
+
 /** OpenAPI 3.1, built from the same schemas ajv validates requests with. */
 export const openApiDocument = () => ({
   openapi: '3.1.0',
@@ -55,9 +98,11 @@ export const openApiDocument = () => ({
   security: [{ bearer: [] }, { apiKey: [] }],
   components: {
     securitySchemes: {
-      bearer: { type: 'http', scheme: 'bearer' },
-      apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+      bearer: { type: 'http', scheme: 'bearer', description: 'An API key of your team: `Authorization: Bearer <key>`.' },
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'The same API key, in a header of its own.' },
+      agentCredential: { type: 'http', scheme: 'bearer', description: "An agent's instance credential (`bsi_...`), from POST /agent/register." },
     },
+    ...commonComponents,
     schemas: {
       Error: errorSchema,
       Task: taskSchema,
@@ -71,17 +116,20 @@ export const openApiDocument = () => ({
       DriftSummary: driftSummarySchema,
       TeamPolicy: teamPolicySchema,
       Alert: alertSchema,
+      Team: teamSchema,
+      ApiKey: apiKeySchema,
       ...systemSchemas,
       ...eventStreamSchemas,
+      ...agentSchemas,
     },
   },
-  paths: {
+  paths: withCommonAnswers({
     '/tasks': {
       post: {
         summary: 'Submit a task',
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(submitTaskBody) },
-        responses: { '202': { description: 'Accepted', ...json({ $ref: '#/components/schemas/Task' }) }, ...errors },
+        responses: { '202': { description: 'Accepted', ...json({ $ref: '#/components/schemas/Task' }) }},
       },
       get: {
         summary: 'List tasks, newest first',
@@ -91,14 +139,14 @@ export const openApiDocument = () => ({
           { name: 'kind', in: 'query', schema: { type: 'string' } },
           minPosition,
         ],
-        responses: { '200': { description: 'A page of tasks', ...json(listOf({ $ref: '#/components/schemas/Task' })) }, ...errors },
+        responses: { '200': { description: 'A page of tasks', ...json(listOf({ $ref: '#/components/schemas/Task' })) }},
       },
     },
     '/tasks/{id}': {
       get: {
         summary: 'Get a task',
         parameters: [idParam, minPosition],
-        responses: { '200': { description: 'The task', ...json({ $ref: '#/components/schemas/Task' }) }, ...errors },
+        responses: { '200': { description: 'The task', ...json({ $ref: '#/components/schemas/Task' }) }},
       },
     },
     '/tasks/{id}/cancel': {
@@ -106,7 +154,7 @@ export const openApiDocument = () => ({
         summary: 'Cancel a task that has not finished',
         parameters: [idParam, idempotencyKey],
         requestBody: json(cancelTaskBody),
-        responses: { '200': { description: 'The cancelled task', ...json({ $ref: '#/components/schemas/Task' }) }, ...errors },
+        responses: { '200': { description: 'The cancelled task', ...json({ $ref: '#/components/schemas/Task' }) }},
       },
     },
     '/tasks/{id}/events': {
@@ -123,7 +171,6 @@ export const openApiDocument = () => ({
             // The body is the stream's text; each event's `data:` line is a TaskEvent in JSON.
             content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events whose `data` is a TaskEvent (components/schemas/TaskEvent) in JSON.' } } },
           },
-          ...errors,
         },
       },
     },
@@ -140,7 +187,7 @@ export const openApiDocument = () => ({
           },
           minPosition,
         ],
-        responses: { '200': { description: 'The result', ...json({ $ref: '#/components/schemas/TaskResult' }) }, ...errors },
+        responses: { '200': { description: 'The result', ...json({ $ref: '#/components/schemas/TaskResult' }) }},
       },
     },
     '/instances': {
@@ -148,7 +195,7 @@ export const openApiDocument = () => ({
         summary: 'Deploy an instance (operators); it starts provisioning',
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(deployInstanceBody) },
-        responses: { '202': { description: 'Accepted; Location names the instance', ...json(instanceRef) }, ...errors },
+        responses: { '202': { description: 'Accepted; Location names the instance', ...json(instanceRef) }},
       },
       get: {
         summary: 'List instances, newest first',
@@ -158,27 +205,27 @@ export const openApiDocument = () => ({
           { name: 'provider', in: 'query', schema: { type: 'string' } },
           minPosition,
         ],
-        responses: { '200': { description: 'A page of instances', ...json(listOf(instanceRef)) }, ...errors },
+        responses: { '200': { description: 'A page of instances', ...json(listOf(instanceRef)) }},
       },
     },
     '/instances/{id}': {
       get: {
         summary: 'Get an instance',
         parameters: [idParam, minPosition],
-        responses: { '200': { description: 'The instance', ...json(instanceRef) }, ...errors },
+        responses: { '200': { description: 'The instance', ...json(instanceRef) }},
       },
       patch: {
         summary: 'Change the desired spec of an instance (operators) with a JSON merge patch',
         parameters: [idParam],
         requestBody: { required: true, content: { 'application/merge-patch+json': { schema: patchInstanceBody }, 'application/json': { schema: patchInstanceBody } } },
-        responses: { '200': { description: 'The instance with its new spec', ...json(instanceRef) }, ...errors },
+        responses: { '200': { description: 'The instance with its new spec', ...json(instanceRef) }},
       },
     },
     '/instances/{id}/lifecycle': {
       get: {
         summary: 'The state of an instance and the actions it allows now',
         parameters: [idParam, minPosition],
-        responses: { '200': { description: 'Its lifecycle', ...json({ $ref: '#/components/schemas/InstanceLifecycle' }) }, ...errors },
+        responses: { '200': { description: 'Its lifecycle', ...json({ $ref: '#/components/schemas/InstanceLifecycle' }) }},
       },
     },
     '/instances/{id}/suspend': {
@@ -186,7 +233,7 @@ export const openApiDocument = () => ({
         summary: 'Ask for a running instance to be suspended (operators); 409 naming the state otherwise',
         parameters: [idParam, idempotencyKey],
         requestBody: json(instanceActionBody),
-        responses: { '202': { description: 'Requested', ...json(instanceRef) }, ...errors },
+        responses: { '202': { description: 'Requested', ...json(instanceRef) }},
       },
     },
     '/instances/{id}/resume': {
@@ -194,7 +241,7 @@ export const openApiDocument = () => ({
         summary: 'Ask for a suspended instance to be resumed (operators); 409 naming the state otherwise',
         parameters: [idParam, idempotencyKey],
         requestBody: json(instanceActionBody),
-        responses: { '202': { description: 'Requested', ...json(instanceRef) }, ...errors },
+        responses: { '202': { description: 'Requested', ...json(instanceRef) }},
       },
     },
     '/instances/{id}/destroy': {
@@ -202,7 +249,7 @@ export const openApiDocument = () => ({
         summary: 'Ask for a running or suspended instance to be destroyed (operators); it stays readable',
         parameters: [idParam, idempotencyKey],
         requestBody: json(destroyInstanceBody),
-        responses: { '202': { description: 'Requested', ...json(instanceRef) }, ...errors },
+        responses: { '202': { description: 'Requested', ...json(instanceRef) }},
       },
     },
     '/instances/{id}/backup': {
@@ -215,7 +262,6 @@ export const openApiDocument = () => ({
             description: 'Requested; the backup shows in the instance\'s `backups`',
             ...json({ type: 'object', required: ['backup_id', 'instance'], properties: { backup_id: { type: 'string' }, instance: instanceRef } }),
           },
-          ...errors,
         },
       },
     },
@@ -224,7 +270,7 @@ export const openApiDocument = () => ({
         summary: 'Suspend, resume, destroy or back up up to 100 instances (operators), each independently',
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(bulkInstanceActionBody) },
-        responses: { '200': { description: 'One result per instance', ...json({ $ref: '#/components/schemas/BulkResult' }) }, ...errors },
+        responses: { '200': { description: 'One result per instance', ...json({ $ref: '#/components/schemas/BulkResult' }) }},
       },
     },
     '/alerts': {
@@ -237,14 +283,14 @@ export const openApiDocument = () => ({
           { name: 'subject_id', in: 'query', schema: { type: 'string' }, description: 'Alerts about this instance.' },
           minPosition,
         ],
-        responses: { '200': { description: 'A page of alerts', ...json(listOf({ $ref: '#/components/schemas/Alert' })) }, ...errors },
+        responses: { '200': { description: 'A page of alerts', ...json(listOf({ $ref: '#/components/schemas/Alert' })) }},
       },
     },
     '/alerts/{id}': {
       get: {
         summary: 'Get an alert',
         parameters: [idParam, minPosition],
-        responses: { '200': { description: 'The alert', ...json({ $ref: '#/components/schemas/Alert' }) }, ...errors },
+        responses: { '200': { description: 'The alert', ...json({ $ref: '#/components/schemas/Alert' }) }},
       },
     },
     '/alerts/{id}/acknowledge': {
@@ -252,7 +298,7 @@ export const openApiDocument = () => ({
         summary: 'Acknowledge an open alert (operators); 409 naming the state otherwise',
         parameters: [idParam, idempotencyKey],
         requestBody: json(acknowledgeAlertBody),
-        responses: { '200': { description: 'The acknowledged alert', ...json({ $ref: '#/components/schemas/Alert' }) }, ...errors },
+        responses: { '200': { description: 'The acknowledged alert', ...json({ $ref: '#/components/schemas/Alert' }) }},
       },
     },
     '/alerts/{id}/resolve': {
@@ -260,14 +306,14 @@ export const openApiDocument = () => ({
         summary: 'Resolve an open or acknowledged alert (operators); 409 naming the state otherwise',
         parameters: [idParam, idempotencyKey],
         requestBody: json(resolveAlertBody),
-        responses: { '200': { description: 'The resolved alert', ...json({ $ref: '#/components/schemas/Alert' }) }, ...errors },
+        responses: { '200': { description: 'The resolved alert', ...json({ $ref: '#/components/schemas/Alert' }) }},
       },
     },
     '/instances/{id}/snapshots': {
       get: {
         summary: 'Configuration snapshots its agent reported, newest first; one is recorded only when it changed',
         parameters: [idParam, ...pageParams, minPosition],
-        responses: { '200': { description: 'A page of snapshots', ...json(listOf({ $ref: '#/components/schemas/ConfigurationSnapshot' })) }, ...errors },
+        responses: { '200': { description: 'A page of snapshots', ...json(listOf({ $ref: '#/components/schemas/ConfigurationSnapshot' })) }},
       },
     },
     '/drift-events': {
@@ -280,14 +326,14 @@ export const openApiDocument = () => ({
           { name: 'severity', in: 'query', schema: { enum: severities } },
           minPosition,
         ],
-        responses: { '200': { description: 'A page of drift events', ...json(listOf({ $ref: '#/components/schemas/DriftEvent' })) }, ...errors },
+        responses: { '200': { description: 'A page of drift events', ...json(listOf({ $ref: '#/components/schemas/DriftEvent' })) }},
       },
     },
     '/drift-events/{id}': {
       get: {
         summary: 'Get a drift event',
         parameters: [idParam, minPosition],
-        responses: { '200': { description: 'The drift event', ...json({ $ref: '#/components/schemas/DriftEvent' }) }, ...errors },
+        responses: { '200': { description: 'The drift event', ...json({ $ref: '#/components/schemas/DriftEvent' }) }},
       },
     },
     '/drift-events/{id}/remediation/approve': {
@@ -295,7 +341,7 @@ export const openApiDocument = () => ({
         summary: 'Approve the proposed remediation plan (operators); the drift workflow then runs it through the agent',
         parameters: [idParam, idempotencyKey],
         requestBody: json(driftActionBody),
-        responses: { '200': { description: 'The drift event, approved', ...json({ $ref: '#/components/schemas/DriftEvent' }) }, ...errors },
+        responses: { '200': { description: 'The drift event, approved', ...json({ $ref: '#/components/schemas/DriftEvent' }) }},
       },
     },
     '/drift-events/{id}/remediation/execute': {
@@ -303,7 +349,7 @@ export const openApiDocument = () => ({
         summary: 'Remediate now (operators): approves the proposed plan, or after an escalation plans again from the current items and approves; 400 nothing_to_execute when no agent action can fix it',
         parameters: [idParam, idempotencyKey],
         requestBody: json(driftActionBody),
-        responses: { '202': { description: 'Approved; the run follows', ...json({ $ref: '#/components/schemas/DriftEvent' }) }, ...errors },
+        responses: { '202': { description: 'Approved; the run follows', ...json({ $ref: '#/components/schemas/DriftEvent' }) }},
       },
     },
     '/drift-events/{id}/dismiss': {
@@ -311,25 +357,25 @@ export const openApiDocument = () => ({
         summary: 'Dismiss a drift that is not remediating (operators): the difference is accepted and does not open a drift again',
         parameters: [idParam, idempotencyKey],
         requestBody: { required: true, ...json(dismissDriftBody) },
-        responses: { '200': { description: 'The drift event, dismissed', ...json({ $ref: '#/components/schemas/DriftEvent' }) }, ...errors },
+        responses: { '200': { description: 'The drift event, dismissed', ...json({ $ref: '#/components/schemas/DriftEvent' }) }},
       },
     },
     '/drift/summary': {
       get: {
         summary: "Your team's drift events counted by status and (active ones) by severity, and the instances drifting",
         parameters: [minPosition],
-        responses: { '200': { description: 'The summary', ...json({ $ref: '#/components/schemas/DriftSummary' }) }, ...errors },
+        responses: { '200': { description: 'The summary', ...json({ $ref: '#/components/schemas/DriftSummary' }) }},
       },
     },
     '/team/policy': {
       get: {
         summary: "Your team's policy",
-        responses: { '200': { description: 'The policy', ...json({ $ref: '#/components/schemas/TeamPolicy' }) }, ...errors },
+        responses: { '200': { description: 'The policy', ...json({ $ref: '#/components/schemas/TeamPolicy' }) }},
       },
       put: {
         summary: "Replace your team's policy (admins)",
         requestBody: { required: true, ...json(teamPolicyBody) },
-        responses: { '200': { description: 'The policy now', ...json({ $ref: '#/components/schemas/TeamPolicy' }) }, ...errors },
+        responses: { '200': { description: 'The policy now', ...json({ $ref: '#/components/schemas/TeamPolicy' }) }},
       },
     },
     '/teams': {
@@ -337,26 +383,87 @@ export const openApiDocument = () => ({
         summary: 'Create a team with its first admin key (system team admins only)',
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(createTeamBody) },
-        responses: { '201': { description: 'The team and its admin key, shown once' }, ...errors },
+        responses: {
+          '201': {
+            description: 'The team and its admin key, shown once',
+            ...json({
+              type: 'object',
+              required: ['object', 'id', 'name', 'admin_key', 'revision', 'position'],
+              properties: {
+                object: { const: 'team' },
+                id: { type: 'string' },
+                name: { type: 'string' },
+                admin_key: { $ref: '#/components/schemas/ApiKey' },
+                revision: streamVersion.revision,
+                position: streamVersion.position,
+              },
+            }),
+          },
+        },
       },
     },
-    '/team': { get: { summary: "The caller's team", responses: { '200': { description: 'The team' }, ...errors } } },
+    '/team': {
+      get: {
+        summary: "The caller's team",
+        parameters: [minPosition],
+        responses: { '200': { description: 'The team', ...json({ $ref: '#/components/schemas/Team' }) } },
+      },
+    },
     '/api-keys': {
       post: {
         summary: 'Issue an API key for your team (admins)',
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(createApiKeyBody) },
-        responses: { '201': { description: 'The key, shown once' }, ...errors },
+        responses: {
+          '201': {
+            description: 'The key, its secret shown once',
+            ...json({ type: 'object', required: ['object', 'id', 'name', 'role', 'key', 'revision', 'position'], properties: { ...apiKeyIssued.properties, ...streamVersion } }),
+          },
+        },
       },
-      get: { summary: "List your team's API keys (admins)", parameters: pageParams, responses: { '200': { description: 'A page of keys' }, ...errors } },
+      get: {
+        summary: "List your team's API keys, without their secrets (admins)",
+        parameters: [...pageParams, minPosition],
+        responses: { '200': { description: 'A page of keys', ...json(listOf({ $ref: '#/components/schemas/ApiKey' })) } },
+      },
     },
     '/api-keys/{id}/revoke': {
-      post: { summary: 'Revoke an API key (admins)', parameters: [idParam, idempotencyKey], responses: { '200': { description: 'Revoked' }, ...errors } },
+      post: {
+        summary: 'Revoke an API key of your team at once (admins); a key cannot revoke itself',
+        parameters: [idParam, idempotencyKey],
+        responses: {
+          '200': {
+            description: 'Revoked',
+            ...json({ type: 'object', required: ['object', 'id', 'revoked'], properties: { object: { const: 'api_key' }, id: { type: 'string' }, revoked: { const: true }, ...streamVersion } }),
+          },
+        },
+      },
     },
     '/event-schemas': {
-      get: { summary: 'JSON Schemas of every event type and version, for stream consumers', responses: { '200': { description: 'Schemas' }, ...errors } },
+      get: {
+        summary: 'JSON Schemas of every event type and version, for stream consumers',
+        responses: {
+          '200': {
+            description: 'Schemas',
+            ...json({
+              type: 'object',
+              required: ['data'],
+              properties: {
+                data: {
+                  type: 'array',
+                  items: { type: 'object', required: ['type', 'version', 'schema'], properties: { type: { type: 'string' }, version: { type: 'integer' }, schema: { type: 'object' } } },
+                },
+              },
+            }),
+          },
+        },
+      },
+    },
+    '/openapi.json': {
+      get: { summary: 'This document', responses: { '200': { description: 'The OpenAPI 3.1 document', ...json({ type: 'object' }) } } },
     },
     ...systemPaths,
     ...eventStreamPaths,
-  },
+    ...agentPaths,
+  }),
 });

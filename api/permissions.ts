@@ -19,6 +19,7 @@ export type Access = 'public' | Role | 'system_admin' | 'agent';
  */
 export const routePermissions = {
   'GET /health': 'public',
+  'GET /version': 'public',
   'GET /ready': 'public',
   'GET /metrics': 'public',
   'GET /api/v1/openapi.json': 'public',

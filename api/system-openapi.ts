@@ -1,6 +1,6 @@
 /** The OpenAPI description of the read side's report and of the probes outside /api/v1. */
-const errors = { default: { description: 'Typed error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } };
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+import { json } from './openapi-common.js';
+
 const position = { type: 'integer', minimum: 0 };
 
 const projectionStatusSchema = {
@@ -72,7 +72,47 @@ export const systemPaths = {
             },
           }),
         },
-        ...errors,
+      },
+    },
+  },
+  '/system/projections/{name}/rebuild': {
+    post: {
+      summary: 'Rebuild one projection from position 0 into fresh storage while it serves, then switch over (system team admins)',
+      parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: {
+        '200': {
+          description: '`progress` lines while it runs (events done, rate, ETA), then one `result` line, or an `error` line if it fails once begun',
+          content: { 'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object per line, each with `type`: progress, result or error.' } } },
+        },
+      },
+    },
+  },
+  '/system/projections/verify': {
+    post: {
+      summary: 'Rebuild into scratch storage and compare with the live read models document by document (system team admins)',
+      parameters: [{ name: 'projection', in: 'query', schema: { type: 'string' }, description: 'Only this projection; all when absent.' }],
+      responses: {
+        '200': {
+          description: '`progress` lines, then a `result` line with `identical` and the first differences of each projection',
+          content: { 'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object per line, each with `type`: progress, result or error.' } } },
+        },
+      },
+    },
+  },
+  '/version': {
+    ...atRoot,
+    get: {
+      summary: 'What this server is: its version, the commit it was built from, and the API version',
+      security: [],
+      responses: {
+        '200': {
+          description: 'The version',
+          ...json({
+            type: 'object',
+            required: ['object', 'version', 'commit', 'api_version'],
+            properties: { object: { const: 'version' }, version: { type: 'string' }, commit: { type: ['string', 'null'] }, api_version: { const: 'v1' } },
+          }),
+        },
       },
     },
   },

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { projectRoot } from '../infra/project-root.js';
 
 /**
  * The published JSON Schemas of event payloads, one file per type and version under
@@ -28,15 +28,6 @@ export class InvalidEventError extends Error {
   }
 }
 
-const projectRoot = (): string => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the commands module');
-    dir = parent;
-  }
-  return dir;
-};
 
 const schemaFile = /^(?<type>[a-z_]+\.[a-z_]+)\.v(?<version>\d+)\.json$/;
 

@@ -27,6 +27,7 @@ import type { Appended, Replay } from '../idempotency.js';
 import { jsonBody } from '../json-body.js';
 import { validator } from '../validation.js';
 import { allow } from '../permissions.js';
+import { buildInfo } from '../../infra/build-info.js';
 import type { BosunState } from '../state.js';
 
 export type AgentRoutesDeps = {
@@ -41,7 +42,6 @@ export type AgentRoutesDeps = {
   readonly maxClaimWaitSeconds?: number;
 };
 
-const agentVersion = '0.1.0';
 const maxBodyBytes = 1024 * 1024;
 const claimWaitSeconds = 20;
 /** A claimed task is not handed to a second claim of the same agent for this long. */
@@ -152,7 +152,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
       credential,
       heartbeat_interval_seconds: deps.heartbeats.options.intervalSeconds,
       claim_wait_seconds: claimWaitSeconds,
-      server_version: agentVersion,
+      server_version: buildInfo().version,
     };
   });
 

@@ -4,6 +4,7 @@ import type { Metrics } from '../../infra/metrics.js';
 import type { ProjectionReport, ReadSide, ReadSideReport } from '../../projections/read-side.js';
 import type { RelayStatus } from '../../projections/relay.js';
 import { allow } from '../permissions.js';
+import { buildInfo } from '../../infra/build-info.js';
 import type { BosunState } from '../state.js';
 
 export type CheckResult = { readonly ok: boolean; readonly reason?: string };
@@ -76,6 +77,10 @@ export const systemRoutes = (deps: SystemRoutesDeps): Router => {
   // Alive while it answers: nothing else is checked, so a dependency's outage never gets the process restarted.
   router.get('/health', allow('GET /health'), (ctx) => {
     ctx.body = { status: 'ok' };
+  });
+
+  router.get('/version', allow('GET /version'), (ctx) => {
+    ctx.body = { object: 'version', ...buildInfo() };
   });
 
   let wasReady: boolean | null = null;

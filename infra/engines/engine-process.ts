@@ -14,13 +14,6 @@ import type { Logger } from 'pino';
 
 export class EngineError extends Error {}
 
-/** The nearest folder above this file holding a package.json: the project root, from the source or from dist/. */
-export const projectRoot = (): string => {
-  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
-};
 
 // ---------------------------------------------------------------------------------------
 // Running tools

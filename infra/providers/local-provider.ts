@@ -15,10 +15,10 @@
  * restart finds the agents an earlier one started.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { access, cp, link, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { projectRoot } from '../project-root.js';
 import type { InstanceSpec } from '../../domain/instance/index.js';
 import type { Backup, InstanceProvider, ProvisionRequest } from '../../workflows/instance-provider.js';
 import { isAgentProcess, LocalProviderError, readPidFile, spawnAgent, stopAgentProcesses, writePidFile } from './local-agent-process.js';
@@ -61,13 +61,6 @@ const INHERITED_VARIABLES = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG',
 /** Ids become directory names: one plain path segment, never `..` nor hidden like `.destroyed`. */
 const PATH_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** The nearest folder above this file holding a package.json: the project root, from the source or from dist/. */
-const projectRoot = (): string => {
-  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
-};
 
 const exists = (path: string): Promise<boolean> =>
   access(path).then(

@@ -9,6 +9,7 @@ import { constants, existsSync } from 'node:fs';
 import { access, chmod, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { projectRoot } from '../project-root.js';
 
 /** The CLI release installed when none is found (CLI 1.9.1 bundles Temporal Server 1.32). */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
@@ -61,13 +62,6 @@ export const temporalCliVersion = async (path: string): Promise<string> => {
   return line;
 };
 
-/** The nearest folder above this file holding a package.json: the project root, from the source or from dist/. */
-const projectRoot = (): string => {
-  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
-};
 
 /** `BOSUN_CACHE_DIR`, or `.cache` in the project root. */
 export const defaultCacheDir = (env: NodeJS.ProcessEnv = process.env): string =>

@@ -1,0 +1,120 @@
+/**
+ * What every part of the OpenAPI document shares, and the one place that gives every
+ * operation the answers Bosun's middleware adds to it: errors by status, the request id,
+ * rate-limit and retry headers, and who may call it (from the permission table).
+ */
+import { routePermissions, type Access } from './permissions.js';
+
+export const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+
+/** The answers an operation defines itself: its successes, and errors it alone answers. */
+export type Responses = Record<string, object>;
+
+type Operation = {
+  parameters?: readonly { readonly name: string; readonly in: string }[];
+  requestBody?: object;
+  responses: Responses;
+  security?: readonly object[];
+  [key: string]: unknown;
+};
+
+const methods = ['get', 'put', 'post', 'patch', 'delete'] as const;
+
+const header = (description: string, schema: object = { type: 'string' }) => ({ description, schema });
+
+export const commonComponents = {
+  headers: {
+    RequestId: header('The request id: the one sent in X-Request-Id if it was sane, else a new one; errors repeat it as `request_id`.'),
+    RateLimitLimit: header("The rate limiter's bucket size per API key: the burst (twice the sustained rate by default).", { type: 'integer' }),
+    RateLimitRemaining: header('Requests this key may make right now.', { type: 'integer' }),
+    RateLimitReset: header('Unix time, in seconds, at which the bucket is full again.', { type: 'integer' }),
+    RateLimitPolicy: header('The quota as `<limit>;w=<seconds>` (IETF RateLimit headers draft): the sustained rate is limit / w.'),
+    RetryAfter: header('Seconds to wait before trying again.', { type: 'integer' }),
+  },
+  responses: Object.fromEntries(
+    (
+      [
+        ['BadRequest', 'The request is malformed or a field is invalid; `param` names it'],
+        ['Unauthorized', 'No credential, or one that is not valid or was revoked'],
+        ['Forbidden', "The key's role is below what the operation needs"],
+        ['NotFound', "No such resource in the caller's team"],
+        ['Conflict', 'The resource is not in a state that allows this, or an Idempotency-Key was reused with another request'],
+        ['PayloadTooLarge', 'The body is larger than 1 MiB'],
+        ['UnsupportedMediaType', 'The body is not JSON'],
+        ['TooManyRequests', "The key's rate limit is reached; retry after Retry-After seconds"],
+        ['Unavailable', 'The read models have not reached X-Min-Position within the wait; retry after Retry-After seconds'],
+        ['InternalError', 'An unexpected error; the server log has it under the request id'],
+      ] as const
+    ).map(([name, description]) => [
+      name,
+      {
+        description,
+        headers: {
+          'X-Request-Id': { $ref: '#/components/headers/RequestId' },
+          ...(name === 'TooManyRequests' || name === 'Unavailable' ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}),
+        },
+        ...json({ $ref: '#/components/schemas/Error' }),
+      },
+    ]),
+  ),
+} as const;
+
+const ref = (name: keyof typeof commonComponents.responses) => ({ $ref: `#/components/responses/${name}` });
+
+/** The route key of the permission table for a documented operation. */
+const routeKeyOf = (method: string, path: string, atRoot: boolean) => `${method.toUpperCase()} ${atRoot ? '' : '/api/v1'}${path.replace(/\{(\w+)\}/g, ':$1')}`;
+
+const keyed = (access: Access) => access !== 'public' && access !== 'agent';
+
+/**
+ * Completes every operation of `paths`: the error answers its middleware may give (by what
+ * it takes: a key, a role, an id, a body, X-Min-Position), the headers every answer
+ * carries, its security, and `x-bosun-access` from the permission table, which must list
+ * it (a documented route that the table does not know is a mistake, thrown here).
+ */
+export const withCommonAnswers = <P extends Record<string, Record<string, unknown>>>(paths: P): P =>
+  Object.fromEntries(
+    Object.entries(paths).map(([path, item]) => {
+      const atRoot = Array.isArray(item.servers) && (item.servers as { url: string }[])[0]?.url === '/';
+      const completed = Object.fromEntries(
+        Object.entries(item).map(([method, value]) => {
+          if (!(methods as readonly string[]).includes(method)) return [method, value];
+          const operation = value as Operation;
+          const key = routeKeyOf(method, path, atRoot);
+          const access = (routePermissions as Record<string, Access>)[key];
+          if (access === undefined) throw new Error(`the OpenAPI document describes ${key}, which the permission table does not list`);
+          const params = operation.parameters ?? [];
+          const errors: Responses = {
+            ...(params.length > 0 || operation.requestBody || access !== 'public' ? { '400': ref('BadRequest') } : {}),
+            ...(access !== 'public' && !(operation.security?.length === 0) ? { '401': ref('Unauthorized') } : {}),
+            ...(keyed(access) ? { '403': ref('Forbidden'), '429': ref('TooManyRequests') } : {}),
+            ...(params.some((p) => p.in === 'path') ? { '404': ref('NotFound') } : {}),
+            ...(method !== 'get' && access !== 'public' ? { '409': ref('Conflict') } : {}),
+            ...(operation.requestBody ? { '413': ref('PayloadTooLarge'), '415': ref('UnsupportedMediaType') } : {}),
+            ...(params.some((p) => p.name === 'X-Min-Position') ? { '503': ref('Unavailable') } : {}),
+            default: ref('InternalError'),
+          };
+          const headers = {
+            'X-Request-Id': { $ref: '#/components/headers/RequestId' },
+            ...(keyed(access)
+              ? {
+                  'X-RateLimit-Limit': { $ref: '#/components/headers/RateLimitLimit' },
+                  'X-RateLimit-Remaining': { $ref: '#/components/headers/RateLimitRemaining' },
+                  'X-RateLimit-Reset': { $ref: '#/components/headers/RateLimitReset' },
+                  'RateLimit-Policy': { $ref: '#/components/headers/RateLimitPolicy' },
+                }
+              : {}),
+          };
+          const own = Object.fromEntries(
+            Object.entries(operation.responses).map(([status, response]) => [
+              status,
+              '$ref' in response ? response : { ...response, headers: { ...headers, ...((response as { headers?: object }).headers ?? {}) } },
+            ]),
+          );
+          const security = access === 'public' ? [] : access === 'agent' ? (operation.security ?? [{ agentCredential: [] }]) : operation.security;
+          return [method, { ...operation, ...(security ? { security } : {}), 'x-bosun-access': access, responses: { ...errors, ...own } }];
+        }),
+      );
+      return [path, completed];
+    }),
+  ) as P;
