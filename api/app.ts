@@ -8,6 +8,7 @@ import type { ReadStore } from '../projections/read-store.js';
 import { watchReadSide, type Metrics } from '../infra/metrics.js';
 import { authenticate } from './auth.js';
 import { minPosition } from './consistency.js';
+import { entityTags } from './conditional.js';
 import { errorHandler } from './errors.js';
 import { httpMetrics } from './http-metrics.js';
 import { idempotency } from './idempotency.js';
@@ -100,7 +101,7 @@ export const createApp = (deps: AppDeps): Koa => {
   api.get('/asyncapi.json', allow('GET /api/v1/asyncapi.json'), (ctx) => {
     ctx.body = asyncApiDocument(deps.schemas);
   });
-  api.use(authenticate(deps.lookups), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes));
+  api.use(authenticate(deps.lookups), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes), entityTags());
   api.get('/event-schemas', allow('GET /api/v1/event-schemas'), (ctx) => {
     ctx.body = { data: deps.schemas.schemas() };
   });

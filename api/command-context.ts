@@ -2,10 +2,12 @@ import type { Context } from 'koa';
 import type { Actor } from '../commands/event-store.js';
 import type { CommandContext } from '../commands/command-context.js';
 import { principalOf } from './auth.js';
+import { expectedRevisionOf } from './conditional.js';
 
 /** Everything an HTTP request tells about who is acting, for the events it causes. */
 export const requestCommandContext = (ctx: Context, tenant: string, actor: Actor): CommandContext => {
   const requestId = ctx.state.requestId as string;
+  const expectedRevision = expectedRevisionOf(ctx);
   return {
     tenant,
     actor,
@@ -15,6 +17,7 @@ export const requestCommandContext = (ctx: Context, tenant: string, actor: Actor
     clientIp: ctx.ip || null,
     userAgent: ctx.get('User-Agent') || null,
     ...(ctx.state.idempotency ? { idempotency: ctx.state.idempotency } : {}),
+    ...(expectedRevision !== undefined ? { expectedRevision } : {}),
   };
 };
 

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { ConcurrencyConflictError } from '../commands/handle-command.js';
+import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/handle-command.js';
 import { InvalidEventError } from '../commands/event-schemas.js';
 import { DomainError, IllegalTransitionError, NotFoundError, RuleViolationError } from '../domain/shared/errors.js';
 
@@ -59,6 +59,7 @@ export const toApiError = (error: unknown): ApiError => {
   if (error instanceof ApiError) return error;
   if (error instanceof DomainError) return fromDomain(error);
   if (error instanceof ConcurrencyConflictError) return new ApiError('conflict_error', error.code, error.message);
+  if (error instanceof PreconditionFailedError) return new ApiError('conflict_error', error.code, error.message, { status: 412, param: 'If-Match' });
   // The request passed validation yet produced an event its schema refuses: our bug, logged.
   if (error instanceof InvalidEventError) return new ApiError('api_error', error.code, 'internal error; see the server log for this request id');
   return new ApiError('api_error', 'internal', 'internal error; see the server log for this request id');

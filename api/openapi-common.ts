@@ -30,6 +30,7 @@ export const commonComponents = {
     RateLimitReset: header('Unix time, in seconds, at which the bucket is full again.', { type: 'integer' }),
     RateLimitPolicy: header('The quota as `<limit>;w=<seconds>` (IETF RateLimit headers draft): the sustained rate is limit / w.'),
     RetryAfter: header('Seconds to wait before trying again.', { type: 'integer' }),
+    ETag: header('The revision this representation is of, as an entity tag: send it back as If-Match to write only if nobody wrote since.'),
   },
   responses: Object.fromEntries(
     (
@@ -39,6 +40,7 @@ export const commonComponents = {
         ['Forbidden', "The key's role is below what the operation needs"],
         ['NotFound', "No such resource in the caller's team"],
         ['Conflict', 'The resource is not in a state that allows this, or an Idempotency-Key was reused with another request'],
+        ['PreconditionFailed', 'The resource has moved on from the revision If-Match names: read it again and decide anew'],
         ['PayloadTooLarge', 'The body is larger than 1 MiB'],
         ['UnsupportedMediaType', 'The body is not JSON'],
         ['TooManyRequests', "The key's rate limit is reached; retry after Retry-After seconds"],
@@ -66,6 +68,16 @@ const routeKeyOf = (method: string, path: string, atRoot: boolean) => `${method.
 
 const keyed = (access: Access) => access !== 'public' && access !== 'agent';
 
+/** Single resources whose answers carry an ETag; the writes to the first three take If-Match (see api/conditional.ts). */
+const tagged = /^\/(tasks|instances|alerts|drift-events)\/\{id\}/;
+const matchable = /^\/(tasks|instances|alerts)\/\{id\}/;
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  schema: { type: 'string', pattern: '^"\\d+"$' },
+  description: 'The ETag of the representation the write was decided on; 412 if the resource has moved on since.',
+};
+
 /**
  * Completes every operation of `paths`: the error answers its middleware may give (by what
  * it takes: a key, a role, an id, a body, X-Min-Position), the headers every answer
@@ -83,7 +95,8 @@ export const withCommonAnswers = <P extends Record<string, Record<string, unknow
           const key = routeKeyOf(method, path, atRoot);
           const access = (routePermissions as Record<string, Access>)[key];
           if (access === undefined) throw new Error(`the OpenAPI document describes ${key}, which the permission table does not list`);
-          const params = operation.parameters ?? [];
+          const conditional = method !== 'get' && matchable.test(path);
+          const params = [...(operation.parameters ?? []), ...(conditional ? [ifMatch] : [])];
           const errors: Responses = {
             ...(params.length > 0 || operation.requestBody || access !== 'public' ? { '400': ref('BadRequest') } : {}),
             ...(access !== 'public' && !(operation.security?.length === 0) ? { '401': ref('Unauthorized') } : {}),
@@ -91,6 +104,7 @@ export const withCommonAnswers = <P extends Record<string, Record<string, unknow
             ...(params.some((p) => p.in === 'path') ? { '404': ref('NotFound') } : {}),
             ...(method !== 'get' && access !== 'public' ? { '409': ref('Conflict') } : {}),
             ...(operation.requestBody ? { '413': ref('PayloadTooLarge'), '415': ref('UnsupportedMediaType') } : {}),
+            ...(conditional ? { '412': ref('PreconditionFailed') } : {}),
             ...(params.some((p) => p.name === 'X-Min-Position') ? { '503': ref('Unavailable') } : {}),
             default: ref('InternalError'),
           };
@@ -105,14 +119,24 @@ export const withCommonAnswers = <P extends Record<string, Record<string, unknow
                 }
               : {}),
           };
+          const etag = tagged.test(path) && !path.endsWith('/events') && !path.endsWith('/result') && !path.endsWith('/lifecycle') && !path.endsWith('/snapshots');
           const own = Object.fromEntries(
             Object.entries(operation.responses).map(([status, response]) => [
               status,
-              '$ref' in response ? response : { ...response, headers: { ...headers, ...((response as { headers?: object }).headers ?? {}) } },
+              '$ref' in response
+                ? response
+                : {
+                    ...response,
+                    headers: { ...headers, ...(etag && status.startsWith('2') ? { ETag: { $ref: '#/components/headers/ETag' } } : {}), ...((response as { headers?: object }).headers ?? {}) },
+                  },
             ]),
           );
+          const notModified = etag && method === 'get' ? { '304': { description: 'Not modified: If-None-Match has the current ETag', headers } } : {};
           const security = access === 'public' ? [] : access === 'agent' ? (operation.security ?? [{ agentCredential: [] }]) : operation.security;
-          return [method, { ...operation, ...(security ? { security } : {}), 'x-bosun-access': access, responses: { ...errors, ...own } }];
+          return [
+            method,
+            { ...operation, ...(params.length > 0 ? { parameters: params } : {}), ...(security ? { security } : {}), 'x-bosun-access': access, responses: { ...errors, ...notModified, ...own } },
+          ];
         }),
       );
       return [path, completed];

@@ -12,6 +12,11 @@ export type CommandContext = {
   readonly clientIp: string | null;
   readonly userAgent: string | null;
   readonly idempotency?: { readonly key: string; readonly requestHash: string };
+  /**
+   * The revision the caller last saw of the stream the command is for (HTTP If-Match): the
+   * command is refused if the stream has moved on since, and never retried.
+   */
+  readonly expectedRevision?: number;
 };
 
 /** Sources of time and identity, injected so tests can fix them. */

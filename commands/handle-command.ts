@@ -49,6 +49,18 @@ export class ConcurrencyConflictError extends Error {
   }
 }
 
+/** The caller decided on a revision of the stream that is no longer its last (HTTP 412). */
+export class PreconditionFailedError extends Error {
+  readonly code = 'precondition_failed';
+  constructor(
+    readonly stream: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`the ${streamCategory(stream)} is at revision ${actual}, not ${expected} as If-Match says: read it again and decide anew`);
+  }
+}
+
 /** Namespace of deterministic event ids: a retried idempotent command yields the same ids. */
 const eventIdNamespace = '6f1d1c36-5a0e-4c61-9d7e-2f4b3b1e8a90';
 
@@ -73,8 +85,10 @@ const eventId = (ctx: CommandContext, env: CommandEnvironment, stream: string, i
 export const streamCategory = (stream: string): string => stream.slice(0, stream.indexOf('-'));
 
 /**
- * Loads a stream, decides, and appends with the expected revision. Another tenant's
- * stream is indistinguishable from a missing one.
+ * Loads a stream, decides, and appends with the expected revision, reading and deciding
+ * again when another write got there first; with `ctx.expectedRevision` it does not: the
+ * stream must be at that revision. Another tenant's stream is indistinguishable from a
+ * missing one.
  */
 export const handleCommand = async <Command, Event extends DomainEvent, State>(
   deps: CommandHandlerDeps,
@@ -91,6 +105,9 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
     if (history.length > 0 && history[0]?.tenant !== ctx.tenant) throw new NotFoundError(streamCategory(stream));
     const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Event>(e)), decider.initialState());
     const last = history.at(-1);
+    if (ctx.expectedRevision !== undefined && (last?.revision ?? -1) !== ctx.expectedRevision) {
+      throw new PreconditionFailedError(stream, ctx.expectedRevision, last?.revision ?? -1);
+    }
     const decided = decider.decide(command, state);
     if (decided.length === 0) return { state, revision: last?.revision ?? -1, position: 0, stream: history, occurredAt: last?.metadata.occurred_at ?? null };
     // One command, one instant: every event it decides carries the same time.
@@ -116,6 +133,8 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
       };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      // A revision the caller named is its decision to make again, not ours to retry.
+      if (ctx.expectedRevision !== undefined) throw new PreconditionFailedError(stream, ctx.expectedRevision, error.actual);
       if (attempt >= maxAttempts) throw new ConcurrencyConflictError(stream, attempt);
     }
   }
