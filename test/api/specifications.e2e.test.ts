@@ -116,6 +116,31 @@ t.test('API specifications', async (t) => {
       }),
   );
 
+  const drifting = uuidv7();
+  const driftId = uuidv7();
+  const detected = {
+    stream: `drift-${drifting}`,
+    type: 'drift.detected',
+    data: {
+      drift_id: driftId,
+      items: [{ kind: 'setting_mismatch', path: 'settings.timeout', severity: 'medium', expected: 30, actual: 45 }],
+      severity: 'medium',
+      fingerprint: 'settings.timeout=45',
+    },
+  };
+  // The route finds the drift in its read model: the GIVEN is projected before the request.
+  t.test(
+    'given a running instance with a drift detected, when the drift is dismissed, then 200 with the dismissed drift and one drift.dismissed with the reason',
+    api
+      .given([...runningInstance(drifting), detected])
+      .when('POST', `/api/v1/drift-events/${driftId}/dismiss`, { body: { reason: 'the longer timeout is intended' } })
+      .then({
+        status: 200,
+        body: { id: driftId, instance_id: drifting, status: 'dismissed' },
+        events: [{ stream: detected.stream, type: 'drift.dismissed', data: { drift_id: driftId, reason: 'the longer timeout is intended' } }],
+      }),
+  );
+
   /** An alert the instance_unhealthy rule raised. */
   const raisedAlert = (alertId = uuidv7()) => ({
     alertId,
