@@ -6,7 +6,7 @@ import { toApiError } from '../../api/errors.js';
 import type { CommandContext, CommandEnvironment } from '../../commands/command-context.js';
 import type { EventSchemaRegistry } from '../../commands/event-schemas.js';
 import { WrongExpectedRevisionError, type EventStore, type NewEvent } from '../../commands/event-store.js';
-import { ConcurrencyConflictError, handleCommand, type CommandHandlerDeps } from '../../commands/handle-command.js';
+import { ConcurrencyConflictError, handleCommand, PreconditionFailedError, type CommandHandlerDeps } from '../../commands/handle-command.js';
 import type { Decider, DomainEvent } from '../../domain/shared/decider.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
@@ -126,6 +126,35 @@ t.test('optimistic concurrency', async (t) => {
       (await store.readStream('counter-1')).map((event) => event.data),
       [{ amount: 1 }, { amount: 10 }, { amount: 5 }],
     );
+  });
+});
+
+t.test('an expected revision the caller names (If-Match)', async (t) => {
+  t.test('given a stream at revision 1, when a command expects revision 0, then it is refused before deciding and nothing is appended', async (t) => {
+    const store = openStore(t);
+    await store.append('counter-1', [added(1), added(2)], 'no_stream');
+    const head = await store.headPosition();
+    const error = await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [5] }, { ...ctx, expectedRevision: 0 }).catch((e: unknown) => e);
+    t.type(error, PreconditionFailedError);
+    t.match(error, { stream: 'counter-1', expected: 0, actual: 1 });
+    t.equal(toApiError(error).status, 412, 'the API answers 412');
+    t.equal(await store.headPosition(), head);
+  });
+
+  t.test('given a stream that grows between read and append, when the command expects the revision it read, then it is not retried', async (t) => {
+    const store = openStore(t);
+    await store.append('counter-1', [added(1)], 'no_stream');
+    const { store: racing, appends } = conflicting(store, 1);
+    const error = await handleCommand(depsOf(racing), counter, 'counter-1', { amounts: [5] }, { ...ctx, expectedRevision: 0 }).catch((e: unknown) => e);
+    t.type(error, PreconditionFailedError);
+    t.equal(appends.length, 1, 'one attempt: the caller decides again, not the handler');
+  });
+
+  t.test('given a stream at the revision expected, when a command is handled, then it is appended', async (t) => {
+    const store = openStore(t);
+    await store.append('counter-1', [added(1)], 'no_stream');
+    const result = await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [5] }, { ...ctx, expectedRevision: 0 });
+    t.match(result, { state: 6, revision: 1 });
   });
 });
 
