@@ -86,9 +86,18 @@ export const updateAgentConfig = <T>(dir: string, change: (config: AgentConfig) 
   return next;
 };
 
+/**
+ * The skills as the file lists them. A skill without `enabled` is enabled, as in the
+ * desired spec, which lists only names and versions: an operator's hand edit that leaves
+ * it out is a skill installed, not an entry to ignore.
+ */
 export const configuredSkills = (config: AgentConfig): Skill[] =>
   Array.isArray(config.skills)
-    ? config.skills.filter((skill): skill is Skill => isRecord(skill) && typeof skill.name === 'string' && typeof skill.version === 'string' && typeof skill.enabled === 'boolean')
+    ? config.skills.flatMap((skill) =>
+        isRecord(skill) && typeof skill.name === 'string' && typeof skill.version === 'string' && (skill.enabled === undefined || typeof skill.enabled === 'boolean')
+          ? [{ name: skill.name, version: skill.version, enabled: skill.enabled ?? true }]
+          : [],
+      )
     : [];
 
 export const configuredSettings = (config: AgentConfig): Record<string, unknown> => (isRecord(config.settings) ? config.settings : {});

@@ -26,6 +26,15 @@ t.test('given the provider wrote agent-config.json, then the snapshot reports it
   t.ok(snapshot.resources.memory_mb > 0);
 });
 
+t.test('given a hand edit that lists a skill without enabled, then the snapshot reports it enabled; an entry without a name or version is left out', async (t) => {
+  const dir = await agentDir(t, { ...baseConfig, skills: [{ name: 'jq', version: '1.7' }, { name: 'off', version: '1', enabled: false }, { version: '2' }, { name: 'x', version: '1', enabled: 'yes' }] });
+  const snapshot = configurationSnapshot(await readAgentConfig(dir), 'local');
+  t.same(snapshot.skills, [
+    { name: 'jq', version: '1.7', enabled: true },
+    { name: 'off', version: '1', enabled: false },
+  ]);
+});
+
 t.test('given no agent-config.json yet, then the snapshot reports an empty configuration', async (t) => {
   const snapshot = configurationSnapshot(await readAgentConfig(await agentDir(t, null)), 'docker');
   t.match(snapshot, { provider: 'docker', runtime_version: null, skills: [], settings: {}, resources: { open_ports: [], region: null } });
