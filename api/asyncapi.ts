@@ -1,4 +1,4 @@
-import type { EventSchemaRegistry } from '../commands/event-schemas.js';
+import type { EventSchemaRegistry } from '../events/event-schemas.js';
 import { eventCatalog, type PublishedEventType } from './event-catalog.js';
 import { eventMetadataSchema, wireEventSchema } from './wire-event-schema.js';
 

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { Actor } from '../commands/event-store.js';
+import type { Actor } from '../events/event-store.js';
 import type { CommandContext } from '../commands/command-context.js';
 import { principalOf } from './auth.js';
 import { expectedRevisionOf } from './conditional.js';

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/handle-command.js';
-import { InvalidEventError } from '../commands/event-schemas.js';
+import { InvalidEventError } from '../events/event-schemas.js';
 import { DomainError, IllegalTransitionError, NotFoundError, RuleViolationError } from '../domain/shared/errors.js';
 
 export type ErrorType =

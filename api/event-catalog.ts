@@ -1,5 +1,5 @@
-import type { EventSchemaRegistry } from '../commands/event-schemas.js';
-import { eventCategories } from '../projections/wire-event.js';
+import type { EventSchemaRegistry } from '../events/event-schemas.js';
+import { eventCategories } from '../events/streams.js';
 
 // Named once (not only derived from the schemas) so that the OpenAPI document, which has no
 // registry at hand, lists the same categories the route accepts and the relay publishes.

@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent, Subscription } from '../commands/event-store.js';
+import type { EventStore, RecordedEvent, Subscription } from '../events/event-store.js';
 
 type Follower = {
   readonly onEvent: (event: RecordedEvent) => void;

@@ -1,15 +1,12 @@
 import type { RouterParameterMiddleware } from '@koa/router';
 import type { Context } from 'koa';
-import type { EventStore } from '../commands/event-store.js';
-import { alertStream } from '../commands/alerts.js';
-import { instanceStream } from '../commands/instances.js';
-import { taskStream } from '../commands/tasks.js';
-import { teamStream } from '../commands/teams.js';
+import type { EventStore } from '../events/event-store.js';
 import { driftCollection } from '../projections/drift/drift-projector.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { principalOf } from './auth.js';
 import { notFound } from './errors.js';
 import type { BosunState } from './state.js';
+import { alertStream, instanceStream, taskStream, teamStream } from '../events/streams.js';
 
 export type OwnershipDeps = {
   readonly events: EventStore;

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
-import type { RecordedEvent } from '../commands/event-store.js';
+import type { RecordedEvent } from '../events/event-store.js';
 import { ApiError } from './errors.js';
 import { singleQuery } from './pagination.js';
 

@@ -3,7 +3,7 @@
  * document (`GET /events`) and the AsyncAPI document (Kafka topics). Both documents keep
  * the metadata schema at the same path, so one reference serves both.
  */
-import type { Actor } from '../commands/event-store.js';
+import type { Actor } from '../events/event-store.js';
 
 export const eventMetadataRef = { $ref: '#/components/schemas/EventMetadata' } as const;
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { uuidv7 } from '../infra/ids.js';
-import type { EventMetadata, NewEvent } from '../commands/event-store.js';
+import type { EventMetadata, NewEvent } from '../events/event-store.js';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
 
 /** Shaped like what a command handler appends: a fresh envelope per event, a UUIDv7 id as main.ts makes. */

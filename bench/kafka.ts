@@ -14,14 +14,15 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { EventMetadata, RecordedEvent } from '../commands/event-store.js';
+import type { EventMetadata, RecordedEvent } from '../events/event-store.js';
 import { createKafkaBus } from '../infra/kafka-bus.js';
 import { ensureTopics, kafkaLogCreator, topicOf } from '../infra/kafka-client.js';
 import { createKafkaPublisher, toKafkaMessage } from '../infra/kafka-publisher.js';
 import { createLogger } from '../infra/logger.js';
 import { initialCheckpoint } from '../projections/read-store.js';
-import { categoryOfStream, toWireEvent } from '../projections/wire-event.js';
+import { toWireEvent } from '../projections/wire-event.js';
 import { median } from './statistics.js';
+import { categoryOfStream } from '../events/streams.js';
 
 const categories = ['task', 'instance'] as const;
 const publishBatch = 500;

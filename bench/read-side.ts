@@ -18,9 +18,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
-import type { EventMetadata, EventStore, NewEvent } from '../commands/event-store.js';
-import { loadEventSchemas } from '../commands/event-schemas.js';
-import { withUpcasting } from '../commands/upcasting-event-store.js';
+import type { EventMetadata, EventStore, NewEvent } from '../events/event-store.js';
+import { loadEventSchemas } from '../events/event-schemas.js';
+import { withUpcasting } from '../events/upcasting-event-store.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
 import { openEmbeddedReadStore } from '../infra/embedded-read-store.js';
@@ -36,6 +36,7 @@ import { isolatedEngines } from './engines.js';
 import { rawWrite, type Stored } from './mongo-read-store.js';
 import { startServer } from './server-process.js';
 import { percentile } from './statistics.js';
+import { taskStream } from '../events/streams.js';
 
 const logger = pino({ enabled: false });
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
@@ -77,7 +78,7 @@ export const seedTaskLog = async (store: EventStore, count: number, tenant = 'te
       while (appended < count) {
         appended += 4;
         const history = taskHistory(tenant);
-        await store.append(`task-${(history[0]?.data as { task_id: string }).task_id}`, history, 'no_stream');
+        await store.append(taskStream((history[0]?.data as { task_id: string }).task_id), history, 'no_stream');
       }
     }),
   );

@@ -1,9 +1,8 @@
 import { alertDecider, type AlertCommand, type RaiseAlert } from '../domain/alert/index.js';
 import type { CommandContext } from './command-context.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
+import { alertStream } from '../events/streams.js';
 
-export const alertStream = (alertId: string): string => `alert-${alertId}`;
-export const alertIdOfStream = (stream: string): string => stream.slice('alert-'.length);
 
 export const raiseAlert = (deps: CommandHandlerDeps, ctx: CommandContext, command: RaiseAlert) =>
   handleCommand(deps, alertDecider, alertStream(command.alertId), command, ctx);

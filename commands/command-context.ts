@@ -1,4 +1,4 @@
-import type { Actor } from './event-store.js';
+import type { Actor } from '../events/event-store.js';
 
 /** Who issues a command and why: becomes the metadata of every event it causes. */
 export type CommandContext = {

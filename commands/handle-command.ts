@@ -2,14 +2,15 @@ import { v5 as uuidv5 } from 'uuid';
 import type { Decider, DomainEvent } from '../domain/shared/decider.js';
 import { NotFoundError } from '../domain/shared/errors.js';
 import type { CommandContext, CommandEnvironment } from './command-context.js';
-import type { EventSchemaRegistry } from './event-schemas.js';
+import type { EventSchemaRegistry } from '../events/event-schemas.js';
 import {
   WrongExpectedRevisionError,
   type EventMetadata,
   type EventStore,
   type NewEvent,
   type RecordedEvent,
-} from './event-store.js';
+} from '../events/event-store.js';
+import { categoryOfStream } from '../events/streams.js';
 
 export type CommandHandlerDeps = {
   readonly store: EventStore;
@@ -57,7 +58,7 @@ export class PreconditionFailedError extends Error {
     readonly expected: number,
     readonly actual: number,
   ) {
-    super(`the ${streamCategory(stream)} is at revision ${actual}, not ${expected} as If-Match says: read it again and decide anew`);
+    super(`the ${categoryOfStream(stream)} is at revision ${actual}, not ${expected} as If-Match says: read it again and decide anew`);
   }
 }
 
@@ -81,8 +82,6 @@ const eventId = (ctx: CommandContext, env: CommandEnvironment, stream: string, i
     ? uuidv5(`${ctx.tenant}\n${ctx.actor.id}\n${ctx.idempotency.key}\n${stream}\n${index}`, eventIdNamespace)
     : env.newId();
 
-/** `task-0190...` -> `task`: the aggregate name used in not-found errors. */
-export const streamCategory = (stream: string): string => stream.slice(0, stream.indexOf('-'));
 
 /**
  * Loads a stream, decides, and appends with the expected revision, reading and deciding
@@ -102,7 +101,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
   const maxAttempts = deps.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     const history = options.newStream && attempt === 1 ? [] : await deps.store.readStream(stream);
-    if (history.length > 0 && history[0]?.tenant !== ctx.tenant) throw new NotFoundError(streamCategory(stream));
+    if (history.length > 0 && history[0]?.tenant !== ctx.tenant) throw new NotFoundError(categoryOfStream(stream));
     const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Event>(e)), decider.initialState());
     const last = history.at(-1);
     if (ctx.expectedRevision !== undefined && (last?.revision ?? -1) !== ctx.expectedRevision) {

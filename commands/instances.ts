@@ -3,9 +3,8 @@ import type { Decider } from '../domain/shared/decider.js';
 import { NotFoundError } from '../domain/shared/errors.js';
 import type { CommandContext } from './command-context.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
+import { instanceStream } from '../events/streams.js';
 
-export const instanceStream = (instanceId: string): string => `instance-${instanceId}`;
-export const instanceIdOfStream = (stream: string): string => stream.slice('instance-'.length);
 
 /** A spec as clients send it: every field may be left out and takes its default. */
 export type InstanceSpecRequest = {

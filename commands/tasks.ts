@@ -2,10 +2,8 @@ import { RuleViolationError } from '../domain/shared/errors.js';
 import { taskDecider, type TaskCommand } from '../domain/task/index.js';
 import type { CommandContext } from './command-context.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
-import { instanceStream } from './instances.js';
+import { instanceStream, taskStream } from '../events/streams.js';
 
-export const taskStream = (taskId: string): string => `task-${taskId}`;
-export const taskIdOfStream = (stream: string): string => stream.slice('task-'.length);
 
 export type SubmitTaskRequest = {
   readonly kind: string;

@@ -4,7 +4,7 @@ import type { AutoApproveLevel } from '../domain/drift/plan.js';
 import { teamDecider, type AutoProvision, type TeamEvent } from '../domain/team/index.js';
 import type { CommandContext } from './command-context.js';
 import { handleCommand, toDomainEvent, type CommandHandlerDeps } from './handle-command.js';
-import { teamStream } from './teams.js';
+import { teamStream } from '../events/streams.js';
 
 export type TeamPolicy = {
   readonly drift_auto_approve_max_severity: AutoApproveLevel;

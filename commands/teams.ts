@@ -2,8 +2,8 @@ import { teamDecider, type NewApiKey, type Role } from '../domain/team/index.js'
 import type { CommandContext, CommandEnvironment } from './command-context.js';
 import { generateSecret, hashSecret } from './secrets.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
+import { teamStream } from '../events/streams.js';
 
-export const teamStream = (teamId: string): string => `team-${teamId}`;
 
 
 /** The secret is returned to the caller once and never stored. */

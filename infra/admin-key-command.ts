@@ -8,10 +8,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { loadEventSchemas } from '../commands/event-schemas.js';
-import type { EventStore } from '../commands/event-store.js';
+import { loadEventSchemas } from '../events/event-schemas.js';
+import type { EventStore } from '../events/event-store.js';
 import { issueApiKey } from '../commands/teams.js';
-import { withUpcasting } from '../commands/upcasting-event-store.js';
+import { withUpcasting } from '../events/upcasting-event-store.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { loadConfig } from './config.js';
 import { DataDirectoryInUseError } from './embedded-event-store-files.js';

@@ -3,9 +3,9 @@
  * whose offsets are global positions, so covering a position is a comparison.
  */
 import pino, { type Logger } from 'pino';
-import type { EventStore, RecordedEvent, Subscription } from '../commands/event-store.js';
+import type { EventStore, RecordedEvent, Subscription } from '../events/event-store.js';
 import type { BusHandlers, BusLag, BusSubscription, Delivery, EventBus, SubscribeOptions } from '../projections/event-bus.js';
-import { categoryOfStream } from '../projections/wire-event.js';
+import { categoryOfStream } from '../events/streams.js';
 
 export const embeddedLane = 'log';
 

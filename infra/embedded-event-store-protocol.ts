@@ -1,5 +1,5 @@
 /** Messages between embedded event stores and their writer thread (one per process, serving every open store). */
-import type { AppendResult, ExpectedRevision } from '../commands/event-store.js';
+import type { AppendResult, ExpectedRevision } from '../events/event-store.js';
 
 /** One append as sent to the writer: per event `id, type, tenant, data JSON, metadata JSON`. */
 export type WriterAppend = { readonly stream: string; readonly expected: ExpectedRevision; readonly fields: readonly string[] };

@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
-import type { AppendResult, ExpectedRevision } from '../commands/event-store.js';
+import type { AppendResult, ExpectedRevision } from '../events/event-store.js';
 import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply, type WriterRequest } from './embedded-event-store-protocol.js';
 import { foldTailStatements, indexedHeadQuery, unindexedLimit } from './embedded-event-store-schema.js';
 

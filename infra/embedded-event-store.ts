@@ -19,7 +19,7 @@ import {
   type RecordedEvent,
   type Subscription,
   type SubscriptionHandlers,
-} from '../commands/event-store.js';
+} from '../events/event-store.js';
 import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply } from './embedded-event-store-protocol.js';
 import { lockDirectory, openReader } from './embedded-event-store-files.js';
 import { indexedHeadQuery, UnindexedTail } from './embedded-event-store-schema.js';

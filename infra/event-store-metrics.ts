@@ -1,4 +1,4 @@
-import { WrongExpectedRevisionError, type EventStore } from '../commands/event-store.js';
+import { WrongExpectedRevisionError, type EventStore } from '../events/event-store.js';
 import type { Metrics } from './metrics.js';
 
 /**

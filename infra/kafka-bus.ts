@@ -6,7 +6,7 @@
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { RecordedEvent } from '../commands/event-store.js';
+import type { RecordedEvent } from '../events/event-store.js';
 import type { BusHandlers, BusLag, BusSubscription, Delivery, EventBus, SubscribeOptions } from '../projections/event-bus.js';
 import { fromWireEvent, type WireEvent } from '../projections/wire-event.js';
 import { brokerList, createKafkaClient, ensureTopics, topicsFor, type KafkaConnectionOptions, type KafkaTopicOptions } from './kafka-client.js';

@@ -4,7 +4,7 @@
  */
 import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
-import { eventCategories } from '../projections/wire-event.js';
+import { eventCategories } from '../events/streams.js';
 
 export type KafkaConnectionOptions = {
   readonly brokers: readonly string[];

@@ -3,9 +3,9 @@
  * by stream id (a stream stays in one partition, in order), the value the wire event's JSON.
  */
 import { Partitioners, type Admin, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import type { RecordedEvent } from '../commands/event-store.js';
+import type { RecordedEvent } from '../events/event-store.js';
 import type { BusPublisher } from '../projections/event-bus.js';
-import { categoryOfStream, toWireEvent } from '../projections/wire-event.js';
+import { toWireEvent } from '../projections/wire-event.js';
 import {
   brokerList,
   createKafkaClient,
@@ -16,6 +16,7 @@ import {
   type KafkaConnectionOptions,
   type KafkaTopicOptions,
 } from './kafka-client.js';
+import { categoryOfStream } from '../events/streams.js';
 
 export type KafkaPublisherOptions = KafkaConnectionOptions & KafkaTopicOptions;
 

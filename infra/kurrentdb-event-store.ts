@@ -30,7 +30,7 @@ import {
   type RecordedEvent,
   type Subscription,
   type SubscriptionHandlers,
-} from '../commands/event-store.js';
+} from '../events/event-store.js';
 
 export type KurrentDbEventStoreOptions = {
   /** For example `kurrentdb://localhost:2113?tls=false`. */

@@ -1,7 +1,7 @@
 /** The event store configuration names: KurrentDB at EVENTSTORE_URL, else the embedded one in the data directory. */
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { EventStore } from '../commands/event-store.js';
+import type { EventStore } from '../events/event-store.js';
 import type { Config } from './config.js';
 import { openEmbeddedEventStore } from './embedded-event-store.js';
 

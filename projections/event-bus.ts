@@ -4,7 +4,7 @@
  * what the relay published (one topic per aggregate category, keyed by stream id).
  * Both pass test/projections/event-bus.contract.ts.
  */
-import type { RecordedEvent } from '../commands/event-store.js';
+import type { RecordedEvent } from '../events/event-store.js';
 import type { Checkpoint } from './read-store.js';
 
 /**

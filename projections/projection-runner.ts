@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { EventStore, RecordedEvent } from '../commands/event-store.js';
+import type { EventStore, RecordedEvent } from '../events/event-store.js';
 import type { BusSubscription, Delivery, EventBus } from './event-bus.js';
 import type { Projector } from './projector.js';
 import { initialCheckpoint, type Checkpoint, type ReadStore } from './read-store.js';
 import { StagedWrites } from './staged-writes.js';
-import { categoryOfStream } from './wire-event.js';
+import { categoryOfStream } from '../events/streams.js';
 
 export type ProjectionState = 'catching_up' | 'live' | 'stopped';
 

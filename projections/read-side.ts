@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '../commands/event-store.js';
+import type { EventStore, RecordedEvent } from '../events/event-store.js';
 import { rebuildProjection, verifyProjection, type RebuildProgress, type RebuildResult, type VerifyResult } from './rebuild.js';
 import type { ProjectionRunner, ProjectionState, ProjectionFailure } from './projection-runner.js';
 import type { Relay, RelayStatus } from './relay.js';

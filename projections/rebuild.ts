@@ -1,9 +1,9 @@
-import type { EventStore } from '../commands/event-store.js';
+import type { EventStore } from '../events/event-store.js';
 import type { ProjectionRunner } from './projection-runner.js';
 import type { Projector } from './projector.js';
 import type { Collection, CollectionSpec, DocumentWrite, ReadDocument, ReadStore } from './read-store.js';
 import { StagedWrites } from './staged-writes.js';
-import { categoryOfStream } from './wire-event.js';
+import { categoryOfStream } from '../events/streams.js';
 
 export type RebuildProgress = {
   readonly projection: string;

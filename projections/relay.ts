@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { EventStore } from '../commands/event-store.js';
+import type { EventStore } from '../events/event-store.js';
 import type { BusPublisher, BusSubscription, EventBus } from './event-bus.js';
 import type { ReadStore } from './read-store.js';
-import { eventCategories } from './wire-event.js';
+import { eventCategories } from '../events/streams.js';
 
 export type RelayStatus = {
   /** Every event at or below this position is on the bus. */

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../commands/event-store.js';
+import type { RecordedEvent } from '../events/event-store.js';
 import type { Projector } from './projector.js';
 import type { Collection, ReadDocument, ReadStore } from './read-store.js';
 

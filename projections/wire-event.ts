@@ -3,7 +3,7 @@
  * and each line of `GET /api/v1/events`. This shape is a published contract (see the
  * AsyncAPI document): fields are added, never renamed or removed.
  */
-import type { EventMetadata, RecordedEvent } from '../commands/event-store.js';
+import type { EventMetadata, RecordedEvent } from '../events/event-store.js';
 
 export type WireEvent = {
   readonly id: string;
@@ -18,14 +18,7 @@ export type WireEvent = {
   readonly metadata: EventMetadata;
 };
 
-/** Every aggregate category of the log: one Kafka topic each. */
-export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert'] as const;
 
-/** `task` for `task-0193...`: streams are named `<category>-<id>`. */
-export const categoryOfStream = (stream: string): string => {
-  const dash = stream.indexOf('-');
-  return dash < 0 ? stream : stream.slice(0, dash);
-};
 
 export const toWireEvent = (event: RecordedEvent): WireEvent => ({
   id: event.id,

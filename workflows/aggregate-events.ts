@@ -1,5 +1,5 @@
 /** Recorded events as workflows see them: what the reactor signals and what task activities report. */
-import type { RecordedEvent } from '../commands/event-store.js';
+import type { RecordedEvent } from '../events/event-store.js';
 import type { AggregateEvent } from './signals.js';
 
 export const aggregateEventOf = (event: RecordedEvent): AggregateEvent => ({

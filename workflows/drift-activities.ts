@@ -5,9 +5,8 @@
  * changes nothing.
  */
 import { v5 as uuidv5 } from 'uuid';
-import { driftStream, executeDriftCommand } from '../commands/drift.js';
+import { executeDriftCommand } from '../commands/drift.js';
 import { toDomainEvent, type CommandHandlerDeps } from '../commands/handle-command.js';
-import { instanceStream } from '../commands/instances.js';
 import { readTeamPolicy } from '../commands/team-policy.js';
 import { submitTask } from '../commands/tasks.js';
 import { agentCanApply, autoApproves, driftDecider, isSecretSetting, remediationPlan, type DriftCommand, type DriftEvent, type RemediationAction } from '../domain/drift/index.js';
@@ -15,6 +14,7 @@ import { replayInstance, type InstanceEvent } from '../domain/instance/index.js'
 import { replay } from '../domain/shared/decider.js';
 import { issue, workflowContext } from './activity-context.js';
 import type { Written } from './signals.js';
+import { driftStream, instanceStream } from '../events/streams.js';
 
 export type DriftActivityDeps = {
   readonly commands: CommandHandlerDeps;

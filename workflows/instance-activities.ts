@@ -3,7 +3,7 @@
  * what happened as commands. Provider calls are idempotent, so a retried activity is safe.
  */
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
-import { executeInstanceCommand, instanceStream } from '../commands/instances.js';
+import { executeInstanceCommand } from '../commands/instances.js';
 import { generateSecret, hashSecret } from '../commands/secrets.js';
 import { executeTaskCommand } from '../commands/tasks.js';
 import { replayInstance, type InstanceCommand, type InstanceEvent } from '../domain/instance/index.js';
@@ -12,6 +12,7 @@ import { taskCollection } from '../projections/tasks/task-projector.js';
 import { issue, workflowContext } from './activity-context.js';
 import type { InstanceProvider, ProvisionRequest } from './instance-provider.js';
 import type { Written } from './signals.js';
+import { instanceStream } from '../events/streams.js';
 
 export type InstanceActivityDeps = {
   readonly commands: CommandHandlerDeps;

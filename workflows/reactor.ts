@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { EventStore, RecordedEvent, Subscription } from '../commands/event-store.js';
+import type { EventStore, RecordedEvent, Subscription } from '../events/event-store.js';
 import { aggregateEventOf, writtenByItsWorkflow } from './aggregate-events.js';
 import { endsRemediationTask, forwardRemediationOutcome } from './remediation-outcomes.js';
 import { aggregateEventSignal } from './signals.js';

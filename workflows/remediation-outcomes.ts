@@ -5,11 +5,10 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { driftStream } from '../commands/drift.js';
-import type { EventStore, RecordedEvent } from '../commands/event-store.js';
-import { taskIdOfStream } from '../commands/tasks.js';
+import type { EventStore, RecordedEvent } from '../events/event-store.js';
 import type { TaskEvent } from '../domain/task/events.js';
 import { remediationTaskSignal, type RemediationTaskOutcome } from './drift-signals.js';
+import { driftStream, idOfStream } from '../events/streams.js';
 
 const outcomeOf = (event: TaskEvent): Omit<RemediationTaskOutcome, 'taskId'> | null => {
   switch (event.type) {
@@ -39,7 +38,7 @@ export const forwardRemediationOutcome = async (deps: OutcomeForwarding, event: 
   const task = submitted?.type === 'task.submitted' ? (submitted.data as { kind: string; instance_id: string | null }) : null;
   if (task?.kind !== 'config.apply' || task.instance_id === null) return;
   const workflowId = driftStream(task.instance_id);
-  const signal: RemediationTaskOutcome = { taskId: taskIdOfStream(event.stream), ...outcome };
+  const signal: RemediationTaskOutcome = { taskId: idOfStream(event.stream), ...outcome };
   for (let attempt = 1; ; attempt++) {
     try {
       await deps.client.workflow.getHandle(workflowId).signal(remediationTaskSignal, signal);

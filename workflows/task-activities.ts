@@ -2,9 +2,9 @@
  * Activities of the task workflow. Each issues at most one command; placement reads the
  * instance and task read models to find an eligible instance.
  */
-import type { RecordedEvent } from '../commands/event-store.js';
+import type { RecordedEvent } from '../events/event-store.js';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
-import { executeTaskCommand, taskStream } from '../commands/tasks.js';
+import { executeTaskCommand } from '../commands/tasks.js';
 import { replay } from '../domain/shared/decider.js';
 import { taskDecider, type TaskEvent, type TaskState } from '../domain/task/index.js';
 import { instanceCollection } from '../projections/instances/instance-projector.js';
@@ -18,6 +18,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { issue, workflowContext } from './activity-context.js';
 import { aggregateEventOf } from './aggregate-events.js';
 import type { Written } from './signals.js';
+import { taskStream } from '../events/streams.js';
 
 export type TaskActivityDeps = {
   readonly commands: CommandHandlerDeps;

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
-import { createTeam, issueApiKey, revokeApiKey, teamStream } from '../../commands/teams.js';
+import { createTeam, issueApiKey, revokeApiKey } from '../../commands/teams.js';
 import type { Role } from '../../domain/team/events.js';
 import { apiKeyCollection, teamCollection, type ApiKeyView } from '../../projections/access/access-projector.js';
 import type { ReadStore } from '../../projections/read-store.js';
@@ -15,6 +15,7 @@ import { validator } from '../validation.js';
 import { allow } from '../permissions.js';
 import { resourceId } from '../ownership.js';
 import type { BosunState } from '../state.js';
+import { teamStream } from '../../events/streams.js';
 
 export type AccessRoutesDeps = {
   readonly commands: CommandHandlerDeps;

@@ -4,12 +4,12 @@
  */
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type { AgentHeartbeats, HeartbeatReport } from '../../commands/agent-heartbeats.js';
-import type { DriftDetection } from '../../commands/drift-detection.js';
+import type { AgentHeartbeats, HeartbeatReport } from '../../processes/agent-heartbeats.js';
+import type { DriftDetection } from '../../processes/drift-detection.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { executeInstanceCommand } from '../../commands/instances.js';
 import { generateSecret, hashSecret } from '../../commands/secrets.js';
-import { executeTaskCommand, taskStream } from '../../commands/tasks.js';
+import { executeTaskCommand } from '../../commands/tasks.js';
 import type { CommandResult } from '../../commands/handle-command.js';
 import { DomainError } from '../../domain/shared/errors.js';
 import { terminalStatuses, type TaskError, type TaskLogLine } from '../../domain/task/events.js';
@@ -29,6 +29,7 @@ import { validator } from '../validation.js';
 import { allow } from '../permissions.js';
 import { buildInfo } from '../../infra/build-info.js';
 import type { BosunState } from '../state.js';
+import { taskStream } from '../../events/streams.js';
 
 export type AgentRoutesDeps = {
   readonly commands: CommandHandlerDeps;

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { alertIdOfStream, alertStream, executeAlertCommand } from '../../commands/alerts.js';
+import { executeAlertCommand } from '../../commands/alerts.js';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import type { AlertCommand, AlertStatus } from '../../domain/alert/index.js';
 import { getAlert, listAlerts } from '../../projections/alerts/alert-queries.js';
@@ -16,6 +16,7 @@ import { validator } from '../validation.js';
 import { allow, type RouteKey } from '../permissions.js';
 import { resourceId } from '../ownership.js';
 import type { BosunState } from '../state.js';
+import { alertStream, idOfStream } from '../../events/streams.js';
 
 export type AlertRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -65,7 +66,7 @@ export const alertRoutes = (router: Router<BosunState>, deps: AlertRoutesDeps): 
   };
 
   const replay: Replay = async (ctx, record) => {
-    ctx.body = presentAlert(await alertAsOf(alertIdOfStream(record.stream), record.revision));
+    ctx.body = presentAlert(await alertAsOf(idOfStream(record.stream), record.revision));
   };
 
   router.get('/alerts', allow('GET /api/v1/alerts'), deps.consistent, async (ctx) => {

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { driftStream, executeDriftCommand, instanceIdOfDriftStream } from '../../commands/drift.js';
+import { executeDriftCommand } from '../../commands/drift.js';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import { driftCommandFor, type OperatorDriftAction, type Severity } from '../../domain/drift/index.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
@@ -20,6 +20,7 @@ import { validator } from '../validation.js';
 import { allow, type RouteKey } from '../permissions.js';
 import { resourceId } from '../ownership.js';
 import type { BosunState } from '../state.js';
+import { driftStream, idOfStream } from '../../events/streams.js';
 
 export type DriftRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -84,7 +85,7 @@ export const driftRoutes = (router: Router<BosunState>, deps: DriftRoutesDeps): 
 
   for (const { action, path, status, reasonOf } of actions) {
     const replay: Replay = async (ctx, record) => {
-      const view = await driftAsOf(instanceIdOfDriftStream(record.stream), resourceId(ctx), record.revision);
+      const view = await driftAsOf(idOfStream(record.stream), resourceId(ctx), record.revision);
       ctx.status = status;
       ctx.body = presentDrift(view);
     };

@@ -2,9 +2,9 @@ import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
-import type { EventSchemaRegistry } from '../../commands/event-schemas.js';
-import type { EventStore, RecordedEvent, Subscription } from '../../commands/event-store.js';
-import { categoryOfStream, toWireEvent, type WireEvent } from '../../projections/wire-event.js';
+import type { EventSchemaRegistry } from '../../events/event-schemas.js';
+import type { EventStore, RecordedEvent, Subscription } from '../../events/event-store.js';
+import { toWireEvent, type WireEvent } from '../../projections/wire-event.js';
 import { principalOf } from '../auth.js';
 import { eventCatalog, eventCategories } from '../event-catalog.js';
 import { ApiError } from '../errors.js';
@@ -12,6 +12,7 @@ import { singleQuery } from '../pagination.js';
 import { lastEventIdOf } from '../sse.js';
 import { allow } from '../permissions.js';
 import type { BosunState } from '../state.js';
+import { categoryOfStream } from '../../events/streams.js';
 
 export type EventRoutesDeps = {
   readonly events: EventStore;

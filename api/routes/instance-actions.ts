@@ -2,8 +2,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { CommandContext } from '../../commands/command-context.js';
 import { toDomainEvent } from '../../commands/handle-command.js';
-import type { RecordedEvent } from '../../commands/event-store.js';
-import { executeInstanceCommand, instanceIdOfStream, instanceStream } from '../../commands/instances.js';
+import type { RecordedEvent } from '../../events/event-store.js';
+import { executeInstanceCommand } from '../../commands/instances.js';
 import { decideInstance, replayInstance, type InstanceEvent, type OperatorCommand } from '../../domain/instance/index.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import { principalOf } from '../auth.js';
@@ -16,6 +16,7 @@ import { appendedBy, instanceViews, presentInstance, type InstanceRoutesDeps } f
 import { allow, type RouteKey } from '../permissions.js';
 import { resourceId } from '../ownership.js';
 import type { BosunState } from '../state.js';
+import { idOfStream, instanceStream } from '../../events/streams.js';
 
 type InstanceAction = (typeof bulkInstanceActions)[number];
 type ActionOptions = { readonly backup_first?: boolean };
@@ -79,7 +80,7 @@ export const instanceActionRoutes = (router: Router<BosunState>, deps: InstanceR
 
   for (const action of bulkInstanceActions) {
     const replay: Replay = async (ctx, record) => {
-      const view = await views.asOf(instanceIdOfStream(record.stream), record.revision);
+      const view = await views.asOf(idOfStream(record.stream), record.revision);
       // The keyed request's event is the last one of the view: for a backup, its newest backup.
       answer(ctx, action, presentInstance(view), view.backups.at(-1)?.backup_id ?? null);
     };

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { changeInstanceSpec, deployInstance, instanceIdOfStream, type DeployInstanceRequest } from '../../commands/instances.js';
+import { changeInstanceSpec, deployInstance, type DeployInstanceRequest } from '../../commands/instances.js';
 import { operatorActionNames, type InstanceStatus } from '../../domain/instance/index.js';
 import { getInstance, listInstances } from '../../projections/instances/instance-queries.js';
 import type { InstanceView } from '../../projections/instances/instance-view.js';
@@ -17,6 +17,7 @@ import { appendedBy, instanceViews, presentInstance, type InstanceRoutesDeps } f
 import { allow } from '../permissions.js';
 import { resourceId } from '../ownership.js';
 import type { BosunState } from '../state.js';
+import { idOfStream } from '../../events/streams.js';
 
 const presentLifecycle = (instance: InstanceView) => ({
   object: 'instance_lifecycle' as const,
@@ -42,7 +43,7 @@ export const instanceRoutes = (router: Router<BosunState>, deps: InstanceRoutesD
   };
 
   const replayDeploy: Replay = async (ctx, record) => {
-    const view = await views.asOf(instanceIdOfStream(record.stream), record.revision);
+    const view = await views.asOf(idOfStream(record.stream), record.revision);
     ctx.status = 202;
     ctx.body = presentInstance(view);
     ctx.set('Location', `/api/v1/instances/${view.id}`);

@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { taskStream } from '../../commands/tasks.js';
 import { terminalStatuses } from '../../domain/task/events.js';
 import { getTask } from '../../projections/tasks/task-queries.js';
 import { evolveTaskView, type TaskView } from '../../projections/tasks/task-view.js';
@@ -13,6 +12,7 @@ import type { TaskRoutesDeps } from './tasks.js';
 import { allow } from '../permissions.js';
 import { resourceId } from '../ownership.js';
 import type { BosunState } from '../state.js';
+import { taskStream } from '../../events/streams.js';
 
 const maxWaitSeconds = 60;
 

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
-import { executeTaskCommand, submitTask, taskIdOfStream, taskStream, type SubmitTaskRequest } from '../../commands/tasks.js';
+import { executeTaskCommand, submitTask, type SubmitTaskRequest } from '../../commands/tasks.js';
 import type { TaskStatus } from '../../domain/task/events.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { getTask, listTasks } from '../../projections/tasks/task-queries.js';
@@ -17,6 +17,7 @@ import type { Middleware } from 'koa';
 import { allow } from '../permissions.js';
 import { resourceId } from '../ownership.js';
 import type { BosunState } from '../state.js';
+import { idOfStream, taskStream } from '../../events/streams.js';
 
 export type TaskRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -56,7 +57,7 @@ export const taskRoutes = (router: Router<BosunState>, deps: TaskRoutesDeps): vo
   const replayAs =
     (status: number): Replay =>
     async (ctx, record) => {
-      const view = await taskAsOf(taskIdOfStream(record.stream), record.revision);
+      const view = await taskAsOf(idOfStream(record.stream), record.revision);
       ctx.status = status;
       ctx.body = presentTask(view);
     };

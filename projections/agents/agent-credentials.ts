@@ -1,6 +1,7 @@
 import type { InstanceEvent } from '../../domain/instance/events.js';
 import type { Projector } from '../projector.js';
 import type { ReadDocument, ReadStore } from '../read-store.js';
+import { idOfStream } from '../../events/streams.js';
 
 /**
  * What agent authentication reads: hashes of enrolment tokens and credentials, each bound
@@ -29,7 +30,7 @@ export const agentCredentialProjector: Projector = {
     if (!recorded.type.startsWith('instance.')) return;
     const event = { type: recorded.type, data: recorded.data } as InstanceEvent;
     // Instance streams are `instance-<id>`.
-    const instanceId = recorded.stream.slice('instance-'.length);
+    const instanceId = idOfStream(recorded.stream);
     const base = { tenant: recorded.tenant, seq: recorded.position, revision: recorded.revision, instance_id: instanceId };
     const collection = agentCredentialCollection(store);
     switch (event.type) {

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../commands/event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 
 /**
  * Wakes agents long-polling for work when a task is queued for their instance. Holds no

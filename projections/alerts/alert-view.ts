@@ -1,4 +1,4 @@
-import type { Actor, RecordedEvent } from '../../commands/event-store.js';
+import type { Actor, RecordedEvent } from '../../events/event-store.js';
 import type { AlertEvent, AlertSeverity, AlertStatus } from '../../domain/alert/index.js';
 import { assertNever } from '../../domain/shared/decider.js';
 import type { ReadDocument } from '../read-store.js';

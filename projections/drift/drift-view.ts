@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../commands/event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import {
   driftActionsAllowed,
   type DriftEvent,
@@ -10,6 +10,7 @@ import {
 } from '../../domain/drift/index.js';
 import { assertNever } from '../../domain/shared/decider.js';
 import type { ReadDocument } from '../read-store.js';
+import { idOfStream } from '../../events/streams.js';
 
 export const driftViewStatuses = ['open', 'remediating', 'escalated', 'resolved', 'dismissed'] as const;
 export type DriftViewStatus = (typeof driftViewStatuses)[number];
@@ -50,8 +51,6 @@ export type DriftView = ReadDocument & {
   readonly position: number;
 };
 
-/** `drift-<instance id>`: one drift stream per instance. */
-export const instanceOfDriftStream = (stream: string): string => stream.slice(stream.indexOf('-') + 1);
 
 const isActive = (status: DriftViewStatus): status is DriftStatus => status === 'open' || status === 'remediating' || status === 'escalated';
 
@@ -121,7 +120,7 @@ export const evolveDriftView = (view: DriftView | null, recorded: RecordedEvent)
       seq: recorded.position,
       revision: recorded.revision,
       position: recorded.position,
-      instance_id: instanceOfDriftStream(recorded.stream),
+      instance_id: idOfStream(recorded.stream),
       status: 'open',
       severity: event.data.severity,
       items: event.data.items,

@@ -1,7 +1,7 @@
 import type { ConfigurationSnapshot, SnapshotRecorded } from '../../domain/drift/index.js';
 import type { Projector } from '../projector.js';
 import type { ReadDocument, ReadStore } from '../read-store.js';
-import { instanceOfDriftStream } from './drift-view.js';
+import { idOfStream } from '../../events/streams.js';
 
 /** A configuration snapshot as recorded (secret values masked; recorded only when it changed), by its event id. */
 export type SnapshotView = ReadDocument & {
@@ -31,7 +31,7 @@ export const snapshotProjector: Projector = {
       seq: event.position,
       revision: event.revision,
       position: event.position,
-      instance_id: instanceOfDriftStream(event.stream),
+      instance_id: idOfStream(event.stream),
       snapshot,
       drift_id,
       recorded_at: event.metadata.occurred_at,

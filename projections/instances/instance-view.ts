@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../commands/event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import { isSecretSetting } from '../../domain/drift/compare.js';
 import {
   evolveInstance,

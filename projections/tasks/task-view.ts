@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../commands/event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import type { TaskError, TaskEvent, TaskStatus } from '../../domain/task/events.js';
 import { assertNever } from '../../domain/shared/decider.js';
 import type { ReadDocument } from '../read-store.js';

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import t from 'tap';
 import { Ajv, type AnySchema } from 'ajv';
 import addFormats from 'ajv-formats';
-import { loadEventSchemas } from '../../commands/event-schemas.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
 import { eventCategories } from '../../api/event-catalog.js';
 import { adminKey, startTestBosun } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { executeDriftCommand } from '../../commands/drift.js';
-import { loadEventSchemas } from '../../commands/event-schemas.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { generateSecret, hashSecret } from '../../commands/secrets.js';
 import type { DriftCommand } from '../../domain/drift/index.js';

@@ -11,8 +11,8 @@ import t, { type Test } from 'tap';
 import type { Principal } from '../../api/auth.js';
 import { errorHandler } from '../../api/errors.js';
 import { eventRoutes } from '../../api/routes/events.js';
-import { loadEventSchemas } from '../../commands/event-schemas.js';
-import type { EventStore } from '../../commands/event-store.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
+import type { EventStore } from '../../events/event-store.js';
 import { openEventStream } from './events-client.js';
 import { startTestBosun } from './harness.js';
 

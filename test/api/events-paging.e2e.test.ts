@@ -1,9 +1,9 @@
 import { get, type IncomingMessage } from 'node:http';
 import t from 'tap';
 import { eventPageSize } from '../../api/routes/events.js';
-import type { NewEvent, ReadAllOptions } from '../../commands/event-store.js';
+import type { NewEvent, ReadAllOptions } from '../../events/event-store.js';
 import { uuidv7 } from '../../infra/ids.js';
-import { testMetadata } from '../commands/event-metadata.js';
+import { testMetadata } from '../events/event-metadata.js';
 import { openEventStream } from './events-client.js';
 import { adminKey, startTestBosun } from './harness.js';
 

@@ -12,14 +12,15 @@ import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import t from 'tap';
-import type { RecordedEvent } from '../../commands/event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import { openMongoReadStore, withDatabase } from '../../infra/mongo-read-store.js';
 import { readModelProjectors } from '../../main.js';
-import { categoryOfStream, toWireEvent } from '../../projections/wire-event.js';
+import { toWireEvent } from '../../projections/wire-event.js';
 import { appliedTwiceChangedOnce } from '../projections/projection-idempotency.contract.js';
 import { populateFleet } from './fleet-scenario.js';
 import { adminKey, startTestBosun, type TestBosun } from './harness.js';
 import { freePort, missingBuild, serve, stopped, submitUntilKilled } from './process.js';
+import { categoryOfStream } from '../../events/streams.js';
 
 const brokers = process.env.KAFKA_BROKERS;
 const mongoUrl = process.env.MONGODB_URL;

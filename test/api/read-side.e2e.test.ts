@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import t from 'tap';
-import type { RecordedEvent } from '../../commands/event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { lookupProjectors, readModelProjectors } from '../../main.js';
 import { appliedTwiceChangedOnce } from '../projections/projection-idempotency.contract.js';

@@ -1,8 +1,8 @@
 import type { Test } from 'tap';
-import { loadEventSchemas } from '../../commands/event-schemas.js';
-import type { NewEvent, RecordedEvent } from '../../commands/event-store.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
+import type { NewEvent, RecordedEvent } from '../../events/event-store.js';
 import { uuidv7 } from '../../infra/ids.js';
-import { testMetadata } from '../commands/event-metadata.js';
+import { testMetadata } from '../events/event-metadata.js';
 import type { SpecCase } from '../domain/decider-specification.js';
 import { startTestBosun, type Call, type TestBosun } from './harness.js';
 

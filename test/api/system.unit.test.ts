@@ -3,14 +3,14 @@ import pino from 'pino';
 import t, { type Test } from 'tap';
 import { createApp, type AppDeps } from '../../api/app.js';
 import { readSideCheck, type DependencyCheck } from '../../api/routes/system.js';
-import { loadEventSchemas } from '../../commands/event-schemas.js';
-import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '../../commands/event-store.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
+import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '../../events/event-store.js';
 import { instrumentEventStore } from '../../infra/event-store-metrics.js';
 import { createMetrics, type Metrics } from '../../infra/metrics.js';
 import type { ProjectionFailure, ProjectionRunner, RunnerStatus } from '../../projections/projection-runner.js';
 import { ReadSide, type ReadSideReport } from '../../projections/read-side.js';
 import type { Relay, RelayStatus } from '../../projections/relay.js';
-import { testMetadata } from '../commands/event-metadata.js';
+import { testMetadata } from '../events/event-metadata.js';
 
 const logger = pino({ enabled: false });
 const schemas = loadEventSchemas();

@@ -1,10 +1,11 @@
-import { loadEventSchemas } from '../../commands/event-schemas.js';
-import type { EventStore } from '../../commands/event-store.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
+import type { EventStore } from '../../events/event-store.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
-import { executeTaskCommand, taskStream } from '../../commands/tasks.js';
+import { executeTaskCommand } from '../../commands/tasks.js';
 import type { TaskCommand } from '../../domain/task/index.js';
 import { uuidv7 } from '../../infra/ids.js';
 import type { TestBosun } from './harness.js';
+import { taskStream } from '../../events/streams.js';
 
 export const instanceId = 'instance-1';
 

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { toApiError } from '../../api/errors.js';
 import type { CommandContext, CommandEnvironment } from '../../commands/command-context.js';
-import type { EventSchemaRegistry } from '../../commands/event-schemas.js';
-import { WrongExpectedRevisionError, type EventStore, type NewEvent } from '../../commands/event-store.js';
+import type { EventSchemaRegistry } from '../../events/event-schemas.js';
+import { WrongExpectedRevisionError, type EventStore, type NewEvent } from '../../events/event-store.js';
 import { ConcurrencyConflictError, handleCommand, PreconditionFailedError, type CommandHandlerDeps } from '../../commands/handle-command.js';
 import type { Decider, DomainEvent } from '../../domain/shared/decider.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
-import { testMetadata } from './event-metadata.js';
+import { testMetadata } from '../events/event-metadata.js';
 
 /**
  * The command handler on its own: a counter decider, the embedded store, a fixed clock.

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import type { NewEvent, RecordedEvent } from '../../commands/event-store.js';
+import type { NewEvent, RecordedEvent } from '../../events/event-store.js';
 import { createEmbeddedBus } from '../../infra/embedded-bus.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { initialCheckpoint } from '../../projections/read-store.js';
-import { testMetadata } from '../commands/event-metadata.js';
+import { testMetadata } from '../events/event-metadata.js';
 import { eventBusContract, recorder, until, type BusWrite } from '../projections/event-bus.contract.js';
 
 const event = (n: number): NewEvent => ({ id: randomUUID(), type: 'unit.happened', tenant: 'team-a', data: { n }, metadata: testMetadata() });

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import type { NewEvent, RecordedEvent } from '../../commands/event-store.js';
+import type { NewEvent, RecordedEvent } from '../../events/event-store.js';
 import { DuplicateEventIdError, openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { unindexedLimit } from '../../infra/embedded-event-store-schema.js';
-import { eventStoreContract } from '../commands/event-store.contract.js';
-import { testMetadata } from '../commands/event-metadata.js';
+import { eventStoreContract } from '../events/event-store.contract.js';
+import { testMetadata } from '../events/event-metadata.js';
 import { spawnFixture } from './fixtures/spawn-fixture.js';
 
 const tempDir = () => {

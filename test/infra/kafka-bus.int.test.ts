@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import t from 'tap';
-import type { NewEvent, RecordedEvent } from '../../commands/event-store.js';
+import type { NewEvent, RecordedEvent } from '../../events/event-store.js';
 import { createKafkaBus } from '../../infra/kafka-bus.js';
 import { EndOffsetCache, LaneProgress, type EndOffsets } from '../../infra/kafka-coverage.js';
 import { createKafkaPublisher } from '../../infra/kafka-publisher.js';
@@ -12,7 +12,7 @@ import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { createLogger } from '../../infra/logger.js';
 import type { Delivery } from '../../projections/event-bus.js';
 import { initialCheckpoint } from '../../projections/read-store.js';
-import { testMetadata } from '../commands/event-metadata.js';
+import { testMetadata } from '../events/event-metadata.js';
 import { eventBusContract, gate, recorder, until, type BusWrite } from '../projections/event-bus.contract.js';
 
 const brokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean) ?? [];

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { openKurrentDbEventStore } from '../../infra/kurrentdb-event-store.js';
-import { eventStoreContract } from '../commands/event-store.contract.js';
+import { eventStoreContract } from '../events/event-store.contract.js';
 
 const url = process.env.EVENTSTORE_URL;
 

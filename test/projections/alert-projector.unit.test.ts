@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { Actor, RecordedEvent } from '../../commands/event-store.js';
+import type { Actor, RecordedEvent } from '../../events/event-store.js';
 import type { AlertEvent } from '../../domain/alert/index.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { alertCollection, alertProjector } from '../../projections/alerts/alert-projector.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { RecordedEvent } from '../../commands/event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import type { ConfigurationSnapshot, DriftEvent, DriftItem } from '../../domain/drift/index.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { driftCollection, driftProjector } from '../../projections/drift/drift-projector.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
-import type { RecordedEvent } from '../../commands/event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import type { BusSubscription, Delivery, EventBus } from '../../projections/event-bus.js';
 import { initialCheckpoint, type Checkpoint } from '../../projections/read-store.js';
-import { categoryOfStream } from '../../projections/wire-event.js';
+import { categoryOfStream } from '../../events/streams.js';
 
 export type BusWrite = { readonly stream: string; readonly count: number };
 

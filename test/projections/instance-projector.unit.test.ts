@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { RecordedEvent } from '../../commands/event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import type { InstanceEvent, InstanceSpec } from '../../domain/instance/index.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { instanceCollection, instanceProjector } from '../../projections/instances/instance-projector.js';

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import t from 'tap';
-import type { EventStore, NewEvent } from '../../commands/event-store.js';
+import type { EventStore, NewEvent } from '../../events/event-store.js';
 import { createEmbeddedBus } from '../../infra/embedded-bus.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { ForeignReadStoreError, ProjectionRunner } from '../../projections/projection-runner.js';
 import type { Projector } from '../../projections/projector.js';
 import type { ReadDocument, ReadStore } from '../../projections/read-store.js';
-import { testMetadata } from '../commands/event-metadata.js';
+import { testMetadata } from '../events/event-metadata.js';
 
 const logger = pino({ enabled: false });
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { RecordedEvent } from '../../commands/event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import type { TaskEvent } from '../../domain/task/events.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { taskCollection, taskProjector } from '../../projections/tasks/task-projector.js';

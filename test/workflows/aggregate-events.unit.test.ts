@@ -1,8 +1,8 @@
 /** What the reactor leaves to the task workflow's activities, and what it hands workflows. */
 import t from 'tap';
-import type { Actor, RecordedEvent } from '../../commands/event-store.js';
+import type { Actor, RecordedEvent } from '../../events/event-store.js';
 import { aggregateEventOf, writtenByItsWorkflow } from '../../workflows/aggregate-events.js';
-import { testMetadata } from '../commands/event-metadata.js';
+import { testMetadata } from '../events/event-metadata.js';
 
 const recorded = (stream: string, actor: Actor): RecordedEvent => ({
   id: 'e-1',

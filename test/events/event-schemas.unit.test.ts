@@ -1,5 +1,5 @@
 import t from 'tap';
-import { loadEventSchemas } from '../../commands/event-schemas.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
 import { alertDecider, alertEventTypes, type AlertCommand } from '../../domain/alert/index.js';
 import { driftEventTypes } from '../../domain/drift/index.js';
 import { instanceDecider, instanceEventTypes, type InstanceCommand } from '../../domain/instance/index.js';

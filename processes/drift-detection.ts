@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { compareConfiguration, driftFingerprint, maskSnapshot, snapshotFingerprint, type ConfigurationSnapshot } from '../domain/drift/index.js';
 import { evolveInstance, initialInstanceState, type InstanceEvent, type InstanceState } from '../domain/instance/index.js';
-import type { CommandContext } from './command-context.js';
-import { executeDriftCommand } from './drift.js';
-import { toDomainEvent, type CommandHandlerDeps } from './handle-command.js';
-import { instanceStream } from './instances.js';
+import type { CommandContext } from '../commands/command-context.js';
+import { executeDriftCommand } from '../commands/drift.js';
+import { toDomainEvent, type CommandHandlerDeps } from '../commands/handle-command.js';
+import { instanceStream } from '../events/streams.js';
 
 type KnownInstance = {
   /** Revision of the instance stream folded into `state` so far. */

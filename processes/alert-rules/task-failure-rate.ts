@@ -1,9 +1,8 @@
 import type { TaskAttemptFailed, TaskFailed, TaskStarted } from '../../domain/task/index.js';
-import type { RecordedEvent } from '../event-store.js';
-import { instanceIdOfStream } from '../instances.js';
-import { taskIdOfStream } from '../tasks.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import { instanceNames } from './instance-names.js';
 import type { AlertRule, AlertSignal } from './rule.js';
+import { idOfStream } from '../../events/streams.js';
 
 export type TaskFailureRateOptions = {
   /** Failed runs on one instance that raise the alert. @defaultValue 3 */
@@ -60,12 +59,12 @@ export const taskFailureRateRule = (options: TaskFailureRateOptions = {}): Alert
     observe: (event) => {
       names.observe(event);
       if (event.type === 'instance.destroyed') {
-        const instanceId = instanceIdOfStream(event.stream);
+        const instanceId = idOfStream(event.stream);
         failures.delete(instanceId);
         return [{ kind: 'resolve', subject: { type: 'instance', id: instanceId }, reason: 'the instance was destroyed' }];
       }
       if (!event.type.startsWith('task.')) return [];
-      const taskId = taskIdOfStream(event.stream);
+      const taskId = idOfStream(event.stream);
       const instanceId = instanceOfTask.get(taskId);
       switch (event.type) {
         case 'task.started':

@@ -1,8 +1,8 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { AlertSubject, RaiseAlert, ResolveAlert } from '../../domain/alert/index.js';
-import { alertIdOfStream } from '../alerts.js';
-import type { RecordedEvent } from '../event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import type { AlertRule } from './rule.js';
+import { idOfStream } from '../../events/streams.js';
 
 /** Namespace of alert ids. */
 const alertIdNamespace = 'a4c110c5-4e98-406f-95fe-f1c4dd3731f3';
@@ -57,7 +57,7 @@ export const createAlertRuleEngine = (rules: readonly AlertRule[]): AlertRuleEng
     },
     observe: (event) => {
       if (event.type === 'alert.resolved') {
-        const alertId = alertIdOfStream(event.stream);
+        const alertId = idOfStream(event.stream);
         const key = keyOfAlert.get(alertId);
         if (key !== undefined) close(key, alertId);
       }

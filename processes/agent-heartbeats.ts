@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import type { ConfigurationSnapshot } from '../domain/drift/compare.js';
 import type { Health } from '../domain/instance/events.js';
 import { DomainError } from '../domain/shared/errors.js';
-import type { CommandContext } from './command-context.js';
-import type { CommandHandlerDeps } from './handle-command.js';
-import { executeInstanceCommand } from './instances.js';
+import type { CommandContext } from '../commands/command-context.js';
+import type { CommandHandlerDeps } from '../commands/handle-command.js';
+import { executeInstanceCommand } from '../commands/instances.js';
 
 export type HeartbeatReport = {
   readonly metrics: Readonly<Record<string, number>>;

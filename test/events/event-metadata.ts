@@ -1,5 +1,5 @@
 /** Event metadata for tests that append or build events by hand: who acted, and nothing of HTTP. */
-import type { Actor, EventMetadata } from '../../commands/event-store.js';
+import type { Actor, EventMetadata } from '../../events/event-store.js';
 
 export const testMetadata = (actor: Actor = { type: 'system', id: 'test' }, correlationId = 'c'): EventMetadata => ({
   actor,

@@ -1,5 +1,5 @@
 import type { AlertSeverity, AlertSubject } from '../../domain/alert/index.js';
-import type { RecordedEvent } from '../event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 
 /** What a rule concludes from one event about an alert of its own. */
 export type AlertSignal =

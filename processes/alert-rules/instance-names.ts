@@ -1,14 +1,14 @@
-import { instanceIdOfStream } from '../instances.js';
 import type { DeployRequested } from '../../domain/instance/index.js';
-import type { RecordedEvent } from '../event-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
+import { idOfStream } from '../../events/streams.js';
 
 /** Names instances were deployed with, so alert messages name them as operators do. */
 export const instanceNames = () => {
   const names = new Map<string, string>();
   return {
     observe: (event: RecordedEvent): void => {
-      if (event.type === 'instance.deploy_requested') names.set(instanceIdOfStream(event.stream), (event.data as DeployRequested['data']).name);
-      if (event.type === 'instance.destroyed') names.delete(instanceIdOfStream(event.stream));
+      if (event.type === 'instance.deploy_requested') names.set(idOfStream(event.stream), (event.data as DeployRequested['data']).name);
+      if (event.type === 'instance.destroyed') names.delete(idOfStream(event.stream));
     },
     snapshot: (): [string, string][] => [...names],
     restore: (snapshot: unknown): void => {

@@ -7,7 +7,7 @@ import {
   type NewEvent,
   type RecordedEvent,
   type Subscription,
-} from '../../commands/event-store.js';
+} from '../../events/event-store.js';
 
 export type MadeStore = { readonly store: EventStore; readonly cleanup: () => Promise<void> };
 

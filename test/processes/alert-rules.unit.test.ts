@@ -1,7 +1,7 @@
 import t from 'tap';
-import type { RecordedEvent } from '../../commands/event-store.js';
-import { alertIdFor, createAlertRuleEngine } from '../../commands/alert-rules/engine.js';
-import { alertRules } from '../../commands/alert-rules/rules.js';
+import type { RecordedEvent } from '../../events/event-store.js';
+import { alertIdFor, createAlertRuleEngine } from '../../processes/alert-rules/engine.js';
+import { alertRules } from '../../processes/alert-rules/rules.js';
 import type { InstanceEvent } from '../../domain/instance/index.js';
 import type { TaskEvent } from '../../domain/task/index.js';
 import type { AlertEvent } from '../../domain/alert/index.js';

@@ -1,6 +1,6 @@
 /**
  * The event-store port: the only source of truth. Adapters live in infra/ and pass
- * test/commands/event-store.contract.ts.
+ * test/events/event-store.contract.ts.
  */
 
 /** Who caused an event, and from where. The audit log is a projection of this. */

@@ -1,7 +1,7 @@
 import type { HealthChanged } from '../../domain/instance/index.js';
-import { instanceIdOfStream } from '../instances.js';
 import { instanceNames } from './instance-names.js';
 import type { AlertRule } from './rule.js';
+import { idOfStream } from '../../events/streams.js';
 
 /**
  * An instance whose agent stopped beating (see AgentHeartbeats) raises an alert; it is
@@ -16,7 +16,7 @@ export const instanceUnhealthyRule = (): AlertRule => {
     observe: (event) => {
       if (!event.type.startsWith('instance.')) return [];
       names.observe(event);
-      const subject = { type: 'instance', id: instanceIdOfStream(event.stream) };
+      const subject = { type: 'instance', id: idOfStream(event.stream) };
       if (event.type === 'instance.destroyed') return [{ kind: 'resolve', subject, reason: 'the instance was destroyed' }];
       if (event.type !== 'instance.health_changed') return [];
       const { health, reason } = event.data as HealthChanged['data'];

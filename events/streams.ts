@@ -1,0 +1,27 @@
+/**
+ * Stream names, in one place: every stream is `<category>-<id>`, one per aggregate
+ * (`task-0193...`), except drift, whose stream is its instance's (`drift-<instance id>`)
+ * and holds every drift of that instance.
+ */
+
+/** Every aggregate category of the log: one Kafka topic each. */
+export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert'] as const;
+export type EventCategory = (typeof eventCategories)[number];
+
+const streamOf = (category: EventCategory) => (id: string): string => `${category}-${id}`;
+
+/** `task` for `task-0193...`. */
+export const categoryOfStream = (stream: string): string => {
+  const dash = stream.indexOf('-');
+  return dash < 0 ? stream : stream.slice(0, dash);
+};
+
+/** `0193...` for `task-0193...`: the id of the aggregate (for drift, of its instance). */
+export const idOfStream = (stream: string): string => stream.slice(stream.indexOf('-') + 1);
+
+export const teamStream = streamOf('team');
+export const taskStream = streamOf('task');
+export const instanceStream = streamOf('instance');
+/** The drift stream of an instance: every drift of it, and its configuration snapshots. */
+export const driftStream = streamOf('drift');
+export const alertStream = streamOf('alert');
