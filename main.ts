@@ -11,7 +11,7 @@ import { createApp } from './api/app.js';
 import { clientErrorHandler } from './api/errors.js';
 import { registeredRoutes, type RegisteredRoute } from './api/permissions.js';
 import type { DependencyCheck } from './api/routes/system.js';
-import type { CommandEnvironment } from './commands/command-context.js';
+import { internalContext, type CommandEnvironment } from './commands/command-context.js';
 import { loadEventSchemas } from './events/event-schemas.js';
 import type { EventStore } from './events/event-store.js';
 import type { CommandHandlerDeps } from './commands/handle-command.js';
@@ -202,15 +202,7 @@ const bootstrapSystemTeam = async (deps: CommandHandlerDeps, config: Config, rea
   if (anyTeam) return;
   const created = await createTeam(
     deps,
-    {
-      tenant: 'system',
-      actor: { type: 'system', id: 'bootstrap' },
-      requestId: null,
-      correlationId: 'bootstrap',
-      causationId: null,
-      clientIp: null,
-      userAgent: null,
-    },
+    internalContext({ tenant: 'system', actor: { type: 'system', id: 'bootstrap' }, correlationId: 'bootstrap' }),
     { name: 'default', system: true, ...(config.adminKey ? { adminKey: config.adminKey } : {}) },
   );
   await runner.waitFor(created.position, 60_000);

@@ -19,6 +19,27 @@ export type CommandContext = {
   readonly expectedRevision?: number;
 };
 
+/**
+ * A command Bosun itself issues, not answering a request: a process (`heartbeat-monitor`,
+ * `alert-rules`, `bootstrap`, `cli`) or a workflow acting for a team, caused by `cause`
+ * (an event id) when it reacts to one.
+ */
+export const internalContext = (options: {
+  readonly tenant: string;
+  readonly actor: Actor;
+  readonly correlationId: string;
+  readonly causationId?: string | null;
+  readonly userAgent?: string | null;
+}): CommandContext => ({
+  tenant: options.tenant,
+  actor: options.actor,
+  requestId: null,
+  correlationId: options.correlationId,
+  causationId: options.causationId ?? null,
+  clientIp: null,
+  userAgent: options.userAgent ?? null,
+});
+
 /** Sources of time and identity, injected so tests can fix them. */
 export type CommandEnvironment = {
   readonly now: () => Date;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadEventSchemas } from '../events/event-schemas.js';
 import type { EventStore } from '../events/event-store.js';
+import { internalContext } from '../commands/command-context.js';
 import { issueApiKey } from '../commands/teams.js';
 import { withUpcasting } from '../events/upcasting-event-store.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
@@ -85,7 +86,7 @@ const create = async (name: string, env: NodeJS.ProcessEnv, logger: Logger): Pro
     const correlationId = uuidv7();
     const result = await issueApiKey(
       { store: events, schemas, env: { now: () => new Date(), newId: () => uuidv7() } },
-      { tenant: teamId, actor: { type: 'system', id: 'cli' }, requestId: null, correlationId, causationId: null, clientIp: null, userAgent: 'bosun admin-key create' },
+      internalContext({ tenant: teamId, actor: { type: 'system', id: 'cli' }, correlationId, userAgent: 'bosun admin-key create' }),
       { name, role: 'admin' },
     );
     logger.info({ team_id: teamId, key_id: result.issued.keyId, name, position: result.position, correlation_id: correlationId }, 'admin key of the system team created by the CLI');

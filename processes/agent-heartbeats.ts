@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ConfigurationSnapshot } from '../domain/drift/compare.js';
 import type { Health } from '../domain/instance/events.js';
 import { DomainError } from '../domain/shared/errors.js';
-import type { CommandContext } from '../commands/command-context.js';
+import { internalContext, type CommandContext } from '../commands/command-context.js';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
 import { executeInstanceCommand } from '../commands/instances.js';
 
@@ -21,15 +21,8 @@ export type HeartbeatOptions = {
 
 type Liveness = { readonly tenant: string; seenAt: number; health: Health; last: HeartbeatReport | null };
 
-const systemContext = (tenant: string, reason: string): CommandContext => ({
-  tenant,
-  actor: { type: 'system', id: 'heartbeat-monitor' },
-  requestId: null,
-  correlationId: reason,
-  causationId: null,
-  clientIp: null,
-  userAgent: null,
-});
+const systemContext = (tenant: string, reason: string): CommandContext =>
+  internalContext({ tenant, actor: { type: 'system', id: 'heartbeat-monitor' }, correlationId: reason });
 
 /**
  * Heartbeats are not events (they would flood the log); only the health they imply is. An

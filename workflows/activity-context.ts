@@ -1,18 +1,11 @@
-import type { CommandContext } from '../commands/command-context.js';
+import { internalContext, type CommandContext } from '../commands/command-context.js';
 import type { CommandResult } from '../commands/handle-command.js';
 import { DomainError } from '../domain/shared/errors.js';
 import type { Written } from './signals.js';
 
 /** What a workflow's activity tells about who acts: the workflow, on behalf of a tenant. */
-export const workflowContext = (tenant: string, workflowId: string, correlationId: string): CommandContext => ({
-  tenant,
-  actor: { type: 'workflow', id: workflowId },
-  requestId: null,
-  correlationId,
-  causationId: null,
-  clientIp: null,
-  userAgent: null,
-});
+export const workflowContext = (tenant: string, workflowId: string, correlationId: string): CommandContext =>
+  internalContext({ tenant, actor: { type: 'workflow', id: workflowId }, correlationId });
 
 /**
  * Runs a command an activity issues. Activities are retried, and the world moves on

@@ -4,12 +4,11 @@
  * (workflow id = stream id), starting the workflow with the first one. Streams proceed in
  * parallel, each strictly in order; the checkpoint only moves past events fully forwarded.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { EventStore, RecordedEvent, Subscription } from '../events/event-store.js';
+import { readCheckpointFile, writeCheckpointFile } from '../infra/checkpoint-file.js';
 import { aggregateEventOf, writtenByItsWorkflow } from './aggregate-events.js';
 import { endsRemediationTask, forwardRemediationOutcome } from './remediation-outcomes.js';
 import { aggregateEventSignal } from './signals.js';
@@ -55,7 +54,7 @@ export class WorkflowReactor {
   constructor(private readonly options: ReactorOptions) {}
 
   start(): void {
-    this.#checkpoint = this.#saved = this.#readCheckpoint();
+    this.#checkpoint = this.#saved = readCheckpointFile(this.options.checkpointFile);
     this.options.logger.info({ from: this.#checkpoint }, 'workflow reactor starting');
     this.#subscription = this.options.events.subscribe(this.#checkpoint, {
       onEvent: (event) => this.#deliver(event),
@@ -143,20 +142,9 @@ export class WorkflowReactor {
     while (this.#outstanding[0]?.done) this.#checkpoint = (this.#outstanding.shift() as { position: number }).position;
   }
 
-  #readCheckpoint(): number {
-    try {
-      return Number(readFileSync(this.options.checkpointFile, 'utf8')) || 0;
-    } catch {
-      return 0;
-    }
-  }
-
   #saveCheckpoint(): void {
     if (this.#checkpoint === this.#saved) return;
-    mkdirSync(dirname(this.options.checkpointFile), { recursive: true });
-    const temporary = `${this.options.checkpointFile}.tmp`;
-    writeFileSync(temporary, String(this.#checkpoint));
-    renameSync(temporary, this.options.checkpointFile);
+    writeCheckpointFile(this.options.checkpointFile, this.#checkpoint);
     this.#saved = this.#checkpoint;
   }
 }

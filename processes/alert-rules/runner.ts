@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { DomainError } from '../../domain/shared/errors.js';
 import { executeAlertCommand, raiseAlert } from '../../commands/alerts.js';
-import type { CommandContext } from '../../commands/command-context.js';
+import { internalContext } from '../../commands/command-context.js';
 import type { EventStore, RecordedEvent, Subscription } from '../../events/event-store.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
-import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
+import { readCheckpointFile, writeCheckpointFile } from '../../infra/checkpoint-file.js';
 import { createAlertRuleEngine, type AlertEngineSnapshot, type AlertRequest, type AlertRuleEngine } from './engine.js';
 import type { AlertRule } from './rule.js';
 
@@ -85,15 +85,7 @@ export class AlertRuleRunner {
 
   /** Retries until the command is taken (an alert left unraised would be a silent outage); false if stopped first. */
   async #execute(cause: RecordedEvent, request: AlertRequest): Promise<boolean> {
-    const ctx: CommandContext = {
-      tenant: request.tenant,
-      actor,
-      requestId: null,
-      correlationId: cause.metadata.correlation_id,
-      causationId: cause.id,
-      clientIp: null,
-      userAgent: null,
-    };
+    const ctx = internalContext({ tenant: request.tenant, actor, correlationId: cause.metadata.correlation_id, causationId: cause.id });
     const { command, alertId } = request;
     for (let attempt = 1; !this.#stopping; attempt++) {
       try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { readCheckpointFile } from '../../processes/alert-rules/checkpoint-file.js';
+import { readCheckpointFile } from '../../infra/checkpoint-file.js';
 import { AlertRuleRunner } from '../../processes/alert-rules/runner.js';
 import { alertRules } from '../../processes/alert-rules/rules.js';
 import type { CommandContext } from '../../commands/command-context.js';
