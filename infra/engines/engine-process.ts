@@ -1,68 +1,22 @@
 /**
- * What the engines (`bosun engines up|down|status`) share: running tools with their
- * output kept for the error, spawning servers detached so they outlive the command, pid
+ * What the engines (`bosun engines up|down|status`) share: running long tools with their
+ * output in a log, spawning servers detached so they outlive the command, pid
  * files, waiting for a port, stopping, naming who holds a port, and a lock so that two
  * engines commands on one machine take turns.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { tail, type RunOptions } from '../tool-process.js';
 
 export class EngineError extends Error {}
 
-
 // ---------------------------------------------------------------------------------------
 // Running tools
-
-export type RunOptions = {
-  readonly cwd?: string;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly timeoutMs: number;
-  readonly uid?: number;
-  readonly gid?: number;
-};
-
-export type RunResult = { readonly stdout: string; readonly stderr: string };
-
-/** The last lines of a tool's output, enough to say why it failed. */
-export const tail = (text: unknown, lines = 12): string =>
-  typeof text === 'string' ? text.trim().split('\n').slice(-lines).join('\n') : '';
-
-/** Why a `run` failed, in a few words and the tool's last lines of output. */
-export const describeFailure = (error: unknown): string => {
-  const e = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string; stderr?: unknown; stdout?: unknown };
-  if (e.code === 'ENOENT') return 'not found';
-  if (e.code === 'EACCES') return 'not executable';
-  if (e.killed) return `timed out (${e.signal ?? 'killed'})`;
-  const output = tail(e.stderr) || tail(e.stdout);
-  const status = typeof e.code === 'number' ? `exit code ${e.code}` : e.signal ? `signal ${e.signal}` : (e.message ?? String(error));
-  return output ? `${status}:\n${output}` : status;
-};
-
-/** Runs a program to completion; rejects with its output attached (see {@link describeFailure}). */
-export const run = (file: string, args: readonly string[], options: RunOptions): Promise<RunResult> =>
-  new Promise((done, fail) => {
-    execFile(
-      file,
-      args,
-      {
-        cwd: options.cwd,
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs,
-        maxBuffer: 32 * 1024 * 1024,
-        ...(options.uid === undefined ? {} : { uid: options.uid }),
-        ...(options.gid === undefined ? {} : { gid: options.gid }),
-      },
-      (error, stdout, stderr) => {
-        if (error) fail(Object.assign(error, { stdout, stderr }));
-        else done({ stdout, stderr });
-      },
-    );
-  });
 
 /**
  * Runs a long tool (a download, a build) with its output in `logFile`, logging every

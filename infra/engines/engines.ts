@@ -10,8 +10,8 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogger } from '../logger.js';
-import { defaultCacheDir } from '../temporal/cli.js';
 import { projectRoot } from '../project-root.js';
+import { defaultCacheDir } from '../tool-process.js';
 import { EngineError, withLock } from './engine-process.js';
 import { FERRETDB_VERSION, ferretDbInstallDir, ferretDbPaths, installedFerretDb, installFerretDb, mongodbUrl, runningFerretDb, startFerretDb, stopFerretDb } from './ferretdb.js';
 import { installedKafka, installKafka, KAFKA_VERSION, kafkaInstallDir, kafkaPaths, runningKafka, startKafka, stopKafka } from './kafka.js';

@@ -12,13 +12,11 @@ import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   assertPortFree,
-  describeFailure,
   EngineError,
   logTail,
   onPath,
   processAlive,
   readPidFile,
-  run,
   runLogged,
   spawnDetached,
   stopProcess,
@@ -26,6 +24,7 @@ import {
   writePidFile,
   type PidFile,
 } from './engine-process.js';
+import { describeFailure, run } from '../tool-process.js';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';

@@ -12,18 +12,17 @@ import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import {
   assertPortFree,
-  describeFailure,
   EngineError,
   logTail,
   processAlive,
   readPidFile,
-  run,
   spawnDetached,
   stopProcess,
   waitForPort,
   writePidFile,
   type PidFile,
 } from './engine-process.js';
+import { describeFailure, run } from '../tool-process.js';
 import { copyRuntimeJars, findJava, jarName, renderDependencyPom } from '../maven.js';
 
 const { Kafka, logLevel } = kafkajs;

@@ -10,17 +10,16 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   assertPortFree,
-  describeFailure,
   EngineError,
   firstUntraversable,
   listening,
   logTail,
   onPath,
   processAlive,
-  run,
   runLogged,
   waitUntilGone,
 } from './engine-process.js';
+import { describeFailure, run } from '../tool-process.js';
 
 const NEEDED = ['initdb', 'pg_ctl', 'postgres', 'createdb'] as const;
 

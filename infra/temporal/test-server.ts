@@ -11,7 +11,7 @@ import { chmod, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/p
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { copyRuntimeJars, findJava, jarName, renderDependencyPom, type MavenArtifact } from '../maven.js';
-import { defaultCacheDir } from './cli.js';
+import { defaultCacheDir } from '../tool-process.js';
 
 /** The test server installed when none is found (released with Temporal's Java SDK). */
 export const TEMPORAL_TEST_SERVER_VERSION = '1.38.0';

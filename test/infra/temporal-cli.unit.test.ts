@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import t from 'tap';
-import { cachedCliPath, defaultCacheDir, resolveTemporalCli, TemporalCliError } from '../../infra/temporal/cli.js';
+import { cachedCliPath, resolveTemporalCli, TemporalCliError } from '../../infra/temporal/cli.js';
+import { defaultCacheDir } from '../../infra/tool-process.js';
 
 const logger = pino({ level: 'silent' });
 
