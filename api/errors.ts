@@ -72,10 +72,9 @@ export const errorHandler = (logger: Logger) => async (ctx: Context, next: Next)
     if (ctx.body === undefined && ctx.status === 404) {
       throw new ApiError('not_found_error', 'route_missing', `no route for ${ctx.method} ${ctx.path}`);
     }
-    if (ctx.body === undefined && ctx.status === 501) {
-      throw new ApiError('invalid_request_error', 'method_not_implemented', `${ctx.method} is not a method this API implements`, { status: 501 });
-    }
-    if (ctx.body === undefined && ctx.status === 405) {
+    // The router answers 501 for a method it has no routes for (TRACE, say); for a method
+    // HTTP defines, 405 with Allow is the answer RFC 9110 gives.
+    if (ctx.body === undefined && (ctx.status === 405 || ctx.status === 501)) {
       throw new ApiError('invalid_request_error', 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`, {
         status: 405,
         headers: { Allow: String(ctx.response.get('Allow')) },

@@ -43,7 +43,18 @@ export const eventStreamPaths = {
           description: 'The stream',
           content: {
             'application/x-ndjson': { schema: { $ref: '#/components/schemas/WireEvent' } },
-            'text/event-stream': { schema: { type: 'string', description: 'Events whose `data` is a WireEvent.' } },
+            'text/event-stream': {
+              schema: {
+              type: 'object',
+              description: 'Each Server-Sent Event, as its fields: `id`, `event` and `data` (JSON).',
+              required: ['id', 'event', 'data'],
+              properties: {
+                id: { type: 'string' },
+                event: { type: 'string' },
+                data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/WireEvent' } },
+              },
+            },
+            },
           },
         },
       },

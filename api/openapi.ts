@@ -169,7 +169,20 @@ export const openApiDocument = () => ({
           '200': {
             description: 'An event stream',
             // The body is the stream's text; each event's `data:` line is a TaskEvent in JSON.
-            content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events whose `data` is a TaskEvent (components/schemas/TaskEvent) in JSON.' } } },
+            content: {
+              'text/event-stream': {
+                schema: {
+              type: 'object',
+              description: 'Each Server-Sent Event, as its fields: `id`, `event` and `data` (JSON).',
+              required: ['id', 'event', 'data'],
+              properties: {
+                id: { type: 'string' },
+                event: { type: 'string' },
+                data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/TaskEvent' } },
+              },
+            },
+              },
+            },
           },
         },
       },

@@ -60,8 +60,8 @@ t.test('HTTP conventions', async (t) => {
     };
     // fetch refuses to send TRACE.
     const trace = await raw('TRACE /api/v1/tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    t.equal(trace.statusLine, 'HTTP/1.1 501 Not Implemented');
-    t.match(trace.body, { error: { type: 'invalid_request_error', code: 'method_not_implemented', request_id: /^req_/ } });
+    t.equal(trace.statusLine, 'HTTP/1.1 405 Method Not Allowed');
+    t.match(trace.body, { error: { type: 'invalid_request_error', code: 'method_not_allowed', request_id: /^req_/ } });
     const unknownMethod = await raw('FROB /api/v1/tasks HTTP/1.1\r\nHost: x\r\n\r\n');
     t.equal(unknownMethod.statusLine, 'HTTP/1.1 400 Bad Request');
     t.match(unknownMethod.body, { error: { type: 'invalid_request_error', code: 'malformed_request', request_id: /^req_/ } });
