@@ -57,7 +57,10 @@ export class BosunApiError extends Error {
 export const isApiError = (error: unknown, status: number): error is BosunApiError => error instanceof BosunApiError && error.status === status;
 
 type Call = { readonly method?: 'GET' | 'POST'; readonly body?: unknown; readonly signal?: AbortSignal; readonly timeoutMs?: number };
-type Answer = { readonly status: number; readonly body: any };
+type Answer = { readonly status: number; readonly body: unknown };
+
+/** A field of a JSON object answered, if the value is one. */
+const field = (value: unknown, name: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined);
 
 const defaultTimeoutMs = 30_000;
 
@@ -94,8 +97,8 @@ export class BosunClient {
   async claim(waitSeconds: number, signal?: AbortSignal): Promise<ClaimedTask | null> {
     const answer = await this.request(`/tasks/claim?wait_seconds=${waitSeconds}`, { signal, timeoutMs: (waitSeconds + 10) * 1000 });
     if (answer.status === 204) return null;
-    const task = answer.body?.task;
-    if (typeof task?.id !== 'string' || typeof task.kind !== 'string') throw new Error(`claim answered ${answer.status} without a task`);
+    const task = field(answer.body, 'task');
+    if (typeof field(task, 'id') !== 'string' || typeof field(task, 'kind') !== 'string') throw new Error(`claim answered ${answer.status} without a task`);
     return task as ClaimedTask;
   }
 
@@ -106,7 +109,7 @@ export class BosunClient {
   /** Whether Bosun asks the agent to stop the task. */
   async progress(taskId: string, update: ProgressUpdate): Promise<boolean> {
     const answer = await this.request(`/tasks/${encodeURIComponent(taskId)}/progress`, { body: update });
-    return answer.body?.cancel_requested === true;
+    return field(answer.body, 'cancel_requested') === true;
   }
 
   async complete(taskId: string, outputs: Record<string, unknown>): Promise<void> {
@@ -120,7 +123,7 @@ export class BosunClient {
   /** The desired value of one of this instance's settings (secret ones included); rejects with a 404 BosunApiError when the spec has none. */
   async desiredSetting(name: string): Promise<unknown> {
     const answer = await this.request(`/settings/${encodeURIComponent(name)}`, { method: 'GET' });
-    return answer.body?.value;
+    return field(answer.body, 'value');
   }
 
   /** One logical call: every try carries the same Idempotency-Key, so a retry after a lost answer is safe. */
@@ -166,8 +169,15 @@ export class BosunClient {
   }
 
   private apiError(method: string, path: string, answer: Answer): BosunApiError {
-    const error = answer.body?.error ?? {};
+    const error = field(answer.body, 'error');
     const text = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback);
-    return new BosunApiError(method, path, answer.status, text(error.code, 'unknown'), text(error.message, 'no error body'), text(error.request_id, '') || null);
+    return new BosunApiError(
+      method,
+      path,
+      answer.status,
+      text(field(error, 'code'), 'unknown'),
+      text(field(error, 'message'), 'no error body'),
+      text(field(error, 'request_id'), '') || null,
+    );
   }
 }

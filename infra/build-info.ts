@@ -35,7 +35,7 @@ export const buildInfo = (env: NodeJS.ProcessEnv = process.env): BuildInfo => {
 
 // The build step: records the checkout's commit, or null outside a git checkout.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  let commit: string | null = null;
+  let commit: string | null;
   try {
     commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: projectRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
   } catch {

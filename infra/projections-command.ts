@@ -5,6 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 const usage = `usage: bosun projections <rebuild NAME | verify [NAME] | status> [--url URL] [--key KEY]
 
@@ -50,7 +51,7 @@ const call = async (options: Options, method: string, path: string): Promise<Res
   try {
     response = await fetch(`${options.url}/api/v1${path}`, { method, headers: { Authorization: `Bearer ${options.key}` } });
   } catch (error) {
-    throw new Error(`no Bosun answers at ${options.url} (${String((error as Error).cause ?? error)}); start it with npm start, or pass --url`);
+    throw new Error(`no Bosun answers at ${options.url} (${String((error as Error).cause ?? error)}); start it with npm start, or pass --url`, { cause: error });
   }
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
@@ -61,7 +62,7 @@ const call = async (options: Options, method: string, path: string): Promise<Res
 
 /** Reads an NDJSON operation, drawing progress on stderr; answers its last line. */
 const follow = async (response: Response, progress: NodeJS.WriteStream): Promise<Record<string, unknown>> => {
-  const lines = createInterface({ input: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream) });
+  const lines = createInterface({ input: Readable.fromWeb(response.body as WebReadableStream) });
   let last: Record<string, unknown> = {};
   for await (const text of lines) {
     if (!text.trim()) continue;

@@ -42,7 +42,7 @@ export const httpGet: TaskKind = async (input, { signal }) => {
     const { bytes, truncated } = await readCapped(response.body, bodyCapBytes);
     return { status: response.status, headers: Object.fromEntries(response.headers), body: bytes.toString('utf8'), truncated };
   } catch (error) {
-    if (timeout.aborted && !signal.aborted) throw new Error(`GET ${url.origin}${url.pathname} took longer than ${timeoutMs / 1000} s`);
+    if (timeout.aborted && !signal.aborted) throw new Error(`GET ${url.origin}${url.pathname} took longer than ${timeoutMs / 1000} s`, { cause: error });
     throw error;
   }
 };
