@@ -11,7 +11,11 @@ const nonDeterministic = {
   patterns: [
     { group: ['node:*'], message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' },
     { group: ['uuid', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Not in workflow code: it is not deterministic.' },
-    { group: ['../infra/*', '../api/*', '../commands/*', '../projections/*', '../processes/*', '../events/*'], message: 'Workflow code reaches the world only through activities.', allowTypeImports: true },
+    {
+      group: ['../infra/*', '../api/*', '../commands/*', '../projections/*', '../processes/*', '../events/*'],
+      message: 'Workflow code reaches the world only through activities.',
+      allowTypeImports: true,
+    },
   ],
 };
 
@@ -25,7 +29,10 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     rules: {
       // tap's subtests are started, not awaited: tap waits for them.
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafePromises: [{ from: 'package', name: 'PromiseWithSubtest', package: '@tapjs/core' }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafePromises: [{ from: 'package', name: 'PromiseWithSubtest', package: '@tapjs/core' }] },
+      ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],

@@ -3,57 +3,56 @@
  * to ports.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { clientErrorHandler } from './api/errors.js';
 import { registeredRoutes, type RegisteredRoute } from './api/permissions.js';
 import type { DependencyCheck } from './api/routes/system.js';
 import { internalContext, type CommandEnvironment } from './commands/command-context.js';
+import type { CommandHandlerDeps } from './commands/handle-command.js';
+import { createTeam } from './commands/teams.js';
+import { taskUpcasters } from './domain/task/upcasters.js';
 import { loadEventSchemas } from './events/event-schemas.js';
 import type { EventStore } from './events/event-store.js';
-import type { CommandHandlerDeps } from './commands/handle-command.js';
 import { withUpcasting } from './events/upcasting-event-store.js';
-import { taskUpcasters } from './domain/task/upcasters.js';
-import { createTeam } from './commands/teams.js';
+import type { Config } from './infra/config.js';
+import { createEmbeddedBus } from './infra/embedded-bus.js';
+import { openEmbeddedReadStore } from './infra/embedded-read-store.js';
+import { instrumentEventStore } from './infra/event-store-metrics.js';
+import { uuidv7 } from './infra/ids.js';
+import { createLogger } from './infra/logger.js';
+import { createMetrics } from './infra/metrics.js';
+import { openEventStore } from './infra/open-event-store.js';
+import { createLocalProvider } from './infra/providers/local-provider.js';
+import { connectWorkflowEngine } from './infra/temporal/engine.js';
+import { AgentHeartbeats } from './processes/agent-heartbeats.js';
+import { alertRules } from './processes/alert-rules/rules.js';
+import { AlertRuleRunner } from './processes/alert-rules/runner.js';
+import { DriftDetection } from './processes/drift-detection.js';
 import { accessProjector, teamCollection } from './projections/access/access-projector.js';
-import { idempotencyProjector } from './projections/idempotency/idempotency-projector.js';
+import { agentCredentialProjector } from './projections/agents/agent-credentials.js';
+import { TaskDispatch } from './projections/agents/task-dispatch.js';
+import { alertProjector } from './projections/alerts/alert-projector.js';
+import { driftProjector } from './projections/drift/drift-projector.js';
+import { snapshotProjector } from './projections/drift/snapshot-projector.js';
 import type { EventBus } from './projections/event-bus.js';
+import { idempotencyProjector } from './projections/idempotency/idempotency-projector.js';
+import { instanceCollection, instanceProjector } from './projections/instances/instance-projector.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
 import type { Projector } from './projections/projector.js';
 import { ReadSide } from './projections/read-side.js';
 import type { ReadStore } from './projections/read-store.js';
 import { Relay } from './projections/relay.js';
 import { taskProjector } from './projections/tasks/task-projector.js';
-import { instanceProjector } from './projections/instances/instance-projector.js';
-import { agentCredentialProjector } from './projections/agents/agent-credentials.js';
-import { TaskDispatch } from './projections/agents/task-dispatch.js';
-import { AgentHeartbeats } from './processes/agent-heartbeats.js';
-import { DriftDetection } from './processes/drift-detection.js';
-import { driftProjector } from './projections/drift/drift-projector.js';
-import { snapshotProjector } from './projections/drift/snapshot-projector.js';
 import { createDriftActivities } from './workflows/drift-activities.js';
-import { alertRules } from './processes/alert-rules/rules.js';
-import { AlertRuleRunner } from './processes/alert-rules/runner.js';
-import { alertProjector } from './projections/alerts/alert-projector.js';
-import { connectWorkflowEngine } from './infra/temporal/engine.js';
-import { createLocalProvider } from './infra/providers/local-provider.js';
-import { instanceCollection } from './projections/instances/instance-projector.js';
 import { createInstanceActivities } from './workflows/instance-activities.js';
 import type { InstanceProvider } from './workflows/instance-provider.js';
 import { WorkflowReactor } from './workflows/reactor.js';
 import { createTaskActivities } from './workflows/task-activities.js';
 import { startWorker } from './workflows/worker.js';
-import type { Config } from './infra/config.js';
-import { openEventStore } from './infra/open-event-store.js';
-import { uuidv7 } from './infra/ids.js';
-import { createEmbeddedBus } from './infra/embedded-bus.js';
-import { openEmbeddedReadStore } from './infra/embedded-read-store.js';
-import { createLogger } from './infra/logger.js';
-import { createMetrics } from './infra/metrics.js';
-import { instrumentEventStore } from './infra/event-store-metrics.js';
 
 export type Bosun = {
   readonly url: string;
@@ -200,11 +199,11 @@ const openReadSide = async (config: Config, events: EventStore, logger: Logger):
 const bootstrapSystemTeam = async (deps: CommandHandlerDeps, config: Config, readStore: ReadStore, runner: ProjectionRunner, logger: Logger) => {
   const [anyTeam] = await teamCollection(readStore).list({}, { limit: 1 });
   if (anyTeam) return;
-  const created = await createTeam(
-    deps,
-    internalContext({ tenant: 'system', actor: { type: 'system', id: 'bootstrap' }, correlationId: 'bootstrap' }),
-    { name: 'default', system: true, ...(config.adminKey ? { adminKey: config.adminKey } : {}) },
-  );
+  const created = await createTeam(deps, internalContext({ tenant: 'system', actor: { type: 'system', id: 'bootstrap' }, correlationId: 'bootstrap' }), {
+    name: 'default',
+    system: true,
+    ...(config.adminKey ? { adminKey: config.adminKey } : {}),
+  });
   await runner.waitFor(created.position, 60_000);
   if (config.adminKey) logger.info({ team_id: created.teamId }, 'system team created with BOSUN_ADMIN_KEY as its admin key');
   else logger.warn({ team_id: created.teamId, admin_key: created.issued.key }, 'system team created; its admin key is shown only this once');

@@ -25,5 +25,12 @@ export const runAgentCommand = async (args: readonly string[], env: NodeJS.Proce
       stop.abort();
     });
   }
-  await runAgent({ url: env.BOSUN_URL, dir: resolve(dir), registrationToken: env.BOSUN_REGISTRATION_TOKEN || undefined, logger, signal: stop.signal, provider: env.BOSUN_PROVIDER || 'local' });
+  await runAgent({
+    url: env.BOSUN_URL,
+    dir: resolve(dir),
+    registrationToken: env.BOSUN_REGISTRATION_TOKEN || undefined,
+    logger,
+    signal: stop.signal,
+    provider: env.BOSUN_PROVIDER || 'local',
+  });
 };

@@ -94,7 +94,10 @@ export const updateAgentConfig = <T>(dir: string, change: (config: AgentConfig) 
 export const configuredSkills = (config: AgentConfig): Skill[] =>
   Array.isArray(config.skills)
     ? config.skills.flatMap((skill) =>
-        isRecord(skill) && typeof skill.name === 'string' && typeof skill.version === 'string' && (skill.enabled === undefined || typeof skill.enabled === 'boolean')
+        isRecord(skill) &&
+        typeof skill.name === 'string' &&
+        typeof skill.version === 'string' &&
+        (skill.enabled === undefined || typeof skill.enabled === 'boolean')
           ? [{ name: skill.name, version: skill.version, enabled: skill.enabled ?? true }]
           : [],
       )

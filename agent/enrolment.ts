@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { BosunClient } from './client.js';
 import { writeFileAtomically } from './atomic-file.js';
+import type { BosunClient } from './client.js';
 
 export type Enrolment = {
   readonly credential: string;
@@ -29,7 +29,13 @@ const readCredential = async (path: string): Promise<string | null> => {
  * The stored instance credential, or a new one from registering with the one-time token.
  * A token registers once, so the credential is stored (mode 0600) before anything else.
  */
-export const enrol = async (dir: string, client: BosunClient, registrationToken: string | undefined, logger: Logger, signal: AbortSignal): Promise<Enrolment> => {
+export const enrol = async (
+  dir: string,
+  client: BosunClient,
+  registrationToken: string | undefined,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<Enrolment> => {
   const path = credentialPath(dir);
   const stored = await readCredential(path);
   if (stored !== null) {

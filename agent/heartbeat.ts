@@ -44,7 +44,11 @@ export const runHeartbeats = async (deps: HeartbeatDeps, initialIntervalSeconds:
     const runningTaskIds = deps.runningTaskIds();
     try {
       const answer = await client.heartbeat(
-        { metrics: metrics.sample(runningTaskIds.length), configuration: configurationSnapshot(await readAgentConfigOrEmpty(dir, logger), provider), running_task_ids: runningTaskIds },
+        {
+          metrics: metrics.sample(runningTaskIds.length),
+          configuration: configurationSnapshot(await readAgentConfigOrEmpty(dir, logger), provider),
+          running_task_ids: runningTaskIds,
+        },
         signal,
       );
       if (isInterval(answer.heartbeat_interval_seconds)) intervalSeconds = answer.heartbeat_interval_seconds;

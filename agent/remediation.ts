@@ -10,7 +10,8 @@ export type RemediationAction =
   | { readonly action: 'escalate'; readonly reason: string };
 
 /** An action as a task states it: `set_setting` may leave its value out (secret ones do), for the agent to ask Bosun for. */
-export type RequestedAction = Exclude<RemediationAction, { action: 'set_setting' }> | { readonly action: 'set_setting'; readonly name: string; readonly value?: unknown };
+export type RequestedAction =
+  Exclude<RemediationAction, { action: 'set_setting' }> | { readonly action: 'set_setting'; readonly name: string; readonly value?: unknown };
 
 const parseAction = (raw: unknown, index: number): RequestedAction => {
   const fields = inputObject(raw);

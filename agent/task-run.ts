@@ -55,7 +55,13 @@ export const startTaskRun = (task: ClaimedTask, { client, dir, logger: agentLogg
 
   const execute = async () => {
     logger.info('task started');
-    const context = { signal: controller.signal, timeoutSeconds: task.timeout_seconds, dir, log: reporter.log, desiredSetting: (name: string) => client.desiredSetting(name) };
+    const context = {
+      signal: controller.signal,
+      timeoutSeconds: task.timeout_seconds,
+      dir,
+      log: reporter.log,
+      desiredSetting: (name: string) => client.desiredSetting(name),
+    };
     const result = await runTaskKind(task.kind, task.input, context).then(
       (outputs) => ({ outputs }),
       (error: unknown) => ({ error }),

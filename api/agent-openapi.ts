@@ -91,7 +91,10 @@ export const agentPaths = {
       ...asAgent,
       summary: 'The next task queued for this instance, waiting up to wait_seconds for one',
       parameters: [{ name: 'wait_seconds', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 30 } }],
-      responses: { '200': { description: 'A task, to acknowledge before its deadline', ...json({ $ref: '#/components/schemas/AgentTask' }) }, '204': { description: 'Nothing to do' } },
+      responses: {
+        '200': { description: 'A task, to acknowledge before its deadline', ...json({ $ref: '#/components/schemas/AgentTask' }) },
+        '204': { description: 'Nothing to do' },
+      },
     },
   },
   '/agent/tasks/{id}/ack': {
@@ -142,7 +145,11 @@ export const agentPaths = {
       responses: {
         '200': {
           description: 'The value',
-          ...json({ type: 'object', required: ['object', 'name', 'value'], properties: { object: { const: 'desired_setting' }, name: { type: 'string' }, value: {} } }),
+          ...json({
+            type: 'object',
+            required: ['object', 'name', 'value'],
+            properties: { object: { const: 'desired_setting' }, name: { type: 'string' }, value: {} },
+          }),
         },
       },
     },

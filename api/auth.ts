@@ -55,4 +55,3 @@ export const principalOf = (ctx: Context): Principal => {
   if (!principal) throw new Error('route is not behind authenticate()');
   return principal;
 };
-

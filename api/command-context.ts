@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
-import type { Actor } from '../events/event-store.js';
 import type { CommandContext } from '../commands/command-context.js';
+import type { Actor } from '../events/event-store.js';
 import { principalOf } from './auth.js';
 import { expectedRevisionOf } from './conditional.js';
 

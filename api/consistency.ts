@@ -22,9 +22,14 @@ export const minPosition = (readSide: ReadSide, timeoutMs: number) => async (ctx
     if (position > readSide.position()) {
       const head = await readSide.logHead();
       if (position > head) {
-        throw new ApiError('invalid_request_error', 'position_not_written', `X-Min-Position ${position} is beyond the log's last position ${head}: no write has it`, {
-          param: 'min_position',
-        });
+        throw new ApiError(
+          'invalid_request_error',
+          'position_not_written',
+          `X-Min-Position ${position} is beyond the log's last position ${head}: no write has it`,
+          {
+            param: 'min_position',
+          },
+        );
       }
     }
     const started = performance.now();

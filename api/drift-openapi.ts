@@ -1,8 +1,8 @@
 /** Response shapes of the drift API, for the OpenAPI document. */
-import { teamPolicyBody } from './drift-schemas.js';
-import { streamVersion } from './openapi-schemas.js';
 import { autoApproveLevels, operatorDriftActions, severities } from '../domain/drift/index.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
+import { teamPolicyBody } from './drift-schemas.js';
+import { streamVersion } from './openapi-schemas.js';
 
 const configurationSchema = {
   type: 'object',
@@ -14,7 +14,12 @@ const configurationSchema = {
     settings: { type: 'object' },
     resources: {
       type: 'object',
-      properties: { cpus: { type: ['number', 'null'] }, memory_mb: { type: ['number', 'null'] }, open_ports: { type: 'array', items: { type: 'integer' } }, region: { type: ['string', 'null'] } },
+      properties: {
+        cpus: { type: ['number', 'null'] },
+        memory_mb: { type: ['number', 'null'] },
+        open_ports: { type: 'array', items: { type: 'integer' } },
+        region: { type: ['string', 'null'] },
+      },
     },
   },
 } as const;
@@ -40,9 +45,10 @@ export const driftEventSchema = {
     instance_id: { type: 'string' },
     status: {
       enum: driftViewStatuses,
-      description: '`open -> remediating -> resolved`; `escalated` when a remediation failed or nothing the agent can do fixes it; `open | escalated -> dismissed`.',
+      description:
+        '`open -> remediating -> resolved`; `escalated` when a remediation failed or nothing the agent can do fixes it; `open | escalated -> dismissed`.',
     },
-    severity: { enum: severities, description: 'Its worst item\'s.' },
+    severity: { enum: severities, description: "Its worst item's." },
     items: {
       type: 'array',
       items: {
@@ -60,9 +66,18 @@ export const driftEventSchema = {
     plan: {
       type: ['object', 'null'],
       properties: {
-        actions: { type: 'array', items: { type: 'object', description: '`install_skill {name, version}`, `disable_skill {name}`, `set_runtime_version {version}`, `set_setting {name}`, `escalate {reason}`.' } },
+        actions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            description: '`install_skill {name, version}`, `disable_skill {name}`, `set_runtime_version {version}`, `set_setting {name}`, `escalate {reason}`.',
+          },
+        },
         proposed_at: { type: 'string', format: 'date-time' },
-        approval: { type: ['object', 'null'], properties: { automatic: { type: 'boolean', description: 'Approved by the team policy.' }, approved_at: { type: 'string', format: 'date-time' } } },
+        approval: {
+          type: ['object', 'null'],
+          properties: { automatic: { type: 'boolean', description: 'Approved by the team policy.' }, approved_at: { type: 'string', format: 'date-time' } },
+        },
       },
     },
     remediation: {
@@ -76,9 +91,16 @@ export const driftEventSchema = {
       },
     },
     escalation_reason: { type: ['string', 'null'] },
-    verified_by: { enum: ['remediation', 'snapshot', null], description: 'For a resolved drift: the snapshot that matched came after a remediation, or by itself.' },
+    verified_by: {
+      enum: ['remediation', 'snapshot', null],
+      description: 'For a resolved drift: the snapshot that matched came after a remediation, or by itself.',
+    },
     dismiss_reason: { type: ['string', 'null'] },
-    allowed_actions: { type: 'array', items: { enum: operatorDriftActions }, description: 'Operator actions the drift allows now; the others answer 409 or 400.' },
+    allowed_actions: {
+      type: 'array',
+      items: { enum: operatorDriftActions },
+      description: 'Operator actions the drift allows now; the others answer 409 or 400.',
+    },
     detected_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
     closed_at: { type: ['string', 'null'], format: 'date-time' },

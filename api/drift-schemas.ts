@@ -8,7 +8,9 @@ export const dismissDriftBody = {
   type: 'object',
   additionalProperties: false,
   required: ['reason'],
-  properties: { reason: { type: 'string', minLength: 1, maxLength: 1000, description: 'Why the difference is accepted; the same difference does not open a drift again.' } },
+  properties: {
+    reason: { type: 'string', minLength: 1, maxLength: 1000, description: 'Why the difference is accepted; the same difference does not open a drift again.' },
+  },
 } as const;
 
 export const listDriftsQuery = {

@@ -4,17 +4,11 @@ import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/handle-command.js';
-import { InvalidEventError } from '../events/event-schemas.js';
 import { DomainError, IllegalTransitionError, NotFoundError, RuleViolationError } from '../domain/shared/errors.js';
+import { InvalidEventError } from '../events/event-schemas.js';
 
 export type ErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'permission_error'
-  | 'not_found_error'
-  | 'conflict_error'
-  | 'rate_limit_error'
-  | 'api_error';
+  'invalid_request_error' | 'authentication_error' | 'permission_error' | 'not_found_error' | 'conflict_error' | 'rate_limit_error' | 'api_error';
 
 const statusOf: Record<ErrorType, number> = {
   invalid_request_error: 400,
@@ -117,7 +111,9 @@ export const clientErrorHandler =
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const requestId = `req_${randomUUID()}`;
     const message = status === 431 ? 'request line or headers too large' : `malformed HTTP request (${error.code ?? error.message})`;
-    const body = JSON.stringify({ error: { type: 'invalid_request_error', code: status === 431 ? 'headers_too_large' : 'malformed_request', message, request_id: requestId } });
+    const body = JSON.stringify({
+      error: { type: 'invalid_request_error', code: status === 431 ? 'headers_too_large' : 'malformed_request', message, request_id: requestId },
+    });
     logger.debug({ code: error.code, request_id: requestId }, 'refused a malformed HTTP request');
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

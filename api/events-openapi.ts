@@ -11,12 +11,17 @@ export const eventStreamPaths = {
     get: {
       summary: "Your team's events in log order, as NDJSON or (with Accept: text/event-stream) Server-Sent Events",
       description: [
-        'Other teams\' events are never included. NDJSON has one WireEvent per line; empty lines are keep-alives.',
+        "Other teams' events are never included. NDJSON has one WireEvent per line; empty lines are keep-alives.",
         'Server-Sent Events have `id:` the position, `event:` the type and `data:` the WireEvent; comments are keep-alives.',
         'Resume after the last position received, with `from` or (Server-Sent Events) `Last-Event-ID`.',
       ].join(' '),
       parameters: [
-        { name: 'from', in: 'query', schema: { ...position, default: 0 }, description: "Events after this position; a position past the log's head is refused (400)." },
+        {
+          name: 'from',
+          in: 'query',
+          schema: { ...position, default: 0 },
+          description: "Events after this position; a position past the log's head is refused (400).",
+        },
         {
           name: 'category',
           in: 'query',
@@ -33,7 +38,8 @@ export const eventStreamPaths = {
           name: 'follow',
           in: 'query',
           schema: { type: 'boolean' },
-          description: 'Keep streaming new events after the head. Defaults to false for NDJSON (ends at the head as of the request), true for Server-Sent Events.',
+          description:
+            'Keep streaming new events after the head. Defaults to false for NDJSON (ends at the head as of the request), true for Server-Sent Events.',
         },
         { name: 'Last-Event-ID', in: 'header', schema: position, description: 'Resume after this position; wins over `from`.' },
         { name: 'last_event_id', in: 'query', schema: position, description: 'As the Last-Event-ID header.' },
@@ -45,15 +51,15 @@ export const eventStreamPaths = {
             'application/x-ndjson': { schema: { $ref: '#/components/schemas/WireEvent' } },
             'text/event-stream': {
               schema: {
-              type: 'object',
-              description: 'Each Server-Sent Event, as its fields: `id`, `event` and `data` (JSON).',
-              required: ['id', 'event', 'data'],
-              properties: {
-                id: { type: 'string' },
-                event: { type: 'string' },
-                data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/WireEvent' } },
+                type: 'object',
+                description: 'Each Server-Sent Event, as its fields: `id`, `event` and `data` (JSON).',
+                required: ['id', 'event', 'data'],
+                properties: {
+                  id: { type: 'string' },
+                  event: { type: 'string' },
+                  data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/WireEvent' } },
+                },
               },
-            },
             },
           },
         },

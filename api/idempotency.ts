@@ -2,12 +2,7 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { Context, Next } from 'koa';
 import type { CommandContext } from '../commands/command-context.js';
-import {
-  idempotencyCollection,
-  idempotencyId,
-  recordIdempotency,
-  type IdempotencyRecord,
-} from '../projections/idempotency/idempotency-projector.js';
+import { idempotencyCollection, idempotencyId, recordIdempotency, type IdempotencyRecord } from '../projections/idempotency/idempotency-projector.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { principalOf } from './auth.js';
 import { ApiError } from './errors.js';
@@ -28,10 +23,16 @@ export type Replay = (ctx: Context, record: IdempotencyRecord) => Promise<void>;
  * records written before the canonical form hashed the body as it came.
  */
 const requestHash = (ctx: Context): string =>
-  `jcs:${createHash('sha256').update(`${ctx.method} ${ctx.path}\n${canonicalize(ctx.request.body ?? null)}`).digest('hex')}`;
+  `jcs:${createHash('sha256')
+    .update(`${ctx.method} ${ctx.path}\n${canonicalize(ctx.request.body ?? null)}`)
+    .digest('hex')}`;
 
 const asFirstHashed = (ctx: Context, recorded: string): string =>
-  recorded.startsWith('jcs:') ? requestHash(ctx) : createHash('sha256').update(`${ctx.method} ${ctx.path}\n${JSON.stringify(ctx.request.body ?? null)}`).digest('hex');
+  recorded.startsWith('jcs:')
+    ? requestHash(ctx)
+    : createHash('sha256')
+        .update(`${ctx.method} ${ctx.path}\n${JSON.stringify(ctx.request.body ?? null)}`)
+        .digest('hex');
 
 /**
  * `Idempotency-Key` on a POST: the same key and body within 24 h replays the first

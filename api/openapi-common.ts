@@ -119,7 +119,8 @@ export const withCommonAnswers = <P extends Record<string, Record<string, unknow
                 }
               : {}),
           };
-          const etag = tagged.test(path) && !path.endsWith('/events') && !path.endsWith('/result') && !path.endsWith('/lifecycle') && !path.endsWith('/snapshots');
+          const etag =
+            tagged.test(path) && !path.endsWith('/events') && !path.endsWith('/result') && !path.endsWith('/lifecycle') && !path.endsWith('/snapshots');
           const own = Object.fromEntries(
             Object.entries(operation.responses).map(([status, response]) => [
               status,
@@ -127,7 +128,11 @@ export const withCommonAnswers = <P extends Record<string, Record<string, unknow
                 ? response
                 : {
                     ...response,
-                    headers: { ...headers, ...(etag && status.startsWith('2') ? { ETag: { $ref: '#/components/headers/ETag' } } : {}), ...((response as { headers?: object }).headers ?? {}) },
+                    headers: {
+                      ...headers,
+                      ...(etag && status.startsWith('2') ? { ETag: { $ref: '#/components/headers/ETag' } } : {}),
+                      ...((response as { headers?: object }).headers ?? {}),
+                    },
                   },
             ]),
           );
@@ -135,7 +140,13 @@ export const withCommonAnswers = <P extends Record<string, Record<string, unknow
           const security = access === 'public' ? [] : access === 'agent' ? (operation.security ?? [{ agentCredential: [] }]) : operation.security;
           return [
             method,
-            { ...operation, ...(params.length > 0 ? { parameters: params } : {}), ...(security ? { security } : {}), 'x-bosun-access': access, responses: { ...errors, ...notModified, ...own } },
+            {
+              ...operation,
+              ...(params.length > 0 ? { parameters: params } : {}),
+              ...(security ? { security } : {}),
+              'x-bosun-access': access,
+              responses: { ...errors, ...notModified, ...own },
+            },
           ];
         }),
       );

@@ -71,8 +71,7 @@ export const taskResultSchema = {
 
 export const taskEventSchema = {
   type: 'object',
-  description:
-    "The `data` of each Server-Sent Event; the event's `id` is `revision` and its `event` is `type`. Comments (`: keep-alive`) come every 15 s.",
+  description: "The `data` of each Server-Sent Event; the event's `id` is `revision` and its `event` is `type`. Comments (`: keep-alive`) come every 15 s.",
   properties: {
     id: { type: 'string', description: 'Event id.' },
     type: { type: 'string', description: 'Event type, e.g. `task.progressed`; see /event-schemas.' },
@@ -175,7 +174,10 @@ export const alertSchema = {
   properties: {
     object: { const: 'alert' },
     id: { type: 'string' },
-    rule: { type: 'string', description: 'The rule that raised it: `instance_unhealthy` (missed heartbeats), `task_failure_rate` (task runs failing on one instance).' },
+    rule: {
+      type: 'string',
+      description: 'The rule that raised it: `instance_unhealthy` (missed heartbeats), `task_failure_rate` (task runs failing on one instance).',
+    },
     severity: { enum: alertSeverities },
     status: { enum: alertStatuses, description: '`open -> acknowledged -> resolved`; a rule resolves its alert once the condition clears.' },
     subject: { type: 'object', properties: { type: { type: 'string', description: 'e.g. `instance`.' }, id: { type: 'string' } } },

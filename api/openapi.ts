@@ -1,3 +1,26 @@
+import { alertStatuses } from '../domain/alert/events.js';
+import { severities } from '../domain/drift/index.js';
+import { instanceStatuses } from '../domain/instance/index.js';
+import { taskStatuses } from '../domain/task/events.js';
+import { roles } from '../domain/team/events.js';
+import { driftViewStatuses } from '../projections/drift/drift-view.js';
+import { agentPaths, agentSchemas } from './agent-openapi.js';
+import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
+import { configurationSnapshotSchema, driftEventSchema, driftSummarySchema, teamPolicySchema } from './drift-openapi.js';
+import { dismissDriftBody, driftActionBody, teamPolicyBody } from './drift-schemas.js';
+import { eventStreamPaths, eventStreamSchemas } from './events-openapi.js';
+import { commonComponents, json, withCommonAnswers } from './openapi-common.js';
+import {
+  alertSchema,
+  bulkResultSchema,
+  errorSchema,
+  instanceLifecycleSchema,
+  instanceSchema,
+  streamVersion,
+  taskEventSchema,
+  taskResultSchema,
+  taskSchema,
+} from './openapi-schemas.js';
 import {
   bulkInstanceActionBody,
   cancelTaskBody,
@@ -9,30 +32,7 @@ import {
   patchInstanceBody,
   submitTaskBody,
 } from './schemas.js';
-import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
-import { alertStatuses } from '../domain/alert/events.js';
-import { dismissDriftBody, driftActionBody, teamPolicyBody } from './drift-schemas.js';
-import { configurationSnapshotSchema, driftEventSchema, driftSummarySchema, teamPolicySchema } from './drift-openapi.js';
-import { severities } from '../domain/drift/index.js';
-import { driftViewStatuses } from '../projections/drift/drift-view.js';
-import { instanceStatuses } from '../domain/instance/index.js';
-import { taskStatuses } from '../domain/task/events.js';
-import { roles } from '../domain/team/events.js';
-import {
-  alertSchema,
-  bulkResultSchema,
-  errorSchema,
-  instanceLifecycleSchema,
-  streamVersion,
-  instanceSchema,
-  taskEventSchema,
-  taskResultSchema,
-  taskSchema,
-} from './openapi-schemas.js';
-import { agentPaths, agentSchemas } from './agent-openapi.js';
-import { commonComponents, json, withCommonAnswers } from './openapi-common.js';
 import { systemPaths, systemSchemas } from './system-openapi.js';
-import { eventStreamPaths, eventStreamSchemas } from './events-openapi.js';
 
 const listOf = (item: object) => ({
   type: 'object',
@@ -129,7 +129,7 @@ export const openApiDocument = () => ({
         summary: 'Submit a task',
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(submitTaskBody) },
-        responses: { '202': { description: 'Accepted', ...json({ $ref: '#/components/schemas/Task' }) }},
+        responses: { '202': { description: 'Accepted', ...json({ $ref: '#/components/schemas/Task' }) } },
       },
       get: {
         summary: 'List tasks, newest first',
@@ -139,14 +139,14 @@ export const openApiDocument = () => ({
           { name: 'kind', in: 'query', schema: { type: 'string' } },
           minPosition,
         ],
-        responses: { '200': { description: 'A page of tasks', ...json(listOf({ $ref: '#/components/schemas/Task' })) }},
+        responses: { '200': { description: 'A page of tasks', ...json(listOf({ $ref: '#/components/schemas/Task' })) } },
       },
     },
     '/tasks/{id}': {
       get: {
         summary: 'Get a task',
         parameters: [idParam, minPosition],
-        responses: { '200': { description: 'The task', ...json({ $ref: '#/components/schemas/Task' }) }},
+        responses: { '200': { description: 'The task', ...json({ $ref: '#/components/schemas/Task' }) } },
       },
     },
     '/tasks/{id}/cancel': {
@@ -154,7 +154,7 @@ export const openApiDocument = () => ({
         summary: 'Cancel a task that has not finished',
         parameters: [idParam, idempotencyKey],
         requestBody: json(cancelTaskBody),
-        responses: { '200': { description: 'The cancelled task', ...json({ $ref: '#/components/schemas/Task' }) }},
+        responses: { '200': { description: 'The cancelled task', ...json({ $ref: '#/components/schemas/Task' }) } },
       },
     },
     '/tasks/{id}/events': {
@@ -172,15 +172,15 @@ export const openApiDocument = () => ({
             content: {
               'text/event-stream': {
                 schema: {
-              type: 'object',
-              description: 'Each Server-Sent Event, as its fields: `id`, `event` and `data` (JSON).',
-              required: ['id', 'event', 'data'],
-              properties: {
-                id: { type: 'string' },
-                event: { type: 'string' },
-                data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/TaskEvent' } },
-              },
-            },
+                  type: 'object',
+                  description: 'Each Server-Sent Event, as its fields: `id`, `event` and `data` (JSON).',
+                  required: ['id', 'event', 'data'],
+                  properties: {
+                    id: { type: 'string' },
+                    event: { type: 'string' },
+                    data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/TaskEvent' } },
+                  },
+                },
               },
             },
           },
@@ -200,7 +200,7 @@ export const openApiDocument = () => ({
           },
           minPosition,
         ],
-        responses: { '200': { description: 'The result', ...json({ $ref: '#/components/schemas/TaskResult' }) }},
+        responses: { '200': { description: 'The result', ...json({ $ref: '#/components/schemas/TaskResult' }) } },
       },
     },
     '/instances': {
@@ -208,7 +208,7 @@ export const openApiDocument = () => ({
         summary: 'Deploy an instance (operators); it starts provisioning',
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(deployInstanceBody) },
-        responses: { '202': { description: 'Accepted; Location names the instance', ...json(instanceRef) }},
+        responses: { '202': { description: 'Accepted; Location names the instance', ...json(instanceRef) } },
       },
       get: {
         summary: 'List instances, newest first',
@@ -218,27 +218,30 @@ export const openApiDocument = () => ({
           { name: 'provider', in: 'query', schema: { type: 'string' } },
           minPosition,
         ],
-        responses: { '200': { description: 'A page of instances', ...json(listOf(instanceRef)) }},
+        responses: { '200': { description: 'A page of instances', ...json(listOf(instanceRef)) } },
       },
     },
     '/instances/{id}': {
       get: {
         summary: 'Get an instance',
         parameters: [idParam, minPosition],
-        responses: { '200': { description: 'The instance', ...json(instanceRef) }},
+        responses: { '200': { description: 'The instance', ...json(instanceRef) } },
       },
       patch: {
         summary: 'Change the desired spec of an instance (operators) with a JSON merge patch',
         parameters: [idParam],
-        requestBody: { required: true, content: { 'application/merge-patch+json': { schema: patchInstanceBody }, 'application/json': { schema: patchInstanceBody } } },
-        responses: { '200': { description: 'The instance with its new spec', ...json(instanceRef) }},
+        requestBody: {
+          required: true,
+          content: { 'application/merge-patch+json': { schema: patchInstanceBody }, 'application/json': { schema: patchInstanceBody } },
+        },
+        responses: { '200': { description: 'The instance with its new spec', ...json(instanceRef) } },
       },
     },
     '/instances/{id}/lifecycle': {
       get: {
         summary: 'The state of an instance and the actions it allows now',
         parameters: [idParam, minPosition],
-        responses: { '200': { description: 'Its lifecycle', ...json({ $ref: '#/components/schemas/InstanceLifecycle' }) }},
+        responses: { '200': { description: 'Its lifecycle', ...json({ $ref: '#/components/schemas/InstanceLifecycle' }) } },
       },
     },
     '/instances/{id}/suspend': {
@@ -246,7 +249,7 @@ export const openApiDocument = () => ({
         summary: 'Ask for a running instance to be suspended (operators); 409 naming the state otherwise',
         parameters: [idParam, idempotencyKey],
         requestBody: json(instanceActionBody),
-        responses: { '202': { description: 'Requested', ...json(instanceRef) }},
+        responses: { '202': { description: 'Requested', ...json(instanceRef) } },
       },
     },
     '/instances/{id}/resume': {
@@ -254,7 +257,7 @@ export const openApiDocument = () => ({
         summary: 'Ask for a suspended instance to be resumed (operators); 409 naming the state otherwise',
         parameters: [idParam, idempotencyKey],
         requestBody: json(instanceActionBody),
-        responses: { '202': { description: 'Requested', ...json(instanceRef) }},
+        responses: { '202': { description: 'Requested', ...json(instanceRef) } },
       },
     },
     '/instances/{id}/destroy': {
@@ -262,7 +265,7 @@ export const openApiDocument = () => ({
         summary: 'Ask for a running or suspended instance to be destroyed (operators); it stays readable',
         parameters: [idParam, idempotencyKey],
         requestBody: json(destroyInstanceBody),
-        responses: { '202': { description: 'Requested', ...json(instanceRef) }},
+        responses: { '202': { description: 'Requested', ...json(instanceRef) } },
       },
     },
     '/instances/{id}/backup': {
@@ -272,7 +275,7 @@ export const openApiDocument = () => ({
         requestBody: json(instanceActionBody),
         responses: {
           '202': {
-            description: 'Requested; the backup shows in the instance\'s `backups`',
+            description: "Requested; the backup shows in the instance's `backups`",
             ...json({ type: 'object', required: ['backup_id', 'instance'], properties: { backup_id: { type: 'string' }, instance: instanceRef } }),
           },
         },
@@ -283,7 +286,7 @@ export const openApiDocument = () => ({
         summary: 'Suspend, resume, destroy or back up up to 100 instances (operators), each independently',
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(bulkInstanceActionBody) },
-        responses: { '200': { description: 'One result per instance', ...json({ $ref: '#/components/schemas/BulkResult' }) }},
+        responses: { '200': { description: 'One result per instance', ...json({ $ref: '#/components/schemas/BulkResult' }) } },
       },
     },
     '/alerts': {
@@ -296,14 +299,14 @@ export const openApiDocument = () => ({
           { name: 'subject_id', in: 'query', schema: { type: 'string' }, description: 'Alerts about this instance.' },
           minPosition,
         ],
-        responses: { '200': { description: 'A page of alerts', ...json(listOf({ $ref: '#/components/schemas/Alert' })) }},
+        responses: { '200': { description: 'A page of alerts', ...json(listOf({ $ref: '#/components/schemas/Alert' })) } },
       },
     },
     '/alerts/{id}': {
       get: {
         summary: 'Get an alert',
         parameters: [idParam, minPosition],
-        responses: { '200': { description: 'The alert', ...json({ $ref: '#/components/schemas/Alert' }) }},
+        responses: { '200': { description: 'The alert', ...json({ $ref: '#/components/schemas/Alert' }) } },
       },
     },
     '/alerts/{id}/acknowledge': {
@@ -311,7 +314,7 @@ export const openApiDocument = () => ({
         summary: 'Acknowledge an open alert (operators); 409 naming the state otherwise',
         parameters: [idParam, idempotencyKey],
         requestBody: json(acknowledgeAlertBody),
-        responses: { '200': { description: 'The acknowledged alert', ...json({ $ref: '#/components/schemas/Alert' }) }},
+        responses: { '200': { description: 'The acknowledged alert', ...json({ $ref: '#/components/schemas/Alert' }) } },
       },
     },
     '/alerts/{id}/resolve': {
@@ -319,14 +322,14 @@ export const openApiDocument = () => ({
         summary: 'Resolve an open or acknowledged alert (operators); 409 naming the state otherwise',
         parameters: [idParam, idempotencyKey],
         requestBody: json(resolveAlertBody),
-        responses: { '200': { description: 'The resolved alert', ...json({ $ref: '#/components/schemas/Alert' }) }},
+        responses: { '200': { description: 'The resolved alert', ...json({ $ref: '#/components/schemas/Alert' }) } },
       },
     },
     '/instances/{id}/snapshots': {
       get: {
         summary: 'Configuration snapshots its agent reported, newest first; one is recorded only when it changed',
         parameters: [idParam, ...pageParams, minPosition],
-        responses: { '200': { description: 'A page of snapshots', ...json(listOf({ $ref: '#/components/schemas/ConfigurationSnapshot' })) }},
+        responses: { '200': { description: 'A page of snapshots', ...json(listOf({ $ref: '#/components/schemas/ConfigurationSnapshot' })) } },
       },
     },
     '/drift-events': {
@@ -339,14 +342,14 @@ export const openApiDocument = () => ({
           { name: 'severity', in: 'query', schema: { enum: severities } },
           minPosition,
         ],
-        responses: { '200': { description: 'A page of drift events', ...json(listOf({ $ref: '#/components/schemas/DriftEvent' })) }},
+        responses: { '200': { description: 'A page of drift events', ...json(listOf({ $ref: '#/components/schemas/DriftEvent' })) } },
       },
     },
     '/drift-events/{id}': {
       get: {
         summary: 'Get a drift event',
         parameters: [idParam, minPosition],
-        responses: { '200': { description: 'The drift event', ...json({ $ref: '#/components/schemas/DriftEvent' }) }},
+        responses: { '200': { description: 'The drift event', ...json({ $ref: '#/components/schemas/DriftEvent' }) } },
       },
     },
     '/drift-events/{id}/remediation/approve': {
@@ -354,15 +357,16 @@ export const openApiDocument = () => ({
         summary: 'Approve the proposed remediation plan (operators); the drift workflow then runs it through the agent',
         parameters: [idParam, idempotencyKey],
         requestBody: json(driftActionBody),
-        responses: { '200': { description: 'The drift event, approved', ...json({ $ref: '#/components/schemas/DriftEvent' }) }},
+        responses: { '200': { description: 'The drift event, approved', ...json({ $ref: '#/components/schemas/DriftEvent' }) } },
       },
     },
     '/drift-events/{id}/remediation/execute': {
       post: {
-        summary: 'Remediate now (operators): approves the proposed plan, or after an escalation plans again from the current items and approves; 400 nothing_to_execute when no agent action can fix it',
+        summary:
+          'Remediate now (operators): approves the proposed plan, or after an escalation plans again from the current items and approves; 400 nothing_to_execute when no agent action can fix it',
         parameters: [idParam, idempotencyKey],
         requestBody: json(driftActionBody),
-        responses: { '202': { description: 'Approved; the run follows', ...json({ $ref: '#/components/schemas/DriftEvent' }) }},
+        responses: { '202': { description: 'Approved; the run follows', ...json({ $ref: '#/components/schemas/DriftEvent' }) } },
       },
     },
     '/drift-events/{id}/dismiss': {
@@ -370,25 +374,25 @@ export const openApiDocument = () => ({
         summary: 'Dismiss a drift that is not remediating (operators): the difference is accepted and does not open a drift again',
         parameters: [idParam, idempotencyKey],
         requestBody: { required: true, ...json(dismissDriftBody) },
-        responses: { '200': { description: 'The drift event, dismissed', ...json({ $ref: '#/components/schemas/DriftEvent' }) }},
+        responses: { '200': { description: 'The drift event, dismissed', ...json({ $ref: '#/components/schemas/DriftEvent' }) } },
       },
     },
     '/drift/summary': {
       get: {
         summary: "Your team's drift events counted by status and (active ones) by severity, and the instances drifting",
         parameters: [minPosition],
-        responses: { '200': { description: 'The summary', ...json({ $ref: '#/components/schemas/DriftSummary' }) }},
+        responses: { '200': { description: 'The summary', ...json({ $ref: '#/components/schemas/DriftSummary' }) } },
       },
     },
     '/team/policy': {
       get: {
         summary: "Your team's policy",
-        responses: { '200': { description: 'The policy', ...json({ $ref: '#/components/schemas/TeamPolicy' }) }},
+        responses: { '200': { description: 'The policy', ...json({ $ref: '#/components/schemas/TeamPolicy' }) } },
       },
       put: {
         summary: "Replace your team's policy (admins)",
         requestBody: { required: true, ...json(teamPolicyBody) },
-        responses: { '200': { description: 'The policy now', ...json({ $ref: '#/components/schemas/TeamPolicy' }) }},
+        responses: { '200': { description: 'The policy now', ...json({ $ref: '#/components/schemas/TeamPolicy' }) } },
       },
     },
     '/teams': {
@@ -430,7 +434,11 @@ export const openApiDocument = () => ({
         responses: {
           '201': {
             description: 'The key, its secret shown once',
-            ...json({ type: 'object', required: ['object', 'id', 'name', 'role', 'key', 'revision', 'position'], properties: { ...apiKeyIssued.properties, ...streamVersion } }),
+            ...json({
+              type: 'object',
+              required: ['object', 'id', 'name', 'role', 'key', 'revision', 'position'],
+              properties: { ...apiKeyIssued.properties, ...streamVersion },
+            }),
           },
         },
       },
@@ -447,7 +455,11 @@ export const openApiDocument = () => ({
         responses: {
           '200': {
             description: 'Revoked',
-            ...json({ type: 'object', required: ['object', 'id', 'revoked'], properties: { object: { const: 'api_key' }, id: { type: 'string' }, revoked: { const: true }, ...streamVersion } }),
+            ...json({
+              type: 'object',
+              required: ['object', 'id', 'revoked'],
+              properties: { object: { const: 'api_key' }, id: { type: 'string' }, revoked: { const: true }, ...streamVersion },
+            }),
           },
         },
       },
@@ -464,7 +476,11 @@ export const openApiDocument = () => ({
               properties: {
                 data: {
                   type: 'array',
-                  items: { type: 'object', required: ['type', 'version', 'schema'], properties: { type: { type: 'string' }, version: { type: 'integer' }, schema: { type: 'object' } } },
+                  items: {
+                    type: 'object',
+                    required: ['type', 'version', 'schema'],
+                    properties: { type: { type: 'string' }, version: { type: 'integer' }, schema: { type: 'object' } },
+                  },
                 },
               },
             }),

@@ -1,12 +1,12 @@
 import type { RouterParameterMiddleware } from '@koa/router';
 import type { Context } from 'koa';
 import type { EventStore } from '../events/event-store.js';
+import { alertStream, instanceStream, taskStream, teamStream } from '../events/streams.js';
 import { driftCollection } from '../projections/drift/drift-projector.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { principalOf } from './auth.js';
 import { notFound } from './errors.js';
 import type { BosunState } from './state.js';
-import { alertStream, instanceStream, taskStream, teamStream } from '../events/streams.js';
 
 export type OwnershipDeps = {
   readonly events: EventStore;
@@ -34,7 +34,10 @@ export const ownedResource = (deps: OwnershipDeps): RouterParameterMiddleware<Bo
     // A key is its team's if the team's stream issued it.
     'api-keys': {
       what: 'API key',
-      owns: async (tenant, id) => (await deps.events.readStream(teamStream(tenant))).some((event) => event.type === 'team.api_key_issued' && (event.data as { key_id: string }).key_id === id),
+      owns: async (tenant, id) =>
+        (await deps.events.readStream(teamStream(tenant))).some(
+          (event) => event.type === 'team.api_key_issued' && (event.data as { key_id: string }).key_id === id,
+        ),
     },
   };
   return async (id, ctx, next) => {

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
-import { ApiError } from './errors.js';
 import { principalOf } from './auth.js';
+import { ApiError } from './errors.js';
 
 export type RateLimitOptions = {
   /** Sustained requests per second per API key. */

@@ -82,7 +82,9 @@ export const systemPaths = {
       responses: {
         '200': {
           description: '`progress` lines while it runs (events done, rate, ETA), then one `result` line, or an `error` line if it fails once begun',
-          content: { 'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object per line, each with `type`: progress, result or error.' } } },
+          content: {
+            'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object per line, each with `type`: progress, result or error.' } },
+          },
         },
       },
     },
@@ -94,7 +96,9 @@ export const systemPaths = {
       responses: {
         '200': {
           description: '`progress` lines, then a `result` line with `identical` and the first differences of each projection',
-          content: { 'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object per line, each with `type`: progress, result or error.' } } },
+          content: {
+            'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object per line, each with `type`: progress, result or error.' } },
+          },
         },
       },
     },

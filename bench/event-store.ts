@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { uuidv7 } from '../infra/ids.js';
 import type { EventMetadata, NewEvent } from '../events/event-store.js';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
+import { uuidv7 } from '../infra/ids.js';
 
 /** Shaped like what a command handler appends: a fresh envelope per event, a UUIDv7 id as main.ts makes. */
 const newEvent = (n: number): NewEvent => {
@@ -23,7 +23,13 @@ const newEvent = (n: number): NewEvent => {
     occurred_at: new Date().toISOString(),
     schema_version: 1,
   };
-  return { id: uuidv7(), type: 'task.submitted', tenant: 'team-bench', data: { kind: 'echo', input: { n }, required_skills: [], timeout_seconds: null }, metadata };
+  return {
+    id: uuidv7(),
+    type: 'task.submitted',
+    tenant: 'team-bench',
+    data: { kind: 'echo', input: { n }, required_skills: [], timeout_seconds: null },
+    metadata,
+  };
 };
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;

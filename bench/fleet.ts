@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { isAgentProcess, readPidFile, stopAgentProcesses } from '../infra/providers/local-agent-process.js';
 import { createLogger } from '../infra/logger.js';
+import { isAgentProcess, readPidFile, stopAgentProcesses } from '../infra/providers/local-agent-process.js';
 import { resolveTemporalCli } from '../infra/temporal/cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../infra/temporal/dev-server.js';
 import { installTemporalRuntime } from '../infra/temporal/engine.js';
@@ -118,7 +118,10 @@ const throughputOf = (rounds: readonly Measured[]) => {
     perSecondByRound: rounds.map((round) => perSecond(round.completed, round.ms)),
     latency: latencyDistribution(rounds.flatMap((round) => round.latencies)),
     failures: rounds.reduce((sum, round) => sum + round.failures, 0),
-    cpu: cpuUse(rounds.map((round) => round.cpu), completed),
+    cpu: cpuUse(
+      rounds.map((round) => round.cpu),
+      completed,
+    ),
   };
 };
 
@@ -224,7 +227,12 @@ const startBaselineWorker = async (address: string, logger: Logger) => {
   /** Starts one workflow and waits for its result; ms from start to result. */
   const runOne = async (): Promise<number> => {
     const begun = performance.now();
-    await client.workflow.execute('oneActivityWorkflow', { taskQueue: baselineTaskQueue, workflowId: `baseline-${++started}`, args: ['hello'], requestEagerStart: true });
+    await client.workflow.execute('oneActivityWorkflow', {
+      taskQueue: baselineTaskQueue,
+      workflowId: `baseline-${++started}`,
+      args: ['hello'],
+      requestEagerStart: true,
+    });
     return performance.now() - begun;
   };
   return {
@@ -258,7 +266,15 @@ export const benchFleet = async (options: FleetBenchOptions = {}) => {
       join(here, '..', 'cli.js'),
       ['serve'],
       // The fleet is measured on the embedded read side: its figures compare workflow engines, not read stores.
-      { BOSUN_DATA_DIR: bosunDataDir, BOSUN_ADMIN_KEY: adminKey, BOSUN_RATE_LIMIT: '10000000', LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: temporal.address, KAFKA_BROKERS: '', MONGODB_URL: '' },
+      {
+        BOSUN_DATA_DIR: bosunDataDir,
+        BOSUN_ADMIN_KEY: adminKey,
+        BOSUN_RATE_LIMIT: '10000000',
+        LOG_LEVEL: 'warn',
+        TEMPORAL_ADDRESS: temporal.address,
+        KAFKA_BROKERS: '',
+        MONGODB_URL: '',
+      },
       '/ready',
       // BENCH_CPU_PROF_DIR: where Bosun writes a CPU profile of the whole run when it stops.
       { stdout: 'stderr', nodeOptions: process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [] },
@@ -289,7 +305,9 @@ export const benchFleet = async (options: FleetBenchOptions = {}) => {
       const task = await tasks.submit(`idle ${i}`);
       if ((await tasks.outcome(task)) !== 'completed') return null;
       const at = await tasks.eventTimes(task.id);
-      const [submitted, queued, started, completed] = ['task.submitted', 'task.queued', 'task.started', 'task.completed'].map((type) => at.get(type) ?? NaN) as [number, number, number, number];
+      const [submitted, queued, started, completed] = ['task.submitted', 'task.queued', 'task.started', 'task.completed'].map(
+        (type) => at.get(type) ?? NaN,
+      ) as [number, number, number, number];
       spans.toQueued.push(queued - submitted);
       spans.queuedToRunning.push(started - queued);
       spans.runningToCompleted.push(completed - started);
@@ -342,13 +360,17 @@ export const benchFleet = async (options: FleetBenchOptions = {}) => {
       },
       // The median of the rounds' ratios.
       fleet_vs_baseline: ratio,
-      targets_met: { tasks_per_s_at_least_50: fleet.perSecond >= 50, fleet_vs_baseline_at_least_half: ratio >= 0.5, idle_p99_under_500_ms: idleLatency.p99_ms < 500 },
+      targets_met: {
+        tasks_per_s_at_least_50: fleet.perSecond >= 50,
+        fleet_vs_baseline_at_least_half: ratio >= 0.5,
+        idle_p99_under_500_ms: idleLatency.p99_ms < 500,
+      },
     };
   } finally {
     await baseline?.stop().catch((error: unknown) => logger.error({ err: error }, 'baseline worker did not stop'));
     await bosun?.stop();
     await stopStrayAgents(bosunDataDir, logger);
     await temporal?.stop();
-    if (process.env.BENCH_KEEP_DIR !== "1") rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_DIR !== '1') rmSync(dir, { recursive: true, force: true });
   }
 };

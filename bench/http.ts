@@ -4,11 +4,11 @@
  * against bare Koa answering the same JSON. Each server runs in its own process
  * so the load generator does not share its event loop.
  */
-import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { isolatedEngines } from './engines.js';
 import { startServer } from './server-process.js';
 import { median } from './statistics.js';

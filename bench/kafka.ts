@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventMetadata, RecordedEvent } from '../events/event-store.js';
+import { categoryOfStream } from '../events/streams.js';
 import { createKafkaBus } from '../infra/kafka-bus.js';
 import { ensureTopics, kafkaLogCreator, topicOf } from '../infra/kafka-client.js';
 import { createKafkaPublisher, toKafkaMessage } from '../infra/kafka-publisher.js';
@@ -22,7 +23,6 @@ import { createLogger } from '../infra/logger.js';
 import { initialCheckpoint } from '../projections/read-store.js';
 import { toWireEvent } from '../projections/wire-event.js';
 import { median } from './statistics.js';
-import { categoryOfStream } from '../events/streams.js';
 
 const categories = ['task', 'instance'] as const;
 const publishBatch = 500;
@@ -71,7 +71,12 @@ const plainRun = async (kafka: Kafka, prefix: string, messages: readonly { topic
     { partitions },
   );
   await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const started = process.hrtime.bigint();
   for (let i = 0; i < messages.length; i += publishBatch) {
@@ -141,7 +146,10 @@ const bosunRun = async (brokers: string[], prefix: string, events: readonly Reco
 };
 
 export async function benchKafka(): Promise<Record<string, unknown>> {
-  const brokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean) ?? [];
+  const brokers =
+    process.env.KAFKA_BROKERS?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean) ?? [];
   if (brokers.length === 0) throw new Error('KAFKA_BROKERS not set: start the engines with eval "$(node dist/cli.js engines up)"');
   const count = Number(process.env.BENCH_KAFKA_EVENTS ?? 50_000);
   const rounds = Number(process.env.BENCH_KAFKA_ROUNDS ?? 3);

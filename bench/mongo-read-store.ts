@@ -79,12 +79,17 @@ export async function benchMongoReadStore(): Promise<Record<string, unknown>> {
   const client = new MongoClient(url);
   const store = openMongoReadStore({ url, database, logger, batchSize, writeConcurrency, maxWritesInFlight });
   const db = client.db(database);
-  const indexes = [['tenant', 'status'], ['tenant', 'instance_id']];
+  const indexes = [
+    ['tenant', 'status'],
+    ['tenant', 'instance_id'],
+  ];
   let collections = 0;
   const rawCollection = async () => {
     const name = `raw_${collections++}`;
     // The same indexes as the adapter's prepare makes, so both do the same work per document.
-    await db.collection(name).createIndexes([{ key: { tenant: 1, seq: -1 } }, ...indexes.map((fields) => ({ key: { ...Object.fromEntries(fields.map((f) => [f, 1])), seq: -1 } }))]);
+    await db
+      .collection(name)
+      .createIndexes([{ key: { tenant: 1, seq: -1 } }, ...indexes.map((fields) => ({ key: { ...Object.fromEntries(fields.map((f) => [f, 1])), seq: -1 } }))]);
     return db.collection<Stored>(name);
   };
   const adapterCollection = async () => {
@@ -110,7 +115,17 @@ export async function benchMongoReadStore(): Promise<Record<string, unknown>> {
 
     // Raw's best chunking, on a smaller sample: each candidate inserts then replaces 400
     // documents in a fresh collection; the fastest over both is raw's reference.
-    const allCandidates: [chunk: number, inFlight: number][] = [[32, 1], [16, 2], [8, 4], [4, 8], [2, 16], [100, 1], [1000, 1], [250, 4], [1000, 4]];
+    const allCandidates: [chunk: number, inFlight: number][] = [
+      [32, 1],
+      [16, 2],
+      [8, 4],
+      [4, 8],
+      [2, 16],
+      [100, 1],
+      [1000, 1],
+      [250, 4],
+      [1000, 4],
+    ];
     const candidates = allCandidates.filter(([chunk, inFlight]) => chunk * inFlight <= maxWritesInFlight);
     const chunking: Record<string, number> = {};
     let best = { chunk: 1, inFlight: 1, rate: 0 };
@@ -119,8 +134,18 @@ export async function benchMongoReadStore(): Promise<Record<string, unknown>> {
       const collection = await rawCollection();
       const round = 900 + collections;
       const started = process.hrtime.bigint();
-      await rawWrite(collection, Array.from({ length: sample }, (_, n) => taskDoc(round, n, 0)), chunk, inFlight);
-      await rawWrite(collection, Array.from({ length: sample }, (_, n) => taskDoc(round, n, 1)), chunk, inFlight);
+      await rawWrite(
+        collection,
+        Array.from({ length: sample }, (_, n) => taskDoc(round, n, 0)),
+        chunk,
+        inFlight,
+      );
+      await rawWrite(
+        collection,
+        Array.from({ length: sample }, (_, n) => taskDoc(round, n, 1)),
+        chunk,
+        inFlight,
+      );
       const rate = (2 * sample) / seconds(started);
       chunking[`${chunk}x${inFlight}`] = Math.round(rate);
       logger.info({ chunk, inFlight, documents_per_s: Math.round(rate) }, 'raw chunking tried');
@@ -145,7 +170,16 @@ export async function benchMongoReadStore(): Promise<Record<string, unknown>> {
           adapter.replace.push(await adapterWrite(name, replaced));
         }
       }
-      logger.info({ round, raw_insert: Math.round(raw.insert.at(-1) ?? 0), adapter_insert: Math.round(adapter.insert.at(-1) ?? 0), raw_replace: Math.round(raw.replace.at(-1) ?? 0), adapter_replace: Math.round(adapter.replace.at(-1) ?? 0) }, 'round done');
+      logger.info(
+        {
+          round,
+          raw_insert: Math.round(raw.insert.at(-1) ?? 0),
+          adapter_insert: Math.round(adapter.insert.at(-1) ?? 0),
+          raw_replace: Math.round(raw.replace.at(-1) ?? 0),
+          adapter_replace: Math.round(adapter.replace.at(-1) ?? 0),
+        },
+        'round done',
+      );
     }
     const ratio = (a: number[], r: number[]) => Math.round(median(a.map((value, i) => value / (r[i] as number))) * 100) / 100;
     return {

@@ -13,30 +13,30 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
-import type { EventMetadata, EventStore, NewEvent } from '../events/event-store.js';
-import { loadEventSchemas } from '../events/event-schemas.js';
-import { withUpcasting } from '../events/upcasting-event-store.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
+import { loadEventSchemas } from '../events/event-schemas.js';
+import type { EventMetadata, EventStore, NewEvent } from '../events/event-store.js';
+import { taskStream } from '../events/streams.js';
+import { withUpcasting } from '../events/upcasting-event-store.js';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
 import { openEmbeddedReadStore } from '../infra/embedded-read-store.js';
+import { uuidv7 } from '../infra/ids.js';
 import { createKafkaBus } from '../infra/kafka-bus.js';
 import { createKafkaPublisher } from '../infra/kafka-publisher.js';
 import { databaseFromUrl, DEFAULT_BATCH_SIZE, DEFAULT_WRITE_CONCURRENCY, openMongoReadStore } from '../infra/mongo-read-store.js';
-import { uuidv7 } from '../infra/ids.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
-import { rebuildProjection } from '../projections/rebuild.js';
 import type { ReadDocument, ReadStore } from '../projections/read-store.js';
+import { rebuildProjection } from '../projections/rebuild.js';
 import { taskProjector } from '../projections/tasks/task-projector.js';
 import { isolatedEngines } from './engines.js';
 import { rawWrite, type Stored } from './mongo-read-store.js';
 import { startServer } from './server-process.js';
 import { percentile } from './statistics.js';
-import { taskStream } from '../events/streams.js';
 
 const logger = pino({ enabled: false });
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
@@ -57,11 +57,26 @@ const metadata = (): EventMetadata => ({
 const taskHistory = (tenant: string): NewEvent[] => {
   const taskId = uuidv7();
   const instanceId = 'instance-bench';
-  const event = (type: string, data: object, schemaVersion = 1): NewEvent => ({ id: uuidv7(), type, tenant, data, metadata: { ...metadata(), schema_version: schemaVersion } });
+  const event = (type: string, data: object, schemaVersion = 1): NewEvent => ({
+    id: uuidv7(),
+    type,
+    tenant,
+    data,
+    metadata: { ...metadata(), schema_version: schemaVersion },
+  });
   return [
     event(
       'task.submitted',
-      { task_id: taskId, kind: 'echo', input: { message: 'x'.repeat(200) }, instance_id: null, required_skills: [], timeout_seconds: null, max_attempts: 1, retry_backoff_seconds: 0 },
+      {
+        task_id: taskId,
+        kind: 'echo',
+        input: { message: 'x'.repeat(200) },
+        instance_id: null,
+        required_skills: [],
+        timeout_seconds: null,
+        max_attempts: 1,
+        retry_backoff_seconds: 0,
+      },
       2,
     ),
     event('task.queued', { instance_id: instanceId, ack_deadline: new Date(Date.now() + 30_000).toISOString() }),
@@ -104,7 +119,7 @@ const withLog = async <T>(count: number, use: (directory: string, events: EventS
 const readRate = async (events: EventStore): Promise<number> => {
   const started = process.hrtime.bigint();
   let count = 0;
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await events.readAll({ after, maxCount: 2000 });
     if (page.length === 0) break;
     count += page.length;
@@ -124,7 +139,12 @@ const benchRebuild = async (count: number) =>
     const store = openEmbeddedReadStore({ file: join(directory, 'rebuild.sqlite'), logger });
     const rebuilt = await rebuildRate(events, store);
     await store.close();
-    return { events: count, read_decode_events_per_s: Math.round(read), rebuild_embedded_events_per_s: Math.round(rebuilt), rebuild_embedded_ratio: +(rebuilt / read).toFixed(2) };
+    return {
+      events: count,
+      read_decode_events_per_s: Math.round(read),
+      rebuild_embedded_events_per_s: Math.round(rebuilt),
+      rebuild_embedded_ratio: +(rebuilt / read).toFixed(2),
+    };
   });
 
 const benchRebuildMongo = async (url: string, count: number) =>
@@ -134,9 +154,17 @@ const benchRebuildMongo = async (url: string, count: number) =>
     try {
       const read = await readRate(events);
       const rebuilt = await rebuildRate(events, store);
-      return { events: count, read_decode_events_per_s: Math.round(read), rebuild_mongo_events_per_s: Math.round(rebuilt), rebuild_mongo_ratio: +(rebuilt / read).toFixed(3) };
+      return {
+        events: count,
+        read_decode_events_per_s: Math.round(read),
+        rebuild_mongo_events_per_s: Math.round(rebuilt),
+        rebuild_mongo_ratio: +(rebuilt / read).toFixed(3),
+      };
     } finally {
-      await store.drop(taskProjector.collections.map((spec) => spec.name), [taskProjector.name]);
+      await store.drop(
+        taskProjector.collections.map((spec) => spec.name),
+        [taskProjector.name],
+      );
       await store.close();
     }
   });
@@ -153,7 +181,7 @@ const benchKafkaToMongo = async (mongoUrl: string, brokers: string, count: numbe
     const kafka = { brokers: [brokers], clientId: 'bench', topicPrefix: engines.env.KAFKA_TOPIC_PREFIX as string, partitions: 3, categories: ['task'], logger };
     const publisher = await createKafkaPublisher(kafka);
     let head = 0;
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await events.readAll({ after, maxCount: 500 });
       if (page.length === 0) break;
       await publisher.publish(page);
@@ -170,7 +198,9 @@ const benchKafkaToMongo = async (mongoUrl: string, brokers: string, count: numbe
       await runner.start();
       const applied = count / seconds(started);
       await runner.stop();
-      const documents = (await client.db(database).collection<Stored>('tasks').find().toArray()).map(({ _id, ...fields }) => ({ ...fields, id: _id }) as ReadDocument);
+      const documents = (await client.db(database).collection<Stored>('tasks').find().toArray()).map(
+        ({ _id, ...fields }) => ({ ...fields, id: _id }) as ReadDocument,
+      );
       const raw = await rawWrite(client.db(database).collection<Stored>('raw_reference'), documents, DEFAULT_BATCH_SIZE, DEFAULT_WRITE_CONCURRENCY);
       return {
         events: count,
@@ -245,7 +275,13 @@ const visibleLag = async (url: string, key: string, perSecond: number, durationS
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     inFlight.push(
       (async () => {
-        const submitted = await call(agent, 'POST', `${url}/api/v1/tasks`, { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, JSON.stringify({ kind: 'echo', input: { n: 1 } }));
+        const submitted = await call(
+          agent,
+          'POST',
+          `${url}/api/v1/tasks`,
+          { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+          JSON.stringify({ kind: 'echo', input: { n: 1 } }),
+        );
         const { id, position } = JSON.parse(submitted.body) as { id: string; position: number };
         const appendedAt = process.hrtime.bigint();
         const read = await call(agent, 'GET', `${url}/api/v1/tasks/${id}`, { Authorization: `Bearer ${key}`, 'X-Min-Position': String(position) });
@@ -261,7 +297,11 @@ const visibleLag = async (url: string, key: string, perSecond: number, durationS
   agent.destroy();
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const gauge = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN) * 1000;
-  const ms = (values: number[], p: number) => +percentile(values.sort((a, b) => a - b), p).toFixed(1);
+  const ms = (values: number[], p: number) =>
+    +percentile(
+      values.sort((a, b) => a - b),
+      p,
+    ).toFixed(1);
   return {
     rate_per_s: perSecond,
     reads: lags.length,

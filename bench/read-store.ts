@@ -11,8 +11,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { openEmbeddedReadStore, type EmbeddedReadStore } from '../infra/embedded-read-store.js';
 import { createIndex, createTable, upsertDocument, writerPragmas } from '../infra/embedded-read-store-sql.js';
+import { openEmbeddedReadStore, type EmbeddedReadStore } from '../infra/embedded-read-store.js';
 import { uuidv7 } from '../infra/ids.js';
 import type { CollectionSpec, DocumentWrite, ReadDocument } from '../projections/read-store.js';
 import { median, percentile } from './statistics.js';
@@ -23,7 +23,14 @@ const rounds = 4;
 const statuses = ['submitted', 'queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 const kinds = ['echo', 'sleep', 'http.get', 'shell'] as const;
 /** The task view's indexes (projections/tasks/task-projector.ts). */
-const spec: CollectionSpec = { name: 'tasks', indexes: [['tenant', 'status'], ['tenant', 'kind'], ['tenant', 'instance_id', 'status']] };
+const spec: CollectionSpec = {
+  name: 'tasks',
+  indexes: [
+    ['tenant', 'status'],
+    ['tenant', 'kind'],
+    ['tenant', 'instance_id', 'status'],
+  ],
+};
 
 type TaskLike = ReadDocument & Record<string, unknown>;
 

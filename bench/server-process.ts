@@ -60,7 +60,10 @@ export const startServer = async (
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     if (hasExited(child)) throw new Error(`${script} exited with ${child.exitCode ?? child.signalCode}`);
-    const ok = await fetch(`${url}${readyPath}`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}${readyPath}`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { url, child, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -7,7 +7,8 @@ export const median = (values: readonly number[]): number => {
 };
 
 /** Nearest-rank percentile of samples sorted ascending; NaN when there are none. */
-export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 /** p50, p99 and max of latencies in ms, rounded to whole ms. */
 export const latencyDistribution = (values: readonly number[]) => {

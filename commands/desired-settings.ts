@@ -1,6 +1,6 @@
 import { replayInstance, type InstanceEvent } from '../domain/instance/index.js';
-import { toDomainEvent, type CommandHandlerDeps } from './handle-command.js';
 import { instanceStream } from '../events/streams.js';
+import { toDomainEvent, type CommandHandlerDeps } from './handle-command.js';
 
 /**
  * The value the instance's desired spec holds for setting `name`, secret or not, as the

@@ -1,16 +1,10 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { Decider, DomainEvent } from '../domain/shared/decider.js';
 import { NotFoundError } from '../domain/shared/errors.js';
-import type { CommandContext, CommandEnvironment } from './command-context.js';
 import type { EventSchemaRegistry } from '../events/event-schemas.js';
-import {
-  WrongExpectedRevisionError,
-  type EventMetadata,
-  type EventStore,
-  type NewEvent,
-  type RecordedEvent,
-} from '../events/event-store.js';
+import { WrongExpectedRevisionError, type EventMetadata, type EventStore, type NewEvent, type RecordedEvent } from '../events/event-store.js';
 import { categoryOfStream } from '../events/streams.js';
+import type { CommandContext, CommandEnvironment } from './command-context.js';
 
 export type CommandHandlerDeps = {
   readonly store: EventStore;
@@ -78,10 +72,7 @@ const metadataFor = (ctx: CommandContext, occurredAt: string, schemaVersion: num
 });
 
 const eventId = (ctx: CommandContext, env: CommandEnvironment, stream: string, index: number): string =>
-  ctx.idempotency
-    ? uuidv5(`${ctx.tenant}\n${ctx.actor.id}\n${ctx.idempotency.key}\n${stream}\n${index}`, eventIdNamespace)
-    : env.newId();
-
+  ctx.idempotency ? uuidv5(`${ctx.tenant}\n${ctx.actor.id}\n${ctx.idempotency.key}\n${stream}\n${index}`, eventIdNamespace) : env.newId();
 
 /**
  * Loads a stream, decides, and appends with the expected revision, reading and deciding
@@ -139,5 +130,4 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
   }
 };
 
-export const toDomainEvent = <Event extends DomainEvent>(recorded: RecordedEvent): Event =>
-  ({ type: recorded.type, data: recorded.data }) as Event;
+export const toDomainEvent = <Event extends DomainEvent>(recorded: RecordedEvent): Event => ({ type: recorded.type, data: recorded.data }) as Event;

@@ -1,10 +1,9 @@
 import { instanceDecider, type InstanceCommand, type InstanceEvent, type InstanceSpec, type InstanceState } from '../domain/instance/index.js';
 import type { Decider } from '../domain/shared/decider.js';
 import { NotFoundError } from '../domain/shared/errors.js';
+import { instanceStream } from '../events/streams.js';
 import type { CommandContext } from './command-context.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
-import { instanceStream } from '../events/streams.js';
-
 
 /** A spec as clients send it: every field may be left out and takes its default. */
 export type InstanceSpecRequest = {

@@ -1,9 +1,8 @@
 import { RuleViolationError } from '../domain/shared/errors.js';
 import { taskDecider, type TaskCommand } from '../domain/task/index.js';
+import { instanceStream, taskStream } from '../events/streams.js';
 import type { CommandContext } from './command-context.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
-import { instanceStream, taskStream } from '../events/streams.js';
-
 
 export type SubmitTaskRequest = {
   readonly kind: string;
@@ -52,9 +51,5 @@ export const submitTask = async (deps: CommandHandlerDeps, ctx: CommandContext, 
 };
 
 /** Every later transition of a task goes through here. */
-export const executeTaskCommand = (
-  deps: CommandHandlerDeps,
-  ctx: CommandContext,
-  taskId: string,
-  command: Exclude<TaskCommand, { type: 'SubmitTask' }>,
-) => handleCommand(deps, taskDecider, taskStream(taskId), command, ctx);
+export const executeTaskCommand = (deps: CommandHandlerDeps, ctx: CommandContext, taskId: string, command: Exclude<TaskCommand, { type: 'SubmitTask' }>) =>
+  handleCommand(deps, taskDecider, taskStream(taskId), command, ctx);

@@ -1,10 +1,8 @@
 import { teamDecider, type NewApiKey, type Role } from '../domain/team/index.js';
-import type { CommandContext, CommandEnvironment } from './command-context.js';
-import { generateSecret, hashSecret } from './secrets.js';
-import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
 import { teamStream } from '../events/streams.js';
-
-
+import type { CommandContext, CommandEnvironment } from './command-context.js';
+import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
+import { generateSecret, hashSecret } from './secrets.js';
 
 /** The secret is returned to the caller once and never stored. */
 export type IssuedKey = { readonly keyId: string; readonly key: string; readonly role: Role; readonly name: string };
@@ -14,22 +12,14 @@ const newKey = (env: CommandEnvironment, name: string, role: Role, key = generat
   return { command, issued: { keyId: command.keyId, key, role, name } satisfies IssuedKey };
 };
 
-export const issueApiKey = async (
-  deps: CommandHandlerDeps,
-  ctx: CommandContext,
-  request: { name: string; role: Role },
-) => {
+export const issueApiKey = async (deps: CommandHandlerDeps, ctx: CommandContext, request: { name: string; role: Role }) => {
   const { command, issued } = newKey(deps.env, request.name, request.role);
   const result = await handleCommand(deps, teamDecider, teamStream(ctx.tenant), { type: 'IssueApiKey', ...command }, ctx);
   return { ...result, issued };
 };
 
 /** Creates a team with its first admin key (`adminKey` when given, else a fresh one). */
-export const createTeam = async (
-  deps: CommandHandlerDeps,
-  ctx: CommandContext,
-  request: { name: string; system: boolean; adminKey?: string },
-) => {
+export const createTeam = async (deps: CommandHandlerDeps, ctx: CommandContext, request: { name: string; system: boolean; adminKey?: string }) => {
   const teamId = deps.env.newId();
   const { command, issued } = newKey(deps.env, 'admin', 'admin', request.adminKey);
   const result = await handleCommand(

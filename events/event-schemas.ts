@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { projectRoot } from '../infra/project-root.js';
 
 /**
@@ -27,7 +27,6 @@ export class InvalidEventError extends Error {
     super(`event ${eventType} does not match its schema: ${details}`);
   }
 }
-
 
 const schemaFile = /^(?<type>[a-z_]+\.[a-z_]+)\.v(?<version>\d+)\.json$/;
 

@@ -8,7 +8,10 @@
 export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert'] as const;
 export type EventCategory = (typeof eventCategories)[number];
 
-const streamOf = (category: EventCategory) => (id: string): string => `${category}-${id}`;
+const streamOf =
+  (category: EventCategory) =>
+  (id: string): string =>
+    `${category}-${id}`;
 
 /** `task` for `task-0193...`. */
 export const categoryOfStream = (stream: string): string => {

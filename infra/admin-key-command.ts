@@ -8,12 +8,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { loadEventSchemas } from '../events/event-schemas.js';
-import type { EventStore } from '../events/event-store.js';
 import { internalContext } from '../commands/command-context.js';
 import { issueApiKey } from '../commands/teams.js';
-import { withUpcasting } from '../events/upcasting-event-store.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
+import { loadEventSchemas } from '../events/event-schemas.js';
+import type { EventStore } from '../events/event-store.js';
+import { withUpcasting } from '../events/upcasting-event-store.js';
 import { loadConfig } from './config.js';
 import { DataDirectoryInUseError } from './embedded-event-store-files.js';
 import { uuidv7 } from './ids.js';
@@ -50,7 +50,7 @@ const parse = (argv: readonly string[]): { name: string } | null => {
 
 /** The system team is created at first start: its team.created event is among the first of the log. */
 const systemTeamOf = async (events: EventStore): Promise<string | null> => {
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await events.readAll({ after, maxCount: 1000 });
     const created = page.find((event) => event.type === 'team.created' && (event.data as { system?: boolean }).system === true);
     if (created) return (created.data as { team_id: string }).team_id;
@@ -89,7 +89,10 @@ const create = async (name: string, env: NodeJS.ProcessEnv, logger: Logger): Pro
       internalContext({ tenant: teamId, actor: { type: 'system', id: 'cli' }, correlationId, userAgent: 'bosun admin-key create' }),
       { name, role: 'admin' },
     );
-    logger.info({ team_id: teamId, key_id: result.issued.keyId, name, position: result.position, correlation_id: correlationId }, 'admin key of the system team created by the CLI');
+    logger.info(
+      { team_id: teamId, key_id: result.issued.keyId, name, position: result.position, correlation_id: correlationId },
+      'admin key of the system team created by the CLI',
+    );
     process.stdout.write(
       `${JSON.stringify({ object: 'api_key', id: result.issued.keyId, team_id: teamId, name: result.issued.name, role: result.issued.role, key: result.issued.key })}\n`,
     );

@@ -4,8 +4,8 @@
  */
 import pino, { type Logger } from 'pino';
 import type { EventStore, RecordedEvent, Subscription } from '../events/event-store.js';
-import type { BusHandlers, BusLag, BusSubscription, Delivery, EventBus, SubscribeOptions } from '../projections/event-bus.js';
 import { categoryOfStream } from '../events/streams.js';
+import type { BusHandlers, BusLag, BusSubscription, Delivery, EventBus, SubscribeOptions } from '../projections/event-bus.js';
 
 export const embeddedLane = 'log';
 

@@ -5,8 +5,8 @@
  * appends, sends them here a batch at a time and settles them once committed. One thread
  * serves every store of the process: starting a thread costs more than a store ever needs.
  */
-import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import type { AppendResult, ExpectedRevision } from '../events/event-store.js';
 import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply, type WriterRequest } from './embedded-event-store-protocol.js';
 import { foldTailStatements, indexedHeadQuery, unindexedLimit } from './embedded-event-store-schema.js';

@@ -3,9 +3,9 @@
  * only, from a worker thread (embedded-event-store-writer.ts). Concurrent appends share one
  * transaction and one fsync (group commit); reads use a connection of their own here.
  */
-import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import pino, { type Logger } from 'pino';
 import {
   WrongExpectedRevisionError,
@@ -20,8 +20,8 @@ import {
   type Subscription,
   type SubscriptionHandlers,
 } from '../events/event-store.js';
-import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply } from './embedded-event-store-protocol.js';
 import { lockDirectory, openReader } from './embedded-event-store-files.js';
+import { fieldsPerEvent, type WriterAppend, type WriterOutcome, type WriterReply } from './embedded-event-store-protocol.js';
 import { indexedHeadQuery, UnindexedTail } from './embedded-event-store-schema.js';
 import { sharedWriterThread, type WriterThread } from './embedded-event-store-writer-thread.js';
 

@@ -78,7 +78,8 @@ export class CollectionTables {
         const docs = this.#read(name, [], (statements) => {
           const cache = before === undefined ? statements.lists : statements.listsBefore;
           let statement = cache.get(bound.shape);
-          if (!statement) cache.set(bound.shape, (statement = this.#db.prepare<unknown[], string>(listDocuments(name, bound.fields, before !== undefined)).pluck()));
+          if (!statement)
+            cache.set(bound.shape, (statement = this.#db.prepare<unknown[], string>(listDocuments(name, bound.fields, before !== undefined)).pluck()));
           return before === undefined ? statement.all(...bound.values, limit) : statement.all(...bound.values, before, limit);
         });
         return docs.map((json) => JSON.parse(json) as ReadDocument);
@@ -120,7 +121,13 @@ export class CollectionTables {
     this.#ensureOpen();
     if (!this.#readonly) this.create(collection);
     else if (!this.exists(collection)) return null;
-    statements = { get: this.#db.prepare<[string], string>(getDocument(collection)).pluck(), upsert: null, lists: new Map(), listsBefore: new Map(), counts: new Map() };
+    statements = {
+      get: this.#db.prepare<[string], string>(getDocument(collection)).pluck(),
+      upsert: null,
+      lists: new Map(),
+      listsBefore: new Map(),
+      counts: new Map(),
+    };
     this.#statements.set(collection, statements);
     return statements;
   }

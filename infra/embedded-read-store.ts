@@ -70,7 +70,9 @@ export class EmbeddedReadStore implements ReadStore {
     this.#tables = new CollectionTables(db, readonly, () => this.#open());
     this.#tableIndexes = db.prepare<[string], string>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck();
     this.#getCheckpoint = db.prepare<[string], string>(`SELECT checkpoint FROM ${checkpointsTable} WHERE name = ?`).pluck();
-    this.#putCheckpoint = db.prepare(`INSERT INTO ${checkpointsTable} (name, checkpoint) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET checkpoint = excluded.checkpoint`);
+    this.#putCheckpoint = db.prepare(
+      `INSERT INTO ${checkpointsTable} (name, checkpoint) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET checkpoint = excluded.checkpoint`,
+    );
     this.#deleteCheckpoint = db.prepare(`DELETE FROM ${checkpointsTable} WHERE name = ?`);
     this.#commitTransaction = db.transaction((writes: readonly DocumentWrite[], checkpoints: Readonly<Record<string, Checkpoint>>) => {
       for (const { collection, doc } of writes) {
@@ -206,6 +208,8 @@ export const openEmbeddedReadStore = ({ file, logger = pino({ enabled: false }),
   } catch (error) {
     db?.close();
     lock?.close();
-    throw new Error(`read store ${file} cannot be opened${readonly ? ' read-only' : ''}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`read store ${file} cannot be opened${readonly ? ' read-only' : ''}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 };

@@ -10,7 +10,7 @@ import type { RecordedEvent } from '../events/event-store.js';
 import type { BusHandlers, BusLag, BusSubscription, Delivery, EventBus, SubscribeOptions } from '../projections/event-bus.js';
 import { fromWireEvent, type WireEvent } from '../projections/wire-event.js';
 import { brokerList, createKafkaClient, ensureTopics, topicsFor, type KafkaConnectionOptions, type KafkaTopicOptions } from './kafka-client.js';
-import { EndOffsetCache, LaneProgress, laneOf, type EndOffsets, type PartitionEnds } from './kafka-coverage.js';
+import { EndOffsetCache, laneOf, LaneProgress, type EndOffsets, type PartitionEnds } from './kafka-coverage.js';
 
 export type KafkaBusOptions = KafkaConnectionOptions &
   KafkaTopicOptions & {
@@ -103,7 +103,9 @@ class KafkaSubscription implements BusSubscription {
         this.#logger.warn({ err: payload.error, brokers: this.#shared.brokers }, 'kafka consumer crashed; kafkajs restarts it');
         return;
       }
-      this.#fail(new Error(`kafka bus (${this.#shared.brokers}): consumer of group ${payload.groupId} stopped: ${payload.error.message}`, { cause: payload.error }));
+      this.#fail(
+        new Error(`kafka bus (${this.#shared.brokers}): consumer of group ${payload.groupId} stopped: ${payload.error.message}`, { cause: payload.error }),
+      );
     });
     await consumer.connect();
     // fromBeginning: a partition reset after an out-of-range offset goes to its start, never its end.
@@ -200,11 +202,14 @@ class KafkaSubscription implements BusSubscription {
     try {
       await Promise.all(
         this.#topics.map(async (topic) => {
-          for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) lanes.set(laneOf(topic, partition), { low: Number(low), high: Number(high) });
+          for (const { partition, low, high } of await admin.fetchTopicOffsets(topic))
+            lanes.set(laneOf(topic, partition), { low: Number(low), high: Number(high) });
         }),
       );
     } catch (error) {
-      throw new Error(`kafka at ${this.#shared.brokers}: cannot fetch the end offsets of ${this.#topics.join(', ')}: ${asError(error).message}`, { cause: error });
+      throw new Error(`kafka at ${this.#shared.brokers}: cannot fetch the end offsets of ${this.#topics.join(', ')}: ${asError(error).message}`, {
+        cause: error,
+      });
     }
     return { validFor, lanes };
   }
@@ -275,7 +280,9 @@ export const createKafkaBus = (options: KafkaBusOptions): EventBus => {
         await subscription.start();
       } catch (error) {
         await subscription.close();
-        throw new Error(`kafka at ${brokers}: cannot subscribe group ${subscribeOptions.group} to ${topics.join(', ')}: ${asError(error).message}`, { cause: error });
+        throw new Error(`kafka at ${brokers}: cannot subscribe group ${subscribeOptions.group} to ${topics.join(', ')}: ${asError(error).message}`, {
+          cause: error,
+        });
       }
       subscriptions.add(subscription);
       logger.info({ group: subscribeOptions.group, topics, from: subscribeOptions.from.lanes }, 'kafka bus subscribed');

@@ -2,7 +2,7 @@
  * What the Kafka publisher and the Kafka bus share: the kafkajs client (its logs bridged to
  * pino, its retries bounded) and the topics, one per aggregate category.
  */
-import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ITopicConfig, type logCreator, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import { eventCategories } from '../events/streams.js';
 

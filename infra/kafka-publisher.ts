@@ -4,6 +4,7 @@
  */
 import { Partitioners, type Admin, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { RecordedEvent } from '../events/event-store.js';
+import { categoryOfStream } from '../events/streams.js';
 import type { BusPublisher } from '../projections/event-bus.js';
 import { toWireEvent } from '../projections/wire-event.js';
 import {
@@ -16,7 +17,6 @@ import {
   type KafkaConnectionOptions,
   type KafkaTopicOptions,
 } from './kafka-client.js';
-import { categoryOfStream } from '../events/streams.js';
 
 export type KafkaPublisherOptions = KafkaConnectionOptions & KafkaTopicOptions;
 

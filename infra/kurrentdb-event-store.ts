@@ -5,13 +5,13 @@
 import {
   BACKWARDS,
   END,
-  NO_STREAM,
-  START,
-  KurrentDBClient,
-  StreamNotFoundError,
-  WrongExpectedVersionError,
   excludeSystemEvents,
   jsonEvent,
+  KurrentDBClient,
+  NO_STREAM,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
   type AllStreamResolvedEvent,
   type JSONType,
   type Position,
@@ -45,8 +45,7 @@ type StoredMetadata = EventMetadata & { readonly tenant: string; readonly $corre
 /** The fields we read from the client's recorded events, JSON or binary, from a stream or from $all. */
 type KurrentEvent = { streamId: string; id: string; revision: bigint; type: string; data: unknown; metadata: unknown; position?: Position };
 
-const toStreamState = (expected: ExpectedRevision): StreamState =>
-  expected === 'any' || expected === 'no_stream' ? expected : BigInt(expected);
+const toStreamState = (expected: ExpectedRevision): StreamState => (expected === 'any' || expected === 'no_stream' ? expected : BigInt(expected));
 
 /**
  * Each event has its own commit position (equal to its prepare position) on KurrentDB 20+,
@@ -201,8 +200,7 @@ export class KurrentDbEventStore implements EventStore {
         checkpoint = event.position;
       }
     };
-    const unsubscribe = () =>
-      source.unsubscribe().catch((error: unknown) => this.#logger.warn({ err: error }, 'KurrentDB unsubscribe failed'));
+    const unsubscribe = () => source.unsubscribe().catch((error: unknown) => this.#logger.warn({ err: error }, 'KurrentDB unsubscribe failed'));
     const running = Promise.resolve()
       .then(deliver)
       .catch(async (error: unknown) => {

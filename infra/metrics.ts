@@ -92,9 +92,15 @@ export const watchReadSide = (metrics: Metrics, readSide: ReadSide): void => {
   });
 
   perProjection('bosun_projection_lag_events', 'Events of the log a projection has not applied yet.', (p) => p.lag_events);
-  perProjection('bosun_projection_lag_seconds', 'How long ago the oldest event a projection has not applied was written; 0 when caught up.', (p) => p.lag_ms / 1000);
+  perProjection(
+    'bosun_projection_lag_seconds',
+    'How long ago the oldest event a projection has not applied was written; 0 when caught up.',
+    (p) => p.lag_ms / 1000,
+  );
   perProjection('bosun_projection_checkpoint_position', 'Log position of a projection checkpoint.', (p) => p.checkpoint_position);
-  perProjection('bosun_projection_up', '1 when a projection is live, 0 while it catches up or once it stopped on an event.', (p) => (p.state === 'live' ? 1 : 0));
+  perProjection('bosun_projection_up', '1 when a projection is live, 0 while it catches up or once it stopped on an event.', (p) =>
+    p.state === 'live' ? 1 : 0,
+  );
 
   // Only with a relay (Kafka): on the embedded bus there is nothing to publish, and a 0 would mislead.
   if (readSide.relay) {

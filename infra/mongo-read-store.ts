@@ -12,7 +12,7 @@
  * FerretDB field names) cannot carry.
  */
 import { randomUUID } from 'node:crypto';
-import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type Collection as MongoCollection, type Db, type Filter as MongoFilter } from 'mongodb';
+import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type Collection as MongoCollection, type Filter as MongoFilter } from 'mongodb';
 import type { Logger } from 'pino';
 import {
   initialCheckpoint,
@@ -118,8 +118,7 @@ export const withDatabase = (url: string, database: string): string => {
  * Any other key is stored as it is, so analytics jobs see ordinary names unchanged.
  */
 const ESCAPED_KEY = /^\$|[.%]/;
-export const encodeKey = (key: string): string =>
-  ESCAPED_KEY.test(key) ? key.replaceAll('%', '%25').replaceAll('.', '%2E').replace(/^\$/, '%24') : key;
+export const encodeKey = (key: string): string => (ESCAPED_KEY.test(key) ? key.replaceAll('%', '%25').replaceAll('.', '%2E').replace(/^\$/, '%24') : key);
 const UNESCAPES: Readonly<Record<string, string>> = { '%25': '%', '%2E': '.', '%24': '$' };
 export const decodeKey = (key: string): string => (key.includes('%') ? key.replace(/%(?:25|2E|24)/g, (escape) => UNESCAPES[escape] ?? escape) : key);
 
@@ -405,7 +404,10 @@ class MongoReadStoreImpl implements MongoReadStore {
         if (!hasCode(error, NOT_IMPLEMENTED)) throw failed(`replace ${target} with ${source}`, error);
         // FerretDB 1.24 renames only onto a name that is free.
         this.#renameDropsTarget = false;
-        this.#logger.warn({ target, source }, 'the server cannot rename onto an existing collection (FerretDB); replacing in two renames, with a moment where the collection looks empty');
+        this.#logger.warn(
+          { target, source },
+          'the server cannot rename onto an existing collection (FerretDB); replacing in two renames, with a moment where the collection looks empty',
+        );
       }
     }
     await this.#replaceInTwoSteps(target, source);
@@ -435,7 +437,10 @@ class MongoReadStoreImpl implements MongoReadStore {
         const restored = aside.at(-1);
         if (restored) {
           await this.#db.renameCollection(restored, target).catch((restoreError: unknown) => {
-            this.#logger.error({ err: restoreError, target, aside: restored }, 'could not put the old collection back after a failed replace; its documents are in the collection named aside');
+            this.#logger.error(
+              { err: restoreError, target, aside: restored },
+              'could not put the old collection back after a failed replace; its documents are in the collection named aside',
+            );
           });
           aside.pop();
         }

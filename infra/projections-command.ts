@@ -51,7 +51,9 @@ const call = async (options: Options, method: string, path: string): Promise<Res
   try {
     response = await fetch(`${options.url}/api/v1${path}`, { method, headers: { Authorization: `Bearer ${options.key}` } });
   } catch (error) {
-    throw new Error(`no Bosun answers at ${options.url} (${String((error as Error).cause ?? error)}); start it with npm start, or pass --url`, { cause: error });
+    throw new Error(`no Bosun answers at ${options.url} (${String((error as Error).cause ?? error)}); start it with npm start, or pass --url`, {
+      cause: error,
+    });
   }
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;

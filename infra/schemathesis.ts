@@ -120,7 +120,8 @@ export const resolveSchemathesis = async ({ logger, cacheDir, env = process.env 
     } catch (error) {
       throw new SchemathesisError(`SCHEMATHESIS_PATH=${explicit} is not a working schemathesis: ${(error as Error).message}`);
     }
-    if (version !== SCHEMATHESIS_VERSION) logger.warn({ path: tool.command, version, expected: SCHEMATHESIS_VERSION }, 'SCHEMATHESIS_PATH is another release than the one pinned');
+    if (version !== SCHEMATHESIS_VERSION)
+      logger.warn({ path: tool.command, version, expected: SCHEMATHESIS_VERSION }, 'SCHEMATHESIS_PATH is another release than the one pinned');
     logger.debug({ path: tool.command, version, source: 'SCHEMATHESIS_PATH' }, 'schemathesis');
     return { ...tool, version };
   }

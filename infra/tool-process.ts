@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { projectRoot } from './project-root.js';
 
-
 /** `BOSUN_CACHE_DIR`, or `.cache` in the project root. */
 export const defaultCacheDir = (env: NodeJS.ProcessEnv = process.env): string =>
   env.BOSUN_CACHE_DIR ? resolve(env.BOSUN_CACHE_DIR) : join(projectRoot(), '.cache');
@@ -23,8 +22,7 @@ export type RunOptions = {
 export type RunResult = { readonly stdout: string; readonly stderr: string };
 
 /** The last lines of a tool's output, enough to say why it failed. */
-export const tail = (text: unknown, lines = 12): string =>
-  typeof text === 'string' ? text.trim().split('\n').slice(-lines).join('\n') : '';
+export const tail = (text: unknown, lines = 12): string => (typeof text === 'string' ? text.trim().split('\n').slice(-lines).join('\n') : '');
 
 /** Why a `run` failed, in a few words and the tool's last lines of output (on the same line when it is one). */
 export const describeFailure = (error: unknown): string => {

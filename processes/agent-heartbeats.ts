@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { ConfigurationSnapshot } from '../domain/drift/compare.js';
-import type { Health } from '../domain/instance/events.js';
-import { DomainError } from '../domain/shared/errors.js';
 import { internalContext, type CommandContext } from '../commands/command-context.js';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
 import { executeInstanceCommand } from '../commands/instances.js';
+import type { ConfigurationSnapshot } from '../domain/drift/compare.js';
+import type { Health } from '../domain/instance/events.js';
+import { DomainError } from '../domain/shared/errors.js';
 
 export type HeartbeatReport = {
   readonly metrics: Readonly<Record<string, number>>;
@@ -90,7 +90,13 @@ export class AgentHeartbeats {
     for (const [instanceId, liveness] of this.#instances) {
       if (liveness.seenAt >= deadline || liveness.health === 'unhealthy') continue;
       const missedSeconds = Math.round((this.now() - liveness.seenAt) / 1000);
-      await this.#changeHealth(instanceId, liveness, 'unhealthy', `no heartbeat for ${missedSeconds} s`, systemContext(liveness.tenant, `heartbeats-${instanceId}`));
+      await this.#changeHealth(
+        instanceId,
+        liveness,
+        'unhealthy',
+        `no heartbeat for ${missedSeconds} s`,
+        systemContext(liveness.tenant, `heartbeats-${instanceId}`),
+      );
     }
   }
 

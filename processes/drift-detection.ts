@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { compareConfiguration, driftFingerprint, maskSnapshot, snapshotFingerprint, type ConfigurationSnapshot } from '../domain/drift/index.js';
-import { evolveInstance, initialInstanceState, type InstanceEvent, type InstanceState } from '../domain/instance/index.js';
 import type { CommandContext } from '../commands/command-context.js';
 import { executeDriftCommand } from '../commands/drift.js';
 import { toDomainEvent, type CommandHandlerDeps } from '../commands/handle-command.js';
+import { compareConfiguration, driftFingerprint, maskSnapshot, snapshotFingerprint, type ConfigurationSnapshot } from '../domain/drift/index.js';
+import { evolveInstance, initialInstanceState, type InstanceEvent, type InstanceState } from '../domain/instance/index.js';
 import { instanceStream } from '../events/streams.js';
 
 type KnownInstance = {
@@ -45,9 +45,19 @@ export class DriftDetection {
     const items = compareConfiguration(known.state.spec, known.provider, snapshot);
     const decided = { snapshot: snapshotFingerprint(maskSnapshot(snapshot)), items: driftFingerprint(items) };
     if (known.decided?.snapshot === decided.snapshot && known.decided.items === decided.items) return;
-    const result = await executeDriftCommand(this.deps, ctx, instanceId, { type: 'RecordSnapshot', newDriftId: this.deps.env.newId(), snapshot, items, fingerprint: decided.items });
+    const result = await executeDriftCommand(this.deps, ctx, instanceId, {
+      type: 'RecordSnapshot',
+      newDriftId: this.deps.env.newId(),
+      snapshot,
+      items,
+      fingerprint: decided.items,
+    });
     known.decided = decided;
-    if (result.position !== 0) this.logger.info({ instance_id: instanceId, differences: items.length, drift_id: result.state.drift?.driftId ?? null }, 'configuration snapshot recorded');
+    if (result.position !== 0)
+      this.logger.info(
+        { instance_id: instanceId, differences: items.length, drift_id: result.state.drift?.driftId ?? null },
+        'configuration snapshot recorded',
+      );
   }
 
   /** The instance as of its latest event, folding in only what was appended since the last heartbeat. */

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { EventStore, RecordedEvent } from '../events/event-store.js';
+import { categoryOfStream } from '../events/streams.js';
 import type { BusSubscription, Delivery, EventBus } from './event-bus.js';
 import type { Projector } from './projector.js';
 import { initialCheckpoint, type Checkpoint, type ReadStore } from './read-store.js';
 import { StagedWrites } from './staged-writes.js';
-import { categoryOfStream } from '../events/streams.js';
 
 export type ProjectionState = 'catching_up' | 'live' | 'stopped';
 
@@ -239,7 +239,10 @@ export class ProjectionRunner {
       await this.#options.store.commit([], Object.fromEntries(unsaved.map((p) => [p.projector.name, p.checkpoint])));
       for (const projection of unsaved) projection.saved = { checkpoint: projection.checkpoint, at: Date.now() };
     } catch (error) {
-      this.#logger.warn({ err: error, projections: unsaved.map((p) => p.projector.name) }, 'checkpoints not saved at stop; those projections will pass over some events again');
+      this.#logger.warn(
+        { err: error, projections: unsaved.map((p) => p.projector.name) },
+        'checkpoints not saved at stop; those projections will pass over some events again',
+      );
     }
   }
 
@@ -327,8 +330,17 @@ export class ProjectionRunner {
             await projection.projector.apply(event, staged);
           } catch (error) {
             staged.rollbackTo(savepoint);
-            state.failure = { event_id: event.id, event_type: event.type, stream: event.stream, position: event.position, error: String((error as Error)?.message ?? error) };
-            this.#logger.error({ err: error, projection: projection.projector.name, event_id: event.id, position: event.position, type: event.type }, 'projection stopped on an event it cannot apply');
+            state.failure = {
+              event_id: event.id,
+              event_type: event.type,
+              stream: event.stream,
+              position: event.position,
+              error: String((error as Error)?.message ?? error),
+            };
+            this.#logger.error(
+              { err: error, projection: projection.projector.name, event_id: event.id, position: event.position, type: event.type },
+              'projection stopped on an event it cannot apply',
+            );
             continue;
           }
         }

@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent } from '../events/event-store.js';
+import type { ProjectionFailure, ProjectionRunner, ProjectionState } from './projection-runner.js';
 import { rebuildProjection, verifyProjection, type RebuildProgress, type RebuildResult, type VerifyResult } from './rebuild.js';
-import type { ProjectionRunner, ProjectionState, ProjectionFailure } from './projection-runner.js';
 import type { Relay, RelayStatus } from './relay.js';
 
 export type ProjectionReport = {
@@ -103,22 +103,34 @@ export class ReadSide {
   }
 
   /** Rebuilds the projection `name` wherever it is built, one runner after the other. */
-  async rebuild(name: string, onProgress?: (progress: RebuildProgress & { readonly runner: string }) => void): Promise<(RebuildResult & { readonly runner: string })[]> {
+  async rebuild(
+    name: string,
+    onProgress?: (progress: RebuildProgress & { readonly runner: string }) => void,
+  ): Promise<(RebuildResult & { readonly runner: string })[]> {
     const results = [];
     for (const { runnerName, runner, projector } of this.#building(name)) {
       const progress = onProgress && ((p: RebuildProgress) => onProgress({ ...p, runner: runnerName }));
-      results.push({ ...(await rebuildProjection({ projector, runner, events: this.events, store: runner.store, ...(progress ? { onProgress: progress } : {}) })), runner: runnerName });
+      results.push({
+        ...(await rebuildProjection({ projector, runner, events: this.events, store: runner.store, ...(progress ? { onProgress: progress } : {}) })),
+        runner: runnerName,
+      });
     }
     return results;
   }
 
   /** Verifies the projection `name`, or every projection, wherever it is built. */
-  async verify(name?: string, onProgress?: (progress: RebuildProgress & { readonly runner: string }) => void): Promise<(VerifyResult & { readonly runner: string })[]> {
+  async verify(
+    name?: string,
+    onProgress?: (progress: RebuildProgress & { readonly runner: string }) => void,
+  ): Promise<(VerifyResult & { readonly runner: string })[]> {
     const results = [];
     for (const projection of name === undefined ? this.projectionNames() : [name]) {
       for (const { runnerName, runner, projector } of this.#building(projection)) {
         const progress = onProgress && ((p: RebuildProgress) => onProgress({ ...p, runner: runnerName }));
-        results.push({ ...(await verifyProjection({ projector, runner, events: this.events, store: runner.store, ...(progress ? { onProgress: progress } : {}) })), runner: runnerName });
+        results.push({
+          ...(await verifyProjection({ projector, runner, events: this.events, store: runner.store, ...(progress ? { onProgress: progress } : {}) })),
+          runner: runnerName,
+        });
       }
     }
     return results;

@@ -1,9 +1,9 @@
 import type { EventStore } from '../events/event-store.js';
+import { categoryOfStream } from '../events/streams.js';
 import type { ProjectionRunner } from './projection-runner.js';
 import type { Projector } from './projector.js';
 import type { Collection, CollectionSpec, DocumentWrite, ReadDocument, ReadStore } from './read-store.js';
 import { StagedWrites } from './staged-writes.js';
-import { categoryOfStream } from '../events/streams.js';
 
 export type RebuildProgress = {
   readonly projection: string;
@@ -37,7 +37,11 @@ const renamed = (store: ReadStore, names: ReadonlyMap<string, string>): ReadStor
     prepare: (specs) => store.prepare(specs.map((spec) => ({ ...spec, name: to(spec.name) }))),
     collection: <D extends ReadDocument>(name: string): Collection<D> => store.collection<D>(to(name)),
     checkpoint: (name) => store.checkpoint(name),
-    commit: (writes: readonly DocumentWrite[], checkpoints) => store.commit(writes.map((write) => ({ ...write, collection: to(write.collection) })), checkpoints),
+    commit: (writes: readonly DocumentWrite[], checkpoints) =>
+      store.commit(
+        writes.map((write) => ({ ...write, collection: to(write.collection) })),
+        checkpoints,
+      ),
     replace: (target, source) => store.replace(to(target), to(source)),
     drop: (collections, checkpoints) => store.drop(collections.map(to), checkpoints),
     close: async () => undefined,
@@ -53,7 +57,10 @@ const buildScratch = async (options: RebuildOptions, purpose: string) => {
   const names = new Map(projector.collections.map((spec) => [spec.name, `${spec.name}__${purpose}`]));
   const scratch = renamed(options.store, names);
   const scratchSpecs: CollectionSpec[] = projector.collections.map((spec) => ({ ...spec, name: names.get(spec.name) as string }));
-  await options.store.drop(scratchSpecs.map((spec) => spec.name), []);
+  await options.store.drop(
+    scratchSpecs.map((spec) => spec.name),
+    [],
+  );
   // Indexes are made once the bulk of the log is in: one sort at the end costs less than keeping them up to date row by row.
   await options.store.prepare(scratchSpecs.map((spec) => ({ ...spec, indexes: [] })));
   const categories = new Set(projector.categories);
@@ -100,7 +107,11 @@ const buildScratch = async (options: RebuildOptions, purpose: string) => {
     position: () => position,
     applied: () => applied,
     ms: () => Date.now() - startedAt,
-    drop: () => options.store.drop(scratchSpecs.map((spec) => spec.name), []),
+    drop: () =>
+      options.store.drop(
+        scratchSpecs.map((spec) => spec.name),
+        [],
+      ),
   };
 };
 
@@ -216,7 +227,8 @@ export const verifyProjection = async (options: RebuildOptions & { readonly maxD
   try {
     for (;;) {
       const head = await options.events.headPosition();
-      if (options.runner && !(await options.runner.waitFor(head, 30_000))) throw new Error(`the live projection ${options.projector.name} did not reach position ${head} within 30 s`);
+      if (options.runner && !(await options.runner.waitFor(head, 30_000)))
+        throw new Error(`the live projection ${options.projector.name} did not reach position ${head} within 30 s`);
       const compared = await (options.runner ?? { exclusive: <T>(work: () => Promise<T>) => work() }).exclusive(async () => {
         await build.advance();
         // The live side may not have applied what arrived since: then try again.
@@ -242,4 +254,3 @@ export const verifyProjection = async (options: RebuildOptions & { readonly maxD
     await build.drop();
   }
 };
-

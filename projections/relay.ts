@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { EventStore } from '../events/event-store.js';
+import { eventCategories } from '../events/streams.js';
 import type { BusPublisher, BusSubscription, EventBus } from './event-bus.js';
 import type { ReadStore } from './read-store.js';
-import { eventCategories } from '../events/streams.js';
 
 export type RelayStatus = {
   /** Every event at or below this position is on the bus. */
@@ -59,7 +59,8 @@ export class Relay {
               if (this.#stopped) throw error;
               this.#error = error as Error;
               const delay = retryDelaysMs[Math.min(attempt, retryDelaysMs.length - 1)] as number;
-              if (attempt === 0 || delay === retryDelaysMs.at(-1)) logger.warn({ err: error, position: this.#published, retry_in_ms: delay }, 'relay cannot publish; retrying');
+              if (attempt === 0 || delay === retryDelaysMs.at(-1))
+                logger.warn({ err: error, position: this.#published, retry_in_ms: delay }, 'relay cannot publish; retrying');
               await new Promise((resolve) => setTimeout(resolve, delay));
             }
           }

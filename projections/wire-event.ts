@@ -18,8 +18,6 @@ export type WireEvent = {
   readonly metadata: EventMetadata;
 };
 
-
-
 export const toWireEvent = (event: RecordedEvent): WireEvent => ({
   id: event.id,
   type: event.type,

@@ -7,14 +7,23 @@
 import { v5 as uuidv5 } from 'uuid';
 import { executeDriftCommand } from '../commands/drift.js';
 import { toDomainEvent, type CommandHandlerDeps } from '../commands/handle-command.js';
-import { readTeamPolicy } from '../commands/team-policy.js';
 import { submitTask } from '../commands/tasks.js';
-import { agentCanApply, autoApproves, driftDecider, isSecretSetting, remediationPlan, type DriftCommand, type DriftEvent, type RemediationAction } from '../domain/drift/index.js';
+import { readTeamPolicy } from '../commands/team-policy.js';
+import {
+  agentCanApply,
+  autoApproves,
+  driftDecider,
+  isSecretSetting,
+  remediationPlan,
+  type DriftCommand,
+  type DriftEvent,
+  type RemediationAction,
+} from '../domain/drift/index.js';
 import { replayInstance, type InstanceEvent } from '../domain/instance/index.js';
 import { replay } from '../domain/shared/decider.js';
+import { driftStream, instanceStream } from '../events/streams.js';
 import { issue, workflowContext } from './activity-context.js';
 import type { Written } from './signals.js';
-import { driftStream, instanceStream } from '../events/streams.js';
 
 export type DriftActivityDeps = {
   readonly commands: CommandHandlerDeps;
@@ -42,7 +51,10 @@ export const createDriftActivities = (deps: DriftActivityDeps) => {
 
   const loadDrift = async (ref: DriftRef) => {
     const history = await deps.commands.store.readStream(driftStream(ref.instanceId));
-    const { drift } = replay(driftDecider, history.map((event) => toDomainEvent<DriftEvent>(event)));
+    const { drift } = replay(
+      driftDecider,
+      history.map((event) => toDomainEvent<DriftEvent>(event)),
+    );
     return { history, drift: drift?.driftId === ref.driftId ? drift : null };
   };
 

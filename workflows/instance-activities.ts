@@ -7,12 +7,12 @@ import { executeInstanceCommand } from '../commands/instances.js';
 import { generateSecret, hashSecret } from '../commands/secrets.js';
 import { executeTaskCommand } from '../commands/tasks.js';
 import { replayInstance, type InstanceCommand, type InstanceEvent } from '../domain/instance/index.js';
+import { instanceStream } from '../events/streams.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { taskCollection } from '../projections/tasks/task-projector.js';
 import { issue, workflowContext } from './activity-context.js';
 import type { InstanceProvider, ProvisionRequest } from './instance-provider.js';
 import type { Written } from './signals.js';
-import { instanceStream } from '../events/streams.js';
 
 export type InstanceActivityDeps = {
   readonly commands: CommandHandlerDeps;
@@ -33,7 +33,9 @@ export const createInstanceActivities = (deps: InstanceActivityDeps) => {
 
   /** The deploy request and current spec, secrets included, from the instance's stream. */
   const loadInstance = async (instanceId: string) => {
-    const history = (await deps.commands.store.readStream(instanceStream(instanceId))).map((event) => ({ type: event.type, data: event.data }) as InstanceEvent);
+    const history = (await deps.commands.store.readStream(instanceStream(instanceId))).map(
+      (event) => ({ type: event.type, data: event.data }) as InstanceEvent,
+    );
     const deployed = history.find((event) => event.type === 'instance.deploy_requested');
     if (!deployed || deployed.type !== 'instance.deploy_requested') throw new Error(`instance ${instanceId} has no deploy request`);
     const state = replayInstance(history);

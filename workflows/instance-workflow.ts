@@ -23,7 +23,12 @@ export type TrackedInstance = {
   operations: Operation[];
 };
 
-export type InstanceWorkflowInput = { readonly instanceId: string; readonly tenant: string; readonly first?: AggregateEvent; readonly carried?: TrackedInstance };
+export type InstanceWorkflowInput = {
+  readonly instanceId: string;
+  readonly tenant: string;
+  readonly first?: AggregateEvent;
+  readonly carried?: TrackedInstance;
+};
 
 /** How long an agent has to enrol after the provider started it. */
 const enrolmentTimeoutMs = 2 * 60 * 1000;

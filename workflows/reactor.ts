@@ -4,8 +4,8 @@
  * (workflow id = stream id), starting the workflow with the first one. Streams proceed in
  * parallel, each strictly in order; the checkpoint only moves past events fully forwarded.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { EventStore, RecordedEvent, Subscription } from '../events/event-store.js';
 import { readCheckpointFile, writeCheckpointFile } from '../infra/checkpoint-file.js';
@@ -18,7 +18,14 @@ import { aggregateEventSignal } from './signals.js';
  * `task.started`: the task workflow only needs it once the acknowledgement is late, and
  * then the requeue it attempts reports it. Each signal costs the workflow a workflow task.
  */
-const unforwarded = new Set(['task.progressed', 'task.logged', 'task.started', 'instance.registration_opened', 'instance.agent_registered', 'drift.snapshot_recorded']);
+const unforwarded = new Set([
+  'task.progressed',
+  'task.logged',
+  'task.started',
+  'instance.registration_opened',
+  'instance.agent_registered',
+  'drift.snapshot_recorded',
+]);
 
 const workflowOf: Record<string, { readonly type: string; readonly input: (id: string, tenant: string) => object }> = {
   task: { type: 'taskWorkflow', input: (taskId, tenant) => ({ taskId, tenant }) },
@@ -118,7 +125,11 @@ export class WorkflowReactor {
         // A stream's first event starts its workflow as input, and eagerly: the server hands
         // the first workflow task straight back to this process's worker instead of queueing it.
         if (event.revision === 0) {
-          await this.options.client.workflow.start(route.type, { ...common, args: [{ ...route.input(route.id, event.tenant), first: signal }], requestEagerStart: true });
+          await this.options.client.workflow.start(route.type, {
+            ...common,
+            args: [{ ...route.input(route.id, event.tenant), first: signal }],
+            requestEagerStart: true,
+          });
         } else {
           await this.options.client.workflow.signalWithStart(route.type, {
             ...common,

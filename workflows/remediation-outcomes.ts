@@ -5,10 +5,10 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { EventStore, RecordedEvent } from '../events/event-store.js';
 import type { TaskEvent } from '../domain/task/events.js';
-import { remediationTaskSignal, type RemediationTaskOutcome } from './drift-signals.js';
+import type { EventStore, RecordedEvent } from '../events/event-store.js';
 import { driftStream, idOfStream } from '../events/streams.js';
+import { remediationTaskSignal, type RemediationTaskOutcome } from './drift-signals.js';
 
 const outcomeOf = (event: TaskEvent): Omit<RemediationTaskOutcome, 'taskId'> | null => {
   switch (event.type) {
@@ -46,7 +46,10 @@ export const forwardRemediationOutcome = async (deps: OutcomeForwarding, event: 
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return;
       const delay = Math.min(10_000, 100 * 2 ** attempt);
-      deps.logger.warn({ err: error, workflow_id: workflowId, task_id: signal.taskId, attempt, retry_in_ms: delay }, 'remediation outcome not delivered; retrying');
+      deps.logger.warn(
+        { err: error, workflow_id: workflowId, task_id: signal.taskId, attempt, retry_in_ms: delay },
+        'remediation outcome not delivered; retrying',
+      );
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -2,23 +2,23 @@
  * Activities of the task workflow. Each issues at most one command; placement reads the
  * instance and task read models to find an eligible instance.
  */
-import type { RecordedEvent } from '../events/event-store.js';
+import { v5 as uuidv5 } from 'uuid';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
+import { deployInstance } from '../commands/instances.js';
 import { executeTaskCommand } from '../commands/tasks.js';
+import { readTeamPolicy } from '../commands/team-policy.js';
 import { replay } from '../domain/shared/decider.js';
 import { taskDecider, type TaskEvent, type TaskState } from '../domain/task/index.js';
+import type { RecordedEvent } from '../events/event-store.js';
+import { taskStream } from '../events/streams.js';
 import { instanceCollection } from '../projections/instances/instance-projector.js';
 import type { InstanceView } from '../projections/instances/instance-view.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { taskCollection } from '../projections/tasks/task-projector.js';
 import type { TaskView } from '../projections/tasks/task-view.js';
-import { deployInstance } from '../commands/instances.js';
-import { readTeamPolicy } from '../commands/team-policy.js';
-import { v5 as uuidv5 } from 'uuid';
 import { issue, workflowContext } from './activity-context.js';
 import { aggregateEventOf } from './aggregate-events.js';
 import type { Written } from './signals.js';
-import { taskStream } from '../events/streams.js';
 
 export type TaskActivityDeps = {
   readonly commands: CommandHandlerDeps;
@@ -65,7 +65,9 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
    */
   const report = async <Answer extends Written>(ref: TaskRef, answer: Answer, known: readonly RecordedEvent[] | null = null): Promise<Answer> => {
     const from = (ref.seen ?? -1) + 1;
-    const after = known ? known.filter((event) => event.revision >= from) : await deps.commands.store.readStream(taskStream(ref.taskId), { fromRevision: from });
+    const after = known
+      ? known.filter((event) => event.revision >= from)
+      : await deps.commands.store.readStream(taskStream(ref.taskId), { fromRevision: from });
     return { ...answer, events: after.map(aggregateEventOf) };
   };
   /** Issues the command and answers with what the workflow has not seen, from the stream the command left. */
@@ -81,7 +83,10 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
 
   const stateOf = async (taskId: string): Promise<TaskState> => {
     const history = await deps.commands.store.readStream(taskStream(taskId));
-    return replay(taskDecider, history.map((event) => ({ type: event.type, data: event.data }) as TaskEvent));
+    return replay(
+      taskDecider,
+      history.map((event) => ({ type: event.type, data: event.data }) as TaskEvent),
+    );
   };
 
   /**

@@ -7,8 +7,8 @@
  */
 import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { TaskStatus } from '../domain/task/events.js';
-import type { TaskActivities } from './task-activities.js';
 import { aggregateEventSignal, type AggregateEvent, type Written } from './signals.js';
+import type { TaskActivities } from './task-activities.js';
 
 export type TrackedTask = {
   status: TaskStatus | 'unknown';

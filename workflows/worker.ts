@@ -9,8 +9,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
 /** In `dist/workflows/`: beside this file when it runs from `dist/`, under `dist/` when tests run the sources. */
-const inDist = (file: string): string =>
-  fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? `../dist/workflows/${file}` : `./${file}`, import.meta.url));
+const inDist = (file: string): string => fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? `../dist/workflows/${file}` : `./${file}`, import.meta.url));
 
 export const workflowsPath = (): string => inDist('index.js');
 export const workflowBundlePath = (): string => inDist('workflow-bundle.js');

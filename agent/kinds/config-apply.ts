@@ -1,8 +1,8 @@
 import { isApiError } from '../client.js';
 import { updateAgentConfig } from '../configuration.js';
 import { applyRemediation, parseRemediationActions, type RemediationAction, type RequestedAction } from '../remediation.js';
-import type { TaskContext, TaskKind } from '../task-kinds.js';
 import { inputObject, invalidInput, requireString } from '../task-failure.js';
+import type { TaskContext, TaskKind } from '../task-kinds.js';
 
 /** Settings named without a value get the desired one from Bosun; the task input never holds a secret. */
 const withValues = (actions: readonly RequestedAction[], { desiredSetting }: TaskContext): Promise<RemediationAction[]> =>

@@ -1,5 +1,5 @@
-import type { TaskKind } from '../task-kinds.js';
 import { inputObject, invalidInput, requireString } from '../task-failure.js';
+import type { TaskKind } from '../task-kinds.js';
 
 const timeoutMs = 10_000;
 const bodyCapBytes = 2 ** 20;

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { configuredSettings, readAgentConfig } from '../configuration.js';
+import { inputObject, invalidInput, requireString, TaskFailure } from '../task-failure.js';
 import type { TaskKind } from '../task-kinds.js';
-import { TaskFailure, inputObject, invalidInput, requireString } from '../task-failure.js';
 
 const defaultTimeoutSeconds = 300;
 const outputCapBytes = 2 ** 20;

@@ -1,6 +1,6 @@
 import { setTimeout as wait } from 'node:timers/promises';
-import type { TaskKind } from '../task-kinds.js';
 import { inputObject, invalidInput } from '../task-failure.js';
+import type { TaskKind } from '../task-kinds.js';
 
 const maxSeconds = 3600;
 

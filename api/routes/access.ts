@@ -3,19 +3,19 @@ import type { Middleware } from 'koa';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { createTeam, issueApiKey, revokeApiKey } from '../../commands/teams.js';
 import type { Role } from '../../domain/team/events.js';
+import { teamStream } from '../../events/streams.js';
 import { apiKeyCollection, teamCollection, type ApiKeyView } from '../../projections/access/access-projector.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { ApiError, notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
-import { listBody, pageFromQuery } from '../pagination.js';
-import { createApiKeyBody, createTeamBody } from '../schemas.js';
-import { validator } from '../validation.js';
-import { allow } from '../permissions.js';
 import { resourceId } from '../ownership.js';
+import { listBody, pageFromQuery } from '../pagination.js';
+import { allow } from '../permissions.js';
+import { createApiKeyBody, createTeamBody } from '../schemas.js';
 import type { BosunState } from '../state.js';
-import { teamStream } from '../../events/streams.js';
+import { validator } from '../validation.js';
 
 export type AccessRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -99,19 +99,24 @@ export const accessRoutes = (router: Router<BosunState>, deps: AccessRoutesDeps)
     ctx.body = listBody(keys, page, presentKey);
   });
 
-  router.post('/api-keys/:id/revoke', allow('POST /api/v1/api-keys/:id/revoke'), deps.idempotent(async (ctx) => {
-    ctx.status = 200;
-    ctx.body = { object: 'api_key', id: resourceId(ctx), revoked: true };
-  }), async (ctx) => {
-    const principal = principalOf(ctx);
-    const keyId = resourceId(ctx);
-    if (keyId === principal.keyId) {
-      throw new ApiError('invalid_request_error', 'cannot_revoke_self', 'an API key cannot revoke itself', { param: 'id' });
-    }
-    const result = await revokeApiKey(deps.commands, commandContextOf(ctx), keyId);
-    ctx.state.appended = appendedTo(teamStream(principal.tenant), result);
-    ctx.body = { object: 'api_key', id: keyId, revoked: true, revision: result.revision, position: result.position };
-  });
+  router.post(
+    '/api-keys/:id/revoke',
+    allow('POST /api/v1/api-keys/:id/revoke'),
+    deps.idempotent(async (ctx) => {
+      ctx.status = 200;
+      ctx.body = { object: 'api_key', id: resourceId(ctx), revoked: true };
+    }),
+    async (ctx) => {
+      const principal = principalOf(ctx);
+      const keyId = resourceId(ctx);
+      if (keyId === principal.keyId) {
+        throw new ApiError('invalid_request_error', 'cannot_revoke_self', 'an API key cannot revoke itself', { param: 'id' });
+      }
+      const result = await revokeApiKey(deps.commands, commandContextOf(ctx), keyId);
+      ctx.state.appended = appendedTo(teamStream(principal.tenant), result);
+      ctx.body = { object: 'api_key', id: keyId, revoked: true, revision: result.revision, position: result.position };
+    },
+  );
 
   router.get('/team', allow('GET /api/v1/team'), deps.consistent, async (ctx) => {
     const { tenant } = principalOf(ctx);
@@ -119,5 +124,4 @@ export const accessRoutes = (router: Router<BosunState>, deps: AccessRoutesDeps)
     if (!team) throw notFound('team', tenant);
     ctx.body = { object: 'team', id: team.id, name: team.name, system: team.system, created_at: team.created_at };
   });
-
 };

@@ -3,8 +3,8 @@ import { desiredSetting } from '../../commands/desired-settings.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { agentOf } from '../agent-auth.js';
 import { notFound } from '../errors.js';
-import type { BosunState } from '../state.js';
 import { allow } from '../permissions.js';
+import type { BosunState } from '../state.js';
 
 /**
  * `GET /api/v1/agent/settings/:name`: the desired value of one of the calling instance's

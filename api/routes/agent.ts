@@ -4,32 +4,31 @@
  */
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type { AgentHeartbeats, HeartbeatReport } from '../../processes/agent-heartbeats.js';
-import type { DriftDetection } from '../../processes/drift-detection.js';
-import type { CommandHandlerDeps } from '../../commands/handle-command.js';
+import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import { executeInstanceCommand } from '../../commands/instances.js';
 import { generateSecret, hashSecret } from '../../commands/secrets.js';
 import { executeTaskCommand } from '../../commands/tasks.js';
-import type { CommandResult } from '../../commands/handle-command.js';
 import { DomainError } from '../../domain/shared/errors.js';
-import { terminalStatuses, type TaskError, type TaskLogLine } from '../../domain/task/events.js';
 import type { TaskCommand } from '../../domain/task/commands.js';
+import { terminalStatuses, type TaskError, type TaskLogLine } from '../../domain/task/events.js';
+import { taskStream } from '../../events/streams.js';
+import { buildInfo } from '../../infra/build-info.js';
+import type { AgentHeartbeats, HeartbeatReport } from '../../processes/agent-heartbeats.js';
+import type { DriftDetection } from '../../processes/drift-detection.js';
 import { findAgentCredential } from '../../projections/agents/agent-credentials.js';
 import type { TaskDispatch } from '../../projections/agents/task-dispatch.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { taskCollection } from '../../projections/tasks/task-projector.js';
 import type { TaskView } from '../../projections/tasks/task-view.js';
-import { completeBody, failBody, heartbeatBody, progressBody, registerBody, type RawSnapshot } from '../agent-schemas.js';
 import { agentCommandContext, agentOf, authenticateAgent, type AgentPrincipal } from '../agent-auth.js';
+import { completeBody, failBody, heartbeatBody, progressBody, registerBody, type RawSnapshot } from '../agent-schemas.js';
 import { ApiError, notFound } from '../errors.js';
-import { agentSettingRoutes } from './agent-settings.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { jsonBody } from '../json-body.js';
-import { validator } from '../validation.js';
 import { allow } from '../permissions.js';
-import { buildInfo } from '../../infra/build-info.js';
 import type { BosunState } from '../state.js';
-import { taskStream } from '../../events/streams.js';
+import { validator } from '../validation.js';
+import { agentSettingRoutes } from './agent-settings.js';
 
 export type AgentRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -243,12 +242,17 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
     ctx.body = { cancel_requested: false };
   });
 
-  router.post('/tasks/:id/complete', allow('POST /api/v1/agent/tasks/:id/complete'), deps.idempotent(answered({ object: 'agent_task_result', status: 'completed' })), async (ctx) => {
-    const request = validateComplete(ctx.request.body);
-    const result = await onOwnTask(ctx, { type: 'CompleteTask', outputs: request.outputs });
-    ctx.body = { object: 'agent_task_result', status: 'completed' };
-    ctx.state.appended = appendedOf(ctx, result);
-  });
+  router.post(
+    '/tasks/:id/complete',
+    allow('POST /api/v1/agent/tasks/:id/complete'),
+    deps.idempotent(answered({ object: 'agent_task_result', status: 'completed' })),
+    async (ctx) => {
+      const request = validateComplete(ctx.request.body);
+      const result = await onOwnTask(ctx, { type: 'CompleteTask', outputs: request.outputs });
+      ctx.body = { object: 'agent_task_result', status: 'completed' };
+      ctx.state.appended = appendedOf(ctx, result);
+    },
+  );
 
   router.post('/tasks/:id/fail', allow('POST /api/v1/agent/tasks/:id/fail'), deps.idempotent(answered({ object: 'agent_task_result' })), async (ctx) => {
     const request = validateFail(ctx.request.body);

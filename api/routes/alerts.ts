@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { executeAlertCommand } from '../../commands/alerts.js';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import type { AlertCommand, AlertStatus } from '../../domain/alert/index.js';
+import { alertStream, idOfStream } from '../../events/streams.js';
 import { getAlert, listAlerts } from '../../projections/alerts/alert-queries.js';
 import { evolveAlertView, type AlertView } from '../../projections/alerts/alert-view.js';
 import type { ReadStore } from '../../projections/read-store.js';
@@ -11,12 +12,11 @@ import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
-import { listBody, pageFromQuery } from '../pagination.js';
-import { validator } from '../validation.js';
-import { allow, type RouteKey } from '../permissions.js';
 import { resourceId } from '../ownership.js';
+import { listBody, pageFromQuery } from '../pagination.js';
+import { allow, type RouteKey } from '../permissions.js';
 import type { BosunState } from '../state.js';
-import { alertStream, idOfStream } from '../../events/streams.js';
+import { validator } from '../validation.js';
 
 export type AlertRoutesDeps = {
   readonly commands: CommandHandlerDeps;

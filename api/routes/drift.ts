@@ -4,6 +4,7 @@ import { executeDriftCommand } from '../../commands/drift.js';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import { driftCommandFor, type OperatorDriftAction, type Severity } from '../../domain/drift/index.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
+import { driftStream, idOfStream } from '../../events/streams.js';
 import { isActiveDrift } from '../../projections/drift/drift-projector.js';
 import { getDrift, getDriftSummary, listDrifts, listSnapshots, type DriftSummary } from '../../projections/drift/drift-queries.js';
 import { foldDriftView, type DriftView, type DriftViewStatus } from '../../projections/drift/drift-view.js';
@@ -15,12 +16,11 @@ import { commandContextOf } from '../command-context.js';
 import { dismissDriftBody, driftActionBody, listDriftsQuery, snapshotsQuery } from '../drift-schemas.js';
 import { ApiError, notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
-import { listBody, pageFromQuery } from '../pagination.js';
-import { validator } from '../validation.js';
-import { allow, type RouteKey } from '../permissions.js';
 import { resourceId } from '../ownership.js';
+import { listBody, pageFromQuery } from '../pagination.js';
+import { allow, type RouteKey } from '../permissions.js';
 import type { BosunState } from '../state.js';
-import { driftStream, idOfStream } from '../../events/streams.js';
+import { validator } from '../validation.js';
 
 export type DriftRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -31,7 +31,10 @@ export type DriftRoutesDeps = {
 
 /** The public shapes: read models less their storage fields. */
 export const presentDrift = ({ tenant: _tenant, seq: _seq, ...drift }: DriftView) => ({ object: 'drift_event' as const, ...drift });
-const presentSnapshot = ({ tenant: _tenant, seq: _seq, revision: _revision, ...snapshot }: SnapshotView) => ({ object: 'configuration_snapshot' as const, ...snapshot });
+const presentSnapshot = ({ tenant: _tenant, seq: _seq, revision: _revision, ...snapshot }: SnapshotView) => ({
+  object: 'configuration_snapshot' as const,
+  ...snapshot,
+});
 const presentSummary = ({ by_status, active_by_severity }: DriftSummary) => ({
   object: 'drift_summary' as const,
   by_status,
@@ -57,7 +60,8 @@ const actions: readonly { action: OperatorDriftAction; path: string; status: num
   { action: 'dismiss', path: 'dismiss', status: 200, reasonOf: (body) => validateDismissBody(body).reason },
 ];
 
-const refused = (action: OperatorDriftAction, status: string) => new ApiError('conflict_error', 'illegal_transition', `cannot ${action} a drift event that is ${status}`);
+const refused = (action: OperatorDriftAction, status: string) =>
+  new ApiError('conflict_error', 'illegal_transition', `cannot ${action} a drift event that is ${status}`);
 
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
 export const driftRoutes = (router: Router<BosunState>, deps: DriftRoutesDeps): void => {
@@ -80,7 +84,12 @@ export const driftRoutes = (router: Router<BosunState>, deps: DriftRoutesDeps): 
     const view = (result.stream && foldDriftView(result.stream, drift.id)) ?? (await driftAsOf(drift.instance_id, drift.id, result.revision));
     ctx.status = status;
     ctx.body = presentDrift(view);
-    ctx.state.appended = { stream: driftStream(view.instance_id), revision: view.revision, position: view.position, occurredAt: view.updated_at } satisfies Appended;
+    ctx.state.appended = {
+      stream: driftStream(view.instance_id),
+      revision: view.revision,
+      position: view.position,
+      occurredAt: view.updated_at,
+    } satisfies Appended;
   };
 
   for (const { action, path, status, reasonOf } of actions) {
@@ -95,7 +104,12 @@ export const driftRoutes = (router: Router<BosunState>, deps: DriftRoutesDeps): 
       const drift = await readDrift(ctx);
       if (!isActiveDrift(drift)) throw refused(action, drift.status);
       try {
-        await answer(ctx, status, drift, await executeDriftCommand(deps.commands, commandContextOf(ctx), drift.instance_id, driftCommandFor(action, drift.id, reason)));
+        await answer(
+          ctx,
+          status,
+          drift,
+          await executeDriftCommand(deps.commands, commandContextOf(ctx), drift.instance_id, driftCommandFor(action, drift.id, reason)),
+        );
       } catch (error) {
         // The read model had not yet caught up with the drift's end.
         if (error instanceof NotFoundError) throw refused(action, 'closed');

@@ -4,15 +4,15 @@ import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { EventSchemaRegistry } from '../../events/event-schemas.js';
 import type { EventStore, RecordedEvent, Subscription } from '../../events/event-store.js';
+import { categoryOfStream } from '../../events/streams.js';
 import { toWireEvent, type WireEvent } from '../../projections/wire-event.js';
 import { principalOf } from '../auth.js';
-import { eventCatalog, eventCategories } from '../event-catalog.js';
 import { ApiError } from '../errors.js';
+import { eventCatalog, eventCategories } from '../event-catalog.js';
 import { singleQuery } from '../pagination.js';
-import { lastEventIdOf } from '../sse.js';
 import { allow } from '../permissions.js';
+import { lastEventIdOf } from '../sse.js';
 import type { BosunState } from '../state.js';
-import { categoryOfStream } from '../../events/streams.js';
 
 export type EventRoutesDeps = {
   readonly events: EventStore;
@@ -158,18 +158,12 @@ export const eventRoutes = (router: Router<BosunState>, deps: EventRoutesDeps): 
       format,
       after,
       follow,
-      wanted: (event) =>
-        event.tenant === tenant && (!categorySet || categorySet.has(categoryOfStream(event.stream))) && (!typeSet || typeSet.has(event.type)),
+      wanted: (event) => event.tenant === tenant && (!categorySet || categorySet.has(categoryOfStream(event.stream))) && (!typeSet || typeSet.has(event.type)),
     };
   };
 
   /** Sends the stored events after `request.after`, then (following) new ones, until either side stops. */
-  const pump = async (
-    request: StreamRequest,
-    out: ReturnType<typeof openBody>,
-    firstPage: RecordedEvent[],
-    head: number,
-  ): Promise<void> => {
+  const pump = async (request: StreamRequest, out: ReturnType<typeof openBody>, firstPage: RecordedEvent[], head: number): Promise<void> => {
     const send = (event: RecordedEvent) => out.add(request.format.encode(toWireEvent(event)));
     let after = request.after;
     // Paged through the log; the next page is read only once this one was taken by the client.

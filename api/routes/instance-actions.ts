@@ -2,21 +2,21 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { CommandContext } from '../../commands/command-context.js';
 import { toDomainEvent } from '../../commands/handle-command.js';
-import type { RecordedEvent } from '../../events/event-store.js';
 import { executeInstanceCommand } from '../../commands/instances.js';
 import { decideInstance, replayInstance, type InstanceEvent, type OperatorCommand } from '../../domain/instance/index.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
+import type { RecordedEvent } from '../../events/event-store.js';
+import { idOfStream, instanceStream } from '../../events/streams.js';
 import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { ApiError, toApiError } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
+import { resourceId } from '../ownership.js';
+import { allow, type RouteKey } from '../permissions.js';
 import { bulkInstanceActionBody, bulkInstanceActions, destroyInstanceBody, instanceActionBody } from '../schemas.js';
+import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
 import { appendedBy, instanceViews, presentInstance, type InstanceRoutesDeps } from './instance-views.js';
-import { allow, type RouteKey } from '../permissions.js';
-import { resourceId } from '../ownership.js';
-import type { BosunState } from '../state.js';
-import { idOfStream, instanceStream } from '../../events/streams.js';
 
 type InstanceAction = (typeof bulkInstanceActions)[number];
 type ActionOptions = { readonly backup_first?: boolean };
@@ -100,7 +100,12 @@ export const instanceActionRoutes = (router: Router<BosunState>, deps: InstanceR
       const result = await executeInstanceCommand(deps.commands, commandCtx, instanceId, command);
       return {
         entry: accepted(instanceId, result, command.type === 'BackUpInstance' ? command.backupId : null),
-        appended: { stream: instanceStream(instanceId), revision: result.revision, position: result.position, occurredAt: result.occurredAt ?? deps.commands.env.now().toISOString() },
+        appended: {
+          stream: instanceStream(instanceId),
+          revision: result.revision,
+          position: result.position,
+          occurredAt: result.occurredAt ?? deps.commands.env.now().toISOString(),
+        },
       };
     } catch (error) {
       return { entry: refused(instanceId, error), appended: null };
@@ -116,7 +121,9 @@ export const instanceActionRoutes = (router: Router<BosunState>, deps: InstanceR
     const { tenant, keyId } = principalOf(ctx);
     const request = validateBulk(ctx.request.body);
     const byThisRequest = (event: RecordedEvent) =>
-      event.metadata.actor.id === keyId && event.metadata.idempotency?.key === ctx.get('Idempotency-Key') && event.metadata.idempotency.request_hash === record.request_hash;
+      event.metadata.actor.id === keyId &&
+      event.metadata.idempotency?.key === ctx.get('Idempotency-Key') &&
+      event.metadata.idempotency.request_hash === record.request_hash;
     const results = await Promise.all(
       request.instance_ids.map(async (instanceId): Promise<BulkEntry> => {
         const history = await events.readStream(instanceStream(instanceId));
@@ -133,7 +140,10 @@ export const instanceActionRoutes = (router: Router<BosunState>, deps: InstanceR
         } catch (error) {
           return refused(instanceId, error);
         }
-        return refused(instanceId, new ApiError('conflict_error', 'not_applied', `the first request with this Idempotency-Key did not ${request.action} this instance`));
+        return refused(
+          instanceId,
+          new ApiError('conflict_error', 'not_applied', `the first request with this Idempotency-Key did not ${request.action} this instance`),
+        );
       }),
     );
     ctx.status = 200;

@@ -1,10 +1,10 @@
 import type { Middleware } from 'koa';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
+import { instanceStream } from '../../events/streams.js';
 import { evolveInstanceView, type InstanceView } from '../../projections/instances/instance-view.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
-import { instanceStream } from '../../events/streams.js';
 
 export type InstanceRoutesDeps = {
   readonly commands: CommandHandlerDeps;

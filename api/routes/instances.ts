@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { changeInstanceSpec, deployInstance, type DeployInstanceRequest } from '../../commands/instances.js';
 import { operatorActionNames, type InstanceStatus } from '../../domain/instance/index.js';
+import { idOfStream } from '../../events/streams.js';
 import { getInstance, listInstances } from '../../projections/instances/instance-queries.js';
 import type { InstanceView } from '../../projections/instances/instance-view.js';
 import { principalOf } from '../auth.js';
@@ -9,15 +10,14 @@ import { commandContextOf } from '../command-context.js';
 import { ApiError, notFound } from '../errors.js';
 import type { Replay } from '../idempotency.js';
 import { mergeSpecPatch, type InstanceSpecPatch } from '../instance-spec-patch.js';
+import { resourceId } from '../ownership.js';
 import { listBody, pageFromQuery } from '../pagination.js';
+import { allow } from '../permissions.js';
 import { deployInstanceBody, listInstancesQuery, patchInstanceBody } from '../schemas.js';
+import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
 import { instanceActionRoutes } from './instance-actions.js';
 import { appendedBy, instanceViews, presentInstance, type InstanceRoutesDeps } from './instance-views.js';
-import { allow } from '../permissions.js';
-import { resourceId } from '../ownership.js';
-import type { BosunState } from '../state.js';
-import { idOfStream } from '../../events/streams.js';
 
 const presentLifecycle = (instance: InstanceView) => ({
   object: 'instance_lifecycle' as const,

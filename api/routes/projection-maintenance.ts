@@ -3,7 +3,6 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { UnknownProjectionError, type ReadSide } from '../../projections/read-side.js';
-
 import { ApiError } from '../errors.js';
 import { singleQuery } from '../pagination.js';
 import { allow } from '../permissions.js';

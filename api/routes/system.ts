@@ -1,10 +1,10 @@
 import Router from '@koa/router';
 import type { Logger } from 'pino';
+import { buildInfo } from '../../infra/build-info.js';
 import type { Metrics } from '../../infra/metrics.js';
 import type { ProjectionReport, ReadSide, ReadSideReport } from '../../projections/read-side.js';
 import type { RelayStatus } from '../../projections/relay.js';
 import { allow } from '../permissions.js';
-import { buildInfo } from '../../infra/build-info.js';
 import type { BosunState } from '../state.js';
 
 export type CheckResult = { readonly ok: boolean; readonly reason?: string };
@@ -54,7 +54,8 @@ const described = (p: ProjectionReport) => `projection ${p.name} (${p.runner})`;
 export const readSideCheck = (report: ReadSideReport): CheckResult => {
   const reasons = [...report.errors.map((error) => `runner ${error}`)];
   for (const p of report.projections) {
-    if (p.failure) reasons.push(`${described(p)} stopped at event ${p.failure.event_id} (${p.failure.event_type}, position ${p.failure.position}): ${p.failure.error}`);
+    if (p.failure)
+      reasons.push(`${described(p)} stopped at event ${p.failure.event_id} (${p.failure.event_type}, position ${p.failure.position}): ${p.failure.error}`);
     else if (p.state === 'catching_up') reasons.push(`${described(p)} is catching up, ${p.lag_events} events behind`);
     else if (p.lag_ms >= maxReadyLagMs) reasons.push(`${described(p)} is ${p.lag_events} events (${Math.round(p.lag_ms / 1000)} s) behind`);
   }

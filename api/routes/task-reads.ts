@@ -1,18 +1,18 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { terminalStatuses } from '../../domain/task/events.js';
+import { taskStream } from '../../events/streams.js';
 import { getTask } from '../../projections/tasks/task-queries.js';
 import { evolveTaskView, type TaskView } from '../../projections/tasks/task-view.js';
 import { principalOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { followStream } from '../live-streams.js';
-import { singleQuery } from '../pagination.js';
-import { eventStream, lastEventIdOf, serverSentEventOf } from '../sse.js';
-import type { TaskRoutesDeps } from './tasks.js';
-import { allow } from '../permissions.js';
 import { resourceId } from '../ownership.js';
+import { singleQuery } from '../pagination.js';
+import { allow } from '../permissions.js';
+import { eventStream, lastEventIdOf, serverSentEventOf } from '../sse.js';
 import type { BosunState } from '../state.js';
-import { taskStream } from '../../events/streams.js';
+import type { TaskRoutesDeps } from './tasks.js';
 
 const maxWaitSeconds = 60;
 

@@ -1,8 +1,9 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import { executeTaskCommand, submitTask, type SubmitTaskRequest } from '../../commands/tasks.js';
 import type { TaskStatus } from '../../domain/task/events.js';
+import { idOfStream, taskStream } from '../../events/streams.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { getTask, listTasks } from '../../projections/tasks/task-queries.js';
 import { evolveTaskView, type TaskView } from '../../projections/tasks/task-view.js';
@@ -10,14 +11,12 @@ import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
-import { listBody, pageFromQuery } from '../pagination.js';
-import { cancelTaskBody, listTasksQuery, submitTaskBody } from '../schemas.js';
-import { validator } from '../validation.js';
-import type { Middleware } from 'koa';
-import { allow } from '../permissions.js';
 import { resourceId } from '../ownership.js';
+import { listBody, pageFromQuery } from '../pagination.js';
+import { allow } from '../permissions.js';
+import { cancelTaskBody, listTasksQuery, submitTaskBody } from '../schemas.js';
 import type { BosunState } from '../state.js';
-import { idOfStream, taskStream } from '../../events/streams.js';
+import { validator } from '../validation.js';
 
 export type TaskRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -95,5 +94,4 @@ export const taskRoutes = (router: Router<BosunState>, deps: TaskRoutesDeps): vo
     const result = await executeTaskCommand(deps.commands, commandContextOf(ctx), taskId, { type: 'CancelTask', reason: reason ?? null });
     await answer(ctx, 200, taskId, result);
   });
-
 };

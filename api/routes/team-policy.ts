@@ -5,9 +5,9 @@ import { changeTeamPolicy, readTeamPolicy, type TeamPolicy } from '../../command
 import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { teamPolicyBody } from '../drift-schemas.js';
-import { validator } from '../validation.js';
 import { allow } from '../permissions.js';
 import type { BosunState } from '../state.js';
+import { validator } from '../validation.js';
 
 export type TeamPolicyRoutesDeps = { readonly commands: CommandHandlerDeps; readonly consistent: Middleware };
 

@@ -11,10 +11,7 @@ export type AlertSeverity = (typeof alertSeverities)[number];
 export type AlertSubject = { readonly type: string; readonly id: string };
 
 /** A rule saw a condition operators must know of. */
-export type AlertRaised = DomainEvent<
-  'alert.raised',
-  { alert_id: string; rule: string; severity: AlertSeverity; subject: AlertSubject; message: string }
->;
+export type AlertRaised = DomainEvent<'alert.raised', { alert_id: string; rule: string; severity: AlertSeverity; subject: AlertSubject; message: string }>;
 /** An operator has seen the alert and is on it. */
 export type AlertAcknowledged = DomainEvent<'alert.acknowledged', Record<string, never>>;
 /** The condition cleared (its rule says so) or an operator closed the alert. */

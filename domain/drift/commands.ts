@@ -18,11 +18,4 @@ export type StartRemediation = { readonly type: 'StartRemediation'; readonly dri
 export type FailRemediation = { readonly type: 'FailRemediation'; readonly driftId: string; readonly taskId: string; readonly reason: string };
 export type DismissDrift = { readonly type: 'DismissDrift'; readonly driftId: string; readonly reason: string };
 
-export type DriftCommand =
-  | RecordSnapshot
-  | ProposeRemediation
-  | ApproveRemediation
-  | ExecuteRemediation
-  | StartRemediation
-  | FailRemediation
-  | DismissDrift;
+export type DriftCommand = RecordSnapshot | ProposeRemediation | ApproveRemediation | ExecuteRemediation | StartRemediation | FailRemediation | DismissDrift;

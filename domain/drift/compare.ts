@@ -127,4 +127,6 @@ export const overallSeverity = (items: readonly DriftItem[]): Severity | null =>
  * recognised and does not open a new drift event.
  */
 export const driftFingerprint = (items: readonly DriftItem[]): string =>
-  canonical([...items].map(({ kind, path, expected, actual }) => ({ kind, path, expected, actual })).sort((a, b) => (a.path + a.kind).localeCompare(b.path + b.kind)));
+  canonical(
+    [...items].map(({ kind, path, expected, actual }) => ({ kind, path, expected, actual })).sort((a, b) => (a.path + a.kind).localeCompare(b.path + b.kind)),
+  );

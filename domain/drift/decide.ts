@@ -18,8 +18,10 @@ const incident = (driftId: string, command: RecordSnapshot) => ({
 const driftOutcome = (command: RecordSnapshot, state: DriftState): DriftEvent[] => {
   const { drift } = state;
   const drifted = command.items.length > 0;
-  if (!drift) return drifted && command.fingerprint !== state.acceptedFingerprint ? [{ type: 'drift.detected', data: incident(command.newDriftId, command) }] : [];
-  if (!drifted) return [{ type: 'drift.resolved', data: { drift_id: drift.driftId, verified_by: drift.status === 'remediating' ? 'remediation' : 'snapshot' } }];
+  if (!drift)
+    return drifted && command.fingerprint !== state.acceptedFingerprint ? [{ type: 'drift.detected', data: incident(command.newDriftId, command) }] : [];
+  if (!drifted)
+    return [{ type: 'drift.resolved', data: { drift_id: drift.driftId, verified_by: drift.status === 'remediating' ? 'remediation' : 'snapshot' } }];
   if (command.fingerprint === drift.fingerprint) return [];
   return [{ type: 'drift.changed', data: incident(drift.driftId, command) }];
 };

@@ -41,7 +41,11 @@ export const evolveDrift = (state: DriftState, event: DriftEvent): DriftState =>
       return { ...state, snapshotFingerprint: snapshotFingerprint(event.data.snapshot) };
     case 'drift.detected': {
       const { drift_id, items, fingerprint, severity } = event.data;
-      return { ...state, acceptedFingerprint: null, drift: { status: 'open', driftId: drift_id, items, fingerprint, severity, plan: null, approved: false, taskId: null } };
+      return {
+        ...state,
+        acceptedFingerprint: null,
+        drift: { status: 'open', driftId: drift_id, items, fingerprint, severity, plan: null, approved: false, taskId: null },
+      };
     }
     case 'drift.changed': {
       const { items, fingerprint, severity } = event.data;

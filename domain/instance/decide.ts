@@ -61,8 +61,7 @@ export const operatorActionNames: readonly OperatorAction[] = Object.values(oper
 /** Suspend and resume wait for the workflow to finish the one already requested. */
 const blockedByPending = new Set<Command['type']>(['SuspendInstance', 'ResumeInstance']);
 
-const describeState = (instance: ExistingInstance): string =>
-  instance.pending ? `${instance.status} (${instance.pending} pending)` : instance.status;
+const describeState = (instance: ExistingInstance): string => (instance.pending ? `${instance.status} (${instance.pending} pending)` : instance.status);
 
 const isAllowed = (type: Command['type'], instance: ExistingInstance): boolean =>
   allowedFrom[type].includes(instance.status) && !(blockedByPending.has(type) && instance.pending !== null);
@@ -129,7 +128,11 @@ export const decideInstance = (command: InstanceCommand, state: InstanceState): 
       return [{ type: 'instance.registration_opened', data: { token_hash: command.tokenHash } }];
     case 'RegisterAgent':
       if (instance.registrationTokenHash === null || instance.registrationTokenHash !== command.tokenHash) {
-        throw new RuleViolationError('invalid_registration_token', 'the registration token is not valid for this instance, or was already used', 'registration_token');
+        throw new RuleViolationError(
+          'invalid_registration_token',
+          'the registration token is not valid for this instance, or was already used',
+          'registration_token',
+        );
       }
       return [
         {
@@ -152,9 +155,7 @@ export const decideInstance = (command: InstanceCommand, state: InstanceState): 
       return [{ type: 'instance.destroyed', data: {} }];
     case 'CompleteBackup':
       requireBackupInProgress(instance, command.backupId);
-      return [
-        { type: 'instance.backup_completed', data: { backup_id: command.backupId, location: command.location, size_bytes: command.sizeBytes } },
-      ];
+      return [{ type: 'instance.backup_completed', data: { backup_id: command.backupId, location: command.location, size_bytes: command.sizeBytes } }];
     case 'FailBackup':
       requireBackupInProgress(instance, command.backupId);
       return [{ type: 'instance.backup_failed', data: { backup_id: command.backupId, error: command.error } }];

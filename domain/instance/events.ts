@@ -24,10 +24,7 @@ export type InstanceSpec = {
 
 export type InstanceError = { readonly code: string; readonly message: string };
 
-export type DeployRequested = DomainEvent<
-  'instance.deploy_requested',
-  { instance_id: string; name: string; provider: string; spec: InstanceSpec }
->;
+export type DeployRequested = DomainEvent<'instance.deploy_requested', { instance_id: string; name: string; provider: string; spec: InstanceSpec }>;
 /** The provider is starting an agent that may enrol once with the token whose hash this is. */
 export type RegistrationOpened = DomainEvent<'instance.registration_opened', { token_hash: string }>;
 /** The agent enrolled: it authenticates from now on with the credential whose hash this is. */

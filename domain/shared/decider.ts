@@ -15,10 +15,8 @@ export type Decider<Command, Event extends DomainEvent, State> = {
 };
 
 /** Folds a history into the state it leads to. */
-export const replay = <Command, Event extends DomainEvent, State>(
-  decider: Decider<Command, Event, State>,
-  events: readonly Event[],
-): State => events.reduce(decider.evolve, decider.initialState());
+export const replay = <Command, Event extends DomainEvent, State>(decider: Decider<Command, Event, State>, events: readonly Event[]): State =>
+  events.reduce(decider.evolve, decider.initialState());
 
 /** Compile-time guard that a switch handled every variant. */
 export const assertNever = (value: never): never => {

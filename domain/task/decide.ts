@@ -50,11 +50,7 @@ const requireAllowed = (command: Exclude<TaskCommand, { type: 'SubmitTask' }>, s
 
 const requirePinnedInstance = (task: ExistingTask, instanceId: string): void => {
   if (task.pinnedInstanceId !== null && task.pinnedInstanceId !== instanceId) {
-    throw new RuleViolationError(
-      'instance_mismatch',
-      `task is pinned to instance ${task.pinnedInstanceId}, not ${instanceId}`,
-      'instance_id',
-    );
+    throw new RuleViolationError('instance_mismatch', `task is pinned to instance ${task.pinnedInstanceId}, not ${instanceId}`, 'instance_id');
   }
 };
 
@@ -100,11 +96,7 @@ export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] 
       return [{ type: 'task.requeued', data: { instance_id: task.instanceId ?? '', reason: command.reason } }];
     case 'StartTask':
       if (task.instanceId !== command.instanceId) {
-        throw new RuleViolationError(
-          'instance_mismatch',
-          `task is queued on instance ${task.instanceId ?? 'none'}, not ${command.instanceId}`,
-          'instance_id',
-        );
+        throw new RuleViolationError('instance_mismatch', `task is queued on instance ${task.instanceId ?? 'none'}, not ${command.instanceId}`, 'instance_id');
       }
       return [{ type: 'task.started', data: { instance_id: command.instanceId } }];
     case 'ReportProgress':

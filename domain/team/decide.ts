@@ -15,10 +15,7 @@ export const decideTeam = (command: TeamCommand, state: TeamState): TeamEvent[] 
     if (command.adminKey.role !== 'admin') {
       throw new RuleViolationError('invalid_role', 'the first key of a team must be an admin key', 'role');
     }
-    return [
-      { type: 'team.created', data: { team_id: command.teamId, name: command.name, system: command.system } },
-      keyIssued(command.adminKey),
-    ];
+    return [{ type: 'team.created', data: { team_id: command.teamId, name: command.name, system: command.system } }, keyIssued(command.adminKey)];
   }
   if (state.status === 'none') throw new NotFoundError('team');
   switch (command.type) {
@@ -43,7 +40,12 @@ export const decideTeam = (command: TeamCommand, state: TeamState): TeamEvent[] 
       }
       const current = state.autoProvision;
       if (current?.provider === next?.provider && current?.max_instances === next?.max_instances) return [];
-      return [{ type: 'team.provisioning_policy_changed', data: { auto_provision: next === null ? null : { provider: next.provider, max_instances: next.max_instances } } }];
+      return [
+        {
+          type: 'team.provisioning_policy_changed',
+          data: { auto_provision: next === null ? null : { provider: next.provider, max_instances: next.max_instances } },
+        },
+      ];
     }
     default:
       return assertNever(command);

@@ -9,10 +9,7 @@ export const roleAtLeast = (role: Role, minimum: Role): boolean => roles.indexOf
 
 export type TeamCreated = DomainEvent<'team.created', { team_id: string; name: string; system: boolean }>;
 /** Only the key's SHA-256 hash is stored; the key itself is shown once to whoever asked. */
-export type ApiKeyIssued = DomainEvent<
-  'team.api_key_issued',
-  { key_id: string; name: string; role: Role; key_hash: string; key_prefix: string }
->;
+export type ApiKeyIssued = DomainEvent<'team.api_key_issued', { key_id: string; name: string; role: Role; key_hash: string; key_prefix: string }>;
 export type ApiKeyRevoked = DomainEvent<'team.api_key_revoked', { key_id: string }>;
 /** Remediation plans of drifts at most this severe are approved without an operator (`none`: every plan waits for one). */
 export type PolicyChanged = DomainEvent<'team.policy_changed', { drift_auto_approve_max_severity: AutoApproveLevel }>;

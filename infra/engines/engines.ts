@@ -13,7 +13,17 @@ import { createLogger } from '../logger.js';
 import { projectRoot } from '../project-root.js';
 import { defaultCacheDir } from '../tool-process.js';
 import { EngineError, withLock } from './engine-process.js';
-import { FERRETDB_VERSION, ferretDbInstallDir, ferretDbPaths, installedFerretDb, installFerretDb, mongodbUrl, runningFerretDb, startFerretDb, stopFerretDb } from './ferretdb.js';
+import {
+  FERRETDB_VERSION,
+  ferretDbInstallDir,
+  ferretDbPaths,
+  installedFerretDb,
+  installFerretDb,
+  mongodbUrl,
+  runningFerretDb,
+  startFerretDb,
+  stopFerretDb,
+} from './ferretdb.js';
 import { installedKafka, installKafka, KAFKA_VERSION, kafkaInstallDir, kafkaPaths, runningKafka, startKafka, stopKafka } from './kafka.js';
 import { ensurePostgres, findPostgres, postgresPaths, runningPostgres, startPostgres, stopPostgres } from './postgres.js';
 
@@ -121,7 +131,13 @@ export const enginesUp = (settings: EnginesSettings, logger: Logger, env: NodeJS
     const kafka = (async () => {
       const install = await installKafka(settings.cacheDir, logger.child({ engine: 'kafka' }), env);
       return startKafka(
-        { cacheDir: settings.cacheDir, runDir: settings.runDir, port: settings.kafkaPort, controllerPort: settings.kafkaControllerPort, heapOptions: settings.kafkaHeapOptions },
+        {
+          cacheDir: settings.cacheDir,
+          runDir: settings.runDir,
+          port: settings.kafkaPort,
+          controllerPort: settings.kafkaControllerPort,
+          heapOptions: settings.kafkaHeapOptions,
+        },
         install,
         logger.child({ engine: 'kafka' }),
         env,
@@ -138,7 +154,10 @@ export const enginesUp = (settings: EnginesSettings, logger: Logger, env: NodeJS
     })();
     const [broker, ferret] = await settleAll<[Awaited<typeof kafka>, Awaited<typeof mongo>]>([kafka, mongo]);
     const endpoints = { kafkaBrokers: broker.address, mongodbUrl: mongodbUrl(ferret.address) };
-    logger.info({ ...endpoints, ms: Date.now() - started, runDir: settings.runDir }, broker.alreadyRunning && ferret.alreadyRunning ? 'engines already running' : 'engines up');
+    logger.info(
+      { ...endpoints, ms: Date.now() - started, runDir: settings.runDir },
+      broker.alreadyRunning && ferret.alreadyRunning ? 'engines already running' : 'engines up',
+    );
     return endpoints;
   });
 

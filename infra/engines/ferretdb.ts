@@ -7,9 +7,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { describeFailure, run } from '../tool-process.js';
 import {
   assertPortFree,
   EngineError,
@@ -24,7 +25,6 @@ import {
   writePidFile,
   type PidFile,
 } from './engine-process.js';
-import { describeFailure, run } from '../tool-process.js';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
@@ -127,12 +127,13 @@ export const installFerretDb = async (cacheDir: string, logger: Logger, env: Nod
     const out = join(scratch, 'out');
     await mkdir(out);
     const downloaded = Date.now();
-    await runLogged(
-      'building ferretdb',
-      go,
-      ['build', '-tags', 'ferretdb_no_sqlite', '-trimpath', '-o', join(out, 'ferretdb'), './cmd/ferretdb'],
-      { cwd: src, env: goEnv, timeoutMs: 20 * 60_000, logFile, logger },
-    );
+    await runLogged('building ferretdb', go, ['build', '-tags', 'ferretdb_no_sqlite', '-trimpath', '-o', join(out, 'ferretdb'), './cmd/ferretdb'], {
+      cwd: src,
+      env: goEnv,
+      timeoutMs: 20 * 60_000,
+      logFile,
+      logger,
+    });
     let version: string;
     try {
       version = (await run(join(out, 'ferretdb'), ['--version'], { timeoutMs: 30_000 })).stdout;
@@ -142,17 +143,25 @@ export const installFerretDb = async (cacheDir: string, logger: Logger, env: Nod
     if (!version.includes(`version: ${FERRETDB_VERSION}`)) {
       throw new EngineError(`cannot install ferretdb: the built binary says "${version.trim().split('\n')[0]}", not version ${FERRETDB_VERSION}`);
     }
-    await writeFile(join(out, 'install.json'), `${JSON.stringify({ engine: 'ferretdb', version: FERRETDB_VERSION, tags: ['ferretdb_no_sqlite'], installedAt: new Date().toISOString() })}\n`);
+    await writeFile(
+      join(out, 'install.json'),
+      `${JSON.stringify({ engine: 'ferretdb', version: FERRETDB_VERSION, tags: ['ferretdb_no_sqlite'], installedAt: new Date().toISOString() })}\n`,
+    );
     try {
       await rename(out, target);
     } catch (error) {
       if (!installedFerretDb(cacheDir)) throw new EngineError(`cannot install ferretdb into ${target}: ${(error as Error).message}`);
     }
-    logger.info({ version: FERRETDB_VERSION, binary: join(target, 'ferretdb'), downloadMs: downloaded - started, buildMs: Date.now() - downloaded }, 'ferretdb installed');
+    logger.info(
+      { version: FERRETDB_VERSION, binary: join(target, 'ferretdb'), downloadMs: downloaded - started, buildMs: Date.now() - downloaded },
+      'ferretdb installed',
+    );
     return installedFerretDb(cacheDir)!;
   } catch (error) {
     if (error instanceof EngineError) throw error;
-    throw new EngineError(`cannot install ferretdb: ${(error as Error).message}${existsSync(logFile) ? `\n--- ${logFile} ---\n${await logTail(logFile)}` : ''}`);
+    throw new EngineError(
+      `cannot install ferretdb: ${(error as Error).message}${existsSync(logFile) ? `\n--- ${logFile} ---\n${await logTail(logFile)}` : ''}`,
+    );
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

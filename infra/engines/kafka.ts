@@ -10,6 +10,8 @@ import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
+import { copyRuntimeJars, findJava, jarName, renderDependencyPom } from '../maven.js';
+import { describeFailure, run } from '../tool-process.js';
 import {
   assertPortFree,
   EngineError,
@@ -22,8 +24,6 @@ import {
   writePidFile,
   type PidFile,
 } from './engine-process.js';
-import { describeFailure, run } from '../tool-process.js';
-import { copyRuntimeJars, findJava, jarName, renderDependencyPom } from '../maven.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -139,7 +139,14 @@ export const installKafka = async (cacheDir: string, logger: Logger, env: NodeJS
   const started = Date.now();
   try {
     logger.info({ version: KAFKA_VERSION, target }, 'kafka: downloading the broker jars from Maven Central (about 50 MB, under a minute)');
-    await copyRuntimeJars({ what: 'downloading the kafka jars with Maven', pom: renderKafkaPom(), scratch, outputDir: join(scratch, 'out', 'libs'), env, logger });
+    await copyRuntimeJars({
+      what: 'downloading the kafka jars with Maven',
+      pom: renderKafkaPom(),
+      scratch,
+      outputDir: join(scratch, 'out', 'libs'),
+      env,
+      logger,
+    });
     const jars = await readdir(join(scratch, 'out', 'libs'));
     for (const needed of [MAIN_JAR, jarName(SLF4J_BINDING)]) {
       if (!jars.includes(needed)) throw new EngineError(`cannot install kafka: Maven resolved no ${needed} (got ${jars.length} jars)`);
@@ -252,7 +259,12 @@ export const warmUpKafka = async (broker: string, timeoutMs: number, logger: Log
  * Starts the broker unless it runs; resolves with its pid file once it answers. The
  * storage is formatted on the first start (with a new cluster id).
  */
-export const startKafka = async (settings: KafkaSettings, install: KafkaInstall, logger: Logger, env: NodeJS.ProcessEnv): Promise<PidFile & { readonly alreadyRunning: boolean }> => {
+export const startKafka = async (
+  settings: KafkaSettings,
+  install: KafkaInstall,
+  logger: Logger,
+  env: NodeJS.ProcessEnv,
+): Promise<PidFile & { readonly alreadyRunning: boolean }> => {
   const paths = kafkaPaths(settings.runDir);
   const running = await runningKafka(settings.runDir);
   if (running) {
@@ -273,7 +285,15 @@ export const startKafka = async (settings: KafkaSettings, install: KafkaInstall,
   const java = findJava(env, 'kafka');
   await writeFile(paths.serverProperties, renderServerProperties({ dataDir: paths.dataDir, port: settings.port, controllerPort: settings.controllerPort }));
   await writeFile(paths.log4jProperties, renderLog4jProperties(paths.logFile));
-  const jvm = [...settings.heapOptions, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${paths.log4jProperties}`, '-cp', install.classpath];
+  const jvm = [
+    ...settings.heapOptions,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${paths.log4jProperties}`,
+    '-cp',
+    install.classpath,
+  ];
 
   if (!existsSync(join(paths.dataDir, 'meta.properties'))) {
     // a folder without meta.properties is an interrupted format: the broker would refuse it anyway

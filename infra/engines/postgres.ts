@@ -8,18 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chown, mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import {
-  assertPortFree,
-  EngineError,
-  firstUntraversable,
-  listening,
-  logTail,
-  onPath,
-  processAlive,
-  runLogged,
-  waitUntilGone,
-} from './engine-process.js';
 import { describeFailure, run } from '../tool-process.js';
+import { assertPortFree, EngineError, firstUntraversable, listening, logTail, onPath, processAlive, runLogged, waitUntilGone } from './engine-process.js';
 
 const NEEDED = ['initdb', 'pg_ctl', 'postgres', 'createdb'] as const;
 
@@ -116,7 +106,10 @@ export const ensurePostgres = async (logger: Logger, env: NodeJS.ProcessEnv): Pr
     { env: aptEnv, timeoutMs: 15 * 60_000, logFile, logger },
   );
   const installed = await locate(env);
-  if (!installed) throw new EngineError(`apt-get installed postgresql, yet no initdb, pg_ctl, postgres and createdb were found in /usr/lib/postgresql/<major>/bin (see ${logFile})`);
+  if (!installed)
+    throw new EngineError(
+      `apt-get installed postgresql, yet no initdb, pg_ctl, postgres and createdb were found in /usr/lib/postgresql/<major>/bin (see ${logFile})`,
+    );
   logger.info({ ...installed, ms: Date.now() - started }, 'postgres installed with apt-get');
   await rm(logFile, { force: true });
   return installed;
@@ -224,7 +217,8 @@ export const startPostgres = async (
   let pid = running?.pid;
   let port = running?.port ?? settings.port;
   if (running) {
-    if (!(await listening(running.port))) throw new EngineError(`postgres runs (pid ${running.pid}) but does not answer on ${running.address}; see ${paths.logFile}`);
+    if (!(await listening(running.port)))
+      throw new EngineError(`postgres runs (pid ${running.pid}) but does not answer on ${running.address}; see ${paths.logFile}`);
     logger.info({ pid: running.pid, address: running.address }, 'postgres already running');
   } else {
     alreadyRunning = false;
@@ -261,7 +255,12 @@ export const startPostgres = async (
     logger.info({ pid, address: now.address, ms: Date.now() - started, logFile: paths.logFile }, 'postgres started');
   }
   try {
-    await run(join(binaries.binDir, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'ferretdb'], { cwd: paths.dir, env, timeoutMs: 60_000, ...asUser(user) });
+    await run(join(binaries.binDir, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'ferretdb'], {
+      cwd: paths.dir,
+      env,
+      timeoutMs: 60_000,
+      ...asUser(user),
+    });
     logger.info({ database: 'ferretdb' }, 'postgres: database created');
   } catch (error) {
     const message = describeFailure(error);
@@ -287,9 +286,11 @@ export const stopPostgres = async (runDir: string, binaries: PostgresBinaries | 
       await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30'], { cwd: dir, env, timeoutMs: 45_000, ...asUser(user) });
     } catch (error) {
       logger.warn({ problem: describeFailure(error) }, 'postgres did not stop in fast mode: stopping it in immediate mode');
-      await run(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30'], { cwd: dir, env, timeoutMs: 45_000, ...asUser(user) }).catch((again: unknown) => {
-        throw new EngineError(`postgres (pid ${running.pid}) did not stop: ${describeFailure(again)}`);
-      });
+      await run(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30'], { cwd: dir, env, timeoutMs: 45_000, ...asUser(user) }).catch(
+        (again: unknown) => {
+          throw new EngineError(`postgres (pid ${running.pid}) did not stop: ${describeFailure(again)}`);
+        },
+      );
     }
   }
   logger.info({ pid: running.pid, ms: Date.now() - started }, 'postgres stopped');

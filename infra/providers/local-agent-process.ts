@@ -89,7 +89,11 @@ export const spawnAgent = async (launch: AgentLaunch): Promise<ChildProcess> => 
     child = spawn(command, args, { cwd: dir, env, stdio: ['ignore', log.fd, log.fd], detached: false });
     await once(child, 'spawn');
   } catch (error) {
-    throw new LocalProviderError(`cannot start the agent of instance ${instanceId} (${argv.join(' ')}) in ${dir}: ${(error as Error).message}`, { instanceId, path: dir }, { cause: error });
+    throw new LocalProviderError(
+      `cannot start the agent of instance ${instanceId} (${argv.join(' ')}) in ${dir}: ${(error as Error).message}`,
+      { instanceId, path: dir },
+      { cause: error },
+    );
   } finally {
     await log.close();
   }
@@ -106,7 +110,12 @@ const signal = (pids: readonly number[], name: NodeJS.Signals, instanceId: strin
     try {
       process.kill(pid, name);
     } catch (error) {
-      if (errorCode(error) !== 'ESRCH') throw new LocalProviderError(`cannot send ${name} to the agent of instance ${instanceId}: ${(error as Error).message}`, { instanceId, pid }, { cause: error });
+      if (errorCode(error) !== 'ESRCH')
+        throw new LocalProviderError(
+          `cannot send ${name} to the agent of instance ${instanceId}: ${(error as Error).message}`,
+          { instanceId, pid },
+          { cause: error },
+        );
     }
   }
 };
@@ -124,7 +133,10 @@ const survivorsAfter = async (pids: readonly number[], dir: string, ms: number):
 };
 
 /** SIGTERM, then SIGKILL for those still running after `graceMs`; resolves once all are gone. */
-export const stopAgentProcesses = async (pids: readonly number[], options: { readonly instanceId: string; readonly dir: string; readonly graceMs: number; readonly logger: Logger }): Promise<void> => {
+export const stopAgentProcesses = async (
+  pids: readonly number[],
+  options: { readonly instanceId: string; readonly dir: string; readonly graceMs: number; readonly logger: Logger },
+): Promise<void> => {
   const { instanceId, dir, graceMs, logger } = options;
   signal(pids, 'SIGTERM', instanceId);
   const stubborn = await survivorsAfter(pids, dir, graceMs);
@@ -133,6 +145,10 @@ export const stopAgentProcesses = async (pids: readonly number[], options: { rea
   signal(stubborn, 'SIGKILL', instanceId);
   const undead = await survivorsAfter(stubborn, dir, KILL_WAIT_MS);
   if (undead.length > 0) {
-    throw new LocalProviderError(`the agent of instance ${instanceId} (pid ${undead.join(', ')}) still runs ${KILL_WAIT_MS} ms after SIGKILL`, { instanceId, path: dir, pid: undead[0] as number });
+    throw new LocalProviderError(`the agent of instance ${instanceId} (pid ${undead.join(', ')}) still runs ${KILL_WAIT_MS} ms after SIGKILL`, {
+      instanceId,
+      path: dir,
+      pid: undead[0] as number,
+    });
   }
 };

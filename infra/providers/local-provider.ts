@@ -18,9 +18,9 @@ import type { ChildProcess } from 'node:child_process';
 import { access, cp, link, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { projectRoot } from '../project-root.js';
 import type { InstanceSpec } from '../../domain/instance/index.js';
 import type { Backup, InstanceProvider, ProvisionRequest } from '../../workflows/instance-provider.js';
+import { projectRoot } from '../project-root.js';
 import { isAgentProcess, LocalProviderError, readPidFile, spawnAgent, stopAgentProcesses, writePidFile } from './local-agent-process.js';
 
 export { LocalProviderError } from './local-agent-process.js';
@@ -60,7 +60,6 @@ const INHERITED_VARIABLES = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG',
 
 /** Ids become directory names: one plain path segment, never `..` nor hidden like `.destroyed`. */
 const PATH_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
 
 const exists = (path: string): Promise<boolean> =>
   access(path).then(
@@ -111,7 +110,8 @@ export const createLocalProvider = (options: LocalProviderOptions): InstanceProv
   const backupsDir = join(dataDir, 'backups');
   const logger = options.logger.child({ provider: 'local' });
   const agentCommand = options.agentCommand ?? [process.execPath, join(projectRoot(), 'dist', 'cli.js'), 'agent'];
-  const baseEnv = options.env ?? Object.fromEntries(INHERITED_VARIABLES.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
+  const baseEnv =
+    options.env ?? Object.fromEntries(INHERITED_VARIABLES.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
   const stopGraceMs = options.stopGraceMs ?? 10_000;
   /** The agents this provider started and that have not exited. */
   const children = new Map<string, ChildProcess>();
@@ -129,7 +129,8 @@ export const createLocalProvider = (options: LocalProviderOptions): InstanceProv
   };
 
   const checkSegment = (what: string, value: string, instanceId: string): void => {
-    if (!PATH_SEGMENT.test(value)) throw new LocalProviderError(`${what} "${value}" cannot name a directory: use letters, digits, ".", "_" and "-", at most 128`, { instanceId });
+    if (!PATH_SEGMENT.test(value))
+      throw new LocalProviderError(`${what} "${value}" cannot name a directory: use letters, digits, ".", "_" and "-", at most 128`, { instanceId });
   };
 
   const instanceDir = (instanceId: string): string => {
@@ -191,7 +192,8 @@ export const createLocalProvider = (options: LocalProviderOptions): InstanceProv
         const dir = instanceDir(instanceId);
         // 0700: the agent keeps its credential here.
         await mkdir(dir, { recursive: true, mode: 0o700 });
-        if (await writeConfigIfAbsent(dir, request.spec)) logger.info({ instanceId, path: join(dir, CONFIG_FILE) }, 'agent configuration written from the spec');
+        if (await writeConfigIfAbsent(dir, request.spec))
+          logger.info({ instanceId, path: join(dir, CONFIG_FILE) }, 'agent configuration written from the spec');
         if (await exists(join(dir, SUSPENDED_MARK))) {
           logger.info({ instanceId }, 'instance is suspended: provision leaves its agent stopped');
         } else {

@@ -41,8 +41,7 @@ export const temporalCliVersion = async (path: string): Promise<string> => {
 };
 
 /** Where the cache keeps the CLI of `version`. */
-export const cachedCliPath = (cacheDir: string, version = TEMPORAL_CLI_VERSION): string =>
-  join(cacheDir, 'temporal-cli', version, 'temporal');
+export const cachedCliPath = (cacheDir: string, version = TEMPORAL_CLI_VERSION): string => join(cacheDir, 'temporal-cli', version, 'temporal');
 
 const onPath = async (env: NodeJS.ProcessEnv): Promise<string | null> => {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
@@ -125,10 +124,7 @@ const install = async (cacheDir: string, logger: Logger, env: NodeJS.ProcessEnv)
     await chmod(binary, 0o755);
     const version = await temporalCliVersion(binary);
     await rename(binary, target);
-    logger.info(
-      { path: target, version, member, downloadMs: downloaded - started, totalMs: Date.now() - started },
-      'temporal CLI installed',
-    );
+    logger.info({ path: target, version, member, downloadMs: downloaded - started, totalMs: Date.now() - started }, 'temporal CLI installed');
     return target;
   } finally {
     await rm(scratch, { recursive: true, force: true });

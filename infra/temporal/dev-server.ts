@@ -61,7 +61,11 @@ const assertPortFree = (port: number): Promise<void> =>
   new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new TemporalDevServerError(`temporal dev server cannot listen on 127.0.0.1:${port}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message}`)),
+      reject(
+        new TemporalDevServerError(
+          `temporal dev server cannot listen on 127.0.0.1:${port}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message}`,
+        ),
+      ),
     );
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
@@ -179,9 +183,11 @@ const launch = async (options: TemporalDevServerOptions, port: number): Promise<
   const address = `127.0.0.1:${port}`;
   await assertPortFree(port);
   const args = [
-    'server', 'start-dev',
+    'server',
+    'start-dev',
     '--headless',
-    '--db-filename', dbFile,
+    '--db-filename',
+    dbFile,
     // The server writes its state in one SQLite transaction after another. In the default
     // rollback journal each costs several fsyncs (journal, database, journal deletion); in
     // WAL one, still synchronous and as durable: twice the one-activity workflows per
@@ -190,13 +196,20 @@ const launch = async (options: TemporalDevServerOptions, port: number): Promise<
     // commits, so a kill -9 of the server (or of everything) loses none; a power cut can
     // lose the last ones, as it can the reactor's checkpoint. 19 to 29 one-activity
     // workflows/s, as fast as the in-memory store (31) on the same machine.
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=NORMAL',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--log-format', 'json',
-    '--log-level', options.logLevel ?? 'warn',
-    '--color', 'never',
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=NORMAL',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-format',
+    'json',
+    '--log-level',
+    options.logLevel ?? 'warn',
+    '--color',
+    'never',
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
   const pidFile = join(dataDir, 'temporal.pid');

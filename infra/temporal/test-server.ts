@@ -37,8 +37,7 @@ export type ResolveTemporalTestServerOptions = {
 };
 
 /** Where the cache keeps the server of `version`: its jars in `libs/`, the launcher beside them. */
-export const testServerInstallDir = (cacheDir: string, version = TEMPORAL_TEST_SERVER_VERSION): string =>
-  join(cacheDir, 'temporal-test-server', version);
+export const testServerInstallDir = (cacheDir: string, version = TEMPORAL_TEST_SERVER_VERSION): string => join(cacheDir, 'temporal-test-server', version);
 
 /** The launcher of an installed server: `<launcher> <port>` serves on that port until killed. */
 export const cachedTestServerPath = (cacheDir: string, version = TEMPORAL_TEST_SERVER_VERSION): string =>
@@ -73,18 +72,25 @@ const install = async (cacheDir: string, logger: Logger, env: NodeJS.ProcessEnv)
   const scratch = await mkdtemp(join(base, '.install-'));
   const started = Date.now();
   try {
-    logger.info({ artifact: `${TEST_SERVER.groupId}:${TEST_SERVER.artifactId}:${TEST_SERVER.version}`, target }, 'temporal test server not found: downloading it from Maven Central');
+    logger.info(
+      { artifact: `${TEST_SERVER.groupId}:${TEST_SERVER.artifactId}:${TEST_SERVER.version}`, target },
+      'temporal test server not found: downloading it from Maven Central',
+    );
     const out = join(scratch, 'out');
     await copyRuntimeJars({
       what: 'downloading the temporal test server jars with Maven',
-      pom: renderDependencyPom({ generatedBy: 'bosun', groupId: 'dev.bosun.testing', artifactId: 'temporal-test-server', version: TEST_SERVER.version }, [TEST_SERVER, SLF4J_BINDING]),
+      pom: renderDependencyPom({ generatedBy: 'bosun', groupId: 'dev.bosun.testing', artifactId: 'temporal-test-server', version: TEST_SERVER.version }, [
+        TEST_SERVER,
+        SLF4J_BINDING,
+      ]),
       scratch,
       outputDir: join(out, 'libs'),
       env,
       logger,
     });
     const jars = await readdir(join(out, 'libs'));
-    if (!jars.includes(jarName(TEST_SERVER))) throw new TemporalTestServerError(`cannot install the temporal test server: Maven resolved no ${jarName(TEST_SERVER)} (got ${jars.length} jars)`);
+    if (!jars.includes(jarName(TEST_SERVER)))
+      throw new TemporalTestServerError(`cannot install the temporal test server: Maven resolved no ${jarName(TEST_SERVER)} (got ${jars.length} jars)`);
     // The launcher names the libs folder where it will be after the rename.
     await writeFile(join(out, 'temporal-test-server'), renderLauncher(join(target, 'libs')));
     await chmod(join(out, 'temporal-test-server'), 0o755);

@@ -1,8 +1,8 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { AlertSubject, RaiseAlert, ResolveAlert } from '../../domain/alert/index.js';
 import type { RecordedEvent } from '../../events/event-store.js';
-import type { AlertRule } from './rule.js';
 import { idOfStream } from '../../events/streams.js';
+import type { AlertRule } from './rule.js';
 
 /** Namespace of alert ids. */
 const alertIdNamespace = 'a4c110c5-4e98-406f-95fe-f1c4dd3731f3';

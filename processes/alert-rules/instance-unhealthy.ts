@@ -1,7 +1,7 @@
 import type { HealthChanged } from '../../domain/instance/index.js';
+import { idOfStream } from '../../events/streams.js';
 import { instanceNames } from './instance-names.js';
 import type { AlertRule } from './rule.js';
-import { idOfStream } from '../../events/streams.js';
 
 /**
  * An instance whose agent stopped beating (see AgentHeartbeats) raises an alert; it is

@@ -1,11 +1,11 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { DomainError } from '../../domain/shared/errors.js';
 import { executeAlertCommand, raiseAlert } from '../../commands/alerts.js';
 import { internalContext } from '../../commands/command-context.js';
-import type { EventStore, RecordedEvent, Subscription } from '../../events/event-store.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
+import { DomainError } from '../../domain/shared/errors.js';
+import type { EventStore, RecordedEvent, Subscription } from '../../events/event-store.js';
 import { readCheckpointFile, writeCheckpointFile } from '../../infra/checkpoint-file.js';
 import { createAlertRuleEngine, type AlertEngineSnapshot, type AlertRequest, type AlertRuleEngine } from './engine.js';
 import type { AlertRule } from './rule.js';
@@ -56,7 +56,10 @@ export class AlertRuleRunner {
     const snapshot = this.#readSnapshot();
     if (snapshot) this.#engine.restore(snapshot.engine);
     this.#observed = this.#snapshotAt = snapshot?.position ?? 0;
-    this.options.logger.info({ checkpoint: this.#checkpoint, from: this.#observed, rules: this.options.rules.map((rule) => rule.name) }, 'alert rules starting');
+    this.options.logger.info(
+      { checkpoint: this.#checkpoint, from: this.#observed, rules: this.options.rules.map((rule) => rule.name) },
+      'alert rules starting',
+    );
     this.#subscription = this.options.events.subscribe(this.#observed, {
       onEvent: (event) => this.#observe(event),
       onError: (error) => this.options.logger.error({ err: error }, 'alert rules stopped'),

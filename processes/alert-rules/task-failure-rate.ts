@@ -1,8 +1,8 @@
 import type { TaskAttemptFailed, TaskFailed, TaskStarted } from '../../domain/task/index.js';
 import type { RecordedEvent } from '../../events/event-store.js';
+import { idOfStream } from '../../events/streams.js';
 import { instanceNames } from './instance-names.js';
 import type { AlertRule, AlertSignal } from './rule.js';
-import { idOfStream } from '../../events/streams.js';
 
 export type TaskFailureRateOptions = {
   /** Failed runs on one instance that raise the alert. @defaultValue 3 */

@@ -1,4 +1,4 @@
-import type { TeamEvent, Role } from '../../domain/team/events.js';
+import type { Role, TeamEvent } from '../../domain/team/events.js';
 import type { Projector } from '../projector.js';
 import type { ReadDocument, ReadStore } from '../read-store.js';
 

@@ -1,7 +1,7 @@
 import type { InstanceEvent } from '../../domain/instance/events.js';
+import { idOfStream } from '../../events/streams.js';
 import type { Projector } from '../projector.js';
 import type { ReadDocument, ReadStore } from '../read-store.js';
-import { idOfStream } from '../../events/streams.js';
 
 /**
  * What agent authentication reads: hashes of enrolment tokens and credentials, each bound
@@ -41,7 +41,8 @@ export const agentCredentialProjector: Projector = {
         return;
       case 'instance.agent_registered':
         await deactivate(store, instanceId, 'registration', recorded.revision);
-        if (!(await collection.get(event.data.credential_hash))) await collection.put({ id: event.data.credential_hash, ...base, kind: 'credential', active: true });
+        if (!(await collection.get(event.data.credential_hash)))
+          await collection.put({ id: event.data.credential_hash, ...base, kind: 'credential', active: true });
         return;
       case 'instance.destroyed':
         await deactivate(store, instanceId, 'credential', recorded.revision);

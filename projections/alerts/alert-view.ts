@@ -1,6 +1,6 @@
-import type { Actor, RecordedEvent } from '../../events/event-store.js';
 import type { AlertEvent, AlertSeverity, AlertStatus } from '../../domain/alert/index.js';
 import { assertNever } from '../../domain/shared/decider.js';
+import type { Actor, RecordedEvent } from '../../events/event-store.js';
 import type { ReadDocument } from '../read-store.js';
 
 /** The alert read model. The subject is kept flat so lists can filter on its id. */

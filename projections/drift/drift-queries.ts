@@ -38,5 +38,8 @@ export const getDriftSummary = async (store: ReadStore, tenant: string): Promise
       return [severity, counts.reduce((sum, n) => sum + n, 0)] as const;
     }),
   );
-  return { by_status: Object.fromEntries(byStatus) as DriftSummary['by_status'], active_by_severity: Object.fromEntries(bySeverity) as DriftSummary['active_by_severity'] };
+  return {
+    by_status: Object.fromEntries(byStatus) as DriftSummary['by_status'],
+    active_by_severity: Object.fromEntries(bySeverity) as DriftSummary['active_by_severity'],
+  };
 };

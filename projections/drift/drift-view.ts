@@ -1,4 +1,3 @@
-import type { RecordedEvent } from '../../events/event-store.js';
 import {
   driftActionsAllowed,
   type DriftEvent,
@@ -9,8 +8,9 @@ import {
   type Severity,
 } from '../../domain/drift/index.js';
 import { assertNever } from '../../domain/shared/decider.js';
-import type { ReadDocument } from '../read-store.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import { idOfStream } from '../../events/streams.js';
+import type { ReadDocument } from '../read-store.js';
 
 export const driftViewStatuses = ['open', 'remediating', 'escalated', 'resolved', 'dismissed'] as const;
 export type DriftViewStatus = (typeof driftViewStatuses)[number];
@@ -50,7 +50,6 @@ export type DriftView = ReadDocument & {
   /** Global position of the last event applied. */
   readonly position: number;
 };
-
 
 const isActive = (status: DriftViewStatus): status is DriftStatus => status === 'open' || status === 'remediating' || status === 'escalated';
 
@@ -144,4 +143,7 @@ export const evolveDriftView = (view: DriftView | null, recorded: RecordedEvent)
 
 /** The drift `driftId` as the events of its stream tell it. */
 export const foldDriftView = (history: readonly RecordedEvent[], driftId: string): DriftView | null =>
-  history.reduce<DriftView | null>((view, event) => (view !== null || (event.data as { drift_id?: unknown }).drift_id === driftId ? evolveDriftView(view, event) : view), null);
+  history.reduce<DriftView | null>(
+    (view, event) => (view !== null || (event.data as { drift_id?: unknown }).drift_id === driftId ? evolveDriftView(view, event) : view),
+    null,
+  );

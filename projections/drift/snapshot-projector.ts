@@ -1,7 +1,7 @@
 import type { ConfigurationSnapshot, SnapshotRecorded } from '../../domain/drift/index.js';
+import { idOfStream } from '../../events/streams.js';
 import type { Projector } from '../projector.js';
 import type { ReadDocument, ReadStore } from '../read-store.js';
-import { idOfStream } from '../../events/streams.js';
 
 /** A configuration snapshot as recorded (secret values masked; recorded only when it changed), by its event id. */
 export type SnapshotView = ReadDocument & {

@@ -1,6 +1,6 @@
+import { eventCategories } from '../../events/streams.js';
 import type { Projector } from '../projector.js';
 import type { ReadDocument, ReadStore } from '../read-store.js';
-import { eventCategories } from '../../events/streams.js';
 
 /**
  * What an Idempotency-Key led to, derived from the metadata of the events it appended,

@@ -9,9 +9,5 @@ export const getInstance = async (store: ReadStore, tenant: string, id: string):
   return instance && instance.tenant === tenant ? instance : null;
 };
 
-export const listInstances = (
-  store: ReadStore,
-  tenant: string,
-  filter: { status?: InstanceStatus; provider?: string },
-  page: Page,
-): Promise<InstanceView[]> => instanceCollection(store).list({ tenant, ...filter }, page);
+export const listInstances = (store: ReadStore, tenant: string, filter: { status?: InstanceStatus; provider?: string }, page: Page): Promise<InstanceView[]> =>
+  instanceCollection(store).list({ tenant, ...filter }, page);

@@ -1,4 +1,3 @@
-import type { RecordedEvent } from '../../events/event-store.js';
 import { isSecretSetting } from '../../domain/drift/compare.js';
 import {
   evolveInstance,
@@ -14,6 +13,7 @@ import {
   type PendingAction,
 } from '../../domain/instance/index.js';
 import { assertNever } from '../../domain/shared/decider.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import type { ReadDocument } from '../read-store.js';
 
 /** Shown in place of the value of a setting whose name looks secret. */
@@ -120,7 +120,12 @@ const changesOf = (view: InstanceView, event: InstanceEvent, at: string): Partia
         ],
       };
     case 'instance.backup_completed':
-      return finishBackup(view, event.data.backup_id, { status: 'completed', location: event.data.location, size_bytes: event.data.size_bytes, finished_at: at });
+      return finishBackup(view, event.data.backup_id, {
+        status: 'completed',
+        location: event.data.location,
+        size_bytes: event.data.size_bytes,
+        finished_at: at,
+      });
     case 'instance.backup_failed':
       return finishBackup(view, event.data.backup_id, { status: 'failed', error: event.data.error, finished_at: at });
     case 'instance.health_changed':

@@ -9,9 +9,5 @@ export const getTask = async (store: ReadStore, tenant: string, id: string): Pro
   return task && task.tenant === tenant ? task : null;
 };
 
-export const listTasks = (
-  store: ReadStore,
-  tenant: string,
-  filter: { status?: TaskStatus; kind?: string },
-  page: Page,
-): Promise<TaskView[]> => taskCollection(store).list({ tenant, ...filter }, page);
+export const listTasks = (store: ReadStore, tenant: string, filter: { status?: TaskStatus; kind?: string }, page: Page): Promise<TaskView[]> =>
+  taskCollection(store).list({ tenant, ...filter }, page);

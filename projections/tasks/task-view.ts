@@ -1,6 +1,6 @@
-import type { RecordedEvent } from '../../events/event-store.js';
-import type { TaskError, TaskEvent, TaskStatus } from '../../domain/task/events.js';
 import { assertNever } from '../../domain/shared/decider.js';
+import type { TaskError, TaskEvent, TaskStatus } from '../../domain/task/events.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import type { ReadDocument } from '../read-store.js';
 
 /** The task read model: what clients see of a task. */

@@ -25,8 +25,14 @@ t.test('given `bosun agent --dir` running a task, when the process gets SIGTERM,
 
   t.equal(code, 0);
   t.match(fake.outcomes.get('long')?.body, { error: { code: 'agent_stopped' }, retryable: true });
-  const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
-  t.ok(lines.some((line) => line.msg === 'stopping' && line.signal === 'SIGTERM'), 'logs as JSON lines');
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  t.ok(
+    lines.some((line) => line.msg === 'stopping' && line.signal === 'SIGTERM'),
+    'logs as JSON lines',
+  );
 });
 
 t.test('given missing or unknown inputs, then `bosun agent` refuses to start, naming the problem', async (t) => {

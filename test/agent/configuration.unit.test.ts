@@ -2,14 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  AgentConfigError,
-  agentConfigPath,
-  configurationSnapshot,
-  maxConcurrentTasks,
-  readAgentConfig,
-  updateAgentConfig,
-} from '../../agent/configuration.js';
+import { AgentConfigError, agentConfigPath, configurationSnapshot, maxConcurrentTasks, readAgentConfig, updateAgentConfig } from '../../agent/configuration.js';
 import { applyRemediation, parseRemediationActions, type RemediationAction } from '../../agent/remediation.js';
 import { agentDir, baseConfig } from './harness.js';
 
@@ -26,14 +19,20 @@ t.test('given the provider wrote agent-config.json, then the snapshot reports it
   t.ok(snapshot.resources.memory_mb > 0);
 });
 
-t.test('given a hand edit that lists a skill without enabled, then the snapshot reports it enabled; an entry without a name or version is left out', async (t) => {
-  const dir = await agentDir(t, { ...baseConfig, skills: [{ name: 'jq', version: '1.7' }, { name: 'off', version: '1', enabled: false }, { version: '2' }, { name: 'x', version: '1', enabled: 'yes' }] });
-  const snapshot = configurationSnapshot(await readAgentConfig(dir), 'local');
-  t.same(snapshot.skills, [
-    { name: 'jq', version: '1.7', enabled: true },
-    { name: 'off', version: '1', enabled: false },
-  ]);
-});
+t.test(
+  'given a hand edit that lists a skill without enabled, then the snapshot reports it enabled; an entry without a name or version is left out',
+  async (t) => {
+    const dir = await agentDir(t, {
+      ...baseConfig,
+      skills: [{ name: 'jq', version: '1.7' }, { name: 'off', version: '1', enabled: false }, { version: '2' }, { name: 'x', version: '1', enabled: 'yes' }],
+    });
+    const snapshot = configurationSnapshot(await readAgentConfig(dir), 'local');
+    t.same(snapshot.skills, [
+      { name: 'jq', version: '1.7', enabled: true },
+      { name: 'off', version: '1', enabled: false },
+    ]);
+  },
+);
 
 t.test('given no agent-config.json yet, then the snapshot reports an empty configuration', async (t) => {
   const snapshot = configurationSnapshot(await readAgentConfig(await agentDir(t, null)), 'docker');
@@ -95,7 +94,10 @@ t.test('given each remediation action, then the configuration changes as the doc
 
 t.test('given a bad remediation action, then the whole plan is refused as invalid input', async (t) => {
   t.throws(() => parseRemediationActions('install everything'), { code: 'invalid_input', retryable: false });
-  t.throws(() => parseRemediationActions([{ action: 'install_skill', name: 'git' }]), { code: 'invalid_input', message: 'actions[0].version must be a string' });
+  t.throws(() => parseRemediationActions([{ action: 'install_skill', name: 'git' }]), {
+    code: 'invalid_input',
+    message: 'actions[0].version must be a string',
+  });
   t.throws(() => parseRemediationActions([{ action: 'set_setting', value: 1 }]), { message: 'actions[0].name must be a string' });
   t.throws(() => parseRemediationActions([{ action: 'reboot' }]), { message: 'actions[0].action "reboot" is not a remediation action' });
 });

@@ -14,7 +14,10 @@ export type Outcome = { readonly taskId: string; readonly outcome: 'complete' | 
 export type Recorded = { readonly path: string; readonly body: any; readonly idempotencyKey: string | undefined };
 type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
 
-const error = (status: number, type: string, code: string, message: string): Answer => ({ status, body: { error: { type, code, message, request_id: randomUUID() } } });
+const error = (status: number, type: string, code: string, message: string): Answer => ({
+  status,
+  body: { error: { type, code, message, request_id: randomUUID() } },
+});
 const unauthorized = () => error(401, 'authentication_error', 'invalid_credential', 'missing, wrong or revoked credential');
 const notRunning = (state: TaskState) => error(409, 'conflict_error', 'task_not_running', `the task is ${state}`);
 
@@ -222,7 +225,10 @@ export class FakeBosun {
       const response = this.waitingClaims.shift();
       if (!response) return;
       entry.state = 'claimed';
-      this.send(response, { status: 200, body: { task: { timeout_seconds: null, attempt: 1, ack_deadline: new Date(Date.now() + 30_000).toISOString(), ...entry.task } } });
+      this.send(response, {
+        status: 200,
+        body: { task: { timeout_seconds: null, attempt: 1, ack_deadline: new Date(Date.now() + 30_000).toISOString(), ...entry.task } },
+      });
       this.changed.emit('call');
     }
   }

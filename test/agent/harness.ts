@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { createLogger } from '../../infra/logger.js';
 import { runAgent } from '../../agent/runtime.js';
+import { createLogger } from '../../infra/logger.js';
 import { FakeBosun } from './fake-bosun.js';
 
 export const silentLogger = createLogger('silent');

@@ -27,7 +27,9 @@ t.test('given a fresh directory, when the agent starts twice, then it registers 
 t.test('given no stored credential and no token, then the agent does not start', async (t) => {
   const fake = await startFakeBosun(t);
   const dir = await agentDir(t);
-  await t.rejects(runAgent({ url: fake.url, dir, logger: silentLogger, retry: quickRetry }), { message: /no credential in .*credential and no registration token/ });
+  await t.rejects(runAgent({ url: fake.url, dir, logger: silentLogger, retry: quickRetry }), {
+    message: /no credential in .*credential and no registration token/,
+  });
 });
 
 t.test('given a token already used, then registration is refused and the agent does not start', async (t) => {
@@ -52,14 +54,20 @@ t.test('given another live agent holds the directory, then a second one refuses 
   await t.rejects(startAgent(t, fake, dir).done, { message: `another agent (pid ${process.ppid}) runs in ${dir}` });
 });
 
-t.test('each heartbeat carries the configuration file as it is now, so an edit behind the agent\'s back shows', async (t) => {
+t.test("each heartbeat carries the configuration file as it is now, so an edit behind the agent's back shows", async (t) => {
   const fake = await startFakeBosun(t);
   const dir = await agentDir(t);
   startAgent(t, fake, dir);
   const first = await fake.nextHeartbeat();
   t.match(first, {
     metrics: { cpu_percent: Number, memory_mb: Number, running_tasks: 0 },
-    configuration: { provider: 'local', runtime_version: '1.0.0', skills: baseConfig.skills, settings: baseConfig.settings, resources: { open_ports: [], region: null } },
+    configuration: {
+      provider: 'local',
+      runtime_version: '1.0.0',
+      skills: baseConfig.skills,
+      settings: baseConfig.settings,
+      resources: { open_ports: [], region: null },
+    },
     running_task_ids: [],
   });
 

@@ -31,11 +31,17 @@ t.test('given allow_shell, then a shell task streams its output lines as progres
   fake.enqueue({ id: 'shell-1', kind: 'shell', input: { command: process.execPath, args: ['-e', 'console.log("a\\nb"); console.error("c")'] } });
   t.match((await fake.outcome('shell-1')).body, { outputs: { exit_code: 0, stdout: 'a\nb\n', stderr: 'c\n' } });
   const logs = fake.progressOf('shell-1').flatMap((progress) => progress.logs);
-  t.same(logs.filter((log) => log.stream === 'stdout'), [
-    { stream: 'stdout', line: 'a' },
-    { stream: 'stdout', line: 'b' },
-  ]);
-  t.same(logs.filter((log) => log.stream === 'stderr'), [{ stream: 'stderr', line: 'c' }]);
+  t.same(
+    logs.filter((log) => log.stream === 'stdout'),
+    [
+      { stream: 'stdout', line: 'a' },
+      { stream: 'stdout', line: 'b' },
+    ],
+  );
+  t.same(
+    logs.filter((log) => log.stream === 'stderr'),
+    [{ stream: 'stderr', line: 'c' }],
+  );
 });
 
 t.test('given a chatty shell task, then its lines reach Bosun in order, at most 100 per call and 4096 characters per line', async (t) => {
@@ -47,7 +53,10 @@ t.test('given a chatty shell task, then its lines reach Bosun in order, at most 
   const calls = fake.progressOf('chatty').map((progress) => progress.logs as { line: string }[]);
   t.ok(calls.every((logs) => logs.length <= 100));
   const lines = calls.flat().map((log) => log.line);
-  t.same(lines.slice(0, 250), Array.from({ length: 250 }, (_, i) => String(i)));
+  t.same(
+    lines.slice(0, 250),
+    Array.from({ length: 250 }, (_, i) => String(i)),
+  );
   t.equal(lines[250]!.length, 4096);
 });
 
@@ -62,7 +71,10 @@ t.test('given a config.apply task, then agent-config.json changes and the next h
   ];
   fake.enqueue({ id: 'apply-1', kind: 'config.apply', input: { remediation_id: 'r-1', actions } });
   t.same((await fake.outcome('apply-1')).body, { outputs: { applied: 2, escalated: ['region cannot change'] } });
-  t.match(JSON.parse(await readFile(join(dir, 'agent-config.json'), 'utf8')), { skills: [{ name: 'git', version: '2.2.0' }], settings: { log_level: 'debug' } });
+  t.match(JSON.parse(await readFile(join(dir, 'agent-config.json'), 'utf8')), {
+    skills: [{ name: 'git', version: '2.2.0' }],
+    settings: { log_level: 'debug' },
+  });
   await fake.nextHeartbeat((heartbeat) => heartbeat.configuration.skills[0].version === '2.2.0' && heartbeat.configuration.settings.log_level === 'debug');
 });
 

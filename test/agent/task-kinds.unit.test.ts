@@ -58,7 +58,12 @@ t.test('http.get answers status, headers and body, the body capped at 1 MiB', as
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { context: c } = context(await agentDir(t));
 
-  t.match(await runTaskKind('http.get', { url: `${base}/tea` }, c), { status: 418, headers: { 'x-kind': 'teapot' }, body: 'short and stout', truncated: false });
+  t.match(await runTaskKind('http.get', { url: `${base}/tea` }, c), {
+    status: 418,
+    headers: { 'x-kind': 'teapot' },
+    body: 'short and stout',
+    truncated: false,
+  });
   const big = await runTaskKind('http.get', { url: `${base}/big` }, c);
   t.equal((big.body as string).length, 2 ** 20);
   t.equal(big.truncated, true);
@@ -73,7 +78,11 @@ t.test('http.get refuses what is not an http or https URL, and fails with the ca
 
 t.test('given allow_shell is true, when shell runs a command, then it answers the exit code and output and streams the lines', async (t) => {
   const { context: c, logs } = context(await shellDir(t, true));
-  const outputs = await runTaskKind('shell', { command: process.execPath, args: ['-e', 'console.log("one\\ntwo"); console.error("oops"); process.exit(3)'] }, c);
+  const outputs = await runTaskKind(
+    'shell',
+    { command: process.execPath, args: ['-e', 'console.log("one\\ntwo"); console.error("oops"); process.exit(3)'] },
+    c,
+  );
   t.same(outputs, { exit_code: 3, stdout: 'one\ntwo\n', stderr: 'oops\n' });
   t.same(logs, [
     { stream: 'stdout', line: 'one' },
@@ -122,7 +131,13 @@ t.test('when a shell task outlives its timeout, then it is stopped and fails', a
 
 t.test('config.apply takes the values of settings named without one from Bosun: the task never holds a secret', async (t) => {
   const dir = await agentDir(t);
-  const input = { remediation_id: 'd-1', actions: [{ action: 'set_setting', name: 'api_token' }, { action: 'set_setting', name: 'log_level', value: 'debug' }] };
+  const input = {
+    remediation_id: 'd-1',
+    actions: [
+      { action: 'set_setting', name: 'api_token' },
+      { action: 'set_setting', name: 'log_level', value: 'debug' },
+    ],
+  };
   t.same(await runTaskKind('config.apply', input, context(dir).context), { applied: 2, escalated: [] });
   t.match(JSON.parse(await readFile(join(dir, 'agent-config.json'), 'utf8')), { settings: { api_token: 'from-bosun', log_level: 'debug' } });
   await t.rejects(runTaskKind('config.apply', { remediation_id: 'd-1', actions: [{ action: 'set_setting', name: 'gone' }] }, context(dir).context), {

@@ -21,7 +21,9 @@ t.test('API keys, roles and teams', async (t) => {
   });
 
   t.test("a task cannot be pinned to another team's instance", async (t) => {
-    const instance = await app.call('POST', '/api/v1/instances', { body: { name: 'pinned-elsewhere', provider: 'local', spec: { runtime_version: '1.0.0', skills: [], settings: {} } } });
+    const instance = await app.call('POST', '/api/v1/instances', {
+      body: { name: 'pinned-elsewhere', provider: 'local', spec: { runtime_version: '1.0.0', skills: [], settings: {} } },
+    });
     t.equal(instance.status, 202, JSON.stringify(instance.body));
     const pinned = await app.call('POST', '/api/v1/tasks', { key: otherKey, body: { kind: 'echo', input: {}, instance_id: instance.body.id } });
     t.match(pinned, { status: 400, body: { error: { param: 'instance_id', code: 'instance_missing' } } });

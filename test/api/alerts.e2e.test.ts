@@ -49,7 +49,12 @@ t.test('alerts raised by the rules, as operators see and handle them', async (t)
     const { instanceId, alert } = await unhealthyInstance('sick-2');
     await driver.execute(instanceId, { type: 'ChangeHealth', health: 'healthy', reason: 'heartbeats arrive' });
     const [resolved] = await alertsOf(app, instanceId, (alerts) => alerts[0]?.status === 'resolved');
-    t.match(resolved, { id: alert.id, status: 'resolved', resolved_by: { type: 'system', id: 'alert-rules' }, resolution_reason: 'the instance is healthy again: heartbeats arrive' });
+    t.match(resolved, {
+      id: alert.id,
+      status: 'resolved',
+      resolved_by: { type: 'system', id: 'alert-rules' },
+      resolution_reason: 'the instance is healthy again: heartbeats arrive',
+    });
   });
 
   t.test('operators acknowledge, then resolve; what the state does not allow answers 409 naming it', async (t) => {
@@ -97,7 +102,11 @@ t.test('alerts raised by the rules, as operators see and handle them', async (t)
     const firstPage = (await app.call('GET', '/api/v1/alerts?limit=2')).body;
     t.match(firstPage, { has_more: true, next_cursor: String });
     const secondPage = (await app.call('GET', `/api/v1/alerts?limit=2&cursor=${firstPage.next_cursor}`)).body;
-    t.same([...firstPage.data, ...secondPage.data].map((alert: any) => alert.id), all.slice(0, 4), 'newest first, no gap, no repeat');
+    t.same(
+      [...firstPage.data, ...secondPage.data].map((alert: any) => alert.id),
+      all.slice(0, 4),
+      'newest first, no gap, no repeat',
+    );
 
     const refused = await app.call('GET', '/api/v1/alerts?status=on_fire');
     t.equal(refused.status, 400);

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import t from 'tap';
 import { Ajv, type AnySchema } from 'ajv';
 import addFormats from 'ajv-formats';
-import { loadEventSchemas } from '../../events/event-schemas.js';
+import t from 'tap';
 import { eventCategories } from '../../api/event-catalog.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
 import { adminKey, startTestBosun } from './harness.js';
 
 // The official AsyncAPI 3.0.0 JSON Schema (draft-07), as the AsyncAPI initiative publishes it.
@@ -48,7 +48,10 @@ t.test('AsyncAPI document of the event topics', async (t) => {
   t.test('every local reference resolves', async (t) => {
     const refs = [...new Set(refsIn(doc))];
     t.ok(refs.length > 0);
-    t.same(refs.filter((ref) => resolve(doc, ref) === undefined), []);
+    t.same(
+      refs.filter((ref) => resolve(doc, ref) === undefined),
+      [],
+    );
   });
 
   t.test('one channel per category topic; one message per event type at its current version', async (t) => {

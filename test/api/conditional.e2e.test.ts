@@ -11,7 +11,9 @@ t.test('concurrency control for clients: ETag on reads, If-Match on writes', asy
   t.test('given an instance, when it is read, then its ETag is its revision, and a read with that tag as If-None-Match is 304', async (t) => {
     const first = await read();
     t.equal(first.headers.get('etag'), `"${first.body.revision}"`);
-    const again = await fetch(`${app.bosun.url}/api/v1/instances/${id}`, { headers: { authorization: `Bearer ${(await import('./harness.js')).adminKey}`, 'if-none-match': first.headers.get('etag') ?? '' } });
+    const again = await fetch(`${app.bosun.url}/api/v1/instances/${id}`, {
+      headers: { authorization: `Bearer ${(await import('./harness.js')).adminKey}`, 'if-none-match': first.headers.get('etag') ?? '' },
+    });
     t.equal(again.status, 304);
   });
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { createOtherTeam, startTestBosun } from './harness.js';
 import { driftDriver, matchingConfiguration } from './drift-driver.js';
+import { createOtherTeam, startTestBosun } from './harness.js';
 
 const olderGit = { ...matchingConfiguration, skills: [{ name: 'git', version: '2.0.0', enabled: true }] };
 
@@ -16,7 +16,17 @@ t.test('drift detection from heartbeats', async (t) => {
     await drift.settle();
     const snapshots = await app.call('GET', `/api/v1/instances/${agent.instanceId}/snapshots`);
     t.equal(snapshots.status, 200);
-    t.match(snapshots.body, { data: [{ object: 'configuration_snapshot', instance_id: agent.instanceId, drift_id: null, snapshot: { settings: { log_level: 'info', api_token: '[redacted]' } } }], has_more: false });
+    t.match(snapshots.body, {
+      data: [
+        {
+          object: 'configuration_snapshot',
+          instance_id: agent.instanceId,
+          drift_id: null,
+          snapshot: { settings: { log_level: 'info', api_token: '[redacted]' } },
+        },
+      ],
+      has_more: false,
+    });
     const log = JSON.stringify(await app.bosun.events.readStream(`drift-${agent.instanceId}`));
     t.notMatch(log, /s3cret-token/, 'the secret value never reaches the log');
     t.same((await app.call('GET', `/api/v1/drift-events?instance_id=${agent.instanceId}`)).body.data, []);
@@ -55,7 +65,16 @@ t.test('drift detection from heartbeats', async (t) => {
   t.test('a changed desired spec is compared from the next heartbeat on', async (t) => {
     const agent = await drift.enrol(undefined, 'respec');
     await agent.heartbeat(matchingConfiguration);
-    const patched = await app.call('PATCH', `/api/v1/instances/${agent.instanceId}`, { body: { spec: { skills: [{ name: 'git', version: '2.1.0' }, { name: 'browser', version: '1.0' }] } } });
+    const patched = await app.call('PATCH', `/api/v1/instances/${agent.instanceId}`, {
+      body: {
+        spec: {
+          skills: [
+            { name: 'git', version: '2.1.0' },
+            { name: 'browser', version: '1.0' },
+          ],
+        },
+      },
+    });
     t.equal(patched.status, 200);
     await agent.heartbeat(matchingConfiguration);
     await drift.settle();
@@ -75,7 +94,7 @@ t.test('drift detection from heartbeats', async (t) => {
     t.match(bad, { status: 400, body: { error: { param: 'status' } } });
   });
 
-  t.test("another team sees none of it: 404 and empty lists", async (t) => {
+  t.test('another team sees none of it: 404 and empty lists', async (t) => {
     const otherKey = await createOtherTeam(app, 'elsewhere');
     const [anyDrift] = (await app.call('GET', '/api/v1/drift-events')).body.data;
     t.equal((await app.call('GET', `/api/v1/drift-events/${anyDrift.id}`, { key: otherKey })).status, 404);
@@ -87,7 +106,16 @@ t.test('drift detection from heartbeats', async (t) => {
 
   t.test('the OpenAPI document publishes the drift API', async (t) => {
     const { paths, components } = (await app.call('GET', '/api/v1/openapi.json', { key: null })).body;
-    for (const path of ['/instances/{id}/snapshots', '/drift-events', '/drift-events/{id}', '/drift-events/{id}/remediation/approve', '/drift-events/{id}/remediation/execute', '/drift-events/{id}/dismiss', '/drift/summary', '/team/policy']) {
+    for (const path of [
+      '/instances/{id}/snapshots',
+      '/drift-events',
+      '/drift-events/{id}',
+      '/drift-events/{id}/remediation/approve',
+      '/drift-events/{id}/remediation/execute',
+      '/drift-events/{id}/dismiss',
+      '/drift/summary',
+      '/team/policy',
+    ]) {
       t.ok(paths[path], path);
     }
     t.ok(components.schemas.DriftEvent);

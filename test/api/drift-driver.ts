@@ -1,8 +1,8 @@
 import { executeDriftCommand } from '../../commands/drift.js';
-import { loadEventSchemas } from '../../events/event-schemas.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { generateSecret, hashSecret } from '../../commands/secrets.js';
 import type { DriftCommand } from '../../domain/drift/index.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
 import { uuidv7 } from '../../infra/ids.js';
 import type { TestBosun } from './harness.js';
 import { instanceDriver } from './instance-driver.js';
@@ -69,7 +69,15 @@ export const driftDriver = (app: TestBosun) => {
   const execute = async (instanceId: string, command: DriftCommand) => {
     const [deployed] = await app.bosun.events.readStream(`instance-${instanceId}`, { maxCount: 1 });
     if (!deployed) throw new Error(`no instance ${instanceId}`);
-    const ctx = { tenant: deployed.tenant, actor: { type: 'workflow' as const, id: `drift-${instanceId}` }, requestId: null, correlationId: instanceId, causationId: null, clientIp: null, userAgent: null };
+    const ctx = {
+      tenant: deployed.tenant,
+      actor: { type: 'workflow' as const, id: `drift-${instanceId}` },
+      requestId: null,
+      correlationId: instanceId,
+      causationId: null,
+      clientIp: null,
+      userAgent: null,
+    };
     return executeDriftCommand(deps, ctx, instanceId, command);
   };
 

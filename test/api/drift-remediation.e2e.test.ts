@@ -1,6 +1,6 @@
 import t from 'tap';
-import { startTestBosun } from './harness.js';
 import { driftDriver, matchingConfiguration } from './drift-driver.js';
+import { startTestBosun } from './harness.js';
 
 const olderGit = { ...matchingConfiguration, skills: [{ name: 'git', version: '2.0.0', enabled: true }] };
 const inRegion = { ...matchingConfiguration, resources: { ...matchingConfiguration.resources, region: 'us-east' } };
@@ -27,12 +27,20 @@ t.test('operators approve, execute and dismiss remediations', async (t) => {
     const headers = { 'idempotency-key': `approve-${driftId}` };
     const approved = await app.call('POST', `/api/v1/drift-events/${driftId}/remediation/approve`, { body: {}, headers });
     t.equal(approved.status, 200);
-    t.match(approved.body, { object: 'drift_event', status: 'open', plan: { actions: [{ action: 'install_skill' }], approval: { automatic: false } }, allowed_actions: ['approve', 'execute', 'dismiss'] });
+    t.match(approved.body, {
+      object: 'drift_event',
+      status: 'open',
+      plan: { actions: [{ action: 'install_skill' }], approval: { automatic: false } },
+      allowed_actions: ['approve', 'execute', 'dismiss'],
+    });
     t.ok(approved.body.position > 0);
     const replayed = await app.call('POST', `/api/v1/drift-events/${driftId}/remediation/approve`, { body: {}, headers });
     t.equal(replayed.headers.get('idempotency-replayed'), 'true');
     t.same(replayed.body, approved.body);
-    t.same((await drift.driftEvents(agent.instanceId)).filter((type) => type === 'drift.remediation_approved'), ['drift.remediation_approved']);
+    t.same(
+      (await drift.driftEvents(agent.instanceId)).filter((type) => type === 'drift.remediation_approved'),
+      ['drift.remediation_approved'],
+    );
     const read = await app.call('GET', `/api/v1/drift-events/${driftId}`, { headers: { 'x-min-position': String(approved.body.position) } });
     t.same(read.body, approved.body, 'read your write');
   });
@@ -46,7 +54,11 @@ t.test('operators approve, execute and dismiss remediations', async (t) => {
     await drift.settle();
     const busy = await app.call('POST', `/api/v1/drift-events/${driftId}/remediation/execute`, { body: {} });
     t.match(busy, { status: 409, body: { error: { type: 'conflict_error', message: /remediating/ } } });
-    t.match((await app.call('GET', `/api/v1/drift-events/${driftId}`)).body, { status: 'remediating', remediation: { task_id: 'task-1' }, allowed_actions: [] });
+    t.match((await app.call('GET', `/api/v1/drift-events/${driftId}`)).body, {
+      status: 'remediating',
+      remediation: { task_id: 'task-1' },
+      allowed_actions: [],
+    });
   });
 
   t.test('a difference the agent cannot fix is escalated when planned, and cannot be executed', async (t) => {
@@ -61,7 +73,11 @@ t.test('operators approve, execute and dismiss remediations', async (t) => {
     const driftId = opened.id as string;
     await drift.execute(agent.instanceId, { type: 'ProposeRemediation', driftId, plan: [{ action: 'escalate', reason: 'resources.region differs' }] });
     await drift.settle();
-    t.match((await app.call('GET', `/api/v1/drift-events/${driftId}`)).body, { status: 'escalated', escalation_reason: /no action of the agent/, allowed_actions: ['dismiss'] });
+    t.match((await app.call('GET', `/api/v1/drift-events/${driftId}`)).body, {
+      status: 'escalated',
+      escalation_reason: /no action of the agent/,
+      allowed_actions: ['dismiss'],
+    });
     const refused = await app.call('POST', `/api/v1/drift-events/${driftId}/remediation/execute`, { body: {} });
     t.match(refused, { status: 400, body: { error: { code: 'nothing_to_execute' } } });
   });
@@ -76,7 +92,10 @@ t.test('operators approve, execute and dismiss remediations', async (t) => {
     t.notOk((await drift.driftEvents(agent.instanceId)).includes('drift.changed'));
     t.equal((await drift.driftEvents(agent.instanceId)).filter((type) => type === 'drift.detected').length, 1);
     await drift.settle();
-    t.match(await app.call('POST', `/api/v1/drift-events/${driftId}/remediation/approve`, { body: {} }), { status: 409, body: { error: { message: /dismissed/ } } });
+    t.match(await app.call('POST', `/api/v1/drift-events/${driftId}/remediation/approve`, { body: {} }), {
+      status: 409,
+      body: { error: { message: /dismissed/ } },
+    });
   });
 
   t.test('roles: viewers read, operators act', async (t) => {
@@ -96,8 +115,15 @@ t.test('the team policy: low by default, admins change it, anyone in the team re
   const changed = await app.call('PUT', '/api/v1/team/policy', { body: { drift_auto_approve_max_severity: 'high' } });
   t.match(changed, { status: 200, body: { drift_auto_approve_max_severity: 'high' } });
   t.ok(changed.body.position > 0);
-  t.match((await app.call('PUT', '/api/v1/team/policy', { body: { drift_auto_approve_max_severity: 'high' } })).body, { position: null }, 'the same policy again writes nothing');
-  t.match(await app.call('PUT', '/api/v1/team/policy', { body: { drift_auto_approve_max_severity: 'critical' } }), { status: 400, body: { error: { param: 'drift_auto_approve_max_severity' } } });
+  t.match(
+    (await app.call('PUT', '/api/v1/team/policy', { body: { drift_auto_approve_max_severity: 'high' } })).body,
+    { position: null },
+    'the same policy again writes nothing',
+  );
+  t.match(await app.call('PUT', '/api/v1/team/policy', { body: { drift_auto_approve_max_severity: 'critical' } }), {
+    status: 400,
+    body: { error: { param: 'drift_auto_approve_max_severity' } },
+  });
   const operator = await app.call('POST', '/api/v1/api-keys', { body: { name: 'ops', role: 'operator' } });
   await app.bosun.readSide.waitFor(operator.body.position, 5000);
   t.equal((await app.call('PUT', '/api/v1/team/policy', { key: operator.body.key, body: { drift_auto_approve_max_severity: 'none' } })).status, 403);

@@ -4,7 +4,7 @@ import { openEventStream } from './events-client.js';
 import { createOtherTeam, startTestBosun } from './harness.js';
 import { watchSubscriptions } from './task-driver.js';
 
-t.test('GET /events: the caller\'s team\'s events', async (t) => {
+t.test("GET /events: the caller's team's events", async (t) => {
   const app = await startTestBosun();
   t.teardown(app.stop);
   const otherKey = await createOtherTeam(app, 'analytics-other');
@@ -36,7 +36,7 @@ t.test('GET /events: the caller\'s team\'s events', async (t) => {
     t.same(
       events.map(({ event }) => event),
       expected.map(toWireEvent),
-      'exactly the team\'s events, whole',
+      "exactly the team's events, whole",
     );
     t.ok(expected.some((event) => event.type === 'team.created') && expected.some((event) => event.type === 'task.submitted'));
     t.ok(expected.some((event) => event.stream.startsWith('instance-')));
@@ -48,15 +48,24 @@ t.test('GET /events: the caller\'s team\'s events', async (t) => {
     t.ok(ours.length > 0 && others.length > 0);
     t.ok(ours.every((event) => event.tenant === mine));
     t.ok(others.every((event) => event.tenant === theirs));
-    t.same(positions(others.map((event) => ({ event }))), (await stored(theirs)).map((event) => event.position));
+    t.same(
+      positions(others.map((event) => ({ event }))),
+      (await stored(theirs)).map((event) => event.position),
+    );
     const all = new Set(positions(ours.map((event) => ({ event }))));
-    t.notOk(others.some((event) => all.has(event.position)), 'no event in both');
+    t.notOk(
+      others.some((event) => all.has(event.position)),
+      'no event in both',
+    );
   });
 
   t.test('filters by category and by type, repeated or comma-separated', async (t) => {
     const expected = await stored(mine);
     const tasks = await (await open('?category=task')).all();
-    t.same(positions(tasks), expected.filter((event) => event.stream.startsWith('task-')).map((event) => event.position));
+    t.same(
+      positions(tasks),
+      expected.filter((event) => event.stream.startsWith('task-')).map((event) => event.position),
+    );
     t.equal(tasks.length, 3);
 
     const taskOrInstance = expected.filter((event) => /^(task|instance)-/.test(event.stream)).map((event) => event.position);
@@ -76,9 +85,16 @@ t.test('GET /events: the caller\'s team\'s events', async (t) => {
     const expected = (await stored(mine)).map((event) => event.position);
     const third = expected[2] as number;
     t.same(positions(await (await open(`?from=${third}`)).all()), expected.slice(3));
-    t.same(positions(await (await open(`?from=${third}&category=task`)).all()), (await stored(mine)).filter((e) => e.position > third && e.stream.startsWith('task-')).map((e) => e.position));
+    t.same(
+      positions(await (await open(`?from=${third}&category=task`)).all()),
+      (await stored(mine)).filter((e) => e.position > third && e.stream.startsWith('task-')).map((e) => e.position),
+    );
     const pastTheHead = await app.call('GET', '/api/v1/events?from=99999999');
-    t.match(pastTheHead, { status: 400, body: { error: { param: 'from', message: /beyond the log's last position/ } } }, 'past the head: a position no event was sent with');
+    t.match(
+      pastTheHead,
+      { status: 400, body: { error: { param: 'from', message: /beyond the log's last position/ } } },
+      'past the head: a position no event was sent with',
+    );
 
     const resumed = await open('?from=0&follow=false', { headers: { ...sse, 'last-event-id': String(third) } });
     t.same(positions(await resumed.all()), expected.slice(3));

@@ -20,13 +20,7 @@ t.setTimeout(600_000);
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
-const checks = [
-  'not_a_server_error',
-  'status_code_conformance',
-  'content_type_conformance',
-  'response_headers_conformance',
-  'response_schema_conformance',
-];
+const checks = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_headers_conformance', 'response_schema_conformance'];
 
 /**
  * Where generated values would only measure a timeout, they are pinned; each operation is

@@ -19,8 +19,14 @@ t.test('Idempotency-Key on POST', async (t) => {
   });
 
   t.test('the same JSON with its keys in another order is the same request', async (t) => {
-    const first = await app.call('POST', '/api/v1/tasks', { rawBody: '{"kind":"echo","input":{"a":1,"b":[1,{"x":1,"y":2}]}}', headers: { 'idempotency-key': 'k-order', 'content-type': 'application/json' } });
-    const reordered = await app.call('POST', '/api/v1/tasks', { rawBody: '{ "input": {"b":[1,{"y":2,"x":1}],"a":1}, "kind":"echo" }', headers: { 'idempotency-key': 'k-order', 'content-type': 'application/json' } });
+    const first = await app.call('POST', '/api/v1/tasks', {
+      rawBody: '{"kind":"echo","input":{"a":1,"b":[1,{"x":1,"y":2}]}}',
+      headers: { 'idempotency-key': 'k-order', 'content-type': 'application/json' },
+    });
+    const reordered = await app.call('POST', '/api/v1/tasks', {
+      rawBody: '{ "input": {"b":[1,{"y":2,"x":1}],"a":1}, "kind":"echo" }',
+      headers: { 'idempotency-key': 'k-order', 'content-type': 'application/json' },
+    });
     t.equal(reordered.status, 202);
     t.equal(reordered.headers.get('idempotency-replayed'), 'true');
     t.equal(reordered.body.id, first.body.id);
@@ -34,9 +40,7 @@ t.test('Idempotency-Key on POST', async (t) => {
   });
 
   t.test('concurrent requests with one key create one task', async (t) => {
-    const answers = await Promise.all(
-      Array.from({ length: 10 }, () => app.call('POST', '/api/v1/tasks', { body, headers: { 'idempotency-key': 'k-3' } })),
-    );
+    const answers = await Promise.all(Array.from({ length: 10 }, () => app.call('POST', '/api/v1/tasks', { body, headers: { 'idempotency-key': 'k-3' } })));
     t.same(new Set(answers.map((a) => a.body.id)).size, 1);
     t.equal(answers.filter((a) => a.headers.get('idempotency-replayed') === 'true').length, 9);
   });
@@ -72,5 +76,4 @@ t.test('Idempotency-Key on POST', async (t) => {
     t.equal(replay.headers.get('idempotency-replayed'), 'true');
     t.same(replay.body, first.body);
   });
-
 });

@@ -1,10 +1,10 @@
-import { loadEventSchemas } from '../../events/event-schemas.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { executeInstanceCommand } from '../../commands/instances.js';
 import type { InstanceCommand } from '../../domain/instance/index.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
+import { instanceStream } from '../../events/streams.js';
 import { uuidv7 } from '../../infra/ids.js';
 import type { TestBosun } from './harness.js';
-import { instanceStream } from '../../events/streams.js';
 
 /**
  * Moves instances as the instance workflow will, through the command layer: no workflow

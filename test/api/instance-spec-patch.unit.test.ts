@@ -1,6 +1,6 @@
 import t from 'tap';
-import type { InstanceSpec } from '../../domain/instance/index.js';
 import { mergeSpecPatch } from '../../api/instance-spec-patch.js';
+import type { InstanceSpec } from '../../domain/instance/index.js';
 
 const current: InstanceSpec = {
   skills: [{ name: 'git', version: '2.1' }],

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { instanceDriver } from './instance-driver.js';
 import { createOtherTeam, startTestBosun } from './harness.js';
+import { instanceDriver } from './instance-driver.js';
 
 t.test('acting on many instances at once', async (t) => {
   const app = await startTestBosun();
@@ -17,7 +17,7 @@ t.test('acting on many instances at once', async (t) => {
   await driver.provision(theirs.id);
   const ids = [running.id, provisioning.id, 'no-such-instance', theirs.id];
 
-  t.test('each id answers on its own: own ones 202 or 409, unknown and other teams\' 404', async (t) => {
+  t.test("each id answers on its own: own ones 202 or 409, unknown and other teams' 404", async (t) => {
     const bulk = await app.call('POST', '/api/v1/instances/bulk', { body: { action: 'suspend', instance_ids: ids } });
     t.equal(bulk.status, 200);
     t.equal(bulk.body.object, 'bulk_result');
@@ -56,9 +56,15 @@ t.test('acting on many instances at once', async (t) => {
   t.test('a destroy in bulk may back up first; a keyed retry replays the first answer', async (t) => {
     const doomed = await deploy('doomed-1');
     await driver.provision(doomed.id);
-    const request = { body: { action: 'destroy', instance_ids: [doomed.id, provisioning.id], backup_first: true }, headers: { 'idempotency-key': 'bulk-destroy-1' } };
+    const request = {
+      body: { action: 'destroy', instance_ids: [doomed.id, provisioning.id], backup_first: true },
+      headers: { 'idempotency-key': 'bulk-destroy-1' },
+    };
     const first = await app.call('POST', '/api/v1/instances/bulk', request);
-    t.match(first.body.results, [{ instance_id: doomed.id, status: 202 }, { instance_id: provisioning.id, status: 409 }]);
+    t.match(first.body.results, [
+      { instance_id: doomed.id, status: 202 },
+      { instance_id: provisioning.id, status: 409 },
+    ]);
     const retried = await app.call('POST', '/api/v1/instances/bulk', request);
     t.same(retried.body, first.body);
     const read = await app.call('GET', `/api/v1/instances/${doomed.id}`, { headers: { 'x-min-position': String(first.body.results[0].position) } });

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { instanceDriver } from './instance-driver.js';
 import { startTestBosun } from './harness.js';
+import { instanceDriver } from './instance-driver.js';
 
 t.test('acting on an instance through its lifecycle', async (t) => {
   const app = await startTestBosun();
@@ -75,7 +75,11 @@ t.test('acting on an instance through its lifecycle', async (t) => {
     t.match(destroying.body, { status: 'destroying', allowed_actions: [] });
     const destroyed = await driver.execute(deployed.id, { type: 'MarkDestroyed' });
     const read = await app.call('GET', `/api/v1/instances/${deployed.id}`, { headers: { 'x-min-position': String(destroyed.position) } });
-    t.match(read.body, { status: 'destroyed', allowed_actions: [], health: 'unknown', health_reason: 'instance destroyed' }, 'no agent reports health any more');
+    t.match(
+      read.body,
+      { status: 'destroyed', allowed_actions: [], health: 'unknown', health_reason: 'instance destroyed' },
+      'no agent reports health any more',
+    );
     const refused = await app.call('POST', `/api/v1/instances/${deployed.id}/backup`);
     t.match(refused.body.error, { type: 'conflict_error', message: /destroyed/ });
   });
@@ -102,7 +106,10 @@ t.test('acting on an instance through its lifecycle', async (t) => {
   t.test('a viewer may read the lifecycle but not act', async (t) => {
     const deployed = await deploy('viewed-1');
     const viewer = await app.call('POST', '/api/v1/api-keys', { body: { name: 'ro', role: 'viewer' } });
-    const read = await app.call('GET', `/api/v1/instances/${deployed.id}/lifecycle`, { key: viewer.body.key, headers: { 'x-min-position': String(deployed.position) } });
+    const read = await app.call('GET', `/api/v1/instances/${deployed.id}/lifecycle`, {
+      key: viewer.body.key,
+      headers: { 'x-min-position': String(deployed.position) },
+    });
     t.equal(read.status, 200);
     const refused = await app.call('POST', `/api/v1/instances/${deployed.id}/suspend`, { key: viewer.body.key });
     t.equal(refused.status, 403);
@@ -120,7 +127,10 @@ t.test('acting on an instance through its lifecycle', async (t) => {
     const next = await app.call('GET', `/api/v1/instances?status=running&limit=1&cursor=${running.body.next_cursor}`, consistent);
     t.equal(next.body.data[0].id, listed[0].id);
     const local = await app.call('GET', '/api/v1/instances?provider=local&limit=3', consistent);
-    t.same(local.body.data.map((instance: { id: string }) => instance.id), listed.map(({ id }) => id).reverse());
+    t.same(
+      local.body.data.map((instance: { id: string }) => instance.id),
+      listed.map(({ id }) => id).reverse(),
+    );
     const none = await app.call('GET', '/api/v1/instances?provider=aws', consistent);
     t.same(none.body.data, []);
     const refused = await app.call('GET', '/api/v1/instances?status=sleeping');

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { startTestBosun } from './harness.js';
 import { instanceStream } from '../../events/streams.js';
+import { startTestBosun } from './harness.js';
 
 t.test('changing the desired spec with a merge patch', async (t) => {
   const app = await startTestBosun();

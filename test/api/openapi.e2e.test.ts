@@ -8,12 +8,16 @@ type PathItem = Record<string, Operation> & { servers?: { url: string }[] };
 t.test('the OpenAPI document is the API', async (t) => {
   const app = await startTestBosun();
   t.teardown(app.stop);
-  const document = (await app.call('GET', '/api/v1/openapi.json', { key: null })).body as { paths: Record<string, PathItem>; components: Record<string, Record<string, unknown>> };
+  const document = (await app.call('GET', '/api/v1/openapi.json', { key: null })).body as {
+    paths: Record<string, PathItem>;
+    components: Record<string, Record<string, unknown>>;
+  };
   const documented = new Map<string, Operation>();
   for (const [path, item] of Object.entries(document.paths)) {
     const base = item.servers?.[0]?.url === '/' ? '' : '/api/v1';
     for (const [method, operation] of Object.entries(item)) {
-      if (['get', 'put', 'post', 'patch', 'delete'].includes(method)) documented.set(`${method.toUpperCase()} ${base}${path.replace(/\{(\w+)\}/g, ':$1')}`, operation as Operation);
+      if (['get', 'put', 'post', 'patch', 'delete'].includes(method))
+        documented.set(`${method.toUpperCase()} ${base}${path.replace(/\{(\w+)\}/g, ':$1')}`, operation as Operation);
     }
   }
   const served = new Set(app.bosun.routes.map((route) => `${route.method} ${route.path}`));

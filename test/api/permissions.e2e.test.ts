@@ -43,13 +43,23 @@ t.test('every route declares who may call it, and the table holds for every role
     const undeclared = routes.filter((route) => route.allowed?.route !== `${route.method} ${route.path}`).map((route) => `${route.method} ${route.path}`);
     t.same(undeclared, [], 'no route without allow() of its own entry');
     const served = new Set(routes.map((route) => `${route.method} ${route.path}`));
-    t.same(Object.keys(routePermissions).filter((entry) => !served.has(entry)), [], 'no entry without a route');
+    t.same(
+      Object.keys(routePermissions).filter((entry) => !served.has(entry)),
+      [],
+      'no entry without a route',
+    );
   });
 
   // Given the system team's resources of every kind a route names by :id...
   const drift = driftDriver(app);
   const agent = await drift.enrol(undefined, 'guarded');
-  await agent.heartbeat({ provider: 'local', runtime_version: '1.0.0', skills: [], settings: {}, resources: { cpus: 1, memory_mb: 1, open_ports: [], region: null } });
+  await agent.heartbeat({
+    provider: 'local',
+    runtime_version: '1.0.0',
+    skills: [],
+    settings: {},
+    resources: { cpus: 1, memory_mb: 1, open_ports: [], region: null },
+  });
   await instanceDriver(app).execute(agent.instanceId, { type: 'ChangeHealth', health: 'unhealthy', reason: 'no heartbeat for 15 s' });
   await drift.settle();
   const idOf = async (path: string) => {
@@ -70,7 +80,12 @@ t.test('every route declares who may call it, and the table holds for every role
   const pathOf = (route: RegisteredRoute) => route.path.replace(':id', ids[route.path.split('/')[3] ?? ''] ?? 'none').replace(':name', 'alerts');
   const own = Object.fromEntries(await Promise.all(roles.map(async (role) => [role, await keyOf(app, role)] as const))) as Record<Role, string>;
   const otherAdmin = await createOtherTeam(app, 'other');
-  const other = { ...(Object.fromEntries(await Promise.all(roles.filter((r) => r !== 'admin').map(async (role) => [role, await keyOf(app, role, otherAdmin)] as const))) as Record<Role, string>), admin: otherAdmin };
+  const other = {
+    ...(Object.fromEntries(
+      await Promise.all(roles.filter((r) => r !== 'admin').map(async (role) => [role, await keyOf(app, role, otherAdmin)] as const)),
+    ) as Record<Role, string>),
+    admin: otherAdmin,
+  };
   // Routes that change what the others act on run last: revoking, destroying.
   const ordered = routes.filter(keyed).sort((a, b) => Number(/revoke|destroy/.test(a.path)) - Number(/revoke|destroy/.test(b.path)));
 

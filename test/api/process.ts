@@ -31,14 +31,30 @@ export const serve = async (
   const child = spawn(process.execPath, [cli, 'serve'], {
     detached: options.detached ?? false,
     // Embedded read side unless the test names engines: tests sharing a Kafka prefix or a database would see each other's read models.
-    env: { ...process.env, PORT: String(port), BOSUN_DATA_DIR: dataDir, BOSUN_RATE_LIMIT: '1000000', LOG_LEVEL: 'warn', BOSUN_WORKFLOWS: 'off', KAFKA_BROKERS: '', MONGODB_URL: '', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      BOSUN_DATA_DIR: dataDir,
+      BOSUN_RATE_LIMIT: '1000000',
+      LOG_LEVEL: 'warn',
+      BOSUN_WORKFLOWS: 'off',
+      KAFKA_BROKERS: '',
+      MONGODB_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines: Record<string, unknown>[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 900; i++) {
-    if ((await fetch(`${base}${options.readyPath ?? '/ready'}`).then((r) => r.status, () => 0)) === 200) return { child, base, logLines: () => lines };
+    if (
+      (await fetch(`${base}${options.readyPath ?? '/ready'}`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return { child, base, logLines: () => lines };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
@@ -62,7 +78,11 @@ export const submitUntilKilled = async (bosun: ServedBosun, key: string, writers
   const submitter = async () => {
     while (!killed) {
       try {
-        const response = await fetch(`${bosun.base}/api/v1/tasks`, { method: 'POST', headers, body: JSON.stringify({ kind: 'echo', input: { n: acknowledged.length } }) });
+        const response = await fetch(`${bosun.base}/api/v1/tasks`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ kind: 'echo', input: { n: acknowledged.length } }),
+        });
         if (response.status === 202) acknowledged.push(((await response.json()) as { id: string }).id);
       } catch {
         // the server died under this request: it was never acknowledged

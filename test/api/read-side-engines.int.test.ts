@@ -13,6 +13,7 @@ import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import t from 'tap';
 import type { RecordedEvent } from '../../events/event-store.js';
+import { categoryOfStream } from '../../events/streams.js';
 import { openMongoReadStore, withDatabase } from '../../infra/mongo-read-store.js';
 import { readModelProjectors } from '../../main.js';
 import { toWireEvent } from '../../projections/wire-event.js';
@@ -20,30 +21,36 @@ import { appliedTwiceChangedOnce } from '../projections/projection-idempotency.c
 import { populateFleet } from './fleet-scenario.js';
 import { adminKey, startTestBosun, type TestBosun } from './harness.js';
 import { freePort, missingBuild, serve, stopped, submitUntilKilled } from './process.js';
-import { categoryOfStream } from '../../events/streams.js';
 
 const brokers = process.env.KAFKA_BROKERS;
 const mongoUrl = process.env.MONGODB_URL;
-const skip =
-  missingBuild ||
-  ((!brokers || !mongoUrl) && 'KAFKA_BROKERS or MONGODB_URL not set: start the engines with eval "$(node dist/cli.js engines up)"');
+const skip = missingBuild || ((!brokers || !mongoUrl) && 'KAFKA_BROKERS or MONGODB_URL not set: start the engines with eval "$(node dist/cli.js engines up)"');
 
 const unique = () => randomUUID().replaceAll('-', '').slice(0, 10);
 
 const engines = () => {
   const run = unique();
-  return { run, prefix: `bosun.t${run}.`, database: `bosun_t${run}`, env: { KAFKA_BROKERS: brokers as string, KAFKA_TOPIC_PREFIX: `bosun.t${run}.`, MONGODB_URL: withDatabase(mongoUrl as string, `bosun_t${run}`) } };
+  return {
+    run,
+    prefix: `bosun.t${run}.`,
+    database: `bosun_t${run}`,
+    env: { KAFKA_BROKERS: brokers as string, KAFKA_TOPIC_PREFIX: `bosun.t${run}.`, MONGODB_URL: withDatabase(mongoUrl as string, `bosun_t${run}`) },
+  };
 };
 
 const dropDatabase = async (database: string) => {
   const client = new MongoClient(mongoUrl as string);
-  await client.db(database).dropDatabase().catch(() => undefined);
+  await client
+    .db(database)
+    .dropDatabase()
+    .catch(() => undefined);
   await client.close();
 };
 
 const readLog = async (app: TestBosun): Promise<RecordedEvent[]> => {
   const log: RecordedEvent[] = [];
-  for (let page = await app.bosun.events.readAll(); page.length > 0; page = await app.bosun.events.readAll({ after: log.at(-1)?.position ?? 0 })) log.push(...page);
+  for (let page = await app.bosun.events.readAll(); page.length > 0; page = await app.bosun.events.readAll({ after: log.at(-1)?.position ?? 0 }))
+    log.push(...page);
   return log;
 };
 
@@ -70,7 +77,10 @@ t.test('read models built from Kafka into MongoDB', { skip }, async (t) => {
     t.equal(read.status, 200);
     t.match(read.body, { id: submitted.body.id, status: 'pending', input: { via: 'kafka' } });
     const projections = await app.call('GET', '/api/v1/system/projections');
-    t.match(projections.body.data.find((p: { runner: string; name: string }) => p.runner === 'read_models' && p.name === 'tasks'), { bus: 'kafka', state: 'live' });
+    t.match(
+      projections.body.data.find((p: { runner: string; name: string }) => p.runner === 'read_models' && p.name === 'tasks'),
+      { bus: 'kafka', state: 'live' },
+    );
   });
 
   t.test('an analytics job reads the topics with a plain consumer group and finds the log', async (t) => {
@@ -127,10 +137,19 @@ t.test('read models built from Kafka into MongoDB', { skip }, async (t) => {
   });
 
   t.test('verify on MongoDB finds every projection identical to its rebuild, and rebuild switches over', async (t) => {
-    const verify = async (query = '') => (await ndjson(await fetch(`${app.bosun.url}/api/v1/system/projections/verify${query}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } }))).at(-1);
+    const verify = async (query = '') =>
+      (
+        await ndjson(
+          await fetch(`${app.bosun.url}/api/v1/system/projections/verify${query}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } }),
+        )
+      ).at(-1);
     const verified = await verify();
     t.match(verified, { type: 'result', identical: true });
-    const rebuilt = (await ndjson(await fetch(`${app.bosun.url}/api/v1/system/projections/alerts/rebuild`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } }))).at(-1);
+    const rebuilt = (
+      await ndjson(
+        await fetch(`${app.bosun.url}/api/v1/system/projections/alerts/rebuild`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } }),
+      )
+    ).at(-1);
     t.match(rebuilt, { type: 'result', data: [{ projection: 'alerts', runner: 'read_models' }] });
     t.match(await verify('?projection=alerts'), { identical: true });
   });
@@ -164,7 +183,12 @@ t.test('with Kafka unreachable, commands are accepted, /ready says why, and the 
   const port = await freePort();
   const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
   const deadPort = await freePort();
-  const down = await serve(dataDir, port, { ...env, KAFKA_BROKERS: `127.0.0.1:${deadPort}`, BOSUN_ADMIN_KEY: adminKey, BOSUN_READ_WAIT_MS: '300' }, { readyPath: '/health' });
+  const down = await serve(
+    dataDir,
+    port,
+    { ...env, KAFKA_BROKERS: `127.0.0.1:${deadPort}`, BOSUN_ADMIN_KEY: adminKey, BOSUN_READ_WAIT_MS: '300' },
+    { readyPath: '/health' },
+  );
   const ids: string[] = [];
   for (let n = 0; n < 5; n++) {
     const submitted = await fetch(`${down.base}/api/v1/tasks`, { method: 'POST', headers, body: JSON.stringify({ kind: 'echo', input: { n } }) });

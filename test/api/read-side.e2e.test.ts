@@ -30,7 +30,8 @@ t.test('the read side on embedded defaults, with a fleet in the log', async (t) 
   t.teardown(app.stop);
   const fleet = await populateFleet(app);
   const log: RecordedEvent[] = [];
-  for (let page = await app.bosun.events.readAll(); page.length > 0; page = await app.bosun.events.readAll({ after: log.at(-1)?.position ?? 0 })) log.push(...page);
+  for (let page = await app.bosun.events.readAll(); page.length > 0; page = await app.bosun.events.readAll({ after: log.at(-1)?.position ?? 0 }))
+    log.push(...page);
 
   appliedTwiceChangedOnce(
     t,
@@ -68,7 +69,11 @@ t.test('the read side on embedded defaults, with a fleet in the log', async (t) 
     t.teardown(() => tasks.put(original));
     const response = await maintenance(app.bosun.url, '/system/projections/verify?projection=tasks');
     const result = (await ndjson(response)).at(-1);
-    t.match(result, { type: 'result', identical: false, data: [{ projection: 'tasks', identical: false, differences: [{ collection: 'tasks', id: taskId, problem: 'different', fields: ['status'] }] }] });
+    t.match(result, {
+      type: 'result',
+      identical: false,
+      data: [{ projection: 'tasks', identical: false, differences: [{ collection: 'tasks', id: taskId, problem: 'different', fields: ['status'] }] }],
+    });
   });
 
   t.test('rebuild switches over to a rebuilt projection while it serves, with progress', async (t) => {

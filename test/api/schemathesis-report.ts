@@ -16,7 +16,11 @@ const entities: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
 
 const unescape = (text: string): string =>
   text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) =>
-    name.startsWith('#x') ? String.fromCodePoint(Number.parseInt(name.slice(2), 16)) : name.startsWith('#') ? String.fromCodePoint(Number(name.slice(1))) : (entities[name] ?? whole),
+    name.startsWith('#x')
+      ? String.fromCodePoint(Number.parseInt(name.slice(2), 16))
+      : name.startsWith('#')
+        ? String.fromCodePoint(Number(name.slice(1)))
+        : (entities[name] ?? whole),
   );
 
 const curlOf = (block: string): string | null => /^\s*(curl .+)$/m.exec(block)?.[1]?.trim() ?? null;
@@ -40,5 +44,4 @@ export const findingsOf = (junitXml: string): Finding[] => {
   return findings;
 };
 
-export const formatFinding = (finding: Finding): string =>
-  `${finding.operation}: ${finding.problems.join('; ')}${finding.curl ? `\n    ${finding.curl}` : ''}`;
+export const formatFinding = (finding: Finding): string => `${finding.operation}: ${finding.problems.join('; ')}${finding.curl ? `\n    ${finding.curl}` : ''}`;

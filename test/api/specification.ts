@@ -2,8 +2,8 @@ import type { Test } from 'tap';
 import { loadEventSchemas } from '../../events/event-schemas.js';
 import type { NewEvent, RecordedEvent } from '../../events/event-store.js';
 import { uuidv7 } from '../../infra/ids.js';
-import { testMetadata } from '../events/event-metadata.js';
 import type { SpecCase } from '../domain/decider-specification.js';
+import { testMetadata } from '../events/event-metadata.js';
 import { startTestBosun, type Call, type TestBosun } from './harness.js';
 
 /**
@@ -72,7 +72,11 @@ export const apiSpecification = async (t: Test): Promise<ApiSpecification> => {
   /** Everything in the log after `position`. */
   const appendedAfter = async (position: number): Promise<RecordedEvent[]> => {
     const all: RecordedEvent[] = [];
-    for (let page = await app.bosun.events.readAll({ after: position }); page.length > 0; page = await app.bosun.events.readAll({ after: all.at(-1)?.position ?? position })) {
+    for (
+      let page = await app.bosun.events.readAll({ after: position });
+      page.length > 0;
+      page = await app.bosun.events.readAll({ after: all.at(-1)?.position ?? position })
+    ) {
       all.push(...page);
     }
     return all;

@@ -8,7 +8,20 @@ const task = (taskId = uuidv7()) => {
   return {
     taskId,
     stream,
-    submitted: { stream, type: 'task.submitted', data: { task_id: taskId, kind: 'echo', input: {}, instance_id: null, required_skills: [], timeout_seconds: null, max_attempts: 3, retry_backoff_seconds: 1 } },
+    submitted: {
+      stream,
+      type: 'task.submitted',
+      data: {
+        task_id: taskId,
+        kind: 'echo',
+        input: {},
+        instance_id: null,
+        required_skills: [],
+        timeout_seconds: null,
+        max_attempts: 3,
+        retry_backoff_seconds: 1,
+      },
+    },
     queued: { stream, type: 'task.queued', data: { instance_id: 'instance-1', ack_deadline: '2030-01-01T00:00:00.000Z' } },
     started: { stream, type: 'task.started', data: { instance_id: 'instance-1' } },
     completed: { stream, type: 'task.completed', data: { outputs: { ok: true } } },
@@ -25,7 +38,11 @@ const spec = (settings: Record<string, unknown>) => ({
 
 /** An instance deployed and provisioned: `running`. */
 const runningInstance = (instanceId = uuidv7()): StreamEvent[] => [
-  { stream: `instance-${instanceId}`, type: 'instance.deploy_requested', data: { instance_id: instanceId, name: 'worker', provider: 'local', spec: spec({ timeout: 30, region: 'eu' }) } },
+  {
+    stream: `instance-${instanceId}`,
+    type: 'instance.deploy_requested',
+    data: { instance_id: instanceId, name: 'worker', provider: 'local', spec: spec({ timeout: 30, region: 'eu' }) },
+  },
   { stream: `instance-${instanceId}`, type: 'instance.provisioned', data: { endpoint: 'http://127.0.0.1:9000' } },
 ];
 
@@ -44,7 +61,16 @@ t.test('API specifications', async (t) => {
           {
             stream: `task-${answer.body.id}`,
             type: 'task.submitted',
-            data: { task_id: answer.body.id, kind: 'echo', input: { n: 1 }, instance_id: null, required_skills: [], timeout_seconds: null, max_attempts: 3, retry_backoff_seconds: 1 },
+            data: {
+              task_id: answer.body.id,
+              kind: 'echo',
+              input: { n: 1 },
+              instance_id: null,
+              required_skills: [],
+              timeout_seconds: null,
+              max_attempts: 3,
+              retry_backoff_seconds: 1,
+            },
           },
         ],
       }),
@@ -52,7 +78,7 @@ t.test('API specifications', async (t) => {
 
   const pinned = uuidv7();
   t.test(
-    "given a running instance of the team, when a task is submitted pinned to it, then the task.submitted names the instance",
+    'given a running instance of the team, when a task is submitted pinned to it, then the task.submitted names the instance',
     api
       .given(runningInstance(pinned))
       .when('POST', '/api/v1/tasks', { body: { kind: 'echo', input: {}, instance_id: pinned, retry: { max_attempts: 1 } } })
@@ -63,7 +89,16 @@ t.test('API specifications', async (t) => {
           {
             stream: `task-${answer.body.id}`,
             type: 'task.submitted',
-            data: { task_id: answer.body.id, kind: 'echo', input: {}, instance_id: pinned, required_skills: [], timeout_seconds: null, max_attempts: 1, retry_backoff_seconds: 1 },
+            data: {
+              task_id: answer.body.id,
+              kind: 'echo',
+              input: {},
+              instance_id: pinned,
+              required_skills: [],
+              timeout_seconds: null,
+              max_attempts: 1,
+              retry_backoff_seconds: 1,
+            },
           },
         ],
       }),
@@ -112,7 +147,13 @@ t.test('API specifications', async (t) => {
         status: 200,
         body: { id: patched, status: 'running', spec: { settings: { timeout: 60 }, resources: { memory_mb: 512 } }, revision: 2 },
         // `resources` is replaced whole: fields left out of it take their defaults.
-        events: [{ stream: `instance-${patched}`, type: 'instance.spec_changed', data: { spec: { ...spec({ timeout: 60 }), resources: { cpus: null, memory_mb: 512, ports: [], region: null } } } }],
+        events: [
+          {
+            stream: `instance-${patched}`,
+            type: 'instance.spec_changed',
+            data: { spec: { ...spec({ timeout: 60 }), resources: { cpus: null, memory_mb: 512, ports: [], region: null } } },
+          },
+        ],
       }),
   );
 
@@ -148,7 +189,13 @@ t.test('API specifications', async (t) => {
     raised: {
       stream: `alert-${alertId}`,
       type: 'alert.raised',
-      data: { alert_id: alertId, rule: 'instance_unhealthy', severity: 'high', subject: { type: 'instance', id: 'instance-1' }, message: 'instance-1 is unhealthy' },
+      data: {
+        alert_id: alertId,
+        rule: 'instance_unhealthy',
+        severity: 'high',
+        subject: { type: 'instance', id: 'instance-1' },
+        message: 'instance-1 is unhealthy',
+      },
     },
   });
 

@@ -25,13 +25,17 @@ t.test('system routes on embedded defaults', async (t) => {
   const read = await app.call('GET', `/api/v1/tasks/${taskId}`, { headers: { 'x-min-position': String(submitted.body.position) } });
   t.equal(read.status, 200);
 
-  t.test('/api/v1/system/projections lists every projection, live and not behind after a read of one\'s write', async (t) => {
+  t.test("/api/v1/system/projections lists every projection, live and not behind after a read of one's write", async (t) => {
     const head = await app.bosun.events.headPosition();
     const { status, body } = await app.call('GET', '/api/v1/system/projections');
     t.equal(status, 200);
     t.same(body.data.map((p: { name: string }) => p.name).sort(), projectionNames);
     for (const projection of body.data) {
-      t.match(projection, { object: 'projection', runner: 'read_models', bus: 'embedded', state: 'live', log_head: head, lag_events: 0, lag_ms: 0, failure: null }, projection.name);
+      t.match(
+        projection,
+        { object: 'projection', runner: 'read_models', bus: 'embedded', state: 'live', log_head: head, lag_events: 0, lag_ms: 0, failure: null },
+        projection.name,
+      );
       t.ok(projection.checkpoint_position <= head, `${projection.name}: checkpoint at or below the head`);
     }
     t.equal(body.caught_up, true);
@@ -42,7 +46,10 @@ t.test('system routes on embedded defaults', async (t) => {
   t.test('/api/v1/system/projections is for admins', async (t) => {
     const developer = await app.call('POST', '/api/v1/api-keys', { body: { name: 'dev', role: 'developer' } });
     t.equal(developer.status, 201);
-    const refused = await app.call('GET', '/api/v1/system/projections', { key: developer.body.key, headers: { 'x-min-position': String(developer.body.position) } });
+    const refused = await app.call('GET', '/api/v1/system/projections', {
+      key: developer.body.key,
+      headers: { 'x-min-position': String(developer.body.position) },
+    });
     t.equal(refused.status, 403);
     t.equal(refused.body.error.type, 'permission_error');
     t.equal((await app.call('GET', '/api/v1/system/projections', { key: null })).status, 401);
@@ -55,7 +62,11 @@ t.test('system routes on embedded defaults', async (t) => {
     t.equal(response.status, 200);
     t.match(response.headers.get('content-type'), /^text\/plain/);
     const text = await response.text();
-    t.equal(sample(text, 'bosun_http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/tasks/:id', status: '200' }), 1, 'the read, under its route template');
+    t.equal(
+      sample(text, 'bosun_http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/tasks/:id', status: '200' }),
+      1,
+      'the read, under its route template',
+    );
     t.equal(sample(text, 'bosun_http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/tasks', status: '202' }), 1);
     t.notOk(text.includes(taskId), 'no task id in any label');
     // The system team's creation and the submit at least.
@@ -71,7 +82,10 @@ t.test('system routes on embedded defaults', async (t) => {
       t.ok(checkpoint !== undefined && checkpoint <= head, `${name} checkpoint ${checkpoint} at or below the head ${head}`);
     }
     t.notOk(text.includes('bosun_relay_'), 'no relay on the embedded bus');
-    t.ok(sample(text, 'bosun_projection_visible_lag_seconds_count', { runner: 'read_models' })! >= 1, 'the submit, applied live, is timed from write to visible');
+    t.ok(
+      sample(text, 'bosun_projection_visible_lag_seconds_count', { runner: 'read_models' })! >= 1,
+      'the submit, applied live, is timed from write to visible',
+    );
   });
 
   t.test('/health and /ready', async (t) => {

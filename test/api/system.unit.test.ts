@@ -21,7 +21,18 @@ const fakeLog = (state: { head: number; ageMs?: number }): EventStore =>
     headPosition: async () => state.head,
     readAll: async ({ after = 0 } = {}) =>
       after < state.head
-        ? [{ id: 'e', type: 'task.submitted', tenant: 't', stream: 'task-1', revision: 0, position: after + 1, data: {}, metadata: { ...testMetadata(), occurred_at: new Date(Date.now() - (state.ageMs ?? 0)).toISOString() } } as RecordedEvent]
+        ? [
+            {
+              id: 'e',
+              type: 'task.submitted',
+              tenant: 't',
+              stream: 'task-1',
+              revision: 0,
+              position: after + 1,
+              data: {},
+              metadata: { ...testMetadata(), occurred_at: new Date(Date.now() - (state.ageMs ?? 0)).toISOString() },
+            } as RecordedEvent,
+          ]
         : [],
   }) as unknown as EventStore;
 
@@ -97,7 +108,12 @@ const serve = async (t: Test, setup: Setup = {}) => {
     get: async (path: string) => {
       const response = await fetch(`${url}${path}`);
       const text = await response.text();
-      return { status: response.status, type: response.headers.get('content-type'), text, body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null };
+      return {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        text,
+        body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null,
+      };
     },
   };
 };
@@ -112,7 +128,12 @@ t.test('/health answers 200 while the process serves, ready or not', async (t) =
 });
 
 t.test('/ready is 200 when started, the read side is current and every dependency answers', async (t) => {
-  const app = await serve(t, { dependencies: [{ name: 'event_store', check: ok }, { name: 'temporal', check: ok }] });
+  const app = await serve(t, {
+    dependencies: [
+      { name: 'event_store', check: ok },
+      { name: 'temporal', check: ok },
+    ],
+  });
   const ready = await app.get('/ready');
   t.equal(ready.status, 200);
   t.same(ready.body, { status: 'ready', checks: { startup: { ok: true }, read_side: { ok: true }, event_store: { ok: true }, temporal: { ok: true } } });
@@ -179,10 +200,15 @@ t.test('readSideCheck: a short lag of a live projection is fine', async (t) => {
     caught_up: true,
     errors: [],
     relay: null,
-    projections: [{ name: 'task', runner: 'read_models', bus: 'kafka', state: 'live', checkpoint_position: 5, log_head: 9, lag_events: 4, lag_ms: 300, failure: null }],
+    projections: [
+      { name: 'task', runner: 'read_models', bus: 'kafka', state: 'live', checkpoint_position: 5, log_head: 9, lag_events: 4, lag_ms: 300, failure: null },
+    ],
   };
   t.same(readSideCheck(report), { ok: true });
-  t.same(readSideCheck({ ...report, relay: { published: 5, head: 9, lag_events: 4, state: 'retrying', error: 'broker gone' } }), { ok: false, reason: 'relay: broker gone' });
+  t.same(readSideCheck({ ...report, relay: { published: 5, head: 9, lag_events: 4, state: 'retrying', error: 'broker gone' } }), {
+    ok: false,
+    reason: 'relay: broker gone',
+  });
 });
 
 const sample = (text: string, name: string, labels: Record<string, string> = {}): number | undefined => {

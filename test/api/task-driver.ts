@@ -1,11 +1,11 @@
-import { loadEventSchemas } from '../../events/event-schemas.js';
-import type { EventStore } from '../../events/event-store.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { executeTaskCommand } from '../../commands/tasks.js';
 import type { TaskCommand } from '../../domain/task/index.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
+import type { EventStore } from '../../events/event-store.js';
+import { taskStream } from '../../events/streams.js';
 import { uuidv7 } from '../../infra/ids.js';
 import type { TestBosun } from './harness.js';
-import { taskStream } from '../../events/streams.js';
 
 export const instanceId = 'instance-1';
 

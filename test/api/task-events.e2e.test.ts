@@ -19,7 +19,10 @@ const openEvents = async (app: TestBosun, taskId: string, options: { query?: str
     for (;;) {
       const end = buffer.indexOf('\n\n');
       if (end >= 0) {
-        const lines = buffer.slice(0, end).split('\n').filter((line) => !line.startsWith(':'));
+        const lines = buffer
+          .slice(0, end)
+          .split('\n')
+          .filter((line) => !line.startsWith(':'));
         buffer = buffer.slice(end + 2);
         if (lines.length === 0) continue;
         const field = (name: string) => lines.find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
@@ -66,7 +69,13 @@ t.test('task events over SSE', async (t) => {
         ['2', 'task.started'],
       ],
     );
-    t.match(replayed[0]?.data, { type: 'task.submitted', revision: 0, position: Number, occurred_at: String, data: { task_id: taskId, input: { text: 'hi' } } });
+    t.match(replayed[0]?.data, {
+      type: 'task.submitted',
+      revision: 0,
+      position: Number,
+      occurred_at: String,
+      data: { task_id: taskId, input: { text: 'hi' } },
+    });
     t.match(replayed[0]?.data.id, /^[0-9a-f-]{36}$/, 'the event id');
 
     await drive.progress(taskId, 50);
@@ -82,7 +91,10 @@ t.test('task events over SSE', async (t) => {
     await drive.progress(taskId, 10);
 
     const resumed = await openEvents(app, taskId, { headers: { 'last-event-id': '1' } });
-    t.same((await resumed.nextEvents(2)).map((e) => e.id), ['2', '3']);
+    t.same(
+      (await resumed.nextEvents(2)).map((e) => e.id),
+      ['2', '3'],
+    );
     const byQuery = await openEvents(app, taskId, { query: '?last_event_id=2' });
     t.equal((await byQuery.next())?.id, '3');
 
@@ -107,7 +119,10 @@ t.test('task events over SSE', async (t) => {
     const ids: string[] = [];
     for (let event = await stream.next(); event; event = await stream.next()) ids.push(event.id);
     await appending;
-    t.same(ids, Array.from({ length: 34 }, (_, revision) => String(revision)));
+    t.same(
+      ids,
+      Array.from({ length: 34 }, (_, revision) => String(revision)),
+    );
   });
 
   t.test('a client that goes away leaves no subscription behind', async (t) => {

@@ -38,9 +38,15 @@ t.test('listing tasks', async (t) => {
 
   t.test('filters by kind and by status', async (t) => {
     const sleeps = await app.call('GET', '/api/v1/tasks?kind=sleep', { headers: consistent });
-    t.same(sleeps.body.data.map((task: { kind: string }) => task.kind), ['sleep', 'sleep', 'sleep']);
+    t.same(
+      sleeps.body.data.map((task: { kind: string }) => task.kind),
+      ['sleep', 'sleep', 'sleep'],
+    );
     const done = await app.call('GET', '/api/v1/tasks?status=cancelled', { headers: consistent });
-    t.same(done.body.data.map((task: { id: string }) => task.id), [ids[0]]);
+    t.same(
+      done.body.data.map((task: { id: string }) => task.id),
+      [ids[0]],
+    );
     const pending = await app.call('GET', '/api/v1/tasks?status=pending&kind=echo', { headers: consistent });
     t.equal(pending.body.data.length, 3);
   });

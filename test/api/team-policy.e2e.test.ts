@@ -10,7 +10,11 @@ t.test('the team policy: auto-provisioning off by default, set and cleared with 
   t.match(await app.call('PUT', '/api/v1/team/policy', { body: on }), { status: 200, body: on });
   t.match(await app.call('GET', '/api/v1/team/policy'), { body: on });
 
-  t.match(await app.call('PUT', '/api/v1/team/policy', { body: { drift_auto_approve_max_severity: 'low' } }), { status: 200, body: { auto_provision: null } }, 'PUT replaces the policy: left out is off');
+  t.match(
+    await app.call('PUT', '/api/v1/team/policy', { body: { drift_auto_approve_max_severity: 'low' } }),
+    { status: 200, body: { auto_provision: null } },
+    'PUT replaces the policy: left out is off',
+  );
 
   for (const [auto_provision, param] of [
     [{ provider: 'local', max_instances: 0 }, 'auto_provision'],

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { toApiError } from '../../api/errors.js';
 import type { CommandContext, CommandEnvironment } from '../../commands/command-context.js';
-import type { EventSchemaRegistry } from '../../events/event-schemas.js';
-import { WrongExpectedRevisionError, type EventStore, type NewEvent } from '../../events/event-store.js';
 import { ConcurrencyConflictError, handleCommand, PreconditionFailedError, type CommandHandlerDeps } from '../../commands/handle-command.js';
 import type { Decider, DomainEvent } from '../../domain/shared/decider.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
+import type { EventSchemaRegistry } from '../../events/event-schemas.js';
+import { WrongExpectedRevisionError, type EventStore, type NewEvent } from '../../events/event-store.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { testMetadata } from '../events/event-metadata.js';
 
@@ -89,16 +89,19 @@ const conflicting = (store: EventStore, conflicts: number) => {
 };
 
 t.test('optimistic concurrency', async (t) => {
-  t.test('given a store where every append conflicts, when a command is handled, then it is tried 5 times and ends in a ConcurrencyConflictError', async (t) => {
-    const store = openStore(t);
-    const { store: refusing, appends } = conflicting(store, Infinity);
-    const error = await handleCommand(depsOf(refusing), counter, 'counter-1', { amounts: [1] }, ctx).catch((e: unknown) => e);
-    t.type(error, ConcurrencyConflictError);
-    t.match(error, { stream: 'counter-1', attempts: 5, code: 'concurrency_conflict' });
-    t.equal(appends.length, 5, 'one append per attempt');
-    t.equal(toApiError(error).status, 409, 'the API answers 409');
-    t.equal(await store.headPosition(), 0, 'nothing was appended');
-  });
+  t.test(
+    'given a store where every append conflicts, when a command is handled, then it is tried 5 times and ends in a ConcurrencyConflictError',
+    async (t) => {
+      const store = openStore(t);
+      const { store: refusing, appends } = conflicting(store, Infinity);
+      const error = await handleCommand(depsOf(refusing), counter, 'counter-1', { amounts: [1] }, ctx).catch((e: unknown) => e);
+      t.type(error, ConcurrencyConflictError);
+      t.match(error, { stream: 'counter-1', attempts: 5, code: 'concurrency_conflict' });
+      t.equal(appends.length, 5, 'one append per attempt');
+      t.equal(toApiError(error).status, 409, 'the API answers 409');
+      t.equal(await store.headPosition(), 0, 'nothing was appended');
+    },
+  );
 
   t.test('given maxAttempts 2 and a store where every append conflicts, when a command is handled, then it gives up after 2 appends', async (t) => {
     const { store: refusing, appends } = conflicting(openStore(t), Infinity);
@@ -168,7 +171,10 @@ t.test('given a stream with history, when the decision is no events, then nothin
   t.equal(result.revision, 1, 'the revision of its last event');
   t.equal(result.position, 0, 'no position: nothing was written');
   t.equal(result.occurredAt, testMetadata().occurred_at, 'the time of its last event, not the clock');
-  t.strictSame(result.stream?.map((event) => event.id), ['given-2-team-a', 'given-3-team-a']);
+  t.strictSame(
+    result.stream?.map((event) => event.id),
+    ['given-2-team-a', 'given-3-team-a'],
+  );
 });
 
 t.test('given no stream, when the decision is no events, then there is still no stream', async (t) => {
@@ -193,13 +199,20 @@ t.test("given another team's stream, when a command is handled for it, then it r
   t.equal(await store.headPosition(), head, 'nothing appended');
 });
 
-t.test("given another team's stream under an id thought new, when a command is handled as newStream, then the conflict makes it read the stream and it is not found", async (t) => {
-  const store = openStore(t);
-  await store.append('counter-1', [added(7, 'team-b')], 'no_stream');
-  const error = await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [1] }, ctx, { newStream: true }).catch((e: unknown) => e);
-  t.type(error, NotFoundError);
-  t.strictSame((await store.readStream('counter-1')).map((event) => event.tenant), ['team-b'], 'nothing appended');
-});
+t.test(
+  "given another team's stream under an id thought new, when a command is handled as newStream, then the conflict makes it read the stream and it is not found",
+  async (t) => {
+    const store = openStore(t);
+    await store.append('counter-1', [added(7, 'team-b')], 'no_stream');
+    const error = await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [1] }, ctx, { newStream: true }).catch((e: unknown) => e);
+    t.type(error, NotFoundError);
+    t.strictSame(
+      (await store.readStream('counter-1')).map((event) => event.tenant),
+      ['team-b'],
+      'nothing appended',
+    );
+  },
+);
 
 t.test('event ids', async (t) => {
   /** Ids of the events one command appends to a fresh store. */
@@ -214,7 +227,11 @@ t.test('event ids', async (t) => {
     t.equal(first.length, 2);
     t.equal(new Set(first).size, 2, 'one id per event');
     t.strictSame(await idsOf(t, withKey('k1')), first, 'a rerun');
-    t.strictSame(await idsOf(t, withKey('k1', { ...ctx, requestId: 'req-2', correlationId: 'corr-2', causationId: 'cause-2' })), first, 'from another request, correlation and causation');
+    t.strictSame(
+      await idsOf(t, withKey('k1', { ...ctx, requestId: 'req-2', correlationId: 'corr-2', causationId: 'cause-2' })),
+      first,
+      'from another request, correlation and causation',
+    );
     t.notSame(await idsOf(t, withKey('k2')), first, 'another key');
     t.notSame(await idsOf(t, withKey('k1', { ...ctx, actor: { type: 'api_key', id: 'key-2' } })), first, 'another actor');
     t.notSame(await idsOf(t, withKey('k1', { ...ctx, tenant: 'team-b' })), first, 'another team');

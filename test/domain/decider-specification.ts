@@ -42,12 +42,9 @@ export type Specification<Command, Event extends DomainEvent> = {
 
 type Outcome<Event> = { readonly events: Event[] } | { readonly error: unknown };
 
-const describe = (error: unknown): string =>
-  error instanceof Error ? `${error.constructor.name}: ${error.message}` : `non-error ${JSON.stringify(error)}`;
+const describe = (error: unknown): string => (error instanceof Error ? `${error.constructor.name}: ${error.message}` : `non-error ${JSON.stringify(error)}`);
 
-export const spec = <Command, Event extends DomainEvent, State>(
-  decider: Decider<Command, Event, State>,
-): Specification<Command, Event> => ({
+export const spec = <Command, Event extends DomainEvent, State>(decider: Decider<Command, Event, State>): Specification<Command, Event> => ({
   given: (history) => ({
     when: (command) => {
       // Replayed inside the test, so a history that does not fold is reported there.

@@ -1,10 +1,10 @@
 import t from 'tap';
-import { loadEventSchemas } from '../../events/event-schemas.js';
 import { alertDecider, alertEventTypes, type AlertCommand } from '../../domain/alert/index.js';
 import { driftEventTypes } from '../../domain/drift/index.js';
 import { instanceDecider, instanceEventTypes, type InstanceCommand } from '../../domain/instance/index.js';
 import { taskEventTypes } from '../../domain/task/index.js';
 import { teamEventTypes } from '../../domain/team/index.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
 
 // The schema files themselves are specified in test/domain/task/task-event-schemas.unit.test.ts;
 // this is the registry that guards every append.
@@ -16,7 +16,13 @@ const laterVersions: Record<string, number> = { 'task.submitted': 2 };
 t.test('the registry publishes every version of every event type of every aggregate, and knows the current one', async (t) => {
   const types = [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes, ...driftEventTypes, ...alertEventTypes];
   const published = types.flatMap((type) => Array.from({ length: laterVersions[type] ?? 1 }, (_, index) => `${type}.v${index + 1}`));
-  t.same(schemas.schemas().map((s) => `${s.type}.v${s.version}`).sort(), published.sort());
+  t.same(
+    schemas
+      .schemas()
+      .map((s) => `${s.type}.v${s.version}`)
+      .sort(),
+    published.sort(),
+  );
   for (const type of types) t.equal(schemas.currentVersion(type), laterVersions[type] ?? 1, type);
 });
 
@@ -37,7 +43,14 @@ t.test('an event type without a published schema cannot be appended', async (t) 
 
 t.test('every event the alert decider produces along its lifecycle matches its schema', async (t) => {
   const lifecycle: AlertCommand[] = [
-    { type: 'RaiseAlert', alertId: 'a-1', rule: 'task_failure_rate', severity: 'medium', subject: { type: 'instance', id: 'i-1' }, message: '3 task runs failed' },
+    {
+      type: 'RaiseAlert',
+      alertId: 'a-1',
+      rule: 'task_failure_rate',
+      severity: 'medium',
+      subject: { type: 'instance', id: 'i-1' },
+      message: '3 task runs failed',
+    },
     { type: 'AcknowledgeAlert' },
     { type: 'ResolveAlert', reason: 'a task completed on it' },
   ];
@@ -51,12 +64,20 @@ t.test('every event the alert decider produces along its lifecycle matches its s
     }
   }
   t.same(seen, alertEventTypes, 'the lifecycle covers every alert event type');
-  t.throws(() => schemas.validate('alert.raised', { alert_id: 'a', rule: 'r', severity: 'dire', subject: { type: 'instance', id: 'i' }, message: 'm' }), { message: /severity/ });
+  t.throws(() => schemas.validate('alert.raised', { alert_id: 'a', rule: 'r', severity: 'dire', subject: { type: 'instance', id: 'i' }, message: 'm' }), {
+    message: /severity/,
+  });
   t.throws(() => schemas.validate('alert.raised', { alert_id: 'a', rule: 'r', severity: 'low', subject: { id: 'i' }, message: 'm' }), { message: /subject/ });
 });
 
 t.test('every event the instance decider produces along its lifecycle matches its schema', async (t) => {
-  const spec = { skills: [{ name: 'git', version: '2' }], runtime_version: null, settings: { token: 'x' }, resources: { cpus: null, memory_mb: null, ports: [], region: null }, max_concurrent_tasks: 1 };
+  const spec = {
+    skills: [{ name: 'git', version: '2' }],
+    runtime_version: null,
+    settings: { token: 'x' },
+    resources: { cpus: null, memory_mb: null, ports: [], region: null },
+    max_concurrent_tasks: 1,
+  };
   const lifecycle: InstanceCommand[] = [
     { type: 'DeployInstance', instanceId: 'i-1', name: 'w', provider: 'local', spec },
     { type: 'ChangeSpec', spec: { ...spec, runtime_version: '1.2.3' } },
@@ -83,9 +104,21 @@ t.test('every event the instance decider produces along its lifecycle matches it
       state = instanceDecider.evolve(state, event);
     }
   }
-  const provisioned = instanceDecider.decide({ type: 'MarkProvisioned', endpoint: 'http://127.0.0.1:9000' }, instanceDecider.evolve(instanceDecider.initialState(), { type: 'instance.deploy_requested', data: { instance_id: 'i', name: 'w', provider: 'local', spec } }));
+  const provisioned = instanceDecider.decide(
+    { type: 'MarkProvisioned', endpoint: 'http://127.0.0.1:9000' },
+    instanceDecider.evolve(instanceDecider.initialState(), {
+      type: 'instance.deploy_requested',
+      data: { instance_id: 'i', name: 'w', provider: 'local', spec },
+    }),
+  );
   for (const event of provisioned) t.doesNotThrow(() => schemas.validate(event.type, event.data), event.type);
-  const failed = instanceDecider.decide({ type: 'FailProvisioning', error: { code: 'quota', message: 'none left' } }, instanceDecider.evolve(instanceDecider.initialState(), { type: 'instance.deploy_requested', data: { instance_id: 'i', name: 'w', provider: 'local', spec } }));
+  const failed = instanceDecider.decide(
+    { type: 'FailProvisioning', error: { code: 'quota', message: 'none left' } },
+    instanceDecider.evolve(instanceDecider.initialState(), {
+      type: 'instance.deploy_requested',
+      data: { instance_id: 'i', name: 'w', provider: 'local', spec },
+    }),
+  );
   for (const event of failed) {
     t.doesNotThrow(() => schemas.validate(event.type, event.data), event.type);
     seen.add(event.type);
@@ -108,7 +141,13 @@ t.test('every drift event matches its schema', async (t) => {
     },
     'drift.detected': { drift_id: 'd', items: [item], severity: 'medium', fingerprint: 'f' },
     'drift.changed': { drift_id: 'd', items: [item], severity: 'medium', fingerprint: 'g' },
-    'drift.remediation_proposed': { drift_id: 'd', plan: [{ action: 'set_setting', name: 'api_token' }, { action: 'install_skill', name: 'git', version: '2' }] },
+    'drift.remediation_proposed': {
+      drift_id: 'd',
+      plan: [
+        { action: 'set_setting', name: 'api_token' },
+        { action: 'install_skill', name: 'git', version: '2' },
+      ],
+    },
     'drift.remediation_approved': { drift_id: 'd', automatic: true },
     'drift.remediation_started': { drift_id: 'd', task_id: 't' },
     'drift.remediation_failed': { drift_id: 'd', items: [item], reason: 'the config.apply task failed' },
@@ -118,5 +157,8 @@ t.test('every drift event matches its schema', async (t) => {
   };
   for (const [type, data] of Object.entries(examples)) t.doesNotThrow(() => schemas.validate(type, data), type);
   t.throws(() => schemas.validate('drift.remediation_proposed', { drift_id: 'd', plan: [{ action: 'rm_rf' }] }), { code: 'invalid_event' });
-  t.throws(() => schemas.validate('drift.detected', { drift_id: 'd', items: [], severity: 'low', fingerprint: 'f' }), { code: 'invalid_event', message: /items/ });
+  t.throws(() => schemas.validate('drift.detected', { drift_id: 'd', items: [], severity: 'low', fingerprint: 'f' }), {
+    code: 'invalid_event',
+    message: /items/,
+  });
 });

@@ -84,7 +84,10 @@ export const eventStoreContract = (t: Test, name: string, makeStore: () => Promi
       t.equal(result.revision, 0);
       t.ok(result.position > 0, 'positions start after 0');
       const read = await store.readStream(s);
-      t.same(read.map((e) => [e.revision, e.position]), [[0, result.position]]);
+      t.same(
+        read.map((e) => [e.revision, e.position]),
+        [[0, result.position]],
+      );
     });
 
     t.test('no_stream on an existing stream is refused with its actual revision', async (t) => {
@@ -122,7 +125,10 @@ export const eventStoreContract = (t: Test, name: string, makeStore: () => Promi
       const s = stream();
       t.equal((await store.append(s, newEvents(3), 'no_stream')).revision, 2);
       t.equal((await store.append(s, newEvents(2), 2)).revision, 4);
-      t.same((await store.readStream(s)).map((e) => e.revision), [0, 1, 2, 3, 4]);
+      t.same(
+        (await store.readStream(s)).map((e) => e.revision),
+        [0, 1, 2, 3, 4],
+      );
     });
 
     t.test('positions strictly increase in log order, across streams', async (t) => {
@@ -137,7 +143,11 @@ export const eventStoreContract = (t: Test, name: string, makeStore: () => Promi
       ];
       t.ok(increasing(results.map((r) => r.position)), 'append results');
       const logged = (await store.readAll({ after: before })).filter(mine);
-      t.same(logged.map((e) => e.stream), [a, a, b, a, a, a, b], 'log order is append order');
+      t.same(
+        logged.map((e) => e.stream),
+        [a, a, b, a, a, a, b],
+        'log order is append order',
+      );
       t.ok(increasing(logged.map((e) => e.position)), 'log positions');
       t.same(
         logged.filter((e) => e.stream === a).map((e) => e.position),
@@ -178,14 +188,25 @@ export const eventStoreContract = (t: Test, name: string, makeStore: () => Promi
         const page = await store.readAll({ after, maxCount: 2 });
         t.ok(page.length > 0 && page.length <= 2, 'a page holds at most maxCount events');
         if (page.length === 0) break;
-        t.ok(page.every((e) => e.position > after), 'a page starts after `after`');
+        t.ok(
+          page.every((e) => e.position > after),
+          'a page starts after `after`',
+        );
         paged.push(...page);
         after = page.at(-1)?.position ?? after;
       }
-      t.same(paged.filter(mine).map((e) => e.position), positions, 'paging finds every event once, in order');
+      t.same(
+        paged.filter(mine).map((e) => e.position),
+        positions,
+        'paging finds every event once, in order',
+      );
       t.ok(increasing(paged.map((e) => e.position)));
       const fromMiddle = (await store.readAll({ after: positions[2] })).filter(mine);
-      t.same(fromMiddle.map((e) => e.position), positions.slice(3), 'after is exclusive');
+      t.same(
+        fromMiddle.map((e) => e.position),
+        positions.slice(3),
+        'after is exclusive',
+      );
       t.same(
         (await store.readAll({ after: before })).filter(mine).map((e) => e.data),
         [0, 1, 2, 3, 4].map((n) => ({ n })),
@@ -200,7 +221,10 @@ export const eventStoreContract = (t: Test, name: string, makeStore: () => Promi
       const result = await store.append(stream(), newEvents(2), 'no_stream');
       const head = await store.headPosition();
       t.ok(head >= result.position && result.position > before, 'head moved to (at least) the last append');
-      t.ok((await store.readAll({ after: before })).some((e) => e.position === result.position), 'the last append is in the log');
+      t.ok(
+        (await store.readAll({ after: before })).some((e) => e.position === result.position),
+        'the last append is in the log',
+      );
     });
 
     t.test('id, tenant, data and metadata round-trip exactly', async (t) => {
@@ -269,7 +293,11 @@ export const eventStoreContract = (t: Test, name: string, makeStore: () => Promi
         }),
       );
       const stored = await store.readStream(s);
-      t.same(stored.map((e) => e.revision), Array.from({ length: 51 }, (_, i) => i), 'revisions 0..50 without gaps');
+      t.same(
+        stored.map((e) => e.revision),
+        Array.from({ length: 51 }, (_, i) => i),
+        'revisions 0..50 without gaps',
+      );
       t.same(new Set(stored.slice(1).map((e) => e.id)), new Set(writers.map((e) => e.id)), 'every writer appended exactly once');
     });
 
@@ -283,8 +311,14 @@ export const eventStoreContract = (t: Test, name: string, makeStore: () => Promi
       await until(() => sub.received.length === 3, 'stored events');
       await store.append(s, newEvents(2, 3), 2);
       await until(() => sub.received.length === 5, 'live events');
-      t.same(sub.received.map((e) => e.revision), [0, 1, 2, 3, 4]);
-      t.same(sub.received.map((e) => e.position), (await store.readStream(s)).map((e) => e.position));
+      t.same(
+        sub.received.map((e) => e.revision),
+        [0, 1, 2, 3, 4],
+      );
+      t.same(
+        sub.received.map((e) => e.position),
+        (await store.readStream(s)).map((e) => e.position),
+      );
       t.ok(increasing(sub.all), 'every delivered position increases');
       t.same(sub.errors, []);
     });
@@ -324,7 +358,11 @@ export const eventStoreContract = (t: Test, name: string, makeStore: () => Promi
         after = page.at(-1)?.position ?? after;
       }
       t.equal(logged.length, expected);
-      t.same(sub.received.map((e) => e.position), logged, 'exactly the log after the checkpoint, in order');
+      t.same(
+        sub.received.map((e) => e.position),
+        logged,
+        'exactly the log after the checkpoint, in order',
+      );
       t.ok(increasing(sub.all), 'no duplicate, no reordering');
     });
 
@@ -345,7 +383,11 @@ export const eventStoreContract = (t: Test, name: string, makeStore: () => Promi
       t.teardown(() => second.subscription.close());
       await until(() => first.received.length + second.received.length >= 15, 'the rest');
       const together = [...first.received, ...second.received];
-      t.same(together.map((e) => e.revision), Array.from({ length: 15 }, (_, i) => i), 'every event exactly once');
+      t.same(
+        together.map((e) => e.revision),
+        Array.from({ length: 15 }, (_, i) => i),
+        'every event exactly once',
+      );
     });
 
     t.test('an error in onEvent stops the subscription and reaches onError', async (t) => {

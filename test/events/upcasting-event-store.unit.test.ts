@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { taskUpcasters } from '../../domain/task/upcasters.js';
 import { loadEventSchemas } from '../../events/event-schemas.js';
 import type { NewEvent } from '../../events/event-store.js';
 import { withUpcasting } from '../../events/upcasting-event-store.js';
-import { taskUpcasters } from '../../domain/task/upcasters.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { testMetadata } from './event-metadata.js';
 
@@ -50,7 +50,11 @@ t.test('given a task.submitted stored at v1, when read, then it arrives as v2 wi
 
 t.test('given an event at the newest version, when read, then it passes through as stored', async (t) => {
   const store = withUpcasting(openStore(t), schemas, [taskUpcasters]);
-  const current = { ...submittedV1, data: { ...(submittedV1.data as object), max_attempts: 3, retry_backoff_seconds: 1 }, metadata: { ...submittedV1.metadata, schema_version: 2 } };
+  const current = {
+    ...submittedV1,
+    data: { ...(submittedV1.data as object), max_attempts: 3, retry_backoff_seconds: 1 },
+    metadata: { ...submittedV1.metadata, schema_version: 2 },
+  };
   await store.append('task-t1', [current], 'no_stream');
   t.strictSame((await store.readStream('task-t1'))[0]?.data, current.data);
 });

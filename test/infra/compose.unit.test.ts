@@ -35,7 +35,9 @@ const environment = (service: Service): Record<string, string> => {
 
 const dependsOn = (service: Service): Record<string, string | undefined> => {
   const deps = service.depends_on ?? {};
-  return Array.isArray(deps) ? Object.fromEntries(deps.map((name) => [name, undefined])) : Object.fromEntries(Object.entries(deps).map(([name, dep]) => [name, dep.condition]));
+  return Array.isArray(deps)
+    ? Object.fromEntries(deps.map((name) => [name, undefined]))
+    : Object.fromEntries(Object.entries(deps).map(([name, dep]) => [name, dep.condition]));
 };
 
 t.test('the compose file is valid against the Compose specification', async (t) => {
@@ -71,7 +73,8 @@ t.test('every service Bosun depends on exists, is healthchecked, and Bosun waits
   }
   t.same(Object.keys(dependsOn(bosun)).sort(), ['kafka', 'kurrentdb', 'mongodb', 'temporal'], 'bosun waits for every engine');
   const volumes = Object.values(services).flatMap((service) => ((service as { volumes?: string[] }).volumes ?? []).map((v) => v.split(':')[0] ?? ''));
-  for (const volume of volumes.filter((v) => !v.startsWith('.') && !v.startsWith('/'))) t.ok(compose.volumes?.[volume] !== undefined, `named volume ${volume} is declared`);
+  for (const volume of volumes.filter((v) => !v.startsWith('.') && !v.startsWith('/')))
+    t.ok(compose.volumes?.[volume] !== undefined, `named volume ${volume} is declared`);
 });
 
 t.test("bosun's environment names every engine by its service's name and port", async (t) => {

@@ -21,7 +21,12 @@ const openStore = () => {
   };
   const append = async (writes: readonly BusWrite[]): Promise<RecordedEvent[]> => {
     const after = await store.headPosition();
-    for (const { stream, count } of writes) await store.append(stream, Array.from({ length: count }, (_, n) => event(n)), 'any');
+    for (const { stream, count } of writes)
+      await store.append(
+        stream,
+        Array.from({ length: count }, (_, n) => event(n)),
+        'any',
+      );
     return store.readAll({ after, maxCount: 100_000 });
   };
   return { store, append, cleanup };
@@ -49,7 +54,10 @@ t.test('a burst is handed over in batches of at most the limit; a single live ev
   const received = recorder();
   const subscription = await bus.subscribe({ group: 'g', categories: ['task'], from: initialCheckpoint }, received.handlers());
   await until(() => subscription.covers(1200), 'the burst');
-  t.ok(received.batches.every((size) => size <= 500), `batches ${received.batches.join(',')}`);
+  t.ok(
+    received.batches.every((size) => size <= 500),
+    `batches ${received.batches.join(',')}`,
+  );
   t.ok(received.batches.length <= 4, `a burst of 1200 becomes few batches (${received.batches.length})`);
   const [live] = await append([{ stream: 'task-live', count: 1 }]);
   const started = Date.now();
@@ -85,8 +93,14 @@ t.test('from: the log lane wins over position; position alone is where a checkpo
   const byPosition = recorder();
   const b = await bus.subscribe({ group: 'b', categories: ['task'], from: { position: 2, lanes: {} } }, byPosition.handlers());
   await until(async () => (await a.covers(6)) && (await b.covers(6)), 'both');
-  t.same(byLane.deliveries.map((d) => d.offset), [5, 6]);
-  t.same(byPosition.deliveries.map((d) => d.offset), [3, 4, 5, 6]);
+  t.same(
+    byLane.deliveries.map((d) => d.offset),
+    [5, 6],
+  );
+  t.same(
+    byPosition.deliveries.map((d) => d.offset),
+    [3, 4, 5, 6],
+  );
   t.ok(await a.covers(3), 'what lies before the checkpoint counts as handled');
   t.same(
     byLane.deliveries.map((d) => d.lane),

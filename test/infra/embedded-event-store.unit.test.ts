@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import type { NewEvent, RecordedEvent } from '../../events/event-store.js';
-import { DuplicateEventIdError, openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { unindexedLimit } from '../../infra/embedded-event-store-schema.js';
-import { eventStoreContract } from '../events/event-store.contract.js';
+import { DuplicateEventIdError, openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { testMetadata } from '../events/event-metadata.js';
+import { eventStoreContract } from '../events/event-store.contract.js';
 import { spawnFixture } from './fixtures/spawn-fixture.js';
 
 const tempDir = () => {
@@ -73,7 +73,11 @@ t.test('streams read whole across the stream index and the log past it, before a
   for (let i = 0; i < appends; i++) {
     const stream = streams[i % streams.length] as string;
     const expected = i < streams.length ? 'no_stream' : Math.floor(i / streams.length) * 10 - 1;
-    await first.append(stream, Array.from({ length: 10 }, (_, n) => event(i * 10 + n)), expected);
+    await first.append(
+      stream,
+      Array.from({ length: 10 }, (_, n) => event(i * 10 + n)),
+      expected,
+    );
   }
   const { indexed, head } = indexAndHead(directory);
   t.ok(indexed > 0 && indexed < head, `the index holds ${indexed} of ${head} events: both are read`);
@@ -81,13 +85,24 @@ t.test('streams read whole across the stream index and the log past it, before a
   const check = async (store: ReturnType<typeof openEmbeddedEventStore>, when: string) => {
     for (const stream of streams) {
       const events = await store.readStream(stream);
-      t.same(events.map((e) => e.revision), Array.from({ length: events.length }, (_, i) => i), `${when}: ${stream} has revisions 0..n`);
-      t.ok(events.every((e, i) => i === 0 || e.position > (events[i - 1] as RecordedEvent).position), `${when}: ${stream} in log order`);
+      t.same(
+        events.map((e) => e.revision),
+        Array.from({ length: events.length }, (_, i) => i),
+        `${when}: ${stream} has revisions 0..n`,
+      );
+      t.ok(
+        events.every((e, i) => i === 0 || e.position > (events[i - 1] as RecordedEvent).position),
+        `${when}: ${stream} in log order`,
+      );
     }
     const all = await readEverything(store);
     const middle = all.find((e) => e.position === indexed) as RecordedEvent;
     const window = await store.readStream(middle.stream, { fromRevision: middle.revision - 2, maxCount: 5 });
-    t.same(window.map((e) => e.revision), [0, 1, 2, 3, 4].map((n) => middle.revision - 2 + n), `${when}: a window across the index's end`);
+    t.same(
+      window.map((e) => e.revision),
+      [0, 1, 2, 3, 4].map((n) => middle.revision - 2 + n),
+      `${when}: a window across the index's end`,
+    );
     t.strictSame(window, (await store.readStream(middle.stream)).slice(middle.revision - 2, middle.revision + 3), `${when}: the same events`);
     const whole = await store.readStream('s-a');
     t.strictSame(await store.readStream('s-a', { fromRevision: whole.length - 3 }), whole.slice(-3), `${when}: a read starting past the index`);
@@ -115,10 +130,15 @@ t.test('a store of the first layout (stream index on the log) opens with the sam
     CREATE UNIQUE INDEX events_stream_revision ON events (stream, revision);
     CREATE UNIQUE INDEX events_id ON events (id);
   `);
-  const withIdempotency = { ...event(1), metadata: { ...testMetadata({ type: 'api_key', id: 'key-1' }), client_ip: '203.0.113.7', idempotency: { key: 'k', request_hash: 'h' } } };
+  const withIdempotency = {
+    ...event(1),
+    metadata: { ...testMetadata({ type: 'api_key', id: 'key-1' }), client_ip: '203.0.113.7', idempotency: { key: 'k', request_hash: 'h' } },
+  };
   const stored = [event(0), withIdempotency, event(2)];
   const insert = old.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  stored.forEach((e, i) => insert.run(i + 1, i < 2 ? 'old-1' : 'old-2', i < 2 ? i : 0, e.id, e.type, e.tenant, JSON.stringify(e.data), JSON.stringify(e.metadata)));
+  stored.forEach((e, i) =>
+    insert.run(i + 1, i < 2 ? 'old-1' : 'old-2', i < 2 ? i : 0, e.id, e.type, e.tenant, JSON.stringify(e.data), JSON.stringify(e.metadata)),
+  );
   old.close();
 
   const store = openEmbeddedEventStore({ directory });
@@ -128,7 +148,13 @@ t.test('a store of the first layout (stream index on the log) opens with the sam
     stored.map((e, i) => ({ ...e, stream: i < 2 ? 'old-1' : 'old-2', revision: i < 2 ? i : 0, position: i + 1 })),
     'every event, metadata included, as it was',
   );
-  t.same((await store.readStream('old-1')).map((e) => [e.id, e.revision, e.position]), [[stored[0]?.id, 0, 1], [stored[1]?.id, 1, 2]]);
+  t.same(
+    (await store.readStream('old-1')).map((e) => [e.id, e.revision, e.position]),
+    [
+      [stored[0]?.id, 0, 1],
+      [stored[1]?.id, 1, 2],
+    ],
+  );
   t.same(await store.append('old-1', [event(3)], 1), { revision: 2, position: 4 }, 'revisions continue');
   t.match(await store.append('old-2', [event(4)], 'no_stream').catch((e: unknown) => e), { actual: 0 });
   t.same(indexAndHead(directory), { indexed: 3, head: 4 }, 'the index was built from the log');
@@ -161,8 +187,16 @@ t.test('appends in one batch succeed or fail independently, and see each other i
     { status: 'rejected', reason: { code: 'duplicate_event_id' } },
     { status: 'fulfilled', value: { revision: 0, position: 5 } },
   ]);
-  t.same((await store.readStream('s-2')).map((e) => e.data), [{ n: 5 }], 'the refused append left nothing behind');
-  t.same((await readEverything(store)).map((e) => e.position), [1, 2, 3, 4, 5], 'no holes in the log');
+  t.same(
+    (await store.readStream('s-2')).map((e) => e.data),
+    [{ n: 5 }],
+    'the refused append left nothing behind',
+  );
+  t.same(
+    (await readEverything(store)).map((e) => e.position),
+    [1, 2, 3, 4, 5],
+    'no holes in the log',
+  );
 });
 
 t.test('an append larger than one statement is stored whole', async (t) => {
@@ -193,7 +227,7 @@ t.test('SIGKILL while appending loses no acknowledged append and leaves no parti
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const count = () => [...acknowledged.values()].reduce((sum, revision) => sum + revision + 1, 0);
-  for (const deadline = Date.now() + 60_000; count() < 3000; ) {
+  for (const deadline = Date.now() + 60_000; count() < 3000;) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`writer stopped early: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -216,10 +250,11 @@ t.test('SIGKILL while appending loses no acknowledged append and leaves no parti
     const events = await store.readStream(stream);
     if (events.some((e, i) => e.revision !== i)) broken.push(`${stream}: revisions not contiguous`);
     // Events of one append are consecutive and complete: index runs 0..size-1.
-    for (let i = 0; i < events.length; ) {
+    for (let i = 0; i < events.length;) {
       const { size } = events[i]?.data as { size: number };
       const group = events.slice(i, i + size).map((e) => e.data as { append: number; index: number });
-      if (group.length !== size || group.some((d, index) => d.index !== index || d.append !== group[0]?.append)) broken.push(`${stream}: partial append at ${i}`);
+      if (group.length !== size || group.some((d, index) => d.index !== index || d.append !== group[0]?.append))
+        broken.push(`${stream}: partial append at ${i}`);
       i += size;
     }
   }

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { listDocuments, tableName } from '../../infra/embedded-read-store-sql.js';
+import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { initialCheckpoint, type ReadDocument } from '../../projections/read-store.js';
 import { readStoreContract } from '../projections/read-store.contract.js';
 import { spawnFixture } from './fixtures/spawn-fixture.js';
@@ -27,7 +27,13 @@ readStoreContract(t, 'embedded in a file', async () => ({ store: shared, cleanup
 
 type Task = ReadDocument & { readonly status: unknown; readonly kind?: string; readonly padding?: string };
 const task = (n: number, status: unknown, tenant = 't1'): Task => ({ id: `task-${n}`, tenant, seq: n, revision: 0, status, kind: 'echo' });
-const taskSpec = { name: 'tasks', indexes: [['tenant', 'status'], ['tenant', 'kind']] };
+const taskSpec = {
+  name: 'tasks',
+  indexes: [
+    ['tenant', 'status'],
+    ['tenant', 'kind'],
+  ],
+};
 
 const plan = (file: string, sql: string, parameters: unknown[]): string[] => {
   const db = new Database(file, { readonly: true });
@@ -54,7 +60,11 @@ t.test('a value matches only a value of the same JSON type, indexed or not', asy
     );
     const tasks = store.collection<Task>(collection);
     for (const [n, status] of values.entries()) {
-      t.same((await tasks.list({ tenant: 't1', status }, { limit: 10 })).map((doc) => doc.id), [`task-${n + 1}`], `${collection}: value ${n} of ${values.length}`);
+      t.same(
+        (await tasks.list({ tenant: 't1', status }, { limit: 10 })).map((doc) => doc.id),
+        [`task-${n + 1}`],
+        `${collection}: value ${n} of ${values.length}`,
+      );
       t.equal(await tasks.count({ tenant: 't1', status }), 1);
     }
     t.same(await tasks.list({ tenant: 1 as unknown as string }, { limit: 10 }), [], 'a tenant that is a number matches no tenant "1"');
@@ -71,7 +81,10 @@ t.test('a tenant list by status, newest first, is served by its index, with or w
     Array.from({ length: 200 }, (_, n) => ({ collection: 'tasks', doc: task(n + 1, n % 4 === 0 ? 'running' : 'completed', `t${n % 2}`) })),
     {},
   );
-  t.same((await store.collection<Task>('tasks').list({ tenant: 't0', status: 'running' }, { limit: 3, before: 100 })).map((doc) => doc.seq), [97, 93, 89]);
+  t.same(
+    (await store.collection<Task>('tasks').list({ tenant: 't0', status: 'running' }, { limit: 3, before: 100 })).map((doc) => doc.seq),
+    [97, 93, 89],
+  );
   for (const before of [false, true]) {
     const [detail, ...rest] = plan(file, listDocuments('tasks', ['tenant', 'status'], before), before ? ['t0', '"running"', 100, 3] : ['t0', '"running"', 3]);
     t.same(rest, [], 'one step: no sort after the search');
@@ -86,7 +99,13 @@ t.test('documents, checkpoints and indexes survive close and reopen; prepare aga
   const file = join(tempDir(), 'nested', 'read.sqlite');
   const first = openEmbeddedReadStore({ file });
   await first.prepare([taskSpec]);
-  await first.commit([{ collection: 'tasks', doc: task(1, 'running') }, { collection: 'other', doc: task(2, 'queued') }], { tasks: { position: 9, lanes: { log: 9 } } });
+  await first.commit(
+    [
+      { collection: 'tasks', doc: task(1, 'running') },
+      { collection: 'other', doc: task(2, 'queued') },
+    ],
+    { tasks: { position: 9, lanes: { log: 9 } } },
+  );
   await first.close();
   const indexes = () => {
     const db = new Database(file, { readonly: true });
@@ -121,7 +140,13 @@ t.test('a commit is stored whole or not at all', async (t) => {
   await store.commit([{ collection: 'tasks', doc: task(1, 'queued') }], { tasks: { position: 1, lanes: { log: 1 } } });
   const unencodable = { ...task(3, 'queued'), size: 1n } as unknown as Task;
   await t.rejects(
-    store.commit([{ collection: 'tasks', doc: task(2, 'queued') }, { collection: 'tasks', doc: unencodable }], { tasks: { position: 3, lanes: { log: 3 } } }),
+    store.commit(
+      [
+        { collection: 'tasks', doc: task(2, 'queued') },
+        { collection: 'tasks', doc: unencodable },
+      ],
+      { tasks: { position: 3, lanes: { log: 3 } } },
+    ),
     /document task-3 of tasks not stored, nor anything of its commit/,
   );
   t.equal(await store.collection('tasks').get('task-2'), null, 'the first document of the failed commit is not there');
@@ -133,8 +158,14 @@ t.test('replace is one step: a reader sees the old collection or the new, and a 
   const store = openEmbeddedReadStore({ file });
   t.teardown(() => store.close());
   await store.prepare([taskSpec, { ...taskSpec, name: 'tasks__rebuild' }]);
-  await store.commit(Array.from({ length: 50 }, (_, n) => ({ collection: 'tasks', doc: task(n + 1, 'old') })), {});
-  await store.commit(Array.from({ length: 70 }, (_, n) => ({ collection: 'tasks__rebuild', doc: task(n + 1, 'new') })), {});
+  await store.commit(
+    Array.from({ length: 50 }, (_, n) => ({ collection: 'tasks', doc: task(n + 1, 'old') })),
+    {},
+  );
+  await store.commit(
+    Array.from({ length: 70 }, (_, n) => ({ collection: 'tasks__rebuild', doc: task(n + 1, 'new') })),
+    {},
+  );
 
   // Another process's view: its read transaction began before the replace.
   const reader = new Database(file, { readonly: true });
@@ -190,7 +221,11 @@ t.test('read-only: reads beside the owner, sees its commits, replaces and drops,
   t.equal(await tasks.count({ tenant: 't1', status: 'queued' }), 2, 'sees the owner commit');
   await owner.commit([{ collection: 'scratch', doc: task(3, 'rebuilt') }], {});
   await owner.replace('tasks', 'scratch');
-  t.same((await tasks.list({ tenant: 't1' }, { limit: 10 })).map((doc) => doc.id), ['task-3'], 'sees the replace');
+  t.same(
+    (await tasks.list({ tenant: 't1' }, { limit: 10 })).map((doc) => doc.id),
+    ['task-3'],
+    'sees the replace',
+  );
   await owner.drop(['tasks'], ['tasks']);
   t.equal(await tasks.get('task-3'), null, 'sees the drop');
   t.same(await reader.checkpoint('tasks'), initialCheckpoint);
@@ -205,7 +240,7 @@ t.test('read-only: reads beside the owner, sees its commits, replaces and drops,
   for (const write of refused) await t.rejects(write, { name: 'ReadOnlyReadStoreError', code: 'read_only' });
   const raw = new Database(file, { readonly: true });
   t.teardown(() => raw.close());
-  t.equal(raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = ?").pluck().get(tableName('missing')), 0, 'reading created nothing');
+  t.equal(raw.prepare('SELECT count(*) FROM sqlite_master WHERE name = ?').pluck().get(tableName('missing')), 0, 'reading created nothing');
 
   await owner.close();
   const alone = openEmbeddedReadStore({ file, readonly: true });
@@ -227,7 +262,7 @@ t.test('SIGKILL in the middle of commits leaves the checkpoint and the documents
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   // 20,000 items of ~1 KB: several WAL checkpoints happen before the kill.
-  for (const deadline = Date.now() + 60_000; acknowledged < 20_000; ) {
+  for (const deadline = Date.now() + 60_000; acknowledged < 20_000;) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`writer stopped early: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -246,5 +281,9 @@ t.test('SIGKILL in the middle of commits leaves the checkpoint and the documents
   t.ok(await items.get(`item-${position}`), 'the last item covered is there');
   t.equal(await items.get(`item-${position + 1}`), null, 'none beyond it');
   t.match(await store.collection('summary').get('summary'), { through: position }, 'the document replaced by every commit agrees');
-  t.same((await items.list({ tenant: `t${position % 3}` }, { limit: 1 })).map((doc) => doc.seq), [position], 'and the indexes');
+  t.same(
+    (await items.list({ tenant: `t${position % 3}` }, { limit: 1 })).map((doc) => doc.seq),
+    [position],
+    'and the indexes',
+  );
 });

@@ -23,7 +23,15 @@ import {
   withLock,
 } from '../../infra/engines/engine-process.js';
 import { enginesSettings, formatStatus, parseEnginesArgs, renderEnvLines, type EngineStatus } from '../../infra/engines/engines.js';
-import { FERRETDB_VERSION, ferretDbArgs, ferretDbInstallDir, installedFerretDb, installFerretDb, mongodbUrl, postgresUrl } from '../../infra/engines/ferretdb.js';
+import {
+  FERRETDB_VERSION,
+  ferretDbArgs,
+  ferretDbInstallDir,
+  installedFerretDb,
+  installFerretDb,
+  mongodbUrl,
+  postgresUrl,
+} from '../../infra/engines/ferretdb.js';
 import {
   installedKafka,
   installKafka,
@@ -60,7 +68,8 @@ t.test('server.properties: one KRaft node on loopback, its data in the run folde
   t.equal(props.listeners, 'PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093', 'listens on loopback only');
   t.equal(props['advertised.listeners'], 'PLAINTEXT://127.0.0.1:19092');
   t.equal(props['log.dirs'], '/run/kafka/data');
-  for (const key of ['offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr']) t.equal(props[key], '1', key);
+  for (const key of ['offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr'])
+    t.equal(props[key], '1', key);
   t.equal(props['group.initial.rebalance.delay.ms'], '0');
   t.equal(props['num.partitions'], '3');
   t.equal(props['auto.create.topics.enable'], 'true');
@@ -155,7 +164,13 @@ t.test("ferretdb's command line", async (t) => {
 
 t.test('status lines name version, place, pid and address', async (t) => {
   const statuses: EngineStatus[] = [
-    { engine: 'kafka', installed: { version: '3.9.1', path: '/c/engines/kafka/3.9.1' }, running: { pid: 42, address: '127.0.0.1:19092' }, dir: '/r/kafka', installPath: '/c/engines/kafka/3.9.1' },
+    {
+      engine: 'kafka',
+      installed: { version: '3.9.1', path: '/c/engines/kafka/3.9.1' },
+      running: { pid: 42, address: '127.0.0.1:19092' },
+      dir: '/r/kafka',
+      installPath: '/c/engines/kafka/3.9.1',
+    },
     { engine: 'postgres', installed: null, running: null, dir: '/r/postgres', installPath: 'apt-get install postgresql' },
     { engine: 'ferretdb', installed: null, running: null, dir: '/r/ferretdb', installPath: '/c/engines/ferretdb/v1.24.2' },
   ];
@@ -171,7 +186,12 @@ t.test('a port in use is refused, naming the process that holds it', async (t) =
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   t.teardown(() => new Promise<void>((done) => server.close(() => done())));
   const { port } = server.address() as AddressInfo;
-  await t.rejects(assertPortFree(port, 'kafka', 'BOSUN_KAFKA_PORT'), new RegExp(`kafka cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use by process ${process.pid} \\(.*node.*\\); stop that or set BOSUN_KAFKA_PORT`));
+  await t.rejects(
+    assertPortFree(port, 'kafka', 'BOSUN_KAFKA_PORT'),
+    new RegExp(
+      `kafka cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use by process ${process.pid} \\(.*node.*\\); stop that or set BOSUN_KAFKA_PORT`,
+    ),
+  );
   await new Promise<void>((done) => server.close(() => done()));
   await t.resolves(assertPortFree(port, 'kafka', 'BOSUN_KAFKA_PORT'), 'free once closed');
 });
@@ -258,7 +278,10 @@ t.test('kafka install: complete or nothing, once', async (t) => {
   const dir = await scratch(t);
   const cacheDir = join(dir, 'cache');
   const failing = await fakeTools(join(dir, 'failing'), { mvn: fakeMvn(true) });
-  await t.rejects(installKafka(cacheDir, logger, failing), /downloading the kafka jars with Maven failed \(.*exit code 1\)[\s\S]*Could not resolve dependencies/);
+  await t.rejects(
+    installKafka(cacheDir, logger, failing),
+    /downloading the kafka jars with Maven failed \(.*exit code 1\)[\s\S]*Could not resolve dependencies/,
+  );
   t.equal(installedKafka(cacheDir), null, 'a failed install is not installed');
   t.same(await readdir(join(cacheDir, 'engines', 'kafka')), [], 'and leaves no scratch folder');
 

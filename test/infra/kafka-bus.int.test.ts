@@ -5,17 +5,20 @@ import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import t from 'tap';
 import type { NewEvent, RecordedEvent } from '../../events/event-store.js';
+import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { createKafkaBus } from '../../infra/kafka-bus.js';
 import { EndOffsetCache, LaneProgress, type EndOffsets } from '../../infra/kafka-coverage.js';
 import { createKafkaPublisher } from '../../infra/kafka-publisher.js';
-import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { createLogger } from '../../infra/logger.js';
 import type { Delivery } from '../../projections/event-bus.js';
 import { initialCheckpoint } from '../../projections/read-store.js';
 import { testMetadata } from '../events/event-metadata.js';
 import { eventBusContract, gate, recorder, until, type BusWrite } from '../projections/event-bus.contract.js';
 
-const brokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean) ?? [];
+const brokers =
+  process.env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean) ?? [];
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'stderr');
 
 const ids = (events: readonly RecordedEvent[]) => events.map((e) => e.id).sort();
@@ -53,7 +56,12 @@ const makeKafka = async (partitions = 3) => {
   };
   const append = async (writes: readonly BusWrite[]): Promise<RecordedEvent[]> => {
     const after = await store.headPosition();
-    for (const { stream, count } of writes) await store.append(stream, Array.from({ length: count }, (_, n) => event(n)), 'any');
+    for (const { stream, count } of writes)
+      await store.append(
+        stream,
+        Array.from({ length: count }, (_, n) => event(n)),
+        'any',
+      );
     const events = await store.readAll({ after, maxCount: 100_000 });
     await publish(events);
     return events;
@@ -197,7 +205,16 @@ if (brokers.length === 0) {
     t.equal(seen.length, 1);
     t.match(seen[0], {
       key: event.stream,
-      value: { id: event.id, type: event.type, stream: event.stream, revision: 0, position: event.position, schema_version: 1, tenant: 'team-a', data: { n: 0 } },
+      value: {
+        id: event.id,
+        type: event.type,
+        stream: event.stream,
+        revision: 0,
+        position: event.position,
+        schema_version: 1,
+        tenant: 'team-a',
+        data: { n: 0 },
+      },
       headers: {
         'event-type': event.type,
         'schema-version': '1',

@@ -181,8 +181,14 @@ t.test('a backup copies the instance without log, pid and mark into backups/<id>
   const backup = await fixture.provider.backup(id, 'backup-1');
   t.equal(backup.location, join(fixture.dataDir, 'backups', id, 'backup-1'));
   t.same((await readdir(backup.location)).sort(), ['agent-config.json', 'credential', 'fake-agent-start.json']);
-  const sizes = await Promise.all(['agent-config.json', 'credential', 'fake-agent-start.json'].map(async (name) => (await readFile(join(backup.location, name))).length));
-  t.equal(backup.sizeBytes, sizes.reduce((a, b) => a + b, 0), 'the size is the sum of its files');
+  const sizes = await Promise.all(
+    ['agent-config.json', 'credential', 'fake-agent-start.json'].map(async (name) => (await readFile(join(backup.location, name))).length),
+  );
+  t.equal(
+    backup.sizeBytes,
+    sizes.reduce((a, b) => a + b, 0),
+    'the size is the sum of its files',
+  );
   t.same(await fixture.provider.backup(id, 'backup-1'), backup, 'the same again');
   await t.rejects(fixture.provider.backup(id, '../escape'), LocalProviderError, 'a backup id must be a plain name');
 });
@@ -210,6 +216,11 @@ t.test('an instance id that is not a plain name is refused', async (t) => {
 t.test('an agent command that cannot run fails provision with the instance and its directory', async (t) => {
   const fixture = await freshLocal(t, { agentCommand: [join(tmpdir(), 'bosun-no-such-dir', 'no-such-agent')] });
   const id = newInstanceId();
-  await t.rejects(fixture.provider.provision(provisionRequest(id)), { name: 'LocalProviderError', instanceId: id, path: fixture.instanceDir(id), message: /cannot start the agent/ });
+  await t.rejects(fixture.provider.provision(provisionRequest(id)), {
+    name: 'LocalProviderError',
+    instanceId: id,
+    path: fixture.instanceDir(id),
+    message: /cannot start the agent/,
+  });
   t.equal(await fixture.provider.isRunning(id), false);
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import t from 'tap';
 import { MongoClient, type Collection } from 'mongodb';
 import pino from 'pino';
+import t from 'tap';
 import { databaseFromUrl, openMongoReadStore, pingMongo, redactUrl, withDatabase } from '../../infra/mongo-read-store.js';
 import type { ReadDocument } from '../../projections/read-store.js';
 import { readStoreContract } from '../projections/read-store.contract.js';
@@ -57,9 +57,21 @@ if (url) {
     t.teardown(() => client.close());
     const db = client.db(database);
     t.same(await db.collection(name).findOne({}), { _id: 't-1', tenant: 'team-a', seq: 3, revision: 0, status: 'queued' }, '_id is the id, fields top-level');
-    t.same(await indexNames(db.collection(name)), ['_id_', 'tenant_1_seq_-1', 'tenant_1_status_1_seq_-1'], 'prepare twice made each index once, fields in order');
-    t.same(await db.collection<{ _id: string }>('_checkpoints').findOne({ _id: 'projector' }), { _id: 'projector', position: 3, lanes: [{ lane: 'bosun.task/0', offset: 3 }] });
-    t.same(await store.collection(name).list({ id: 't-1' }, { limit: 5 }), [{ id: 't-1', tenant: 'team-a', seq: 3, revision: 0, status: 'queued' }], 'a filter on id');
+    t.same(
+      await indexNames(db.collection(name)),
+      ['_id_', 'tenant_1_seq_-1', 'tenant_1_status_1_seq_-1'],
+      'prepare twice made each index once, fields in order',
+    );
+    t.same(await db.collection<{ _id: string }>('_checkpoints').findOne({ _id: 'projector' }), {
+      _id: 'projector',
+      position: 3,
+      lanes: [{ lane: 'bosun.task/0', offset: 3 }],
+    });
+    t.same(
+      await store.collection(name).list({ id: 't-1' }, { limit: 5 }),
+      [{ id: 't-1', tenant: 'team-a', seq: 3, revision: 0, status: 'queued' }],
+      'a filter on id',
+    );
     await t.rejects(store.collection(name).list({ tenant: { $ne: null } as never }, { limit: 5 }), /must be a string, number, boolean or null/);
     t.same(await store.collection(name).list({}, { limit: 0 }), [], 'a limit of 0 is no documents, not all');
   });
@@ -93,10 +105,20 @@ if (url) {
     const suffix = randomUUID().slice(0, 8);
     const live = `live_${suffix}`;
     const scratch = `scratch_${suffix}`;
-    await store.prepare([{ name: live, indexes: [] }, { name: scratch, indexes: [['tenant', 'kind']] }]);
-    const docs = (prefix: string): Kinded[] => Array.from({ length: 20 }, (_, i) => ({ id: `${prefix}${i}`, tenant: 't1', seq: i + 1, revision: 0, kind: prefix }));
-    await store.commit(docs('old').map((doc) => ({ collection: live, doc })), {});
-    await store.commit(docs('new').map((doc) => ({ collection: scratch, doc })), {});
+    await store.prepare([
+      { name: live, indexes: [] },
+      { name: scratch, indexes: [['tenant', 'kind']] },
+    ]);
+    const docs = (prefix: string): Kinded[] =>
+      Array.from({ length: 20 }, (_, i) => ({ id: `${prefix}${i}`, tenant: 't1', seq: i + 1, revision: 0, kind: prefix }));
+    await store.commit(
+      docs('old').map((doc) => ({ collection: live, doc })),
+      {},
+    );
+    await store.commit(
+      docs('new').map((doc) => ({ collection: scratch, doc })),
+      {},
+    );
 
     const seen = { old: 0, new: 0, empty: 0, mixed: 0 };
     let replaced = false;
@@ -119,7 +141,11 @@ if (url) {
     const db = client.db(database);
     t.same(await indexNames(db.collection(live)), ['_id_', 'tenant_1_kind_1_seq_-1', 'tenant_1_seq_-1'], 'the source brought its indexes');
     const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-    t.same(names.filter((name) => name.startsWith(live) || name === scratch), [live], 'no old collection left aside, no source');
+    t.same(
+      names.filter((name) => name.startsWith(live) || name === scratch),
+      [live],
+      'no old collection left aside, no source',
+    );
   });
 
   t.test('mongodb: concurrent commits and puts of several projectors stay within the write budget', async (t) => {
@@ -131,7 +157,12 @@ if (url) {
     const doc = (i: number) => ({ id: `d${i}`, tenant: 't1', seq: i + 1, revision: 0 });
     const puts = store.collection(names[0] as string);
     await Promise.all([
-      ...names.map((name) => store.commit(Array.from({ length: 160 }, (_, i) => ({ collection: name, doc: doc(i) })), { [name]: { position: 160, lanes: { log: 160 } } })),
+      ...names.map((name) =>
+        store.commit(
+          Array.from({ length: 160 }, (_, i) => ({ collection: name, doc: doc(i) })),
+          { [name]: { position: 160, lanes: { log: 160 } } },
+        ),
+      ),
       ...Array.from({ length: 40 }, (_, i) => puts.put(doc(1000 + i))),
     ]);
     t.same(await Promise.all(names.map((name) => store.collection(name).count({}))), [200, 160, 160, 160, 160, 160]);

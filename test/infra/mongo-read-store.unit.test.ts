@@ -1,6 +1,6 @@
+import pino from 'pino';
 import t from 'tap';
 import { decodeKey, encodeKey, openMongoReadStore, WriteBudget } from '../../infra/mongo-read-store.js';
-import pino from 'pino';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -38,7 +38,10 @@ t.test('the write budget grants in arrival order, so a large batch is not starve
 
 t.test('the write budget releases its permits when the work fails', async (t) => {
   const budget = new WriteBudget(4);
-  await t.rejects(budget.run(4, async () => Promise.reject(new Error('boom'))), /boom/);
+  await t.rejects(
+    budget.run(4, async () => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
   t.equal(await budget.run(4, async () => 'after'), 'after');
 });
 

@@ -96,12 +96,14 @@ t.test('installing names what failed: no python3, no venv, pip failing; and leav
 
   await script(join(dir, 'no-venv', 'python3'), 'echo "The virtual environment was not created successfully because ensurepip is not available." >&2; exit 1');
   await t.rejects(resolveSchemathesis({ logger, cacheDir, env: { PATH: join(dir, 'no-venv') } }), {
-    message: /"python3 -m venv" failed \(exit code 1: .*ensurepip is not available\.\); install Python 3 with venv and pip \(e\.g\. apt-get install -y python3-venv\)/,
+    message:
+      /"python3 -m venv" failed \(exit code 1: .*ensurepip is not available\.\); install Python 3 with venv and pip \(e\.g\. apt-get install -y python3-venv\)/,
   });
 
   await fakePython3(join(dir, 'offline'), `echo "ERROR: No matching distribution found for schemathesis==${SCHEMATHESIS_VERSION}" >&2; exit 1`);
   await t.rejects(resolveSchemathesis({ logger, cacheDir, env: { PATH: join(dir, 'offline') } }), {
-    message: /"pip install schemathesis==[\d.]+" failed \(exit code 1: ERROR: No matching distribution found .*\); check access to PyPI, or set SCHEMATHESIS_PATH/,
+    message:
+      /"pip install schemathesis==[\d.]+" failed \(exit code 1: ERROR: No matching distribution found .*\); check access to PyPI, or set SCHEMATHESIS_PATH/,
   });
   t.notOk(existsSync(cachedSchemathesisDir(cacheDir)), 'nothing is in the cache');
   t.same(await readdir(join(cacheDir, 'schemathesis')), [], 'nor any scratch folder');

@@ -34,11 +34,7 @@ t.test('resolution order of the temporal CLI', async (t) => {
   );
   t.equal(await resolveTemporalCli({ logger, cacheDir, env: { PATH: `${emptyBin}:${join(dir, 'bin')}` } }), onPath, 'then PATH');
   t.equal(await resolveTemporalCli({ logger, cacheDir, env: { PATH: emptyBin } }), cached, 'then the cache');
-  t.equal(
-    await resolveTemporalCli({ logger, env: { PATH: emptyBin, BOSUN_CACHE_DIR: cacheDir } }),
-    cached,
-    'BOSUN_CACHE_DIR names the cache',
-  );
+  t.equal(await resolveTemporalCli({ logger, env: { PATH: emptyBin, BOSUN_CACHE_DIR: cacheDir } }), cached, 'BOSUN_CACHE_DIR names the cache');
 
   await fakeCli(join(dir, 'broken-bin', 'temporal'), 'exit 3');
   t.equal(

@@ -33,7 +33,7 @@ t.test('given a worker whose Temporal server was killed, when core warns about i
       notJson.push(line);
     }
   });
-  for (const deadline = Date.now() + 60_000; coreLines.length === 0 && notJson.length === 0; ) {
+  for (const deadline = Date.now() + 60_000; coreLines.length === 0 && notJson.length === 0;) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no warning from core before the fixture stopped: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -3,19 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { readCheckpointFile } from '../../infra/checkpoint-file.js';
-import { AlertRuleRunner } from '../../processes/alert-rules/runner.js';
-import { alertRules } from '../../processes/alert-rules/rules.js';
 import type { CommandContext } from '../../commands/command-context.js';
-import { loadEventSchemas } from '../../events/event-schemas.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { deployInstance, executeInstanceCommand } from '../../commands/instances.js';
+import { loadEventSchemas } from '../../events/event-schemas.js';
+import { readCheckpointFile } from '../../infra/checkpoint-file.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { uuidv7 } from '../../infra/ids.js';
 import { createLogger } from '../../infra/logger.js';
+import { alertRules } from '../../processes/alert-rules/rules.js';
+import { AlertRuleRunner } from '../../processes/alert-rules/runner.js';
 
 const logger = createLogger('silent');
-const ctx: CommandContext = { tenant: 'team-a', actor: { type: 'system', id: 'test' }, requestId: null, correlationId: 'c', causationId: null, clientIp: null, userAgent: null };
+const ctx: CommandContext = {
+  tenant: 'team-a',
+  actor: { type: 'system', id: 'test' },
+  requestId: null,
+  correlationId: 'c',
+  causationId: null,
+  clientIp: null,
+  userAgent: null,
+};
 
 const setUp = (t: { teardown: (fn: () => Promise<void>) => void }) => {
   const directory = mkdtempSync(join(tmpdir(), 'bosun-alert-rules-'));
@@ -34,7 +42,8 @@ const setUp = (t: { teardown: (fn: () => Promise<void>) => void }) => {
     runner.start();
     return runner;
   };
-  const alertEvents = async () => (await store.readAll({ maxCount: 10_000 })).filter((event) => event.type.startsWith('alert.')).map((event) => `${event.type} ${event.stream}`);
+  const alertEvents = async () =>
+    (await store.readAll({ maxCount: 10_000 })).filter((event) => event.type.startsWith('alert.')).map((event) => `${event.type} ${event.stream}`);
   /** Waits until the runner has looked at everything stored now. */
   const settled = async () => {
     const head = await store.headPosition();
@@ -72,28 +81,34 @@ t.test('given an instance turning unhealthy, the runner raises the alert and res
   t.same(await alertEvents(), resolved, 'nothing new from the replay');
 });
 
-t.test('given an alert open when the runner stopped, when it starts again from its saved state, then it resolves that alert without folding the log', async (t) => {
-  const { deps, startRunner, alertEvents, settled, checkpointFile } = setUp(t);
-  const deployed = await deployInstance(deps, ctx, { name: 'box', provider: 'local', spec: {} });
-  if (deployed.state.status === 'none') throw new Error('not deployed');
-  const instanceId = deployed.state.instanceId;
-  await executeInstanceCommand(deps, ctx, instanceId, { type: 'ChangeHealth', health: 'unhealthy', reason: 'no heartbeat for 3 s' });
-  const first = startRunner();
-  await settled();
-  await first.stop();
-  const raised = await alertEvents();
-  t.equal(raised.length, 1);
-  const snapshot = JSON.parse(readFileSync(`${checkpointFile}.rules.json`, 'utf8'));
-  t.equal(snapshot.position, readCheckpointFile(checkpointFile), 'the rules were saved as of the checkpoint');
+t.test(
+  'given an alert open when the runner stopped, when it starts again from its saved state, then it resolves that alert without folding the log',
+  async (t) => {
+    const { deps, startRunner, alertEvents, settled, checkpointFile } = setUp(t);
+    const deployed = await deployInstance(deps, ctx, { name: 'box', provider: 'local', spec: {} });
+    if (deployed.state.status === 'none') throw new Error('not deployed');
+    const instanceId = deployed.state.instanceId;
+    await executeInstanceCommand(deps, ctx, instanceId, { type: 'ChangeHealth', health: 'unhealthy', reason: 'no heartbeat for 3 s' });
+    const first = startRunner();
+    await settled();
+    await first.stop();
+    const raised = await alertEvents();
+    t.equal(raised.length, 1);
+    const snapshot = JSON.parse(readFileSync(`${checkpointFile}.rules.json`, 'utf8'));
+    t.equal(snapshot.position, readCheckpointFile(checkpointFile), 'the rules were saved as of the checkpoint');
 
-  const read: number[] = [];
-  const store = deps.store;
-  const watched = { ...store, subscribe: (after: number, handlers: Parameters<typeof store.subscribe>[1]) => (read.push(after), store.subscribe(after, handlers)) };
-  const second = new AlertRuleRunner({ events: watched, commands: deps, rules: alertRules(), checkpointFile, logger, checkpointEveryMs: 10 });
-  second.start();
-  t.teardown(() => second.stop());
-  t.same(read, [snapshot.position], 'it follows the log from its snapshot, not from position 0');
-  await executeInstanceCommand(deps, ctx, instanceId, { type: 'ChangeHealth', health: 'healthy', reason: 'heartbeats arrive' });
-  await settled();
-  t.same(await alertEvents(), [raised[0], raised[0]?.replace('alert.raised', 'alert.resolved')], 'the alert open before the restart is resolved');
-});
+    const read: number[] = [];
+    const store = deps.store;
+    const watched = {
+      ...store,
+      subscribe: (after: number, handlers: Parameters<typeof store.subscribe>[1]) => (read.push(after), store.subscribe(after, handlers)),
+    };
+    const second = new AlertRuleRunner({ events: watched, commands: deps, rules: alertRules(), checkpointFile, logger, checkpointEveryMs: 10 });
+    second.start();
+    t.teardown(() => second.stop());
+    t.same(read, [snapshot.position], 'it follows the log from its snapshot, not from position 0');
+    await executeInstanceCommand(deps, ctx, instanceId, { type: 'ChangeHealth', health: 'healthy', reason: 'heartbeats arrive' });
+    await settled();
+    t.same(await alertEvents(), [raised[0], raised[0]?.replace('alert.raised', 'alert.resolved')], 'the alert open before the restart is resolved');
+  },
+);

@@ -1,12 +1,18 @@
 import t from 'tap';
-import type { Actor, RecordedEvent } from '../../events/event-store.js';
 import type { AlertEvent } from '../../domain/alert/index.js';
+import type { Actor, RecordedEvent } from '../../events/event-store.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { alertCollection, alertProjector } from '../../projections/alerts/alert-projector.js';
 import { listAlerts } from '../../projections/alerts/alert-queries.js';
 
 let position = 100;
-const recorded = (alertId: string, revision: number, event: AlertEvent, actor: Actor = { type: 'system', id: 'alert-rules' }, tenant = 'team-a'): RecordedEvent => ({
+const recorded = (
+  alertId: string,
+  revision: number,
+  event: AlertEvent,
+  actor: Actor = { type: 'system', id: 'alert-rules' },
+  tenant = 'team-a',
+): RecordedEvent => ({
   id: `e-${alertId}-${revision}`,
   stream: `alert-${alertId}`,
   revision,

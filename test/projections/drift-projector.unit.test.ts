@@ -1,6 +1,6 @@
 import t from 'tap';
-import type { RecordedEvent } from '../../events/event-store.js';
 import type { ConfigurationSnapshot, DriftEvent, DriftItem } from '../../domain/drift/index.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { driftCollection, driftProjector } from '../../projections/drift/drift-projector.js';
 import { getDriftSummary, listSnapshots } from '../../projections/drift/drift-queries.js';
@@ -39,7 +39,10 @@ const snapshot: ConfigurationSnapshot = {
 
 const snapshotRecorded = recorded(0, { type: 'drift.snapshot_recorded', data: { snapshot, drift_id: 'd-1' } });
 const detected = recorded(1, { type: 'drift.detected', data: { drift_id: 'd-1', items: [item], severity: 'medium', fingerprint: 'f-1' } });
-const proposed = recorded(2, { type: 'drift.remediation_proposed', data: { drift_id: 'd-1', plan: [{ action: 'install_skill', name: 'git', version: '2.1' }] } });
+const proposed = recorded(2, {
+  type: 'drift.remediation_proposed',
+  data: { drift_id: 'd-1', plan: [{ action: 'install_skill', name: 'git', version: '2.1' }] },
+});
 const approved = recorded(3, { type: 'drift.remediation_approved', data: { drift_id: 'd-1', automatic: true } });
 const started = recorded(4, { type: 'drift.remediation_started', data: { drift_id: 'd-1', task_id: 't-1' } });
 const resolved = recorded(5, { type: 'drift.resolved', data: { drift_id: 'd-1', verified_by: 'remediation' } });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
 import type { RecordedEvent } from '../../events/event-store.js';
+import { categoryOfStream } from '../../events/streams.js';
 import type { BusSubscription, Delivery, EventBus } from '../../projections/event-bus.js';
 import { initialCheckpoint, type Checkpoint } from '../../projections/read-store.js';
-import { categoryOfStream } from '../../events/streams.js';
 
 export type BusWrite = { readonly stream: string; readonly count: number };
 
@@ -116,9 +116,17 @@ export const eventBusContract = (t: Test, name: string, makeBus: () => Promise<M
       }
       const byLane = new Map<string, number[]>();
       for (const d of received.deliveries) byLane.set(d.lane, [...(byLane.get(d.lane) ?? []), d.offset]);
-      for (const [lane, offsets] of byLane) t.ok(offsets.every((o, i) => i === 0 || o > (offsets[i - 1] as number)), `${lane}: offsets increase`);
+      for (const [lane, offsets] of byLane)
+        t.ok(
+          offsets.every((o, i) => i === 0 || o > (offsets[i - 1] as number)),
+          `${lane}: offsets increase`,
+        );
       const original = new Map(all.map((e) => [e.id, e]));
-      t.strictSame(received.deliveries.map((d) => d.event), received.deliveries.map((d) => original.get(d.event.id)), 'events arrive as recorded');
+      t.strictSame(
+        received.deliveries.map((d) => d.event),
+        received.deliveries.map((d) => original.get(d.event.id)),
+        'events arrive as recorded',
+      );
       t.same(received.errors, []);
     });
 
@@ -183,7 +191,10 @@ export const eventBusContract = (t: Test, name: string, makeBus: () => Promise<M
       const streams = [stream('task'), stream('instance'), stream('task')];
       const events = await append(Array.from({ length: 40 }, (_, i) => ({ stream: streams[i % 3] as string, count: 5 })));
       const one = recorder();
-      const a = await subscribe({ group, categories: ['task', 'instance'], from: initialCheckpoint }, one.handlers(() => sleep(5)));
+      const a = await subscribe(
+        { group, categories: ['task', 'instance'], from: initialCheckpoint },
+        one.handlers(() => sleep(5)),
+      );
       await until(() => one.deliveries.length > 0, 'a first batch');
       await a.close();
       t.ok(one.deliveries.length > 0, `the first subscription handled ${one.deliveries.length} of ${events.length}`);
@@ -197,7 +208,10 @@ export const eventBusContract = (t: Test, name: string, makeBus: () => Promise<M
       const { append, subscribe, group, stream } = await fresh();
       const streams = [stream('task'), stream('instance'), stream('task'), stream('instance')];
       const received = recorder();
-      const subscription = await subscribe({ group, categories: ['task', 'instance'], from: initialCheckpoint }, received.handlers(() => sleep(30)));
+      const subscription = await subscribe(
+        { group, categories: ['task', 'instance'], from: initialCheckpoint },
+        received.handlers(() => sleep(30)),
+      );
       const events: RecordedEvent[] = [];
       for (let i = 0; i < 10; i++) events.push(...(await append(streams.map((s) => ({ stream: s, count: 2 })))));
       await until(() => subscription.covers((events.at(-1) as RecordedEvent).position), 'everything to be covered');
@@ -238,7 +252,10 @@ export const eventBusContract = (t: Test, name: string, makeBus: () => Promise<M
         { stream: stream('instance'), count: 3 },
       ]);
       const last = (events.at(-1) as RecordedEvent).position;
-      const subscription = await subscribe({ group, categories: ['task', 'instance'], from: initialCheckpoint }, received.handlers(() => held.opened));
+      const subscription = await subscribe(
+        { group, categories: ['task', 'instance'], from: initialCheckpoint },
+        received.handlers(() => held.opened),
+      );
       const behind = await subscription.lag();
       t.ok(behind.events > 0, `behind while held (${behind.events})`);
       held.open();

@@ -1,6 +1,6 @@
 import t from 'tap';
-import type { RecordedEvent } from '../../events/event-store.js';
 import type { InstanceEvent, InstanceSpec } from '../../domain/instance/index.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { instanceCollection, instanceProjector } from '../../projections/instances/instance-projector.js';
 import { evolveInstanceView } from '../../projections/instances/instance-view.js';
@@ -86,7 +86,17 @@ t.test('given an instance history, the view follows it', async (t) => {
     health: 'healthy',
     health_reason: 'heartbeat',
     agent: { version: '0.3.0', hostname: 'box-1', registered_at: '2026-01-01T00:00:02.000Z' },
-    backups: [{ backup_id: 'b-1', status: 'completed', location: '/backups/b-1', size_bytes: 1024, error: null, requested_at: '2026-01-01T00:00:06.000Z', finished_at: '2026-01-01T00:00:07.000Z' }],
+    backups: [
+      {
+        backup_id: 'b-1',
+        status: 'completed',
+        location: '/backups/b-1',
+        size_bytes: 1024,
+        error: null,
+        requested_at: '2026-01-01T00:00:06.000Z',
+        finished_at: '2026-01-01T00:00:07.000Z',
+      },
+    ],
     revision: 9,
     position: suspended.position,
     seq: deployed.position,
@@ -110,7 +120,9 @@ t.test('provisioning failures and failed backups are shown', async (t) => {
     recorded(2, { type: 'instance.backup_requested', data: { backup_id: 'b-2' } }),
     recorded(3, { type: 'instance.backup_failed', data: { backup_id: 'b-2', error: { code: 'disk_full', message: 'no space' } } }),
   ]);
-  t.match(backupFailed?.backups, [{ backup_id: 'b-2', status: 'failed', error: { code: 'disk_full' }, location: null, finished_at: '2026-01-01T00:00:03.000Z' }]);
+  t.match(backupFailed?.backups, [
+    { backup_id: 'b-2', status: 'failed', error: { code: 'disk_full' }, location: null, finished_at: '2026-01-01T00:00:03.000Z' },
+  ]);
 });
 
 t.test('applied twice, changed once', async (t) => {

@@ -1,10 +1,10 @@
 import type { Test } from 'tap';
 import type { RecordedEvent } from '../../events/event-store.js';
+import { categoryOfStream } from '../../events/streams.js';
 import type { Projector } from '../../projections/projector.js';
 import type { ReadDocument, ReadStore } from '../../projections/read-store.js';
 import { StagedWrites } from '../../projections/staged-writes.js';
 import type { MadeReadStore } from './read-store.contract.js';
-import { categoryOfStream } from '../../events/streams.js';
 
 /** Applies `events` in batches, as the runner does; `times` applies each batch that often before the next (a redelivery). */
 const project = async (projector: Projector, store: ReadStore, events: readonly RecordedEvent[], times: number, batch = 7): Promise<void> => {

@@ -30,7 +30,13 @@ const tallyProjector = (name: string, failOn: (n: number) => boolean = () => fal
     if (failOn(n)) throw new Error(`cannot apply note ${n}`);
     const tallies = store.collection<Tally>(name);
     const current = await tallies.get(event.stream);
-    await tallies.put({ id: event.stream, tenant: event.tenant, seq: current?.seq ?? event.position, revision: event.revision, applied: (current?.applied ?? 0) + 1 });
+    await tallies.put({
+      id: event.stream,
+      tenant: event.tenant,
+      seq: current?.seq ?? event.position,
+      revision: event.revision,
+      applied: (current?.applied ?? 0) + 1,
+    });
   },
 });
 
@@ -96,7 +102,10 @@ t.test('given a read store built from a longer log, when a runner of a fresh log
   await fresh.appendNotes('note-1', 0, 3);
   const running = fresh.runner([tallyProjector('tallies')], store);
   await t.rejects(running.start(), new ForeignReadStoreError('tallies', 50, 3));
-  t.match(running.status(), { caughtUp: false, error: /checkpoint of projection tallies is at position 50, beyond the log's head 3: the read store was built from another event log/ });
+  t.match(running.status(), {
+    caughtUp: false,
+    error: /checkpoint of projection tallies is at position 50, beyond the log's head 3: the read store was built from another event log/,
+  });
   await fresh.appendNotes('note-1', 3, 60);
   await new Promise((resolve) => setTimeout(resolve, 50));
   t.equal((await store.collection<Tally>('tallies').get('note-1'))?.applied, 50, "the other log's documents are left as they were");

@@ -52,17 +52,37 @@ export const readStoreContract = (t: Test, name: string, makeStore: () => Promis
       await notes.put({ ...note('n1', 't1', 1, 'a', 0), owner: 'x' });
       await notes.put(note('n1', 't1', 1, 'b', 1));
       t.same(await notes.get('n1'), note('n1', 't1', 1, 'b', 1), 'no field of the old document survives');
-      t.same((await notes.list({ tenant: 't1' }, { limit: 10 })).map((n) => n.kind), ['b'], 'listed once');
+      t.same(
+        (await notes.list({ tenant: 't1' }, { limit: 10 })).map((n) => n.kind),
+        ['b'],
+        'listed once',
+      );
     });
 
     t.test('list filters by equality, newest seq first, pages with before', async (t) => {
       const { notes } = await fresh();
       for (let i = 1; i <= 9; i++) await notes.put(note(`n${i}`, i % 3 === 0 ? 't2' : 't1', i * 10, i % 2 ? 'odd' : 'even'));
-      t.same((await notes.list({ tenant: 't1' }, { limit: 3 })).map((n) => n.seq), [80, 70, 50]);
-      t.same((await notes.list({ tenant: 't1' }, { limit: 3, before: 50 })).map((n) => n.seq), [40, 20, 10]);
-      t.same((await notes.list({ tenant: 't1', kind: 'odd' }, { limit: 10 })).map((n) => n.seq), [70, 50, 10]);
-      t.same((await notes.list({ tenant: 't2' }, { limit: 10 })).map((n) => n.seq), [90, 60, 30]);
-      t.same((await notes.list({ kind: 'even' }, { limit: 2 })).map((n) => n.seq), [80, 60], 'across tenants');
+      t.same(
+        (await notes.list({ tenant: 't1' }, { limit: 3 })).map((n) => n.seq),
+        [80, 70, 50],
+      );
+      t.same(
+        (await notes.list({ tenant: 't1' }, { limit: 3, before: 50 })).map((n) => n.seq),
+        [40, 20, 10],
+      );
+      t.same(
+        (await notes.list({ tenant: 't1', kind: 'odd' }, { limit: 10 })).map((n) => n.seq),
+        [70, 50, 10],
+      );
+      t.same(
+        (await notes.list({ tenant: 't2' }, { limit: 10 })).map((n) => n.seq),
+        [90, 60, 30],
+      );
+      t.same(
+        (await notes.list({ kind: 'even' }, { limit: 2 })).map((n) => n.seq),
+        [80, 60],
+        'across tenants',
+      );
       t.same(await notes.list({ tenant: 't3' }, { limit: 10 }), []);
     });
 
@@ -71,8 +91,14 @@ export const readStoreContract = (t: Test, name: string, makeStore: () => Promis
       await notes.put(note('n1', 't1', 1, 'a', 1));
       await notes.put(note('n2', 't1', 2, 'a', 2));
       await notes.put({ ...note('n3', 't1', 3, 'a', 3), owner: 'someone' });
-      t.same((await notes.list({ tenant: 't1', done: true }, { limit: 10 })).map((n) => n.id), ['n3', 'n1']);
-      t.same((await notes.list({ tenant: 't1', owner: null }, { limit: 10 })).map((n) => n.id), ['n2', 'n1']);
+      t.same(
+        (await notes.list({ tenant: 't1', done: true }, { limit: 10 })).map((n) => n.id),
+        ['n3', 'n1'],
+      );
+      t.same(
+        (await notes.list({ tenant: 't1', owner: null }, { limit: 10 })).map((n) => n.id),
+        ['n2', 'n1'],
+      );
       t.equal(await notes.count({ tenant: 't1', done: false }), 1);
       t.equal(await notes.count({ tenant: 't1' }), 3);
       t.equal(await notes.count({ tenant: 't2' }), 0);
@@ -82,7 +108,10 @@ export const readStoreContract = (t: Test, name: string, makeStore: () => Promis
       const { notes } = await fresh();
       await notes.put({ ...note('n1', 't1', 1), kind: '1' });
       await notes.put({ ...note('n2', 't1', 2), kind: 'true' });
-      t.same((await notes.list({ tenant: 't1', kind: '1' }, { limit: 10 })).map((n) => n.id), ['n1']);
+      t.same(
+        (await notes.list({ tenant: 't1', kind: '1' }, { limit: 10 })).map((n) => n.id),
+        ['n1'],
+      );
       t.same(await notes.list({ tenant: 't1', kind: 1 as unknown as string }, { limit: 10 }), [], 'the number 1 is not the string "1"');
       t.same(await notes.list({ tenant: 't1', kind: true as unknown as string }, { limit: 10 }), []);
     });
@@ -90,7 +119,10 @@ export const readStoreContract = (t: Test, name: string, makeStore: () => Promis
     t.test('documents put out of seq order still list in seq order', async (t) => {
       const { notes } = await fresh();
       for (const seq of [5, 1, 9, 3]) await notes.put(note(`n${seq}`, 't1', seq));
-      t.same((await notes.list({ tenant: 't1' }, { limit: 10 })).map((n) => n.seq), [9, 5, 3, 1]);
+      t.same(
+        (await notes.list({ tenant: 't1' }, { limit: 10 })).map((n) => n.seq),
+        [9, 5, 3, 1],
+      );
     });
 
     t.test('commit stores documents of several collections, then the checkpoints', async (t) => {
@@ -119,7 +151,11 @@ export const readStoreContract = (t: Test, name: string, makeStore: () => Promis
       await store.commit(writes, {});
       t.equal(await notes.count({}), 500);
       t.equal(await notes.count({ tenant: 't1' }), 167);
-      t.same((await notes.list({ tenant: 't2' }, { limit: 2 })).map((n) => n.seq), [498, 495], 'n497 and n494: i % 3 === 2, seq i + 1');
+      t.same(
+        (await notes.list({ tenant: 't2' }, { limit: 2 })).map((n) => n.seq),
+        [498, 495],
+        'n497 and n494: i % 3 === 2, seq i + 1',
+      );
     });
 
     t.test('checkpoints start initial and keep what was saved', async (t) => {
@@ -142,7 +178,10 @@ export const readStoreContract = (t: Test, name: string, makeStore: () => Promis
       await store.prepare([{ name: scratch, indexes: [['tenant']] }]);
       await store.collection<Note>(scratch).put(note('new1', 't1', 3));
       await store.replace(collection, scratch);
-      t.same((await notes.list({ tenant: 't1' }, { limit: 10 })).map((n) => n.id), ['new1']);
+      t.same(
+        (await notes.list({ tenant: 't1' }, { limit: 10 })).map((n) => n.id),
+        ['new1'],
+      );
       t.equal(await notes.get('old1'), null);
       t.equal(await store.collection<Note>(scratch).count({}), 0, 'the source is empty');
       await notes.put(note('n4', 't1', 4));

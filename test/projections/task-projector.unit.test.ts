@@ -1,6 +1,6 @@
 import t from 'tap';
-import type { RecordedEvent } from '../../events/event-store.js';
 import type { TaskEvent } from '../../domain/task/events.js';
+import type { RecordedEvent } from '../../events/event-store.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
 import { taskCollection, taskProjector } from '../../projections/tasks/task-projector.js';
 
@@ -28,7 +28,16 @@ const recorded = (revision: number, event: TaskEvent, tenant = 'team-a'): Record
 
 const submitted = recorded(0, {
   type: 'task.submitted',
-  data: { task_id: taskId, kind: 'echo', input: { m: 1 }, instance_id: null, required_skills: [], timeout_seconds: null, max_attempts: 1, retry_backoff_seconds: 0 },
+  data: {
+    task_id: taskId,
+    kind: 'echo',
+    input: { m: 1 },
+    instance_id: null,
+    required_skills: [],
+    timeout_seconds: null,
+    max_attempts: 1,
+    retry_backoff_seconds: 0,
+  },
 });
 const queued = recorded(1, { type: 'task.queued', data: { instance_id: 'i-1', ack_deadline: '2026-01-01T00:01:00.000Z' } });
 const started = recorded(2, { type: 'task.started', data: { instance_id: 'i-1' } });

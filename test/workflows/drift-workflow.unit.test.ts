@@ -4,11 +4,11 @@
  * workflow never ends, so a test waits for the activity call it expects while awaiting
  * the result (which lets the server skip time), then terminates it.
  */
-import t, { type Test } from 'tap';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { remediationTaskSignal, type RemediationTaskOutcome } from '../../workflows/drift-signals.js';
+import t, { type Test } from 'tap';
 import type { DriftActivities } from '../../workflows/drift-activities.js';
+import { remediationTaskSignal, type RemediationTaskOutcome } from '../../workflows/drift-signals.js';
 import type { DriftWorkflowInput } from '../../workflows/drift-workflow.js';
 import { Calls, continuedAsNew, currentRunInput, FakeStream, forward, megabyte, sharedWorker, timeSkippingEnvironment } from './time-skipping-harness.js';
 
@@ -85,12 +85,16 @@ const whileRunning = async (t: Test, handle: WorkflowHandle, called: Promise<voi
 
 const detected = (stream: FakeStream) => stream.append('drift.detected', { drift_id: 'drift-1', severity: 'low' });
 
-t.test('given an approved remediation whose task failed, then the drift is escalated at once with the task\'s reason', async (t) => {
+t.test("given an approved remediation whose task failed, then the drift is escalated at once with the task's reason", async (t) => {
   await ownServer(t);
   const stream = new FakeStream(env);
   const { instanceId, workflowId, taskId, calls } = mockDrift(stream, { status: 'failed', reason: 'exit code 1' });
   const first = await detected(stream);
-  const handle = await env.client.workflow.start('driftWorkflow', { taskQueue: worker.taskQueue, workflowId, args: [{ instanceId, tenant: 'team-a', first } satisfies DriftWorkflowInput] });
+  const handle = await env.client.workflow.start('driftWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId,
+    args: [{ instanceId, tenant: 'team-a', first } satisfies DriftWorkflowInput],
+  });
 
   await whileRunning(t, handle, calls.called('failRemediation'));
 
@@ -103,7 +107,11 @@ t.test('given a remediation whose task completed, when no snapshot confirms it w
   const stream = new FakeStream(env);
   const { instanceId, workflowId, taskId, calls } = mockDrift(stream, { status: 'completed', reason: null });
   const first = await detected(stream);
-  const handle = await env.client.workflow.start('driftWorkflow', { taskQueue: worker.taskQueue, workflowId, args: [{ instanceId, tenant: 'team-a', first } satisfies DriftWorkflowInput] });
+  const handle = await env.client.workflow.start('driftWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId,
+    args: [{ instanceId, tenant: 'team-a', first } satisfies DriftWorkflowInput],
+  });
 
   await whileRunning(t, handle, calls.called('failRemediation'));
 
@@ -117,7 +125,11 @@ t.test('given a remediation whose task completed, when a snapshot confirms it wi
   const stream = new FakeStream(env);
   const { instanceId, workflowId, calls } = mockDrift(stream, { status: 'completed', reason: null });
   const first = await detected(stream);
-  const handle = await env.client.workflow.start('driftWorkflow', { taskQueue: worker.taskQueue, workflowId, args: [{ instanceId, tenant: 'team-a', first } satisfies DriftWorkflowInput] });
+  const handle = await env.client.workflow.start('driftWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId,
+    args: [{ instanceId, tenant: 'team-a', first } satisfies DriftWorkflowInput],
+  });
   t.teardown(() => handle.terminate('test over').catch(() => undefined));
   await calls.called('startRemediation');
 
@@ -127,20 +139,30 @@ t.test('given a remediation whose task completed, when a snapshot confirms it wi
   t.strictSame(calls.names(), ['proposeRemediation', 'startRemediation'], 'no escalation, however long after');
 });
 
-t.test('given a drift workflow whose history passes 4 MiB, then it continues as new with what it tracked, and the next run remediates the next drift', async (t) => {
-  await ownServer(t);
-  const stream = new FakeStream(env);
-  const { instanceId, workflowId, calls } = mockDrift(stream, null);
-  const first = await stream.append('drift.snapshot_recorded', {});
-  const handle = await env.client.workflow.start('driftWorkflow', { taskQueue: worker.taskQueue, workflowId, args: [{ instanceId, tenant: 'team-a', first } satisfies DriftWorkflowInput] });
+t.test(
+  'given a drift workflow whose history passes 4 MiB, then it continues as new with what it tracked, and the next run remediates the next drift',
+  async (t) => {
+    await ownServer(t);
+    const stream = new FakeStream(env);
+    const { instanceId, workflowId, calls } = mockDrift(stream, null);
+    const first = await stream.append('drift.snapshot_recorded', {});
+    const handle = await env.client.workflow.start('driftWorkflow', {
+      taskQueue: worker.taskQueue,
+      workflowId,
+      args: [{ instanceId, tenant: 'team-a', first } satisfies DriftWorkflowInput],
+    });
 
-  for (let i = 0; i < 5; i++) await forward(env, workflowId, await stream.append('drift.snapshot_recorded', megabyte()));
-  await continuedAsNew(handle, handle.firstExecutionRunId);
-  const carried = await currentRunInput<DriftWorkflowInput>(env, workflowId);
-  await forward(env, workflowId, await detected(stream));
-  await whileRunning(t, handle, calls.called('startRemediation'));
+    for (let i = 0; i < 5; i++) await forward(env, workflowId, await stream.append('drift.snapshot_recorded', megabyte()));
+    await continuedAsNew(handle, handle.firstExecutionRunId);
+    const carried = await currentRunInput<DriftWorkflowInput>(env, workflowId);
+    await forward(env, workflowId, await detected(stream));
+    await whileRunning(t, handle, calls.called('startRemediation'));
 
-  t.match(carried, { input: { instanceId, tenant: 'team-a', carried: { revision: 5, status: 'none', driftId: null } }, continuedFrom: handle.firstExecutionRunId });
-  t.strictSame(calls.names(), ['proposeRemediation', 'startRemediation']);
-  t.match(calls.of('proposeRemediation')[0], { driftId: 'drift-1' });
-});
+    t.match(carried, {
+      input: { instanceId, tenant: 'team-a', carried: { revision: 5, status: 'none', driftId: null } },
+      continuedFrom: handle.firstExecutionRunId,
+    });
+    t.strictSame(calls.names(), ['proposeRemediation', 'startRemediation']);
+    t.match(calls.of('proposeRemediation')[0], { driftId: 'drift-1' });
+  },
+);

@@ -9,7 +9,12 @@ const temporal = await sharedTemporal(t);
 
 const spec = { runtime_version: '1.0.0', skills: [{ name: 'git', version: '2.1.0' }], settings: { log_level: 'info', api_token: 'first-s3cret' } };
 
-type AgentConfig = { runtime_version: string; skills: { name: string; version: string; enabled: boolean }[]; settings: Record<string, unknown>; region: string | null };
+type AgentConfig = {
+  runtime_version: string;
+  skills: { name: string; version: string; enabled: boolean }[];
+  settings: Record<string, unknown>;
+  region: string | null;
+};
 
 const configPath = (app: TestBosun, instanceId: string) => join(app.dataDir, 'instances', instanceId, 'agent-config.json');
 const readConfig = (app: TestBosun, instanceId: string): AgentConfig => JSON.parse(readFileSync(configPath(app, instanceId), 'utf8')) as AgentConfig;
@@ -29,7 +34,7 @@ const driftWhen = (app: TestBosun, instanceId: string, what: string, ready: (dri
 t.test('drift remediation end to end, with the reference agent and its agent-config.json', async (t) => {
   const app = await startFleet(t, temporal);
 
-  t.test('an undeclared skill enabled behind the agent\'s back (low) is remediated under the default policy and verified by the next snapshot', async (t) => {
+  t.test("an undeclared skill enabled behind the agent's back (low) is remediated under the default policy and verified by the next snapshot", async (t) => {
     const instanceId = await deployRunning(app, spec, 'low');
     editConfig(app, instanceId, (config) => ({ ...config, skills: [...config.skills, { name: 'python', version: '3.12', enabled: true }] }));
     const drift = await driftWhen(app, instanceId, 'the drift resolved', (d) => d.status === 'resolved');
@@ -39,7 +44,14 @@ t.test('drift remediation end to end, with the reference agent and its agent-con
       plan: { actions: [{ action: 'disable_skill', name: 'python' }], approval: { automatic: true } },
       verified_by: 'remediation',
     });
-    t.match(readConfig(app, instanceId).skills, [{ name: 'git', enabled: true }, { name: 'python', enabled: false }], 'the file is fixed');
+    t.match(
+      readConfig(app, instanceId).skills,
+      [
+        { name: 'git', enabled: true },
+        { name: 'python', enabled: false },
+      ],
+      'the file is fixed',
+    );
     const task = (await app.call('GET', `/api/v1/tasks/${drift.remediation.task_id}`)).body;
     t.match(task, { kind: 'config.apply', status: 'completed', instance_id: instanceId, outputs: { applied: 1 } });
     t.same(
@@ -53,7 +65,12 @@ t.test('drift remediation end to end, with the reference agent and its agent-con
     const instanceId = await deployRunning(app, spec, 'medium');
     editConfig(app, instanceId, (config) => ({ ...config, skills: [{ name: 'git', version: '2.0.0', enabled: true }] }));
     const proposed = await driftWhen(app, instanceId, 'a plan proposed', (d) => d.plan !== null);
-    t.match(proposed, { status: 'open', severity: 'medium', items: [{ kind: 'skill_version_mismatch', expected: '2.1.0', actual: '2.0.0' }], plan: { approval: null } });
+    t.match(proposed, {
+      status: 'open',
+      severity: 'medium',
+      items: [{ kind: 'skill_version_mismatch', expected: '2.1.0', actual: '2.0.0' }],
+      plan: { approval: null },
+    });
     await sleep(1500);
     t.equal((await driftsOf(app, instanceId))[0].status, 'open', 'nothing runs without approval');
     const approved = await app.call('POST', `/api/v1/drift-events/${proposed.id}/remediation/approve`, { body: {} });
@@ -65,7 +82,15 @@ t.test('drift remediation end to end, with the reference agent and its agent-con
   t.test('a changed desired spec (a new skill, a new secret) is remediated too, the secret reaching the agent and no task or drift event', async (t) => {
     const instanceId = await deployRunning(app, spec, 'respec');
     const patched = await app.call('PATCH', `/api/v1/instances/${instanceId}`, {
-      body: { spec: { skills: [{ name: 'git', version: '2.1.0' }, { name: 'browser', version: '1.0.0' }], settings: { api_token: 'second-s3cret' } } },
+      body: {
+        spec: {
+          skills: [
+            { name: 'git', version: '2.1.0' },
+            { name: 'browser', version: '1.0.0' },
+          ],
+          settings: { api_token: 'second-s3cret' },
+        },
+      },
     });
     t.equal(patched.status, 200);
     const proposed = await driftWhen(app, instanceId, 'a plan for both differences', (d) => d.plan?.actions.length === 2);
@@ -75,7 +100,12 @@ t.test('drift remediation end to end, with the reference agent and its agent-con
         { kind: 'skill_missing', path: 'skills.browser', expected: '1.0.0' },
         { kind: 'setting_mismatch', path: 'settings.api_token', expected: null, actual: null },
       ],
-      plan: { actions: [{ action: 'install_skill', name: 'browser', version: '1.0.0' }, { action: 'set_setting', name: 'api_token' }] },
+      plan: {
+        actions: [
+          { action: 'install_skill', name: 'browser', version: '1.0.0' },
+          { action: 'set_setting', name: 'api_token' },
+        ],
+      },
     });
     t.equal((await app.call('POST', `/api/v1/drift-events/${proposed.id}/remediation/execute`, { body: {} })).status, 202);
     const resolved = await driftWhen(app, instanceId, 'the drift resolved', (d) => d.status === 'resolved');

@@ -1,21 +1,24 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { createLogger } from '../../infra/logger.js';
 import { resolveTemporalCli } from '../../infra/temporal/cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../infra/temporal/dev-server.js';
 import { startTestBosun, type TestBosun } from '../api/harness.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 
 type Teardown = { teardown: (fn: () => unknown) => void };
 
 /** One dev server per test file: starting one costs about a second, a test's own queue keeps tests apart. */
 export const sharedTemporal = async (t: Teardown): Promise<TemporalDevServer> => {
   const logger = createLogger('warn');
-  const server = await startTemporalDevServer({ cliPath: await resolveTemporalCli({ logger }), dataDir: mkdtempSync(join(tmpdir(), 'bosun-temporal-')), logger });
+  const server = await startTemporalDevServer({
+    cliPath: await resolveTemporalCli({ logger }),
+    dataDir: mkdtempSync(join(tmpdir(), 'bosun-temporal-')),
+    logger,
+  });
   t.teardown(() => server.stop());
   return server;
 };

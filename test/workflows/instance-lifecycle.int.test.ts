@@ -26,40 +26,43 @@ const processRuns = (pid: number): boolean => {
 };
 const instanceEventTypes = async (app: TestBosun, id: string) => (await app.bosun.events.readStream(`instance-${id}`)).map((event) => event.type);
 
-t.test('given a running instance, when suspended, its agent stops and a task waits; when resumed, the agent is back with its credential and the task runs', async (t) => {
-  const app = await startFleet(t, temporal);
-  const instanceId = await deployRunning(app);
-  const pid = agentPid(app, instanceId);
-  const credential = credentialOf(app, instanceId);
-  t.same(await allowedActions(app, instanceId), ['change_spec', 'suspend', 'destroy', 'backup']);
+t.test(
+  'given a running instance, when suspended, its agent stops and a task waits; when resumed, the agent is back with its credential and the task runs',
+  async (t) => {
+    const app = await startFleet(t, temporal);
+    const instanceId = await deployRunning(app);
+    const pid = agentPid(app, instanceId);
+    const credential = credentialOf(app, instanceId);
+    t.same(await allowedActions(app, instanceId), ['change_spec', 'suspend', 'destroy', 'backup']);
 
-  const suspending = await app.call('POST', `/api/v1/instances/${instanceId}/suspend`);
-  t.equal(suspending.status, 202);
-  t.same(suspending.body.allowed_actions, ['change_spec', 'destroy', 'backup'], 'no second suspend while one is pending');
-  await waitForInstance(app, instanceId, 'suspended');
-  await eventually('the agent process gone', async () => !processRuns(pid));
-  t.same(await allowedActions(app, instanceId), ['change_spec', 'resume', 'destroy', 'backup']);
+    const suspending = await app.call('POST', `/api/v1/instances/${instanceId}/suspend`);
+    t.equal(suspending.status, 202);
+    t.same(suspending.body.allowed_actions, ['change_spec', 'destroy', 'backup'], 'no second suspend while one is pending');
+    await waitForInstance(app, instanceId, 'suspended');
+    await eventually('the agent process gone', async () => !processRuns(pid));
+    t.same(await allowedActions(app, instanceId), ['change_spec', 'resume', 'destroy', 'backup']);
 
-  const taskId = await submit(app, { kind: 'echo', input: { message: 'after the nap' }, instance_id: instanceId });
-  await waitForStatus(app, taskId, 'waiting');
-  // Longer than three heartbeat intervals: a suspended agent is silent on purpose.
-  await sleep(4500);
-  t.equal((await app.call('GET', `/api/v1/tasks/${taskId}`)).body.status, 'waiting', 'the task waits for the instance');
-  t.not((await instanceOf(app, instanceId)).health, 'unhealthy', 'the silence of a suspended agent is not a loss');
-  t.same((await app.call('GET', `/api/v1/alerts?subject_id=${instanceId}`)).body.data, [], 'and raises no alert');
+    const taskId = await submit(app, { kind: 'echo', input: { message: 'after the nap' }, instance_id: instanceId });
+    await waitForStatus(app, taskId, 'waiting');
+    // Longer than three heartbeat intervals: a suspended agent is silent on purpose.
+    await sleep(4500);
+    t.equal((await app.call('GET', `/api/v1/tasks/${taskId}`)).body.status, 'waiting', 'the task waits for the instance');
+    t.not((await instanceOf(app, instanceId)).health, 'unhealthy', 'the silence of a suspended agent is not a loss');
+    t.same((await app.call('GET', `/api/v1/alerts?subject_id=${instanceId}`)).body.data, [], 'and raises no alert');
 
-  t.equal((await app.call('POST', `/api/v1/instances/${instanceId}/resume`)).status, 202);
-  await waitForInstance(app, instanceId, 'running');
-  await waitForStatus(app, taskId, 'completed');
-  const task = (await app.call('GET', `/api/v1/tasks/${taskId}`)).body;
-  t.match(task, { instance_id: instanceId, outputs: { message: 'after the nap' } });
-  const resumedPid = agentPid(app, instanceId);
-  t.not(resumedPid, pid, 'a new agent process');
-  t.ok(processRuns(resumedPid));
-  t.equal(credentialOf(app, instanceId), credential, 'with the credential it enrolled with');
-  t.equal((await instanceEventTypes(app, instanceId)).filter((type) => type === 'instance.agent_registered').length, 1, 'it did not enrol again');
-  t.same(await allowedActions(app, instanceId), ['change_spec', 'suspend', 'destroy', 'backup']);
-});
+    t.equal((await app.call('POST', `/api/v1/instances/${instanceId}/resume`)).status, 202);
+    await waitForInstance(app, instanceId, 'running');
+    await waitForStatus(app, taskId, 'completed');
+    const task = (await app.call('GET', `/api/v1/tasks/${taskId}`)).body;
+    t.match(task, { instance_id: instanceId, outputs: { message: 'after the nap' } });
+    const resumedPid = agentPid(app, instanceId);
+    t.not(resumedPid, pid, 'a new agent process');
+    t.ok(processRuns(resumedPid));
+    t.equal(credentialOf(app, instanceId), credential, 'with the credential it enrolled with');
+    t.equal((await instanceEventTypes(app, instanceId)).filter((type) => type === 'instance.agent_registered').length, 1, 'it did not enrol again');
+    t.same(await allowedActions(app, instanceId), ['change_spec', 'suspend', 'destroy', 'backup']);
+  },
+);
 
 t.test('given a running instance, when backed up, the backup completes with its location and size, and holds the instance state', async (t) => {
   const app = await startFleet(t, temporal);
@@ -83,7 +86,8 @@ t.test('given a running instance, when destroyed with a backup first, it is back
   const instanceId = await deployRunning(app);
   const pid = agentPid(app, instanceId);
   const credential = credentialOf(app, instanceId);
-  const heartbeat = () => app.call('POST', '/api/v1/agent/heartbeat', { key: credential, body: { configuration: { provider: 'local', skills: [], settings: {} } } });
+  const heartbeat = () =>
+    app.call('POST', '/api/v1/agent/heartbeat', { key: credential, body: { configuration: { provider: 'local', skills: [], settings: {} } } });
   t.equal((await heartbeat()).status, 200, 'the credential works while the instance lives');
 
   t.equal((await app.call('POST', `/api/v1/instances/${instanceId}/destroy`, { body: { backup_first: true } })).status, 202);
@@ -106,34 +110,46 @@ t.test('given two running instances, when suspended in bulk, both agents stop', 
   const pids = ids.map((id) => agentPid(app, id));
   const bulk = await app.call('POST', '/api/v1/instances/bulk', { body: { action: 'suspend', instance_ids: ids } });
   t.equal(bulk.status, 200);
-  t.match(bulk.body.results, ids.map((id) => ({ instance_id: id, status: 202 })));
+  t.match(
+    bulk.body.results,
+    ids.map((id) => ({ instance_id: id, status: 202 })),
+  );
   for (const id of ids) await waitForInstance(app, id, 'suspended');
   await eventually('both agents gone', async () => pids.every((pid) => !processRuns(pid)));
   t.pass('both suspended');
 });
 
-t.test('given an agent that stops beating, its instance turns unhealthy and an alert is raised; once it beats again, it is healthy and the alert resolved', async (t) => {
-  const app = await startFleet(t, temporal);
-  const instanceId = await deployRunning(app);
-  const pid = agentPid(app, instanceId);
-  process.kill(pid, 'SIGSTOP');
-  t.teardown(() => {
-    if (processRuns(pid)) process.kill(pid, 'SIGCONT');
-  });
-  await eventually('instance unhealthy', async () => (await instanceOf(app, instanceId)).health === 'unhealthy');
-  const alertsOfInstance = async () => (await app.call('GET', `/api/v1/alerts?subject_id=${instanceId}`)).body.data;
-  const [raised] = await eventually('alert raised', async () => {
-    const alerts = await alertsOfInstance();
-    return alerts.length > 0 && alerts;
-  });
-  t.match(raised, { rule: 'instance_unhealthy', severity: 'high', status: 'open', subject: { type: 'instance', id: instanceId }, message: /is unhealthy: no heartbeat for \d+ s/ });
+t.test(
+  'given an agent that stops beating, its instance turns unhealthy and an alert is raised; once it beats again, it is healthy and the alert resolved',
+  async (t) => {
+    const app = await startFleet(t, temporal);
+    const instanceId = await deployRunning(app);
+    const pid = agentPid(app, instanceId);
+    process.kill(pid, 'SIGSTOP');
+    t.teardown(() => {
+      if (processRuns(pid)) process.kill(pid, 'SIGCONT');
+    });
+    await eventually('instance unhealthy', async () => (await instanceOf(app, instanceId)).health === 'unhealthy');
+    const alertsOfInstance = async () => (await app.call('GET', `/api/v1/alerts?subject_id=${instanceId}`)).body.data;
+    const [raised] = await eventually('alert raised', async () => {
+      const alerts = await alertsOfInstance();
+      return alerts.length > 0 && alerts;
+    });
+    t.match(raised, {
+      rule: 'instance_unhealthy',
+      severity: 'high',
+      status: 'open',
+      subject: { type: 'instance', id: instanceId },
+      message: /is unhealthy: no heartbeat for \d+ s/,
+    });
 
-  process.kill(pid, 'SIGCONT');
-  await eventually('instance healthy', async () => (await instanceOf(app, instanceId)).health === 'healthy');
-  const resolved = await eventually('alert resolved', async () => {
-    const [alert] = await alertsOfInstance();
-    return alert?.status === 'resolved' && alert;
-  });
-  t.match(resolved, { id: raised.id, resolved_by: { type: 'system', id: 'alert-rules' }, resolution_reason: /healthy again/ });
-  t.equal((await alertsOfInstance()).length, 1, 'one alert for the one spell');
-});
+    process.kill(pid, 'SIGCONT');
+    await eventually('instance healthy', async () => (await instanceOf(app, instanceId)).health === 'healthy');
+    const resolved = await eventually('alert resolved', async () => {
+      const [alert] = await alertsOfInstance();
+      return alert?.status === 'resolved' && alert;
+    });
+    t.match(resolved, { id: raised.id, resolved_by: { type: 'system', id: 'alert-rules' }, resolution_reason: /healthy again/ });
+    t.equal((await alertsOfInstance()).length, 1, 'one alert for the one spell');
+  },
+);

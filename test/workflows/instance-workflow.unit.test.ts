@@ -71,7 +71,11 @@ t.test('given a deployed instance whose agent never enrols, when two minutes pas
   const { instanceId, workflowId, calls } = mockInstance(stream);
   const first = await stream.append('instance.deploy_requested', { name: 'box', provider: 'local' });
 
-  const status = await env.client.workflow.execute('instanceWorkflow', { taskQueue: worker.taskQueue, workflowId, args: [{ instanceId, tenant: 'team-a', first } satisfies InstanceWorkflowInput] });
+  const status = await env.client.workflow.execute('instanceWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId,
+    args: [{ instanceId, tenant: 'team-a', first } satisfies InstanceWorkflowInput],
+  });
 
   t.equal(status, 'failed');
   t.strictSame(calls.names(), ['provisionInstance', 'failProvisioning']);
@@ -79,51 +83,57 @@ t.test('given a deployed instance whose agent never enrols, when two minutes pas
   t.strictSame(stream.types(), ['instance.deploy_requested', 'instance.registration_opened', 'instance.provisioning_failed']);
 });
 
-t.test('given a running instance, when its agent is lost and it is then destroyed, then its tasks are failed over each time and the workflow ends destroyed', async (t) => {
-  const stream = new FakeStream(env);
-  const { instanceId, workflowId, calls } = mockInstance(stream);
-  await stream.append('instance.deploy_requested', { name: 'box', provider: 'local' });
-  await stream.append('instance.provisioned');
-  const handle = await env.client.workflow.start('instanceWorkflow', {
-    taskQueue: worker.taskQueue,
-    workflowId,
-    args: [{ instanceId, tenant: 'team-a', carried: running(stream) } satisfies InstanceWorkflowInput],
-  });
+t.test(
+  'given a running instance, when its agent is lost and it is then destroyed, then its tasks are failed over each time and the workflow ends destroyed',
+  async (t) => {
+    const stream = new FakeStream(env);
+    const { instanceId, workflowId, calls } = mockInstance(stream);
+    await stream.append('instance.deploy_requested', { name: 'box', provider: 'local' });
+    await stream.append('instance.provisioned');
+    const handle = await env.client.workflow.start('instanceWorkflow', {
+      taskQueue: worker.taskQueue,
+      workflowId,
+      args: [{ instanceId, tenant: 'team-a', carried: running(stream) } satisfies InstanceWorkflowInput],
+    });
 
-  await forward(env, workflowId, await stream.append('instance.health_changed', { health: 'unhealthy', reason: 'no heartbeat for 30 s' }));
-  await calls.called('failOverTasks');
-  await forward(env, workflowId, await stream.append('instance.destroy_requested'));
+    await forward(env, workflowId, await stream.append('instance.health_changed', { health: 'unhealthy', reason: 'no heartbeat for 30 s' }));
+    await calls.called('failOverTasks');
+    await forward(env, workflowId, await stream.append('instance.destroy_requested'));
 
-  t.equal(await handle.result(), 'destroyed');
-  t.strictSame(calls.names(), ['failOverTasks', 'failOverTasks', 'destroyInstance']);
-  t.strictSame(
-    calls.of('failOverTasks').map((call) => call.reason),
-    ['agent lost: no heartbeat for 30 s', 'the instance is being destroyed'],
-  );
-});
+    t.equal(await handle.result(), 'destroyed');
+    t.strictSame(calls.names(), ['failOverTasks', 'failOverTasks', 'destroyInstance']);
+    t.strictSame(
+      calls.of('failOverTasks').map((call) => call.reason),
+      ['agent lost: no heartbeat for 30 s', 'the instance is being destroyed'],
+    );
+  },
+);
 
-t.test('given a running instance whose history passes 4 MiB, when its next operation is done, then it continues as new with what it tracked, and the next run destroys it', async (t) => {
-  const stream = new FakeStream(env);
-  const { instanceId, workflowId, calls } = mockInstance(stream);
-  await stream.append('instance.deploy_requested', { name: 'box', provider: 'local' });
-  await stream.append('instance.provisioned');
-  const handle = await env.client.workflow.start('instanceWorkflow', {
-    taskQueue: worker.taskQueue,
-    workflowId,
-    args: [{ instanceId, tenant: 'team-a', carried: running(stream) } satisfies InstanceWorkflowInput],
-  });
+t.test(
+  'given a running instance whose history passes 4 MiB, when its next operation is done, then it continues as new with what it tracked, and the next run destroys it',
+  async (t) => {
+    const stream = new FakeStream(env);
+    const { instanceId, workflowId, calls } = mockInstance(stream);
+    await stream.append('instance.deploy_requested', { name: 'box', provider: 'local' });
+    await stream.append('instance.provisioned');
+    const handle = await env.client.workflow.start('instanceWorkflow', {
+      taskQueue: worker.taskQueue,
+      workflowId,
+      args: [{ instanceId, tenant: 'team-a', carried: running(stream) } satisfies InstanceWorkflowInput],
+    });
 
-  for (let i = 0; i < 5; i++) await forward(env, workflowId, await stream.append('instance.spec_changed', megabyte()));
-  await forward(env, workflowId, await stream.append('instance.backup_requested', { backup_id: 'backup-1' }));
-  await continuedAsNew(handle, handle.firstExecutionRunId);
-  const carried = await currentRunInput<InstanceWorkflowInput>(env, workflowId);
-  await forward(env, workflowId, await stream.append('instance.destroy_requested'));
+    for (let i = 0; i < 5; i++) await forward(env, workflowId, await stream.append('instance.spec_changed', megabyte()));
+    await forward(env, workflowId, await stream.append('instance.backup_requested', { backup_id: 'backup-1' }));
+    await continuedAsNew(handle, handle.firstExecutionRunId);
+    const carried = await currentRunInput<InstanceWorkflowInput>(env, workflowId);
+    await forward(env, workflowId, await stream.append('instance.destroy_requested'));
 
-  t.equal(await handle.result(), 'destroyed');
-  t.strictSame(carried, {
-    input: { instanceId, tenant: 'team-a', carried: { status: 'running', revision: 8, correlationId: 'corr-1', operations: [] } },
-    continuedFrom: handle.firstExecutionRunId,
-  });
-  t.strictSame(calls.names(), ['backUpInstance', 'failOverTasks', 'destroyInstance']);
-  t.match(calls.of('backUpInstance')[0], { backupId: 'backup-1' });
-});
+    t.equal(await handle.result(), 'destroyed');
+    t.strictSame(carried, {
+      input: { instanceId, tenant: 'team-a', carried: { status: 'running', revision: 8, correlationId: 'corr-1', operations: [] } },
+      continuedFrom: handle.firstExecutionRunId,
+    });
+    t.strictSame(calls.names(), ['backUpInstance', 'failOverTasks', 'destroyInstance']);
+    t.match(calls.of('backUpInstance')[0], { backupId: 'backup-1' });
+  },
+);

@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
+import { adminKey } from '../api/harness.js';
 import { freePort, missingBuild, serve, stopped } from '../api/process.js';
 import { eventually } from './fleet-harness.js';
-import { adminKey } from '../api/harness.js';
 import { alive, apiAt, fleetEnv, scratch } from './resumption-harness.js';
 
 // A cold cache installs the Temporal CLI first; a start takes seconds, a stop a few more.
@@ -45,10 +45,16 @@ const stopsInOrder = async (t: Test, send: (bosun: { pid: number }) => void) => 
   await longPoll;
   t.equal(bosun.child.exitCode, 0, 'bosun exits 0');
   const messages = bosun.logLines().map((line) => String(line.msg));
-  t.notOk(messages.some((msg) => /unexpectedly|did not start again/.test(msg)), 'no unexpected exit, no restart of the dev server');
+  t.notOk(
+    messages.some((msg) => /unexpectedly|did not start again/.test(msg)),
+    'no unexpected exit, no restart of the dev server',
+  );
   t.equal(messages.filter((msg) => msg === 'temporal dev server started').length, 1, 'the dev server was started once');
   t.equal(messages.filter((msg) => msg === 'temporal dev server stopped').length, 1, 'and stopped once, by Bosun');
-  t.notOk(messages.some((msg) => msg === 'temporal worker stopped'), 'the worker drained without an error');
+  t.notOk(
+    messages.some((msg) => msg === 'temporal worker stopped'),
+    'the worker drained without an error',
+  );
   // Bosun waited for its exit; the check allows for the exit to be seen a moment later here.
   await eventually('the dev server gone', async () => !alive(devServer), 5_000);
   t.pass('the dev server process is gone');

@@ -6,18 +6,27 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
+import t from 'tap';
 import { workflowBundle } from '../../workflows/worker.js';
 import { historiesDir } from './fleet-harness.js';
 
 const fixtures = readdirSync(historiesDir).filter((file) => file.endsWith('.json'));
 
 t.test('there are recorded histories of every workflow', async (t) => {
-  t.ok(fixtures.some((file) => file.startsWith('task-')), 'task workflow');
-  t.ok(fixtures.some((file) => file.startsWith('instance-')), 'instance workflow');
-  t.ok(fixtures.some((file) => file.startsWith('drift-')), 'drift workflow');
+  t.ok(
+    fixtures.some((file) => file.startsWith('task-')),
+    'task workflow',
+  );
+  t.ok(
+    fixtures.some((file) => file.startsWith('instance-')),
+    'instance workflow',
+  );
+  t.ok(
+    fixtures.some((file) => file.startsWith('drift-')),
+    'drift workflow',
+  );
 });
 
 t.test('every recorded history replays without non-determinism', async (t) => {

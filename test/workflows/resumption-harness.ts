@@ -1,5 +1,5 @@
 /** What the crash-resumption tests share: a Bosun with its fleet, its API, and what they look at. */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminKey } from '../api/harness.js';
@@ -64,10 +64,14 @@ export const stop = async (bosun: ServedBosun) => {
 export const deploy = async (api: Api, spec: object = {}): Promise<string> => {
   const deployed = await api('POST', '/api/v1/instances', { name: 'box', provider: 'local', spec });
   const id = deployed.body.id as string;
-  await eventually('instance healthy', async () => {
-    const { body } = await api('GET', `/api/v1/instances/${id}`);
-    return body.status === 'running' && body.health === 'healthy';
-  }, 60_000);
+  await eventually(
+    'instance healthy',
+    async () => {
+      const { body } = await api('GET', `/api/v1/instances/${id}`);
+      return body.status === 'running' && body.health === 'healthy';
+    },
+    60_000,
+  );
   return id;
 };
 
@@ -125,4 +129,3 @@ export const remediationScenario = async (api: Api, dataDir: string, crash: () =
   const remediations = (await api('GET', `/api/v1/tasks?kind=config.apply&limit=100`)).body.data as any[];
   return { resolved, config, remediations };
 };
-

@@ -6,7 +6,7 @@
 import t from 'tap';
 import type { TaskActivities } from '../../workflows/task-activities.js';
 import type { TaskWorkflowInput, TrackedTask } from '../../workflows/task-workflow.js';
-import { Calls, currentRunInput, continuedAsNew, FakeStream, forward, megabyte, sharedWorker, timeSkippingEnvironment } from './time-skipping-harness.js';
+import { Calls, continuedAsNew, currentRunInput, FakeStream, forward, megabyte, sharedWorker, timeSkippingEnvironment } from './time-skipping-harness.js';
 
 // A workflow that goes wrong may skip time forever (a running task waits a day at a time).
 t.setTimeout(30_000);
@@ -67,7 +67,11 @@ t.test('given a task with a ten-minute timeout whose run never ends, when ten mi
   const { taskId, first } = await submitted(stream, 600);
   const calls = mockTask(taskId, stream, { placements: [async (s) => (await queue(s), await start(s))] });
 
-  const status = await env.client.workflow.execute('taskWorkflow', { taskQueue: worker.taskQueue, workflowId: `task-${taskId}`, args: [{ taskId, tenant: 'team-a', first } satisfies TaskWorkflowInput] });
+  const status = await env.client.workflow.execute('taskWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId: `task-${taskId}`,
+    args: [{ taskId, tenant: 'team-a', first } satisfies TaskWorkflowInput],
+  });
 
   t.equal(status, 'failed');
   t.strictSame(calls.names(), ['placeTask', 'timeOutTask']);
@@ -83,7 +87,11 @@ t.test('given an agent that never acknowledges, when the acknowledgement deadlin
     placements: [queue, async (s) => (await queue(s), await start(s), void (await s.append('task.completed', { outputs: {} })))],
   });
 
-  const status = await env.client.workflow.execute('taskWorkflow', { taskQueue: worker.taskQueue, workflowId: `task-${taskId}`, args: [{ taskId, tenant: 'team-a', first } satisfies TaskWorkflowInput] });
+  const status = await env.client.workflow.execute('taskWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId: `task-${taskId}`,
+    args: [{ taskId, tenant: 'team-a', first } satisfies TaskWorkflowInput],
+  });
 
   t.equal(status, 'completed');
   t.strictSame(calls.names(), ['placeTask', 'requeueTask', 'placeTask']);
@@ -102,7 +110,11 @@ t.test('given a run that failed with a retry in 90 seconds, then the task is not
       async (s) => (await queue(s), await start(s), void (await s.append('task.completed', { outputs: {} }))),
     ],
   });
-  const handle = await env.client.workflow.start('taskWorkflow', { taskQueue: worker.taskQueue, workflowId: `task-${taskId}`, args: [{ taskId, tenant: 'team-a', first } satisfies TaskWorkflowInput] });
+  const handle = await env.client.workflow.start('taskWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId: `task-${taskId}`,
+    args: [{ taskId, tenant: 'team-a', first } satisfies TaskWorkflowInput],
+  });
   await calls.called('placeTask');
 
   // The agent was lost: the instance workflow failed the attempt over, and the reactor forwards it.
@@ -115,24 +127,31 @@ t.test('given a run that failed with a retry in 90 seconds, then the task is not
   t.match(calls.of('placeTask')[1], { seen: failed.revision }, 'after it had seen the failed attempt');
 });
 
-t.test('given a running task whose history passes 4 MiB, when the server suggests it, then the workflow continues as new with what it tracked, and the next run completes it', async (t) => {
-  const stream = new FakeStream(env);
-  const { taskId, first } = await submitted(stream, null);
-  await queue(stream);
-  await start(stream);
-  const calls = mockTask(taskId, stream, { placements: [] });
-  const carried: TrackedTask = { status: 'running', revision: 2, ackDeadline: null, retryAt: null, deadline: null, correlationId: first.correlationId };
-  const handle = await env.client.workflow.start('taskWorkflow', { taskQueue: worker.taskQueue, workflowId: `task-${taskId}`, args: [{ taskId, tenant: 'team-a', carried } satisfies TaskWorkflowInput] });
+t.test(
+  'given a running task whose history passes 4 MiB, when the server suggests it, then the workflow continues as new with what it tracked, and the next run completes it',
+  async (t) => {
+    const stream = new FakeStream(env);
+    const { taskId, first } = await submitted(stream, null);
+    await queue(stream);
+    await start(stream);
+    const calls = mockTask(taskId, stream, { placements: [] });
+    const carried: TrackedTask = { status: 'running', revision: 2, ackDeadline: null, retryAt: null, deadline: null, correlationId: first.correlationId };
+    const handle = await env.client.workflow.start('taskWorkflow', {
+      taskQueue: worker.taskQueue,
+      workflowId: `task-${taskId}`,
+      args: [{ taskId, tenant: 'team-a', carried } satisfies TaskWorkflowInput],
+    });
 
-  for (let i = 0; i < 5; i++) await forward(env, handle.workflowId, await stream.append('task.progressed', megabyte()));
-  await continuedAsNew(handle, handle.firstExecutionRunId);
-  await forward(env, handle.workflowId, await stream.append('task.completed', { outputs: {} }));
+    for (let i = 0; i < 5; i++) await forward(env, handle.workflowId, await stream.append('task.progressed', megabyte()));
+    await continuedAsNew(handle, handle.firstExecutionRunId);
+    await forward(env, handle.workflowId, await stream.append('task.completed', { outputs: {} }));
 
-  t.equal(await handle.result(), 'completed');
-  t.strictSame(
-    await currentRunInput<TaskWorkflowInput>(env, handle.workflowId),
-    { input: { taskId, tenant: 'team-a', carried: { ...carried, revision: 7 } }, continuedFrom: handle.firstExecutionRunId },
-    'the next run started from what the first had tracked',
-  );
-  t.strictSame(calls.names(), [], 'a running task is not placed again');
-});
+    t.equal(await handle.result(), 'completed');
+    t.strictSame(
+      await currentRunInput<TaskWorkflowInput>(env, handle.workflowId),
+      { input: { taskId, tenant: 'team-a', carried: { ...carried, revision: 7 } }, continuedFrom: handle.firstExecutionRunId },
+      'the next run started from what the first had tracked',
+    );
+    t.strictSame(calls.names(), [], 'a running task is not placed again');
+  },
+);

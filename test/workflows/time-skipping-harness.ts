@@ -5,9 +5,9 @@
  * clone); one per test file, each test on a task queue of its own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowHandle } from '@temporalio/client';
 import { createLogger } from '../../infra/logger.js';
 import { installTemporalRuntime } from '../../infra/temporal/engine.js';
 import { resolveTemporalTestServer } from '../../infra/temporal/test-server.js';
@@ -33,7 +33,12 @@ export const timeSkippingEnvironment = async (t: Teardown): Promise<TestWorkflow
  * one costs more than a test. Each activity call goes to the mocks a test routed to the
  * aggregate the call names (its argument's `idField`).
  */
-export const sharedWorker = async <Activities extends object>(t: Teardown, env: TestWorkflowEnvironment, names: readonly (keyof Activities & string)[], idField: string) => {
+export const sharedWorker = async <Activities extends object>(
+  t: Teardown,
+  env: TestWorkflowEnvironment,
+  names: readonly (keyof Activities & string)[],
+  idField: string,
+) => {
   const routes = new Map<string, Activities>();
   const activities = Object.fromEntries(
     names.map((name) => [
@@ -70,7 +75,14 @@ export class FakeStream {
   }
 
   async append(type: string, data: Record<string, unknown> = {}): Promise<AggregateEvent> {
-    const event: AggregateEvent = { eventId: `event-${this.events.length}`, type, revision: this.events.length, occurredAt: await this.now(), correlationId: this.correlationId, data };
+    const event: AggregateEvent = {
+      eventId: `event-${this.events.length}`,
+      type,
+      revision: this.events.length,
+      occurredAt: await this.now(),
+      correlationId: this.correlationId,
+      data,
+    };
     this.events.push(event);
     return event;
   }

@@ -15,7 +15,13 @@ const raise: AlertCommand = {
 };
 const raised: AlertEvent = {
   type: 'alert.raised',
-  data: { alert_id: 'a-1', rule: 'instance_unhealthy', severity: 'high', subject: { type: 'instance', id: 'i-1' }, message: 'instance box (i-1) is unhealthy: no heartbeat for 15 s' },
+  data: {
+    alert_id: 'a-1',
+    rule: 'instance_unhealthy',
+    severity: 'high',
+    subject: { type: 'instance', id: 'i-1' },
+    message: 'instance box (i-1) is unhealthy: no heartbeat for 15 s',
+  },
 };
 const acknowledged: AlertEvent = { type: 'alert.acknowledged', data: {} };
 const resolved: AlertEvent = { type: 'alert.resolved', data: { reason: 'the instance is healthy again' } };
@@ -36,12 +42,36 @@ t.test('an open or acknowledged alert is resolved with its reason', async (t) =>
 });
 
 t.test('an action not allowed in the current state is refused naming the state', async (t) => {
-  await alert.given([raised, acknowledged]).when({ type: 'AcknowledgeAlert' }).thenThrows(IllegalTransitionError, /^cannot acknowledge an alert that is acknowledged$/)(t);
-  await alert.given([raised, resolved]).when({ type: 'AcknowledgeAlert' }).thenThrows(IllegalTransitionError, /that is resolved$/)(t);
-  await alert.given([raised, acknowledged, resolved]).when({ type: 'ResolveAlert', reason: 'again' }).thenThrows(IllegalTransitionError, /^cannot resolve an alert that is resolved$/)(t);
+  await alert
+    .given([raised, acknowledged])
+    .when({ type: 'AcknowledgeAlert' })
+    .thenThrows(
+      IllegalTransitionError,
+      /^cannot acknowledge an alert that is acknowledged$/,
+    )(t);
+  await alert
+    .given([raised, resolved])
+    .when({ type: 'AcknowledgeAlert' })
+    .thenThrows(
+      IllegalTransitionError,
+      /that is resolved$/,
+    )(t);
+  await alert
+    .given([raised, acknowledged, resolved])
+    .when({ type: 'ResolveAlert', reason: 'again' })
+    .thenThrows(
+      IllegalTransitionError,
+      /^cannot resolve an alert that is resolved$/,
+    )(t);
 });
 
 t.test('commands on an alert that does not exist are refused', async (t) => {
-  await alert.given([]).when({ type: 'AcknowledgeAlert' }).thenThrows(NotFoundError, /alert does not exist/)(t);
+  await alert
+    .given([])
+    .when({ type: 'AcknowledgeAlert' })
+    .thenThrows(
+      NotFoundError,
+      /alert does not exist/,
+    )(t);
   await alert.given([]).when({ type: 'ResolveAlert', reason: 'x' }).thenThrows(NotFoundError)(t);
 });

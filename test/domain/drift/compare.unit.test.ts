@@ -56,7 +56,9 @@ t.test('skills: missing high, version medium, undeclared or enabled-but-declared
       { kind: 'skill_undeclared', path: 'skills.python', severity: 'low' },
     ],
   );
-  t.match(compare({ skills: matching.skills.filter((s) => s.name !== 'git') }), [{ kind: 'skill_missing', path: 'skills.git', severity: 'high', actual: null }]);
+  t.match(compare({ skills: matching.skills.filter((s) => s.name !== 'git') }), [
+    { kind: 'skill_missing', path: 'skills.git', severity: 'high', actual: null },
+  ]);
 });
 
 t.test('runtime version mismatch is medium', async (t) => {
@@ -64,8 +66,12 @@ t.test('runtime version mismatch is medium', async (t) => {
 });
 
 t.test('settings: missing high, different value medium', async (t) => {
-  t.match(compare({ settings: { api_token: 'secret-a', limits: { a: 1, b: 2 } } }), [{ kind: 'setting_missing', path: 'settings.timeout', severity: 'high', expected: 30 }]);
-  t.match(compare({ settings: { ...matching.settings, timeout: 60 } }), [{ kind: 'setting_mismatch', path: 'settings.timeout', severity: 'medium', expected: 30, actual: 60 }]);
+  t.match(compare({ settings: { api_token: 'secret-a', limits: { a: 1, b: 2 } } }), [
+    { kind: 'setting_missing', path: 'settings.timeout', severity: 'high', expected: 30 },
+  ]);
+  t.match(compare({ settings: { ...matching.settings, timeout: 60 } }), [
+    { kind: 'setting_mismatch', path: 'settings.timeout', severity: 'medium', expected: 30, actual: 60 },
+  ]);
 });
 
 t.test('values of secret-looking settings are never kept, only that they differ', async (t) => {

@@ -1,7 +1,13 @@
 import t from 'tap';
 import { agentCanApply, autoApproves, remediationPlan, type DriftItem } from '../../../domain/drift/index.js';
 
-const item = (kind: DriftItem['kind'], path: string, expected: unknown = null, actual: unknown = null): DriftItem => ({ kind, path, severity: 'low', expected, actual });
+const item = (kind: DriftItem['kind'], path: string, expected: unknown = null, actual: unknown = null): DriftItem => ({
+  kind,
+  path,
+  severity: 'low',
+  expected,
+  actual,
+});
 
 t.test('each difference the agent can fix has its action; settings are named, never valued', async (t) => {
   t.strictSame(

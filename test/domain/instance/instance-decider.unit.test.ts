@@ -1,5 +1,4 @@
 import t from 'tap';
-import { IllegalTransitionError, NotFoundError, RuleViolationError } from '../../../domain/shared/errors.js';
 import {
   instanceActionsAllowed,
   instanceDecider,
@@ -10,11 +9,18 @@ import {
   type InstanceSpec,
   type InstanceStatus,
 } from '../../../domain/instance/index.js';
+import { IllegalTransitionError, NotFoundError, RuleViolationError } from '../../../domain/shared/errors.js';
 import { spec } from '../decider-specification.js';
 
 const instance = spec(instanceDecider);
 
-const desired: InstanceSpec = { skills: [{ name: 'git', version: '2.1' }], runtime_version: '1.4.0', settings: { region: 'eu' }, resources: { cpus: 2, memory_mb: 2048, ports: [8080], region: 'eu-west' }, max_concurrent_tasks: 2 };
+const desired: InstanceSpec = {
+  skills: [{ name: 'git', version: '2.1' }],
+  runtime_version: '1.4.0',
+  settings: { region: 'eu' },
+  resources: { cpus: 2, memory_mb: 2048, ports: [8080], region: 'eu-west' },
+  max_concurrent_tasks: 2,
+};
 const deployRequested: InstanceEvent = { type: 'instance.deploy_requested', data: { instance_id: 'i-1', name: 'worker-1', provider: 'local', spec: desired } };
 const provisioned: InstanceEvent = { type: 'instance.provisioned', data: { endpoint: null } };
 const suspendRequested: InstanceEvent = { type: 'instance.suspend_requested', data: {} };
@@ -39,23 +45,50 @@ t.test('every fixture history leads to the status it is named after', async (t) 
   for (const status of instanceStatuses) t.equal(replayInstance(historyOf[status]).status, status);
 });
 
-t.test('given nothing, when deployed, then it is provisioning with its spec', instance.given([]).when({ type: 'DeployInstance', instanceId: 'i-1', name: 'worker-1', provider: 'local', spec: desired }).then([deployRequested]));
+t.test(
+  'given nothing, when deployed, then it is provisioning with its spec',
+  instance.given([]).when({ type: 'DeployInstance', instanceId: 'i-1', name: 'worker-1', provider: 'local', spec: desired }).then([deployRequested]),
+);
 
-t.test('given nothing, when deployed without task slots, then it is refused naming the field', instance.given([]).when({ type: 'DeployInstance', instanceId: 'i-1', name: 'w', provider: 'local', spec: { ...desired, max_concurrent_tasks: 0 } }).thenThrows(RuleViolationError, { field: 'spec.max_concurrent_tasks' }));
+t.test(
+  'given nothing, when deployed without task slots, then it is refused naming the field',
+  instance
+    .given([])
+    .when({ type: 'DeployInstance', instanceId: 'i-1', name: 'w', provider: 'local', spec: { ...desired, max_concurrent_tasks: 0 } })
+    .thenThrows(RuleViolationError, { field: 'spec.max_concurrent_tasks' }),
+);
 
-t.test('given an instance, when deployed again, then it is refused', instance.given([deployRequested]).when({ type: 'DeployInstance', instanceId: 'i-1', name: 'w', provider: 'local', spec: desired }).thenThrows(IllegalTransitionError, /provisioning$/));
+t.test(
+  'given an instance, when deployed again, then it is refused',
+  instance
+    .given([deployRequested])
+    .when({ type: 'DeployInstance', instanceId: 'i-1', name: 'w', provider: 'local', spec: desired })
+    .thenThrows(IllegalTransitionError, /provisioning$/),
+);
 
 t.test('the lifecycle, step by step', async (t) => {
   await instance.given([deployRequested]).when({ type: 'MarkProvisioned', endpoint: null }).then([provisioned])(t);
-  await instance.given([deployRequested]).when({ type: 'FailProvisioning', error: { code: 'quota', message: 'no capacity' } }).then([failed])(t);
+  await instance
+    .given([deployRequested])
+    .when({ type: 'FailProvisioning', error: { code: 'quota', message: 'no capacity' } })
+    .then([failed])(t);
   await instance.given(historyOf.running).when({ type: 'SuspendInstance' }).then([suspendRequested])(t);
-  await instance.given([...historyOf.running, suspendRequested]).when({ type: 'MarkSuspended' }).then([suspended])(t);
+  await instance
+    .given([...historyOf.running, suspendRequested])
+    .when({ type: 'MarkSuspended' })
+    .then([suspended])(t);
   await instance.given(historyOf.suspended).when({ type: 'ResumeInstance' }).then([resumeRequested])(t);
-  await instance.given([...historyOf.suspended, resumeRequested]).when({ type: 'MarkResumed' }).then([{ type: 'instance.resumed', data: {} }])(t);
+  await instance
+    .given([...historyOf.suspended, resumeRequested])
+    .when({ type: 'MarkResumed' })
+    .then([{ type: 'instance.resumed', data: {} }])(t);
   await instance
     .given(historyOf.running)
     .when({ type: 'DestroyInstance', backupFirst: true })
-    .then([{ type: 'instance.backup_requested', data: { backup_id: 'before-destroy' } }, { type: 'instance.destroy_requested', data: { backup_first: true } }])(t);
+    .then([
+      { type: 'instance.backup_requested', data: { backup_id: 'before-destroy' } },
+      { type: 'instance.destroy_requested', data: { backup_first: true } },
+    ])(t);
   await instance.given(historyOf.suspended).when({ type: 'DestroyInstance', backupFirst: false }).then([destroyRequested])(t);
   await instance.given(historyOf.destroying).when({ type: 'MarkDestroyed' }).then([destroyed])(t);
   t.equal(replayInstance([...historyOf.suspended, resumeRequested, { type: 'instance.resumed', data: {} }]).status, 'running');
@@ -87,15 +120,45 @@ t.test('an action not allowed in the current state is refused naming the state',
         command.type as 'SuspendInstance'
       ];
       if (allowed.has(action as never)) continue;
-      await instance.given(historyOf[status]).when(command).thenThrows(IllegalTransitionError, new RegExp(`that is ${status}`))(t);
+      await instance
+        .given(historyOf[status])
+        .when(command)
+        .thenThrows(
+          IllegalTransitionError,
+          new RegExp(`that is ${status}`),
+        )(t);
     }
   }
-  await instance.given([...historyOf.running, suspendRequested]).when({ type: 'SuspendInstance' }).thenThrows(IllegalTransitionError, /running \(suspend pending\)/)(t);
-  await instance.given(historyOf.running).when({ type: 'MarkSuspended' }).thenThrows(IllegalTransitionError, /running$/)(t);
-  await instance.given(historyOf.suspended).when({ type: 'MarkResumed' }).thenThrows(IllegalTransitionError, /suspended$/)(t);
+  await instance
+    .given([...historyOf.running, suspendRequested])
+    .when({ type: 'SuspendInstance' })
+    .thenThrows(
+      IllegalTransitionError,
+      /running \(suspend pending\)/,
+    )(t);
+  await instance
+    .given(historyOf.running)
+    .when({ type: 'MarkSuspended' })
+    .thenThrows(
+      IllegalTransitionError,
+      /running$/,
+    )(t);
+  await instance
+    .given(historyOf.suspended)
+    .when({ type: 'MarkResumed' })
+    .thenThrows(
+      IllegalTransitionError,
+      /suspended$/,
+    )(t);
 });
 
-t.test('commands on an instance that does not exist are refused', instance.given([]).when({ type: 'SuspendInstance' }).thenThrows(NotFoundError, /instance does not exist/));
+t.test(
+  'commands on an instance that does not exist are refused',
+  instance
+    .given([])
+    .when({ type: 'SuspendInstance' })
+    .thenThrows(NotFoundError, /instance does not exist/),
+);
 
 t.test('backups are events on the instance stream', async (t) => {
   await instance.given(historyOf.running).when({ type: 'BackUpInstance', backupId: 'b-1' }).then([backupRequested])(t);
@@ -107,23 +170,53 @@ t.test('backups are events on the instance stream', async (t) => {
     .given([...historyOf.running, backupRequested, destroyRequested])
     .when({ type: 'FailBackup', backupId: 'b-1', error: { code: 'io', message: 'disk full' } })
     .then([{ type: 'instance.backup_failed', data: { backup_id: 'b-1', error: { code: 'io', message: 'disk full' } } }])(t);
-  await instance.given([...historyOf.running, backupRequested]).when({ type: 'BackUpInstance', backupId: 'b-1' }).thenThrows(RuleViolationError, /already requested/)(t);
-  await instance.given(historyOf.running).when({ type: 'CompleteBackup', backupId: 'b-2', location: 'x', sizeBytes: 1 }).thenThrows(RuleViolationError, /not in progress/)(t);
+  await instance
+    .given([...historyOf.running, backupRequested])
+    .when({ type: 'BackUpInstance', backupId: 'b-1' })
+    .thenThrows(
+      RuleViolationError,
+      /already requested/,
+    )(t);
+  await instance
+    .given(historyOf.running)
+    .when({ type: 'CompleteBackup', backupId: 'b-2', location: 'x', sizeBytes: 1 })
+    .thenThrows(
+      RuleViolationError,
+      /not in progress/,
+    )(t);
 });
 
 t.test('health changes are recorded once, not on every heartbeat', async (t) => {
   const healthy: InstanceEvent = { type: 'instance.health_changed', data: { health: 'healthy', reason: 'heartbeat' } };
   await instance.given(historyOf.running).when({ type: 'ChangeHealth', health: 'healthy', reason: 'heartbeat' }).then([healthy])(t);
-  await instance.given([...historyOf.running, healthy]).when({ type: 'ChangeHealth', health: 'healthy', reason: 'heartbeat' }).then([])(t);
-  await instance.given(historyOf.destroyed).when({ type: 'ChangeHealth', health: 'unhealthy', reason: 'missed heartbeats' }).thenThrows(IllegalTransitionError, /destroyed$/)(t);
+  await instance
+    .given([...historyOf.running, healthy])
+    .when({ type: 'ChangeHealth', health: 'healthy', reason: 'heartbeat' })
+    .then([])(t);
+  await instance
+    .given(historyOf.destroyed)
+    .when({ type: 'ChangeHealth', health: 'unhealthy', reason: 'missed heartbeats' })
+    .thenThrows(
+      IllegalTransitionError,
+      /destroyed$/,
+    )(t);
 });
 
 t.test('the silence of an agent suspended on purpose does not make its instance unhealthy', async (t) => {
   const healthy: InstanceEvent = { type: 'instance.health_changed', data: { health: 'healthy', reason: 'heartbeat' } };
   const silence = { type: 'ChangeHealth', health: 'unhealthy', reason: 'missed heartbeats' } as const;
-  await instance.given([...historyOf.running, healthy, suspendRequested]).when(silence).then([])(t);
-  await instance.given([...historyOf.running, healthy, suspendRequested, suspended]).when(silence).then([])(t);
-  await instance.given([...historyOf.suspended, resumeRequested]).when(silence).then([])(t);
+  await instance
+    .given([...historyOf.running, healthy, suspendRequested])
+    .when(silence)
+    .then([])(t);
+  await instance
+    .given([...historyOf.running, healthy, suspendRequested, suspended])
+    .when(silence)
+    .then([])(t);
+  await instance
+    .given([...historyOf.suspended, resumeRequested])
+    .when(silence)
+    .then([])(t);
   await instance
     .given([...historyOf.suspended, resumeRequested, { type: 'instance.resumed', data: {} }])
     .when(silence)
@@ -132,8 +225,14 @@ t.test('the silence of an agent suspended on purpose does not make its instance 
 
 t.test('the desired spec can change until the instance is destroyed', async (t) => {
   const changed = { ...desired, runtime_version: '1.5.0' };
-  await instance.given(historyOf.running).when({ type: 'ChangeSpec', spec: changed }).then([{ type: 'instance.spec_changed', data: { spec: changed } }])(t);
-  t.same(replayInstance([...historyOf.running, { type: 'instance.spec_changed', data: { spec: changed } }]), { ...replayInstance(historyOf.running), spec: changed });
+  await instance
+    .given(historyOf.running)
+    .when({ type: 'ChangeSpec', spec: changed })
+    .then([{ type: 'instance.spec_changed', data: { spec: changed } }])(t);
+  t.same(replayInstance([...historyOf.running, { type: 'instance.spec_changed', data: { spec: changed } }]), {
+    ...replayInstance(historyOf.running),
+    spec: changed,
+  });
 });
 
 t.test('agent enrolment', async (t) => {
@@ -143,11 +242,32 @@ t.test('agent enrolment', async (t) => {
   const registered: InstanceEvent = { type: 'instance.agent_registered', data: { credential_hash: credentialHash, agent_version: '0.1.0', hostname: 'box' } };
   const register = (hash: string): InstanceCommand => ({ type: 'RegisterAgent', tokenHash: hash, credentialHash, agentVersion: '0.1.0', hostname: 'box' });
 
-  t.test('given a provisioning instance, when registration opens, then the token hash is recorded', instance.given([deployRequested]).when({ type: 'OpenRegistration', tokenHash }).then([opened]));
-  t.test('given an open registration, when the agent registers with its token, then it is registered and the instance is provisioned', instance.given([deployRequested, opened]).when(register(tokenHash)).then([registered, provisioned]));
-  t.test('given an open registration, when another token is used, then it is refused naming the field', instance.given([deployRequested, opened]).when(register('b'.repeat(64))).thenThrows(RuleViolationError, { code: 'invalid_registration_token', field: 'registration_token' }));
-  t.test('given no registration was opened, when an agent registers, then it is refused', instance.given([deployRequested]).when(register(tokenHash)).thenThrows(RuleViolationError, { code: 'invalid_registration_token' }));
-  t.test('given the token was used, when it is used again, then it is refused: the instance is running', instance.given([deployRequested, opened, registered, provisioned]).when(register(tokenHash)).thenThrows(IllegalTransitionError, /running$/));
+  t.test(
+    'given a provisioning instance, when registration opens, then the token hash is recorded',
+    instance.given([deployRequested]).when({ type: 'OpenRegistration', tokenHash }).then([opened]),
+  );
+  t.test(
+    'given an open registration, when the agent registers with its token, then it is registered and the instance is provisioned',
+    instance.given([deployRequested, opened]).when(register(tokenHash)).then([registered, provisioned]),
+  );
+  t.test(
+    'given an open registration, when another token is used, then it is refused naming the field',
+    instance
+      .given([deployRequested, opened])
+      .when(register('b'.repeat(64)))
+      .thenThrows(RuleViolationError, { code: 'invalid_registration_token', field: 'registration_token' }),
+  );
+  t.test(
+    'given no registration was opened, when an agent registers, then it is refused',
+    instance.given([deployRequested]).when(register(tokenHash)).thenThrows(RuleViolationError, { code: 'invalid_registration_token' }),
+  );
+  t.test(
+    'given the token was used, when it is used again, then it is refused: the instance is running',
+    instance
+      .given([deployRequested, opened, registered, provisioned])
+      .when(register(tokenHash))
+      .thenThrows(IllegalTransitionError, /running$/),
+  );
   t.test('a registered instance keeps its credential hash and has no open token', async (t) => {
     const state = replayInstance([deployRequested, opened, registered, provisioned]);
     t.match(state, { status: 'running', credentialHash, registrationTokenHash: null });

@@ -27,12 +27,25 @@ type Data<T extends TaskEvent['type']> = EventOf<T>['data'];
 const ev = {
   submitted: (data: Partial<Data<'task.submitted'>> = {}): EventOf<'task.submitted'> => ({
     type: 'task.submitted',
-    data: { task_id: taskId, kind: 'echo', input: { text: 'hi' }, instance_id: null, required_skills: ['shell'], timeout_seconds: 600, max_attempts: 1, retry_backoff_seconds: 0, ...data },
+    data: {
+      task_id: taskId,
+      kind: 'echo',
+      input: { text: 'hi' },
+      instance_id: null,
+      required_skills: ['shell'],
+      timeout_seconds: 600,
+      max_attempts: 1,
+      retry_backoff_seconds: 0,
+      ...data,
+    },
   }),
   deferred: (): EventOf<'task.deferred'> => ({ type: 'task.deferred', data: { reason: 'no eligible instance' } }),
   provisioningStarted: (instanceId: string): EventOf<'task.provisioning_started'> => ({ type: 'task.provisioning_started', data: { instance_id: instanceId } }),
   queued: (instanceId: string): EventOf<'task.queued'> => ({ type: 'task.queued', data: { instance_id: instanceId, ack_deadline: ackDeadline } }),
-  requeued: (instanceId: string): EventOf<'task.requeued'> => ({ type: 'task.requeued', data: { instance_id: instanceId, reason: 'not acknowledged in time' } }),
+  requeued: (instanceId: string): EventOf<'task.requeued'> => ({
+    type: 'task.requeued',
+    data: { instance_id: instanceId, reason: 'not acknowledged in time' },
+  }),
   started: (instanceId: string): EventOf<'task.started'> => ({ type: 'task.started', data: { instance_id: instanceId } }),
   progressed: (percent: number | null, message: string | null): EventOf<'task.progressed'> => ({ type: 'task.progressed', data: { percent, message } }),
   completed: (): EventOf<'task.completed'> => ({ type: 'task.completed', data: { outputs: { text: 'hi' } } }),
@@ -53,7 +66,17 @@ const ev = {
 
 /** One well-formed command of every type. */
 const command: { [T in TaskCommand['type']]: Extract<TaskCommand, { type: T }> } = {
-  SubmitTask: { type: 'SubmitTask', taskId, kind: 'echo', input: { text: 'hi' }, instanceId: null, requiredSkills: ['shell'], timeoutSeconds: 600, maxAttempts: 1, retryBackoffSeconds: 0 },
+  SubmitTask: {
+    type: 'SubmitTask',
+    taskId,
+    kind: 'echo',
+    input: { text: 'hi' },
+    instanceId: null,
+    requiredSkills: ['shell'],
+    timeoutSeconds: 600,
+    maxAttempts: 1,
+    retryBackoffSeconds: 0,
+  },
   DeferTask: { type: 'DeferTask', reason: 'no eligible instance' },
   StartProvisioning: { type: 'StartProvisioning', instanceId: instanceA },
   QueueTask: { type: 'QueueTask', instanceId: instanceA, ackDeadline },
@@ -183,13 +206,31 @@ t.test('commands on a task that does not exist', async (t) => {
 t.test('submit', async (t) => {
   const submit = (overrides: Partial<SubmitTask>): SubmitTask => ({ ...command.SubmitTask, ...overrides });
 
-  t.test('twice is refused: the task is already pending', task.given([ev.submitted()]).when(command.SubmitTask).thenThrows(IllegalTransitionError, refusedIn('pending')));
+  t.test(
+    'twice is refused: the task is already pending',
+    task.given([ev.submitted()]).when(command.SubmitTask).thenThrows(IllegalTransitionError, refusedIn('pending')),
+  );
   t.test(
     'pinned to an instance',
-    task.given([]).when(submit({ instanceId: instanceA })).then([ev.submitted({ instance_id: instanceA })]),
+    task
+      .given([])
+      .when(submit({ instanceId: instanceA }))
+      .then([ev.submitted({ instance_id: instanceA })]),
   );
-  t.test('without a timeout', task.given([]).when(submit({ timeoutSeconds: null })).then([ev.submitted({ timeout_seconds: null })]));
-  t.test('a one-second timeout', task.given([]).when(submit({ timeoutSeconds: 1 })).then([ev.submitted({ timeout_seconds: 1 })]));
+  t.test(
+    'without a timeout',
+    task
+      .given([])
+      .when(submit({ timeoutSeconds: null }))
+      .then([ev.submitted({ timeout_seconds: null })]),
+  );
+  t.test(
+    'a one-second timeout',
+    task
+      .given([])
+      .when(submit({ timeoutSeconds: 1 }))
+      .then([ev.submitted({ timeout_seconds: 1 })]),
+  );
   for (const timeoutSeconds of [0, -1, 1.5, Number.NaN]) {
     t.test(
       `a timeout of ${timeoutSeconds} is refused`,
@@ -208,7 +249,13 @@ t.test('submit', async (t) => {
 t.test('progress', async (t) => {
   const progress = (percent: number | null, message: string | null = null): TaskCommand => ({ type: 'ReportProgress', percent, message });
   for (const percent of [0, 0.5, 100, null]) {
-    t.test(`${percent} percent`, task.given(historyOf.running).when(progress(percent)).then([ev.progressed(percent, null)]));
+    t.test(
+      `${percent} percent`,
+      task
+        .given(historyOf.running)
+        .when(progress(percent))
+        .then([ev.progressed(percent, null)]),
+    );
   }
   for (const percent of [-1, -0.01, 100.5, 101, Number.NaN]) {
     t.test(
@@ -218,7 +265,10 @@ t.test('progress', async (t) => {
   }
   t.test(
     'reported twice, the task keeps running',
-    task.given([...historyOf.running, ev.progressed(10, 'started')]).when(progress(20, 'more')).then([ev.progressed(20, 'more')]),
+    task
+      .given([...historyOf.running, ev.progressed(10, 'started')])
+      .when(progress(20, 'more'))
+      .then([ev.progressed(20, 'more')]),
   );
 });
 
@@ -231,12 +281,27 @@ t.test('a task pinned to an instance runs nowhere else', async (t) => {
 
   for (const [status, history] of Object.entries(histories)) {
     t.test(`queue from ${status} on another instance is refused`, task.given(history).when(queueOn(instanceB)).thenThrows(RuleViolationError, mismatch));
-    t.test(`queue from ${status} on the pinned instance`, task.given(history).when(queueOn(instanceA)).then([ev.queued(instanceA)]));
+    t.test(
+      `queue from ${status} on the pinned instance`,
+      task
+        .given(history)
+        .when(queueOn(instanceA))
+        .then([ev.queued(instanceA)]),
+    );
   }
   for (const status of ['pending', 'waiting'] as const) {
     const history = histories[status];
-    t.test(`provision from ${status} for another instance is refused`, task.given(history).when(provisionFor(instanceB)).thenThrows(RuleViolationError, mismatch));
-    t.test(`provision from ${status} for the pinned instance`, task.given(history).when(provisionFor(instanceA)).then([ev.provisioningStarted(instanceA)]));
+    t.test(
+      `provision from ${status} for another instance is refused`,
+      task.given(history).when(provisionFor(instanceB)).thenThrows(RuleViolationError, mismatch),
+    );
+    t.test(
+      `provision from ${status} for the pinned instance`,
+      task
+        .given(history)
+        .when(provisionFor(instanceA))
+        .then([ev.provisioningStarted(instanceA)]),
+    );
   }
 });
 
@@ -246,33 +311,55 @@ t.test('start', async (t) => {
     task
       .given(historyOf.queued)
       .when({ type: 'StartTask', instanceId: instanceB })
-      .thenThrows(RuleViolationError, { code: 'instance_mismatch', field: 'instance_id', message: new RegExp(`queued on instance ${instanceA}, not ${instanceB}`) }),
+      .thenThrows(RuleViolationError, {
+        code: 'instance_mismatch',
+        field: 'instance_id',
+        message: new RegExp(`queued on instance ${instanceA}, not ${instanceB}`),
+      }),
   );
 });
 
 t.test('requeue', async (t) => {
   const requeuedFromA = [ev.submitted(), ev.queued(instanceA), ev.requeued(instanceA)];
 
-  t.test('records the instance the task left', task.given([ev.submitted(), ev.queued(instanceB)]).when(command.RequeueTask).then([ev.requeued(instanceB)]));
+  t.test(
+    'records the instance the task left',
+    task
+      .given([ev.submitted(), ev.queued(instanceB)])
+      .when(command.RequeueTask)
+      .then([ev.requeued(instanceB)]),
+  );
   t.test('clears the assignment', async (t) => {
     const state = replay(taskDecider, requeuedFromA);
     t.match(state, { status: 'waiting', instanceId: null });
   });
   t.test(
     'lets the task be queued on another instance',
-    task.given(requeuedFromA).when({ ...command.QueueTask, instanceId: instanceB }).then([ev.queued(instanceB)]),
+    task
+      .given(requeuedFromA)
+      .when({ ...command.QueueTask, instanceId: instanceB })
+      .then([ev.queued(instanceB)]),
   );
   t.test(
     'lets the task be provisioned for another instance',
-    task.given(requeuedFromA).when({ type: 'StartProvisioning', instanceId: instanceB }).then([ev.provisioningStarted(instanceB)]),
+    task
+      .given(requeuedFromA)
+      .when({ type: 'StartProvisioning', instanceId: instanceB })
+      .then([ev.provisioningStarted(instanceB)]),
   );
   t.test(
     'then only the new instance may start it',
-    task.given([...requeuedFromA, ev.queued(instanceB)]).when({ type: 'StartTask', instanceId: instanceA }).thenThrows(RuleViolationError, { code: 'instance_mismatch' }),
+    task
+      .given([...requeuedFromA, ev.queued(instanceB)])
+      .when({ type: 'StartTask', instanceId: instanceA })
+      .thenThrows(RuleViolationError, { code: 'instance_mismatch' }),
   );
   t.test(
     'then the new instance starts it',
-    task.given([...requeuedFromA, ev.queued(instanceB)]).when({ type: 'StartTask', instanceId: instanceB }).then([ev.started(instanceB)]),
+    task
+      .given([...requeuedFromA, ev.queued(instanceB)])
+      .when({ type: 'StartTask', instanceId: instanceB })
+      .then([ev.started(instanceB)]),
   );
   t.test(
     'a pinned task still cannot be queued elsewhere',
@@ -283,7 +370,10 @@ t.test('requeue', async (t) => {
   );
   t.test(
     'a pinned task is queued on its instance again',
-    task.given([ev.submitted({ instance_id: instanceA }), ev.queued(instanceA), ev.requeued(instanceA)]).when(command.QueueTask).then([ev.queued(instanceA)]),
+    task
+      .given([ev.submitted({ instance_id: instanceA }), ev.queued(instanceA), ev.requeued(instanceA)])
+      .when(command.QueueTask)
+      .then([ev.queued(instanceA)]),
   );
 });
 
@@ -291,22 +381,37 @@ t.test('cancel records the status it interrupted', async (t) => {
   for (const status of nonTerminal) {
     t.test(
       `from ${status}`,
-      task.given(historyOf[status]).when({ type: 'CancelTask', reason: 'no longer needed' }).then([ev.cancelled(status, 'no longer needed')]),
+      task
+        .given(historyOf[status])
+        .when({ type: 'CancelTask', reason: 'no longer needed' })
+        .then([ev.cancelled(status, 'no longer needed')]),
     );
   }
 });
 
 t.test('time out records the status it interrupted', async (t) => {
   for (const status of nonTerminal) {
-    t.test(`from ${status}`, task.given(historyOf[status]).when(command.TimeOutTask).then([ev.timedOut(status)]));
+    t.test(
+      `from ${status}`,
+      task
+        .given(historyOf[status])
+        .when(command.TimeOutTask)
+        .then([ev.timedOut(status)]),
+    );
   }
   t.test(
     'records a task without a timeout as such',
-    task.given([ev.submitted({ timeout_seconds: null })]).when(command.TimeOutTask).then([ev.timedOut('pending', null)]),
+    task
+      .given([ev.submitted({ timeout_seconds: null })])
+      .when(command.TimeOutTask)
+      .then([ev.timedOut('pending', null)]),
   );
   t.test(
     'leaves the task failed: it can no longer be cancelled',
-    task.given([...historyOf.running, ev.timedOut('running')]).when(command.CancelTask).thenThrows(IllegalTransitionError, refusedIn('failed')),
+    task
+      .given([...historyOf.running, ev.timedOut('running')])
+      .when(command.CancelTask)
+      .thenThrows(IllegalTransitionError, refusedIn('failed')),
   );
 });
 
@@ -315,38 +420,68 @@ t.test('a failed run is retried within the retry policy, with doubling backoff',
   const run = [ev.queued(instanceA), ev.started(instanceA)];
   t.test(
     'first failure: attempt 1 failed, retry in 2 s, the task waits',
-    task.given([retrying, ...run]).when(command.FailTask).then([ev.attemptFailed(1, 2)]),
+    task
+      .given([retrying, ...run])
+      .when(command.FailTask)
+      .then([ev.attemptFailed(1, 2)]),
   );
   t.test(
     'second failure: retry in 4 s',
-    task.given([retrying, ...run, ev.attemptFailed(1, 2), ...run]).when(command.FailTask).then([ev.attemptFailed(2, 4)]),
+    task
+      .given([retrying, ...run, ev.attemptFailed(1, 2), ...run])
+      .when(command.FailTask)
+      .then([ev.attemptFailed(2, 4)]),
   );
   t.test(
     'the last attempt fails the task for good',
-    task.given([retrying, ...run, ev.attemptFailed(1, 2), ...run, ev.attemptFailed(2, 4), ...run]).when(command.FailTask).then([ev.failed()]),
+    task
+      .given([retrying, ...run, ev.attemptFailed(1, 2), ...run, ev.attemptFailed(2, 4), ...run])
+      .when(command.FailTask)
+      .then([ev.failed()]),
   );
   t.test(
     'an error the agent marks not retryable fails the task at once',
-    task.given([retrying, ...run]).when({ ...command.FailTask, retryable: false }).then([ev.failed()]),
+    task
+      .given([retrying, ...run])
+      .when({ ...command.FailTask, retryable: false })
+      .then([ev.failed()]),
   );
   t.test(
     'after a failed attempt the task is waiting and may be queued again',
-    task.given([retrying, ...run, ev.attemptFailed(1, 2)]).when(command.QueueTask).then([ev.queued(instanceA)]),
+    task
+      .given([retrying, ...run, ev.attemptFailed(1, 2)])
+      .when(command.QueueTask)
+      .then([ev.queued(instanceA)]),
   );
   t.test(
     'tasks written before retries existed run once',
-    task.given([ev.submitted({ max_attempts: undefined, retry_backoff_seconds: undefined }), ...run]).when(command.FailTask).then([ev.failed()]),
+    task
+      .given([ev.submitted({ max_attempts: undefined, retry_backoff_seconds: undefined }), ...run])
+      .when(command.FailTask)
+      .then([ev.failed()]),
   );
   for (const maxAttempts of [0, 1.5]) {
     t.test(
       `max_attempts ${maxAttempts} is refused, naming the field`,
-      task.given([]).when({ ...command.SubmitTask, maxAttempts }).thenThrows(RuleViolationError, { code: 'invalid_retry', field: 'retry.max_attempts' }),
+      task
+        .given([])
+        .when({ ...command.SubmitTask, maxAttempts })
+        .thenThrows(RuleViolationError, { code: 'invalid_retry', field: 'retry.max_attempts' }),
     );
   }
   t.test(
     'a negative backoff is refused, naming the field',
-    task.given([]).when({ ...command.SubmitTask, retryBackoffSeconds: -1 }).thenThrows(RuleViolationError, { code: 'invalid_retry', field: 'retry.backoff_seconds' }),
+    task
+      .given([])
+      .when({ ...command.SubmitTask, retryBackoffSeconds: -1 })
+      .thenThrows(RuleViolationError, { code: 'invalid_retry', field: 'retry.backoff_seconds' }),
   );
 });
 
-t.test('an empty batch of log lines records nothing', task.given([...historyOf.running]).when({ type: 'AppendTaskLog', lines: [] }).then([]));
+t.test(
+  'an empty batch of log lines records nothing',
+  task
+    .given([...historyOf.running])
+    .when({ type: 'AppendTaskLog', lines: [] })
+    .then([]),
+);

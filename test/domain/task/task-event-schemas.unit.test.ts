@@ -1,15 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import t from 'tap';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import {
-  taskDecider,
-  taskEventTypes,
-  taskStatuses,
-  type TaskCommand,
-  type TaskEvent,
-  type TaskEventType,
-} from '../../../domain/task/index.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import t from 'tap';
+import { taskDecider, taskEventTypes, taskStatuses, type TaskCommand, type TaskEvent, type TaskEventType } from '../../../domain/task/index.js';
 
 const schemaDir = new URL('../../../domain/task/schemas/', import.meta.url);
 const schemaFile = /^(?<type>task\.[a-z_]+)\.v(?<version>\d+)\.json$/;
@@ -47,9 +40,12 @@ const validate = (type: string, data: unknown): ValidateFunction => {
   return validator;
 };
 
-
 t.test('every version of every task event type has a schema file, and nothing else does', async (t) => {
-  t.strictSame(files.filter((file) => !schemaFile.test(file)), [], 'every file is named <type>.v<N>.json');
+  t.strictSame(
+    files.filter((file) => !schemaFile.test(file)),
+    [],
+    'every file is named <type>.v<N>.json',
+  );
   const expected = taskEventTypes.flatMap((type) => Array.from({ length: newestVersion[type] ?? 1 }, (_, index) => `${type}.v${index + 1}.json`));
   t.strictSame(files.sort(), expected.sort());
 });
@@ -121,7 +117,15 @@ const lifecycles: Record<string, TaskCommand[]> = {
     { type: 'AppendTaskLog', lines: [{ stream: 'stderr', line: 'warning: x' }] },
     { type: 'CompleteTask', outputs: { text: 'hello' } },
   ],
-  failed: [submit({ instanceId: 'instance-a' }), queue('instance-a'), start('instance-a'), { type: 'FailTask', error: { code: 'agent_crashed', message: 'exit 137' }, retryable: true }, queue('instance-a'), start('instance-a'), { type: 'FailTask', error: { code: 'agent_crashed', message: 'exit 137' }, retryable: true }],
+  failed: [
+    submit({ instanceId: 'instance-a' }),
+    queue('instance-a'),
+    start('instance-a'),
+    { type: 'FailTask', error: { code: 'agent_crashed', message: 'exit 137' }, retryable: true },
+    queue('instance-a'),
+    start('instance-a'),
+    { type: 'FailTask', error: { code: 'agent_crashed', message: 'exit 137' }, retryable: true },
+  ],
   'timed out while queued': [submit(), queue('instance-a'), { type: 'TimeOutTask' }],
   'timed out without a timeout': [submit({ timeoutSeconds: null }), { type: 'TimeOutTask' }],
   'cancelled while running': [submit(), queue('instance-a'), start('instance-a'), cancel('no longer needed')],

@@ -13,30 +13,72 @@ const adminIssued: TeamEvent = {
 };
 const viewerIssued: TeamEvent = { type: 'team.api_key_issued', data: { ...adminIssued.data, key_id: 'k-viewer', name: 'dash', role: 'viewer' } } as TeamEvent;
 
-t.test('given nothing, when a team is created, then it is born with its admin key in one append', team.given([]).when({ type: 'CreateTeam', teamId: 'team-1', name: 'ops', system: false, adminKey }).then([created, adminIssued]));
+t.test(
+  'given nothing, when a team is created, then it is born with its admin key in one append',
+  team.given([]).when({ type: 'CreateTeam', teamId: 'team-1', name: 'ops', system: false, adminKey }).then([created, adminIssued]),
+);
 
-t.test('given nothing, when a team is created with a non-admin first key, then it is refused', team.given([]).when({ type: 'CreateTeam', teamId: 'team-1', name: 'ops', system: false, adminKey: { ...adminKey, role: 'viewer' } }).thenThrows(RuleViolationError, /admin/));
+t.test(
+  'given nothing, when a team is created with a non-admin first key, then it is refused',
+  team
+    .given([])
+    .when({ type: 'CreateTeam', teamId: 'team-1', name: 'ops', system: false, adminKey: { ...adminKey, role: 'viewer' } })
+    .thenThrows(RuleViolationError, /admin/),
+);
 
-t.test('given a team, when it is created again, then it is refused', team.given([created, adminIssued]).when({ type: 'CreateTeam', teamId: 'team-1', name: 'ops', system: false, adminKey }).thenThrows(IllegalTransitionError, /active/));
+t.test(
+  'given a team, when it is created again, then it is refused',
+  team
+    .given([created, adminIssued])
+    .when({ type: 'CreateTeam', teamId: 'team-1', name: 'ops', system: false, adminKey })
+    .thenThrows(IllegalTransitionError, /active/),
+);
 
-t.test('given a team, when a key is issued, then it is recorded by hash', team
+t.test(
+  'given a team, when a key is issued, then it is recorded by hash',
+  team
     .given([created, adminIssued])
     .when({ type: 'IssueApiKey', keyId: 'k-viewer', name: 'dash', role: 'viewer', keyHash: hash, keyPrefix: 'bsn_abcd' })
-    .then([viewerIssued]));
+    .then([viewerIssued]),
+);
 
-t.test('given a team, when a key id is issued twice, then it is refused', team.given([created, adminIssued]).when({ type: 'IssueApiKey', ...adminKey }).thenThrows(RuleViolationError, /already exists/));
+t.test(
+  'given a team, when a key id is issued twice, then it is refused',
+  team
+    .given([created, adminIssued])
+    .when({ type: 'IssueApiKey', ...adminKey })
+    .thenThrows(RuleViolationError, /already exists/),
+);
 
-t.test('given no team, when a key is issued, then the team is not found', team.given([]).when({ type: 'IssueApiKey', ...adminKey }).thenThrows(NotFoundError, /team/));
+t.test(
+  'given no team, when a key is issued, then the team is not found',
+  team
+    .given([])
+    .when({ type: 'IssueApiKey', ...adminKey })
+    .thenThrows(NotFoundError, /team/),
+);
 
 t.test('given a key, when it is revoked, then it is revoked once', async (t) => {
-  await team.given([created, adminIssued, viewerIssued]).when({ type: 'RevokeApiKey', keyId: 'k-viewer' }).then([{ type: 'team.api_key_revoked', data: { key_id: 'k-viewer' } }])(t);
+  await team
+    .given([created, adminIssued, viewerIssued])
+    .when({ type: 'RevokeApiKey', keyId: 'k-viewer' })
+    .then([{ type: 'team.api_key_revoked', data: { key_id: 'k-viewer' } }])(t);
   await team
     .given([created, adminIssued, viewerIssued, { type: 'team.api_key_revoked', data: { key_id: 'k-viewer' } }])
     .when({ type: 'RevokeApiKey', keyId: 'k-viewer' })
-    .thenThrows(IllegalTransitionError, /revoked/)(t);
+    .thenThrows(
+      IllegalTransitionError,
+      /revoked/,
+    )(t);
 });
 
-t.test('given a team, when an unknown key is revoked, then it is not found', team.given([created, adminIssued]).when({ type: 'RevokeApiKey', keyId: 'nope' }).thenThrows(NotFoundError, /api key/));
+t.test(
+  'given a team, when an unknown key is revoked, then it is not found',
+  team
+    .given([created, adminIssued])
+    .when({ type: 'RevokeApiKey', keyId: 'nope' })
+    .thenThrows(NotFoundError, /api key/),
+);
 
 t.test('roles are ordered viewer < developer < operator < admin', async (t) => {
   t.ok(roleAtLeast('admin', 'operator'));
@@ -58,7 +100,10 @@ t.test('provisioning policy: off until changed; a change is recorded once; max_i
   const turnedOn: TeamEvent = { type: 'team.provisioning_policy_changed', data: { auto_provision: local } };
   await team.given([created, adminIssued]).when({ type: 'ChangeProvisioningPolicy', autoProvision: null }).then([])(t);
   await team.given([created, adminIssued]).when({ type: 'ChangeProvisioningPolicy', autoProvision: local }).then([turnedOn])(t);
-  await team.given([created, adminIssued, turnedOn]).when({ type: 'ChangeProvisioningPolicy', autoProvision: { ...local } }).then([])(t);
+  await team
+    .given([created, adminIssued, turnedOn])
+    .when({ type: 'ChangeProvisioningPolicy', autoProvision: { ...local } })
+    .then([])(t);
   await team
     .given([created, adminIssued, turnedOn])
     .when({ type: 'ChangeProvisioningPolicy', autoProvision: null })
