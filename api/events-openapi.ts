@@ -1,5 +1,6 @@
 /** The OpenAPI description of the event stream (`GET /events`) and of the AsyncAPI document. */
 import { eventCategories } from './event-catalog.js';
+import { serverSentEvents } from './openapi-common.js';
 import { eventMetadataSchema, wireEventSchema } from './wire-event-schema.js';
 
 export const eventStreamSchemas = { WireEvent: wireEventSchema(), EventMetadata: eventMetadataSchema };
@@ -49,18 +50,7 @@ export const eventStreamPaths = {
           description: 'The stream',
           content: {
             'application/x-ndjson': { schema: { $ref: '#/components/schemas/WireEvent' } },
-            'text/event-stream': {
-              schema: {
-                type: 'object',
-                description: 'Each Server-Sent Event, as its fields: `id`, `event` and `data` (JSON).',
-                required: ['id', 'event', 'data'],
-                properties: {
-                  id: { type: 'string' },
-                  event: { type: 'string' },
-                  data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/WireEvent' } },
-                },
-              },
-            },
+            ...serverSentEvents('WireEvent'),
           },
         },
       },

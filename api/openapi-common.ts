@@ -7,6 +7,22 @@ import { routePermissions, type Access } from './permissions.js';
 
 export const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 
+/** A Server-Sent Events body, described event by event: `data` is the named schema in JSON. */
+export const serverSentEvents = (dataSchema: string) => ({
+  'text/event-stream': {
+    schema: {
+      type: 'object',
+      description: 'Each Server-Sent Event, as its fields: `id`, `event` and `data` (JSON).',
+      required: ['id', 'event', 'data'],
+      properties: {
+        id: { type: 'string' },
+        event: { type: 'string' },
+        data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: `#/components/schemas/${dataSchema}` } },
+      },
+    },
+  },
+});
+
 /** The answers an operation defines itself: its successes, and errors it alone answers. */
 export type Responses = Record<string, object>;
 

@@ -9,7 +9,7 @@ import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
 import { configurationSnapshotSchema, driftEventSchema, driftSummarySchema, teamPolicySchema } from './drift-openapi.js';
 import { dismissDriftBody, driftActionBody, teamPolicyBody } from './drift-schemas.js';
 import { eventStreamPaths, eventStreamSchemas } from './events-openapi.js';
-import { commonComponents, json, withCommonAnswers } from './openapi-common.js';
+import { commonComponents, json, serverSentEvents, withCommonAnswers } from './openapi-common.js';
 import {
   alertSchema,
   bulkResultSchema,
@@ -170,18 +170,7 @@ export const openApiDocument = () => ({
             description: 'An event stream',
             // The body is the stream's text; each event's `data:` line is a TaskEvent in JSON.
             content: {
-              'text/event-stream': {
-                schema: {
-                  type: 'object',
-                  description: 'Each Server-Sent Event, as its fields: `id`, `event` and `data` (JSON).',
-                  required: ['id', 'event', 'data'],
-                  properties: {
-                    id: { type: 'string' },
-                    event: { type: 'string' },
-                    data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/TaskEvent' } },
-                  },
-                },
-              },
+              ...serverSentEvents('TaskEvent'),
             },
           },
         },

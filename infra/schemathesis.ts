@@ -5,10 +5,10 @@
  * Python 3 with venv and pip is all a fresh machine needs besides Node.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { defaultCacheDir, describeFailure, run } from './tool-process.js';
+import { defaultCacheDir, describeFailure, installAtomically, run } from './tool-process.js';
 
 /** The release installed when none is given; the fuzz test's options and report format are this release's. */
 export const SCHEMATHESIS_VERSION = '4.32.5';
@@ -60,47 +60,43 @@ export const schemathesisVersion = async (tool: Omit<Schemathesis, 'version'>, e
  */
 const install = async (cacheDir: string, logger: Logger, env: NodeJS.ProcessEnv): Promise<Schemathesis> => {
   const target = cachedSchemathesisDir(cacheDir);
-  const base = join(cacheDir, 'schemathesis');
-  await mkdir(base, { recursive: true });
-  const scratch = await mkdtemp(join(base, '.install-'));
   const started = Date.now();
   const requirement = `schemathesis==${SCHEMATHESIS_VERSION}`;
-  try {
-    logger.info({ requirement, cacheDir }, 'schemathesis not found: installing it from PyPI with pip into a virtualenv');
-    try {
-      await run('python3', ['-m', 'venv', scratch], { timeoutMs: 120_000, env: toolEnv(env) });
-    } catch (error) {
-      throw new SchemathesisError(
-        `cannot install schemathesis: "python3 -m venv" failed (${describeFailure(error)}); ` +
-          'install Python 3 with venv and pip (e.g. apt-get install -y python3-venv), or set SCHEMATHESIS_PATH',
-      );
-    }
-    const python = inVirtualenv(scratch).command;
-    try {
-      await run(python, ['-m', 'pip', 'install', '--only-binary=:all:', '--disable-pip-version-check', '--quiet', requirement], {
-        timeoutMs: 600_000,
-        env: toolEnv(env),
-      });
-    } catch (error) {
-      throw new SchemathesisError(
-        `cannot install schemathesis: "pip install ${requirement}" failed (${describeFailure(error)}); check access to PyPI, or set SCHEMATHESIS_PATH`,
-      );
-    }
-    await schemathesisVersion(inVirtualenv(scratch), env);
-    try {
-      await rename(scratch, target);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-      logger.info({ path: target }, 'another process installed schemathesis meanwhile: using its install');
-    }
-    // The virtualenv's python finds its packages from where it now is: checked there.
-    const version = await schemathesisVersion(inVirtualenv(target), env);
-    logger.info({ path: target, version, totalMs: Date.now() - started }, 'schemathesis installed');
-    return { ...inVirtualenv(target), version };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  await installAtomically({
+    base: join(cacheDir, 'schemathesis'),
+    target,
+    installed: () => existsSync(inVirtualenv(target).command),
+    failure: (message) => new SchemathesisError(`cannot install schemathesis: ${message}`),
+    // The virtualenv itself is what moves: its python finds its packages from where it is.
+    build: async (scratch) => {
+      logger.info({ requirement, cacheDir }, 'schemathesis not found: installing it from PyPI with pip into a virtualenv');
+      try {
+        await run('python3', ['-m', 'venv', scratch], { timeoutMs: 120_000, env: toolEnv(env) });
+      } catch (error) {
+        throw new SchemathesisError(
+          `cannot install schemathesis: "python3 -m venv" failed (${describeFailure(error)}); ` +
+            'install Python 3 with venv and pip (e.g. apt-get install -y python3-venv), or set SCHEMATHESIS_PATH',
+        );
+      }
+      const python = inVirtualenv(scratch).command;
+      try {
+        await run(python, ['-m', 'pip', 'install', '--only-binary=:all:', '--disable-pip-version-check', '--quiet', requirement], {
+          timeoutMs: 600_000,
+          env: toolEnv(env),
+        });
+      } catch (error) {
+        throw new SchemathesisError(
+          `cannot install schemathesis: "pip install ${requirement}" failed (${describeFailure(error)}); check access to PyPI, or set SCHEMATHESIS_PATH`,
+        );
+      }
+      await schemathesisVersion(inVirtualenv(scratch), env);
+      return scratch;
+    },
+  });
+  // The virtualenv's python finds its packages from where it now is: checked there.
+  const version = await schemathesisVersion(inVirtualenv(target), env);
+  logger.info({ path: target, version, totalMs: Date.now() - started }, 'schemathesis installed');
+  return { ...inVirtualenv(target), version };
 };
 
 /**

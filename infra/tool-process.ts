@@ -4,7 +4,8 @@
  * output kept, and saying briefly why it failed.
  */
 import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { projectRoot } from './project-root.js';
 
 /** `BOSUN_CACHE_DIR`, or `.cache` in the project root. */
@@ -56,3 +57,35 @@ export const run = (file: string, args: readonly string[], options: RunOptions):
       },
     );
   });
+
+/**
+ * Installs a tool the way every installer here does: builds it in a scratch folder in
+ * `base` (`build` answers the path inside it to move), then renames that into `target`.
+ * A rename is atomic, so a process racing this one finds no install or a whole one; of
+ * two racing installs the second takes the first's (`installed` says whether one is
+ * there); an interrupted install leaves a scratch folder that the next one removes.
+ */
+export const installAtomically = async (options: {
+  readonly base: string;
+  readonly target: string;
+  readonly build: (scratch: string) => Promise<string>;
+  readonly installed: () => boolean;
+  readonly failure: (message: string) => Error;
+}): Promise<void> => {
+  await mkdir(options.base, { recursive: true });
+  for (const name of await readdir(options.base)) {
+    if (name.startsWith('.install-')) await rm(join(options.base, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+  const scratch = await mkdtemp(join(options.base, '.install-'));
+  try {
+    const built = await options.build(scratch);
+    await mkdir(dirname(options.target), { recursive: true });
+    try {
+      await rename(built, options.target);
+    } catch (error) {
+      if (!options.installed()) throw options.failure(`cannot move the install into ${options.target}: ${(error as Error).message}`);
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+};

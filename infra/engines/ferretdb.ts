@@ -5,12 +5,12 @@
  * into the cache.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { describeFailure, run } from '../tool-process.js';
+import { describeFailure, installAtomically, run } from '../tool-process.js';
 import {
   assertPortFree,
   EngineError,
@@ -85,14 +85,7 @@ export const installFerretDb = async (cacheDir: string, logger: Logger, env: Nod
   const installed = installedFerretDb(cacheDir);
   if (installed) return installed;
   const target = ferretDbInstallDir(cacheDir);
-  const base = join(cacheDir, 'engines', 'ferretdb');
-  await mkdir(base, { recursive: true });
-  for (const name of await readdir(base)) {
-    if (name.startsWith('.install-')) await rm(join(base, name), { recursive: true, force: true }).catch(() => undefined);
-  }
   const go = findGo(env);
-  const scratch = await mkdtemp(join(base, '.install-'));
-  const logFile = join(scratch, 'build.log');
   // the module cache's files writable, so that a cache folder can be removed with rm -rf;
   // no VCS stamping (the source is copied out of any repository)
   const goEnv: NodeJS.ProcessEnv = { ...env, GOFLAGS: '-modcacherw -buildvcs=false', GOWORK: 'off', GO111MODULE: 'on', CGO_ENABLED: '0' };
@@ -100,71 +93,88 @@ export const installFerretDb = async (cacheDir: string, logger: Logger, env: Nod
   if (!env.HOME && !env.GOCACHE && !env.XDG_CACHE_HOME) goEnv.GOCACHE = join(cacheDir, 'engines', 'go', 'build');
   if (!env.HOME && !env.GOPATH && !env.GOMODCACHE) goEnv.GOPATH = join(cacheDir, 'engines', 'go', 'path');
   const started = Date.now();
+  let downloaded = started;
+  await installAtomically({
+    base: join(cacheDir, 'engines', 'ferretdb'),
+    target,
+    installed: () => installedFerretDb(cacheDir) !== null,
+    failure: (message) => new EngineError(`cannot install ferretdb: ${message}`),
+    build: async (scratch) => {
+      const logFile = join(scratch, 'build.log');
+      try {
+        return await buildFerretDb({ scratch, logFile, go, goEnv, logger, onDownloaded: () => (downloaded = Date.now()) });
+      } catch (error) {
+        if (error instanceof EngineError) throw error;
+        throw new EngineError(
+          `cannot install ferretdb: ${(error as Error).message}${existsSync(logFile) ? `\n--- ${logFile} ---\n${await logTail(logFile)}` : ''}`,
+        );
+      }
+    },
+  });
+  logger.info(
+    { version: FERRETDB_VERSION, binary: join(target, 'ferretdb'), downloadMs: downloaded - started, buildMs: Date.now() - downloaded },
+    'ferretdb installed',
+  );
+  return installedFerretDb(cacheDir)!;
+};
+
+/** Downloads the module's source, builds the binary and checks it; answers the folder to move into place. */
+const buildFerretDb = async (build: {
+  readonly scratch: string;
+  readonly logFile: string;
+  readonly go: string;
+  readonly goEnv: NodeJS.ProcessEnv;
+  readonly logger: Logger;
+  readonly onDownloaded: () => void;
+}): Promise<string> => {
+  const { scratch, logFile, go, goEnv, logger, onDownloaded } = build;
+  logger.info({ version: FERRETDB_VERSION }, 'ferretdb: downloading its source and building it with Go (two to three minutes)');
+  let moduleDir: string;
   try {
-    logger.info({ version: FERRETDB_VERSION, target }, 'ferretdb: downloading its source and building it with Go (two to three minutes)');
-    let moduleDir: string;
-    try {
-      const { stdout } = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
-        cwd: scratch,
-        env: { ...goEnv, GOFLAGS: `${goEnv.GOFLAGS} -mod=mod` },
-        timeoutMs: 10 * 60_000,
-      });
-      const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
-      if (!info.Dir) throw new Error(info.Error ?? 'no Dir in its answer');
-      moduleDir = info.Dir;
-    } catch (error) {
-      throw new EngineError(`cannot install ferretdb: go mod download ${FERRETDB_MODULE}@${FERRETDB_VERSION} failed: ${describeFailure(error)}`);
-    }
-    const src = join(scratch, 'src');
-    try {
-      await run('cp', ['-R', moduleDir, src], { timeoutMs: 120_000 });
-      await run('chmod', ['-R', 'u+w', src], { timeoutMs: 120_000 });
-    } catch (error) {
-      throw new EngineError(`cannot install ferretdb: copying its source from ${moduleDir} failed: ${describeFailure(error)}`);
-    }
-    await writeFile(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-    await writeFile(join(src, 'build', 'version', 'package.txt'), 'bosun\n');
-    const out = join(scratch, 'out');
-    await mkdir(out);
-    const downloaded = Date.now();
-    await runLogged('building ferretdb', go, ['build', '-tags', 'ferretdb_no_sqlite', '-trimpath', '-o', join(out, 'ferretdb'), './cmd/ferretdb'], {
-      cwd: src,
-      env: goEnv,
-      timeoutMs: 20 * 60_000,
-      logFile,
-      logger,
+    const { stdout } = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
+      cwd: scratch,
+      env: { ...goEnv, GOFLAGS: `${goEnv.GOFLAGS} -mod=mod` },
+      timeoutMs: 10 * 60_000,
     });
-    let version: string;
-    try {
-      version = (await run(join(out, 'ferretdb'), ['--version'], { timeoutMs: 30_000 })).stdout;
-    } catch (error) {
-      throw new EngineError(`cannot install ferretdb: the built binary does not run: ${describeFailure(error)}`);
-    }
-    if (!version.includes(`version: ${FERRETDB_VERSION}`)) {
-      throw new EngineError(`cannot install ferretdb: the built binary says "${version.trim().split('\n')[0]}", not version ${FERRETDB_VERSION}`);
-    }
-    await writeFile(
-      join(out, 'install.json'),
-      `${JSON.stringify({ engine: 'ferretdb', version: FERRETDB_VERSION, tags: ['ferretdb_no_sqlite'], installedAt: new Date().toISOString() })}\n`,
-    );
-    try {
-      await rename(out, target);
-    } catch (error) {
-      if (!installedFerretDb(cacheDir)) throw new EngineError(`cannot install ferretdb into ${target}: ${(error as Error).message}`);
-    }
-    logger.info(
-      { version: FERRETDB_VERSION, binary: join(target, 'ferretdb'), downloadMs: downloaded - started, buildMs: Date.now() - downloaded },
-      'ferretdb installed',
-    );
-    return installedFerretDb(cacheDir)!;
+    const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
+    if (!info.Dir) throw new Error(info.Error ?? 'no Dir in its answer');
+    moduleDir = info.Dir;
   } catch (error) {
-    if (error instanceof EngineError) throw error;
-    throw new EngineError(
-      `cannot install ferretdb: ${(error as Error).message}${existsSync(logFile) ? `\n--- ${logFile} ---\n${await logTail(logFile)}` : ''}`,
-    );
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
+    throw new EngineError(`cannot install ferretdb: go mod download ${FERRETDB_MODULE}@${FERRETDB_VERSION} failed: ${describeFailure(error)}`);
   }
+  const src = join(scratch, 'src');
+  try {
+    await run('cp', ['-R', moduleDir, src], { timeoutMs: 120_000 });
+    await run('chmod', ['-R', 'u+w', src], { timeoutMs: 120_000 });
+  } catch (error) {
+    throw new EngineError(`cannot install ferretdb: copying its source from ${moduleDir} failed: ${describeFailure(error)}`);
+  }
+  await writeFile(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+  await writeFile(join(src, 'build', 'version', 'package.txt'), 'bosun\n');
+  const out = join(scratch, 'out');
+  await mkdir(out);
+  onDownloaded();
+  await runLogged('building ferretdb', go, ['build', '-tags', 'ferretdb_no_sqlite', '-trimpath', '-o', join(out, 'ferretdb'), './cmd/ferretdb'], {
+    cwd: src,
+    env: goEnv,
+    timeoutMs: 20 * 60_000,
+    logFile,
+    logger,
+  });
+  let version: string;
+  try {
+    version = (await run(join(out, 'ferretdb'), ['--version'], { timeoutMs: 30_000 })).stdout;
+  } catch (error) {
+    throw new EngineError(`cannot install ferretdb: the built binary does not run: ${describeFailure(error)}`);
+  }
+  if (!version.includes(`version: ${FERRETDB_VERSION}`)) {
+    throw new EngineError(`cannot install ferretdb: the built binary says "${version.trim().split('\n')[0]}", not version ${FERRETDB_VERSION}`);
+  }
+  await writeFile(
+    join(out, 'install.json'),
+    `${JSON.stringify({ engine: 'ferretdb', version: FERRETDB_VERSION, tags: ['ferretdb_no_sqlite'], installedAt: new Date().toISOString() })}\n`,
+  );
+  return out;
 };
 
 export const runningFerretDb = async (runDir: string): Promise<PidFile | null> => {

