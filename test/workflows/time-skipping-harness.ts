@@ -153,6 +153,48 @@ export const currentRunInput = async <Input>(env: TestWorkflowEnvironment, workf
   return { input: defaultPayloadConverter.fromPayload<Input>(payload), continuedFrom: started.continuedExecutionRunId || null };
 };
 
+/**
+ * Terminates a workflow once its current run is at rest: no workflow task outstanding and
+ * no activity pending. The test server locks time skipping for each of those until it ends,
+ * and terminating the run ends neither (the worker's late completion is refused): on a
+ * shared server, time would never skip again. Time skipping is locked meanwhile, so that no
+ * timer wakes the run between the look and the termination.
+ */
+export const terminateAtRest = async (env: TestWorkflowEnvironment, handle: WorkflowHandle): Promise<void> => {
+  const testService = env.connection.testService;
+  if (!testService) throw new Error('not a time-skipping test server');
+  await testService.lockTimeSkipping({});
+  try {
+    if ((await handle.describe()).status.name !== 'RUNNING') return;
+    for (let attempt = 0; !(await atRest(handle)); attempt++) {
+      if (attempt > 300) throw new Error(`workflow ${handle.workflowId} did not come to rest: terminating it would stop time skipping for good`);
+      await sleep(10);
+    }
+    await handle.terminate('test over');
+  } finally {
+    await testService.unlockTimeSkipping({});
+  }
+};
+
+const atRest = async (handle: WorkflowHandle): Promise<boolean> => {
+  const { events } = await handle.fetchHistory();
+  let taskOutstanding = false;
+  const pendingActivities = new Set<string>();
+  for (const event of events ?? []) {
+    if (event.workflowTaskScheduledEventAttributes) taskOutstanding = true;
+    if (event.workflowTaskCompletedEventAttributes || event.workflowTaskFailedEventAttributes || event.workflowTaskTimedOutEventAttributes)
+      taskOutstanding = false;
+    if (event.activityTaskScheduledEventAttributes) pendingActivities.add(String(event.eventId));
+    const ended =
+      event.activityTaskCompletedEventAttributes ??
+      event.activityTaskFailedEventAttributes ??
+      event.activityTaskTimedOutEventAttributes ??
+      event.activityTaskCanceledEventAttributes;
+    if (ended) pendingActivities.delete(String(ended.scheduledEventId));
+  }
+  return !taskOutstanding && pendingActivities.size === 0;
+};
+
 /** Records each call of a mocked activity, and lets a test wait for the nth call of one. */
 export class Calls<Name extends string> {
   readonly log: { readonly name: Name; readonly args: Record<string, unknown> }[] = [];
