@@ -5,27 +5,27 @@
  * the result (which lets the server skip time), then terminates it.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import t, { type Test } from 'tap';
 import type { DriftActivities } from '../../workflows/drift-activities.js';
 import { remediationTaskSignal, type RemediationTaskOutcome } from '../../workflows/drift-signals.js';
 import type { DriftWorkflowInput } from '../../workflows/drift-workflow.js';
-import { Calls, continuedAsNew, currentRunInput, FakeStream, forward, megabyte, sharedWorker, timeSkippingEnvironment } from './time-skipping-harness.js';
+import {
+  Calls,
+  continuedAsNew,
+  currentRunInput,
+  FakeStream,
+  forward,
+  megabyte,
+  sharedWorker,
+  terminateAtRest,
+  timeSkippingEnvironment,
+} from './time-skipping-harness.js';
 
 // A workflow that goes wrong may wait forever on skipped time.
 t.setTimeout(30_000);
 
-/**
- * A test server and worker of each test's own: after a test that terminated its drift
- * workflow, the server did not skip time for the next test's timers on a shared one (the
- * cause is not known; the task and instance workflows end by themselves and share theirs).
- */
-let env: TestWorkflowEnvironment;
-let worker: Awaited<ReturnType<typeof sharedWorker<DriftActivities>>>;
-const ownServer = async (t: Test): Promise<void> => {
-  env = await timeSkippingEnvironment(t);
-  worker = await sharedWorker<DriftActivities>(t, env, ['proposeRemediation', 'startRemediation', 'failRemediation'], 'instanceId');
-};
+const env = await timeSkippingEnvironment(t);
+const worker = await sharedWorker<DriftActivities>(t, env, ['proposeRemediation', 'startRemediation', 'failRemediation'], 'instanceId');
 
 const verifyWithinMs = 30_000;
 let instances = 0;
@@ -68,8 +68,8 @@ const mockDrift = (stream: FakeStream, taskEnds: Omit<RemediationTaskOutcome, 't
 
 /**
  * Awaits `called` while awaiting the workflow's result, so that time skips meanwhile. At
- * teardown the workflow is terminated and its result awaited: awaiting it stops time
- * skipping again when it settles, which must not happen during the next test.
+ * teardown the workflow is terminated once at rest and its result awaited: awaiting it
+ * stops time skipping again when it settles, which must not happen during the next test.
  */
 const whileRunning = async (t: Test, handle: WorkflowHandle, called: Promise<void>): Promise<void> => {
   const ended = handle.result().then((result) => {
@@ -77,7 +77,7 @@ const whileRunning = async (t: Test, handle: WorkflowHandle, called: Promise<voi
   });
   ended.catch(() => undefined);
   t.teardown(async () => {
-    await handle.terminate('test over').catch(() => undefined);
+    await terminateAtRest(env, handle);
     await ended.catch(() => undefined);
   });
   await Promise.race([called, ended]);
@@ -86,7 +86,6 @@ const whileRunning = async (t: Test, handle: WorkflowHandle, called: Promise<voi
 const detected = (stream: FakeStream) => stream.append('drift.detected', { drift_id: 'drift-1', severity: 'low' });
 
 t.test("given an approved remediation whose task failed, then the drift is escalated at once with the task's reason", async (t) => {
-  await ownServer(t);
   const stream = new FakeStream(env);
   const { instanceId, workflowId, taskId, calls } = mockDrift(stream, { status: 'failed', reason: 'exit code 1' });
   const first = await detected(stream);
@@ -103,7 +102,6 @@ t.test("given an approved remediation whose task failed, then the drift is escal
 });
 
 t.test('given a remediation whose task completed, when no snapshot confirms it within the verification window, then the drift is escalated', async (t) => {
-  await ownServer(t);
   const stream = new FakeStream(env);
   const { instanceId, workflowId, taskId, calls } = mockDrift(stream, { status: 'completed', reason: null });
   const first = await detected(stream);
@@ -121,7 +119,6 @@ t.test('given a remediation whose task completed, when no snapshot confirms it w
 });
 
 t.test('given a remediation whose task completed, when a snapshot confirms it within the window, then the drift is resolved and not escalated', async (t) => {
-  await ownServer(t);
   const stream = new FakeStream(env);
   const { instanceId, workflowId, calls } = mockDrift(stream, { status: 'completed', reason: null });
   const first = await detected(stream);
@@ -130,7 +127,7 @@ t.test('given a remediation whose task completed, when a snapshot confirms it wi
     workflowId,
     args: [{ instanceId, tenant: 'team-a', first } satisfies DriftWorkflowInput],
   });
-  t.teardown(() => handle.terminate('test over').catch(() => undefined));
+  t.teardown(() => terminateAtRest(env, handle));
   await calls.called('startRemediation');
 
   await forward(env, workflowId, await stream.append('drift.resolved', { drift_id: 'drift-1' }));
@@ -142,7 +139,6 @@ t.test('given a remediation whose task completed, when a snapshot confirms it wi
 t.test(
   'given a drift workflow whose history passes 4 MiB, then it continues as new with what it tracked, and the next run remediates the next drift',
   async (t) => {
-    await ownServer(t);
     const stream = new FakeStream(env);
     const { instanceId, workflowId, calls } = mockDrift(stream, null);
     const first = await stream.append('drift.snapshot_recorded', {});

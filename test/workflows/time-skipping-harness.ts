@@ -4,7 +4,9 @@
  * resolved as Bosun resolves it (installed into the cache from Maven Central on a fresh
  * clone); one per test file, each test on a task queue of its own.
  */
+import { execFile, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -24,8 +26,30 @@ export const timeSkippingEnvironment = async (t: Teardown): Promise<TestWorkflow
   installTemporalRuntime(logger);
   const path = await resolveTemporalTestServer({ logger });
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-  t.teardown(() => env.teardown());
+  const guard = await guardServer(env);
+  t.teardown(async () => {
+    await env.teardown();
+    guard.kill('SIGKILL');
+    guard.stdin.destroy();
+  });
   return env;
+};
+
+/**
+ * Kills the server's JVM once this process is gone, however it went. A teardown does not
+ * run when tap kills a test file at its timeout (SIGALRM, then SIGKILL), and core stops
+ * its child only from `teardown`, so the JVM would outlive the file. The guard is a shell
+ * of its own process group that waits for the end of a pipe from this process, which the
+ * kernel closes at any exit; the teardown kills the guard once the server is stopped.
+ */
+const guardServer = async (env: TestWorkflowEnvironment) => {
+  const port = env.address.split(':').at(-1) ?? '';
+  // The launcher execs Java, so the JVM is this process's child with the port as its last argument.
+  const { stdout } = await promisify(execFile)('pgrep', ['-P', String(process.pid), '-f', ` ${port}$`]);
+  const jvm = Number(stdout.trim());
+  if (!Number.isInteger(jvm) || jvm <= 0) throw new Error(`no test server process of port ${port} among this process's children: ${stdout}`);
+  const guard = spawn('sh', ['-c', 'read _; kill -9 "$0" 2>/dev/null', String(jvm)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  return guard;
 };
 
 /**
@@ -127,6 +151,48 @@ export const currentRunInput = async <Input>(env: TestWorkflowEnvironment, workf
   const payload = started?.input?.payloads?.[0];
   if (!payload) throw new Error(`the current run of ${workflowId} has no input`);
   return { input: defaultPayloadConverter.fromPayload<Input>(payload), continuedFrom: started.continuedExecutionRunId || null };
+};
+
+/**
+ * Terminates a workflow once its current run is at rest: no workflow task outstanding and
+ * no activity pending. The test server locks time skipping for each of those until it ends,
+ * and terminating the run ends neither (the worker's late completion is refused): on a
+ * shared server, time would never skip again. Time skipping is locked meanwhile, so that no
+ * timer wakes the run between the look and the termination.
+ */
+export const terminateAtRest = async (env: TestWorkflowEnvironment, handle: WorkflowHandle): Promise<void> => {
+  const testService = env.connection.testService;
+  if (!testService) throw new Error('not a time-skipping test server');
+  await testService.lockTimeSkipping({});
+  try {
+    if ((await handle.describe()).status.name !== 'RUNNING') return;
+    for (let attempt = 0; !(await atRest(handle)); attempt++) {
+      if (attempt > 300) throw new Error(`workflow ${handle.workflowId} did not come to rest: terminating it would stop time skipping for good`);
+      await sleep(10);
+    }
+    await handle.terminate('test over');
+  } finally {
+    await testService.unlockTimeSkipping({});
+  }
+};
+
+const atRest = async (handle: WorkflowHandle): Promise<boolean> => {
+  const { events } = await handle.fetchHistory();
+  let taskOutstanding = false;
+  const pendingActivities = new Set<string>();
+  for (const event of events ?? []) {
+    if (event.workflowTaskScheduledEventAttributes) taskOutstanding = true;
+    if (event.workflowTaskCompletedEventAttributes || event.workflowTaskFailedEventAttributes || event.workflowTaskTimedOutEventAttributes)
+      taskOutstanding = false;
+    if (event.activityTaskScheduledEventAttributes) pendingActivities.add(String(event.eventId));
+    const ended =
+      event.activityTaskCompletedEventAttributes ??
+      event.activityTaskFailedEventAttributes ??
+      event.activityTaskTimedOutEventAttributes ??
+      event.activityTaskCanceledEventAttributes;
+    if (ended) pendingActivities.delete(String(ended.scheduledEventId));
+  }
+  return !taskOutstanding && pendingActivities.size === 0;
 };
 
 /** Records each call of a mocked activity, and lets a test wait for the nth call of one. */
