@@ -6,12 +6,18 @@
  * first as its input) and, for its own writes, from its activities' answers.
  */
 import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { TaskStatus } from '../domain/task/events.js';
+import type { TaskEvent, TaskStatus } from '../domain/task/events.js';
+import { evolveTask, initialTaskState, type TaskState } from '../domain/task/state.js';
 import { aggregateEventSignal, type AggregateEvent, type Written } from './signals.js';
 import type { TaskActivities } from './task-activities.js';
 
 export type TrackedTask = {
-  status: TaskStatus | 'unknown';
+  /**
+   * The task as the domain folds the events seen, so which status follows which event is
+   * the domain's rule alone. `task.started` is not forwarded (only reported when a requeue
+   * is refused), so `attempts` and `instanceId` may lag; the workflow decides on the status.
+   */
+  state: TaskState;
   revision: number;
   /** When the agent must acknowledge, while queued (epoch ms). */
   ackDeadline: number | null;
@@ -22,7 +28,30 @@ export type TrackedTask = {
   correlationId: string;
 };
 
-export type TaskWorkflowInput = { readonly taskId: string; readonly tenant: string; readonly first?: AggregateEvent; readonly carried?: TrackedTask };
+/** What runs carried through continue-as-new before they tracked the domain's state: the status alone. */
+type TrackedTaskStatus = Omit<TrackedTask, 'state'> & { status: TaskStatus | 'unknown' };
+
+export type TaskWorkflowInput = {
+  readonly taskId: string;
+  readonly tenant: string;
+  readonly first?: AggregateEvent;
+  readonly carried?: TrackedTask | TrackedTaskStatus;
+};
+
+/**
+ * A state carried by an older run is taken on with its status. The rest of the domain
+ * state is not known and the workflow reads none of it: it is left at the plainest task's
+ * (no timeout, no pinned instance, not placed, one attempt allowed).
+ */
+const trackedFrom = (carried: TrackedTask | TrackedTaskStatus, taskId: string): TrackedTask => {
+  if ('state' in carried) return carried;
+  const { status, ...timing } = carried;
+  const state: TaskState =
+    status === 'unknown'
+      ? initialTaskState()
+      : { status, taskId, timeoutSeconds: null, pinnedInstanceId: null, instanceId: null, attempts: 0, maxAttempts: 1, retryBackoffSeconds: 0 };
+  return { state, ...timing };
+};
 
 /** How often a task nobody can take yet looks for an instance again. */
 const placementRetryMs = 1000;
@@ -40,54 +69,37 @@ const localActivities = proxyLocalActivities<TaskActivities>(activityOptions);
  */
 const activities = (): TaskActivities => (patched('task-local-activities') ? localActivities : remoteActivities);
 
-const terminal = (status: TrackedTask['status']): boolean => status === 'completed' || status === 'failed' || status === 'cancelled';
+const terminal = (status: TaskState['status']): boolean => status === 'completed' || status === 'failed' || status === 'cancelled';
 
+/** Folds an event into the domain state, then sets the workflow's own timing from it. */
 const track = (task: TrackedTask, event: AggregateEvent): void => {
   if (event.revision <= task.revision) return;
   task.revision = event.revision;
   task.correlationId = event.correlationId;
+  task.state = evolveTask(task.state, { type: event.type, data: event.data } as TaskEvent);
   const at = Date.parse(event.occurredAt);
   switch (event.type) {
     case 'task.submitted': {
       const timeout = event.data.timeout_seconds as number | null;
-      task.status = 'pending';
       task.deadline = timeout === null ? null : at + timeout * 1000;
       return;
     }
-    case 'task.deferred':
-    case 'task.requeued':
-      task.status = 'waiting';
-      return;
-    case 'task.provisioning_started':
-      task.status = 'provisioning';
-      return;
     case 'task.queued':
-      task.status = 'queued';
       task.ackDeadline = Date.parse(event.data.ack_deadline as string);
       return;
     case 'task.started':
-      task.status = 'running';
       task.retryAt = null;
       return;
     case 'task.attempt_failed':
-      task.status = 'waiting';
       task.retryAt = at + (event.data.retry_in_seconds as number) * 1000;
-      return;
-    case 'task.completed':
-      task.status = 'completed';
-      return;
-    case 'task.failed':
-    case 'task.timed_out':
-      task.status = 'failed';
-      return;
-    case 'task.cancelled':
-      task.status = 'cancelled';
       return;
   }
 };
 
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus> {
-  const task: TrackedTask = input.carried ?? { status: 'unknown', revision: -1, ackDeadline: null, retryAt: null, deadline: null, correlationId: input.taskId };
+  const task: TrackedTask = input.carried
+    ? trackedFrom(input.carried, input.taskId)
+    : { state: initialTaskState(), revision: -1, ackDeadline: null, retryAt: null, deadline: null, correlationId: input.taskId };
   setHandler(aggregateEventSignal, (event) => track(task, event));
   if (input.first) track(task, input.first);
   const ids = { taskId: input.taskId, tenant: input.tenant };
@@ -107,15 +119,16 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
   };
   const changedSince = (revision: number) => () => task.revision > revision;
 
-  await condition(() => task.status !== 'unknown');
-  while (!terminal(task.status)) {
+  // The domain knows no task before its `task.submitted`, the stream's first event (the input).
+  await condition(() => task.state.status !== 'none');
+  while (!terminal(task.state.status)) {
     const seen = task.revision;
     const cause = { correlationId: task.correlationId, seen };
     if (task.deadline !== null && Date.now() >= task.deadline) {
       await caughtUp(await activities().timeOutTask({ ...ids, ...cause }));
       continue;
     }
-    switch (task.status) {
+    switch (task.state.status) {
       case 'pending':
       case 'waiting':
       case 'provisioning': {
@@ -132,7 +145,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
         const acknowledged = await waitFor(changedSince(seen), (task.ackDeadline ?? Date.now()) - Date.now());
         // `task.started` is not signalled: an acknowledged task is still `queued` here, and
         // the requeue, refused, reports the start.
-        if (!acknowledged && task.status === 'queued' && Date.now() >= (task.ackDeadline ?? 0)) {
+        if (!acknowledged && task.state.status === 'queued' && Date.now() >= (task.ackDeadline ?? 0)) {
           await caughtUp(await activities().requeueTask({ ...ids, ...cause, reason: 'the agent did not acknowledge in time' }));
         }
         break;
@@ -149,5 +162,5 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
       await continueAsNew<typeof taskWorkflow>({ taskId: input.taskId, tenant: input.tenant, carried: task });
     }
   }
-  return task.status as TaskStatus;
+  return task.state.status as TaskStatus;
 }

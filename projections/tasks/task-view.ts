@@ -1,5 +1,6 @@
 import { assertNever } from '../../domain/shared/decider.js';
 import type { TaskError, TaskEvent, TaskStatus } from '../../domain/task/events.js';
+import { evolveTask, initialTaskState, type TaskState } from '../../domain/task/state.js';
 import type { RecordedEvent } from '../../events/event-store.js';
 import type { ReadDocument } from '../read-store.js';
 
@@ -30,13 +31,63 @@ export type TaskView = ReadDocument & {
   readonly position: number;
 };
 
-const touch = (view: TaskView, event: RecordedEvent, changes: Partial<TaskView>): TaskView => ({
-  ...view,
-  ...changes,
-  revision: event.revision,
-  position: event.position,
-  updated_at: event.metadata.occurred_at,
+/**
+ * The domain state as far as the view knows it, so the lifecycle (status, instance,
+ * attempts) follows the domain's fold. The retry backoff is not in the view; the
+ * lifecycle does not depend on it.
+ */
+const domainStateOf = (view: TaskView): TaskState => ({
+  status: view.status,
+  taskId: view.id,
+  timeoutSeconds: view.timeout_seconds,
+  pinnedInstanceId: view.requested_instance_id,
+  instanceId: view.instance_id,
+  attempts: view.attempts,
+  maxAttempts: view.max_attempts,
+  retryBackoffSeconds: 0,
 });
+
+const lifecycleOf = (state: TaskState) => {
+  if (state.status === 'none') throw new Error('a task event left no task');
+  return { status: state.status, instance_id: state.instanceId, attempts: state.attempts };
+};
+
+/** What an event changes besides the lifecycle. */
+const changesOf = (event: TaskEvent, at: string): Partial<TaskView> => {
+  switch (event.type) {
+    case 'task.submitted':
+    case 'task.deferred':
+    case 'task.provisioning_started':
+      return {};
+    case 'task.queued':
+      return { ack_deadline: event.data.ack_deadline };
+    case 'task.requeued':
+      return { ack_deadline: null };
+    case 'task.started':
+      return { ack_deadline: null, started_at: at };
+    case 'task.progressed':
+      return { progress: event.data };
+    case 'task.logged':
+      // Lines are read from the task's event stream (SSE); the view only moves its revision.
+      return {};
+    case 'task.attempt_failed':
+      // The error stays visible while the task waits for its next run.
+      return { error: event.data.error };
+    case 'task.completed':
+      return { outputs: event.data.outputs, error: null, finished_at: at };
+    case 'task.failed':
+      return { error: event.data.error, finished_at: at };
+    case 'task.timed_out':
+      return {
+        error: { code: 'timeout', message: `task timed out after ${event.data.timeout_seconds ?? '?'} s while ${event.data.status_at_timeout}` },
+        finished_at: at,
+      };
+    case 'task.cancelled':
+      return { cancel_reason: event.data.reason, finished_at: at };
+    default:
+      return assertNever(event);
+  }
+};
 
 /**
  * Folds one stored task event into the view. Pure, so the projector and idempotent
@@ -47,6 +98,7 @@ export const evolveTaskView = (view: TaskView | null, recorded: RecordedEvent): 
   const at = recorded.metadata.occurred_at;
   if (event.type === 'task.submitted') {
     if (view) return view;
+    const { status, instance_id, attempts } = lifecycleOf(evolveTask(initialTaskState(), event));
     return {
       id: event.data.task_id,
       tenant: recorded.tenant,
@@ -54,10 +106,10 @@ export const evolveTaskView = (view: TaskView | null, recorded: RecordedEvent): 
       revision: recorded.revision,
       position: recorded.position,
       kind: event.data.kind,
-      status: 'pending',
+      status,
       input: event.data.input,
       requested_instance_id: event.data.instance_id,
-      instance_id: null,
+      instance_id,
       ack_deadline: null,
       required_skills: event.data.required_skills,
       timeout_seconds: event.data.timeout_seconds,
@@ -65,7 +117,7 @@ export const evolveTaskView = (view: TaskView | null, recorded: RecordedEvent): 
       outputs: null,
       error: null,
       cancel_reason: null,
-      attempts: 0,
+      attempts,
       max_attempts: event.data.max_attempts,
       created_at: at,
       updated_at: at,
@@ -74,44 +126,12 @@ export const evolveTaskView = (view: TaskView | null, recorded: RecordedEvent): 
     };
   }
   if (!view) return null;
-  switch (event.type) {
-    case 'task.deferred':
-      return touch(view, recorded, { status: 'waiting' });
-    case 'task.provisioning_started':
-      return touch(view, recorded, { status: 'provisioning', instance_id: event.data.instance_id });
-    case 'task.queued':
-      return touch(view, recorded, { status: 'queued', instance_id: event.data.instance_id, ack_deadline: event.data.ack_deadline });
-    case 'task.requeued':
-      return touch(view, recorded, { status: 'waiting', instance_id: null, ack_deadline: null });
-    case 'task.started':
-      return touch(view, recorded, {
-        status: 'running',
-        instance_id: event.data.instance_id,
-        ack_deadline: null,
-        attempts: view.attempts + 1,
-        started_at: at,
-      });
-    case 'task.progressed':
-      return touch(view, recorded, { progress: event.data });
-    case 'task.logged':
-      // Lines are read from the task's event stream (SSE); the view only moves its revision.
-      return touch(view, recorded, {});
-    case 'task.attempt_failed':
-      // The error stays visible while the task waits for its next run.
-      return touch(view, recorded, { status: 'waiting', instance_id: null, error: event.data.error });
-    case 'task.completed':
-      return touch(view, recorded, { status: 'completed', outputs: event.data.outputs, error: null, finished_at: at });
-    case 'task.failed':
-      return touch(view, recorded, { status: 'failed', error: event.data.error, finished_at: at });
-    case 'task.timed_out':
-      return touch(view, recorded, {
-        status: 'failed',
-        error: { code: 'timeout', message: `task timed out after ${event.data.timeout_seconds ?? '?'} s while ${event.data.status_at_timeout}` },
-        finished_at: at,
-      });
-    case 'task.cancelled':
-      return touch(view, recorded, { status: 'cancelled', cancel_reason: event.data.reason, finished_at: at });
-    default:
-      return assertNever(event);
-  }
+  return {
+    ...view,
+    ...changesOf(event, at),
+    ...lifecycleOf(evolveTask(domainStateOf(view), event)),
+    revision: recorded.revision,
+    position: recorded.position,
+    updated_at: at,
+  };
 };

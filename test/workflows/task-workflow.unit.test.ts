@@ -4,6 +4,8 @@
  * answer from a fake task stream.
  */
 import t from 'tap';
+import type { TaskEvent, TaskSubmitted } from '../../domain/task/events.js';
+import { evolveTask, initialTaskState } from '../../domain/task/state.js';
 import type { TaskActivities } from '../../workflows/task-activities.js';
 import type { TaskWorkflowInput, TrackedTask } from '../../workflows/task-workflow.js';
 import { Calls, continuedAsNew, currentRunInput, FakeStream, forward, megabyte, sharedWorker, timeSkippingEnvironment } from './time-skipping-harness.js';
@@ -57,10 +59,20 @@ const queue = async (stream: FakeStream): Promise<void> => {
 const start = async (stream: FakeStream): Promise<void> => void (await stream.append('task.started', { instance_id: 'instance-1' }));
 
 let tasks = 0;
-const submitted = async (stream: FakeStream, timeoutSeconds: number | null) => ({
-  taskId: `task-${++tasks}`,
-  first: await stream.append('task.submitted', { kind: 'echo', timeout_seconds: timeoutSeconds }),
-});
+const submitted = async (stream: FakeStream, timeoutSeconds: number | null) => {
+  const taskId = `task-${++tasks}`;
+  const data: TaskSubmitted['data'] = {
+    task_id: taskId,
+    kind: 'echo',
+    input: {},
+    instance_id: null,
+    required_skills: [],
+    timeout_seconds: timeoutSeconds,
+    max_attempts: 2,
+    retry_backoff_seconds: 90,
+  };
+  return { taskId, first: await stream.append('task.submitted', data) };
+};
 
 t.test('given a task with a ten-minute timeout whose run never ends, when ten minutes pass, then the workflow times it out and ends failed', async (t) => {
   const stream = new FakeStream(env);
@@ -135,7 +147,8 @@ t.test(
     await queue(stream);
     await start(stream);
     const calls = mockTask(taskId, stream, { placements: [] });
-    const carried: TrackedTask = { status: 'running', revision: 2, ackDeadline: null, retryAt: null, deadline: null, correlationId: first.correlationId };
+    const state = stream.events.reduce((task, event) => evolveTask(task, { type: event.type, data: event.data } as TaskEvent), initialTaskState());
+    const carried: TrackedTask = { state, revision: 2, ackDeadline: null, retryAt: null, deadline: null, correlationId: first.correlationId };
     const handle = await env.client.workflow.start('taskWorkflow', {
       taskQueue: worker.taskQueue,
       workflowId: `task-${taskId}`,
@@ -155,3 +168,22 @@ t.test(
     t.strictSame(calls.names(), [], 'a running task is not placed again');
   },
 );
+
+t.test('given a running task carried by a run that tracked its status alone, then the next run takes it on, and completes it', async (t) => {
+  const stream = new FakeStream(env);
+  const { taskId, first } = await submitted(stream, null);
+  await queue(stream);
+  await start(stream);
+  const calls = mockTask(taskId, stream, { placements: [] });
+  const carried = { status: 'running', revision: 2, ackDeadline: null, retryAt: null, deadline: null, correlationId: first.correlationId } as const;
+  const handle = await env.client.workflow.start('taskWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId: `task-${taskId}`,
+    args: [{ taskId, tenant: 'team-a', carried } satisfies TaskWorkflowInput],
+  });
+
+  await forward(env, handle.workflowId, await stream.append('task.completed', { outputs: {} }));
+
+  t.equal(await handle.result(), 'completed');
+  t.strictSame(calls.names(), [], 'a running task is not placed again');
+});
