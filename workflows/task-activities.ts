@@ -1,6 +1,7 @@
 /**
- * Activities of the task workflow. Each issues at most one command; placement reads the
- * instance and task read models to find an eligible instance.
+ * Activities of the task workflow. Each issues at most one command to the task; placement
+ * reads the instance and task read models and the team's policy, and `decidePlacement`
+ * (in the domain) decides where the task goes.
  */
 import { v5 as uuidv5 } from 'uuid';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
@@ -8,14 +9,23 @@ import { deployInstance } from '../commands/instances.js';
 import { executeTaskCommand } from '../commands/tasks.js';
 import { readTeamPolicy } from '../commands/team-policy.js';
 import { replay } from '../domain/shared/decider.js';
-import { taskDecider, type TaskEvent, type TaskState } from '../domain/task/index.js';
+import {
+  decidePlacement,
+  needsAutoProvisioning,
+  placementSettled,
+  taskDecider,
+  type AutoProvisioning,
+  type InstanceToDeploy,
+  type PlacementCandidate,
+  type TaskEvent,
+  type TaskNeeds,
+  type TaskState,
+} from '../domain/task/index.js';
 import type { RecordedEvent } from '../events/event-store.js';
 import { taskStream } from '../events/streams.js';
 import { instanceCollection } from '../projections/instances/instance-projector.js';
-import type { InstanceView } from '../projections/instances/instance-view.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { taskCollection } from '../projections/tasks/task-projector.js';
-import type { TaskView } from '../projections/tasks/task-view.js';
 import { issue, workflowContext } from './activity-context.js';
 import { aggregateEventOf } from './aggregate-events.js';
 import type { Written } from './signals.js';
@@ -42,17 +52,6 @@ const maxActiveTasks = 64_000;
 const autoProvisionNamespace = '0b6c3f0e-2d1a-4f7e-9a55-6f1f2d9c8e41';
 
 export type Placement = Written & { readonly outcome: 'queued' | 'provisioning' | 'waiting' | 'finished' };
-
-const enabledSkills = (instance: InstanceView): Set<string> =>
-  new Set(instance.spec.skills.filter((skill) => skill.enabled !== false).map((skill) => skill.name));
-
-/** Can `instance` run a task of `kind` needing `skills`, leaving load aside? */
-const suits = (instance: InstanceView, kind: string, skills: readonly string[], pinned: string | null): boolean => {
-  if (pinned !== null && instance.id !== pinned) return false;
-  if (kind === 'shell' && instance.spec.settings.allow_shell !== true) return false;
-  const has = enabledSkills(instance);
-  return skills.every((skill) => has.has(skill));
-};
 
 export const createTaskActivities = (deps: TaskActivityDeps) => {
   const tasks = taskCollection(deps.readStore);
@@ -104,63 +103,58 @@ export const createTaskActivities = (deps: TaskActivityDeps) => {
     return taken;
   };
 
-  /**
-   * Deploys an instance for a task nobody can take, when the team's policy allows one more
-   * on its provider. The instance id derives from the task's, so a retried activity
-   * deploys once. Shell tasks never get one: running commands is the operator's call.
-   */
-  const autoProvision = async (ref: TaskRef, task: TaskView, pinned: string | null): Promise<{ id: string } | null> => {
-    const policy = (await readTeamPolicy(deps.commands, ref.tenant)).auto_provision;
-    if (!policy || pinned !== null || task.kind === 'shell') return null;
-    const live = (await instances.list({ tenant: ref.tenant, provider: policy.provider }, { limit: 1000 })).filter(
-      (instance) => instance.status !== 'destroyed' && instance.status !== 'failed',
-    );
-    if (live.length >= policy.max_instances) return null;
-    const instanceId = uuidv5(`auto-provision:${ref.taskId}`, autoProvisionNamespace);
-    const request = {
-      name: `auto-${instanceId.slice(0, 8)}`,
-      provider: policy.provider,
-      spec: { skills: task.required_skills.map((name) => ({ name, version: 'latest' })) },
-    };
-    await issue(() => deployInstance(deps.commands, contextOf(ref), request, instanceId));
-    return { id: instanceId };
+  /** The team's auto-provisioning policy, and how many live instances it has on the policy's provider. */
+  const autoProvisioningOf = async (ref: TaskRef): Promise<AutoProvisioning> => {
+    const policy = (await readTeamPolicy(deps.commands, ref.tenant)).auto_provision ?? null;
+    const live = policy
+      ? (await instances.list({ tenant: ref.tenant, provider: policy.provider }, { limit: 1000 })).filter(
+          (instance) => instance.status !== 'destroyed' && instance.status !== 'failed',
+        ).length
+      : 0;
+    return { policy, liveInstances: live, instanceId: uuidv5(`auto-provision:${ref.taskId}`, autoProvisionNamespace) };
   };
 
-  /**
-   * Hands the task to the least loaded eligible instance (running, not unhealthy, with
-   * the skills and a free slot); else records that it waits, for an instance being
-   * provisioned if one suits (or deployed for it, when the team's policy allows).
-   */
+  /** Deploys the instance placement decided on for the task, under the id decided, so a retried activity deploys once. */
+  const deploy = async (ref: TaskRef, instance: InstanceToDeploy): Promise<void> => {
+    const request = {
+      name: `auto-${instance.instanceId.slice(0, 8)}`,
+      provider: instance.provider,
+      spec: { skills: instance.skills.map((name) => ({ name, version: 'latest' })) },
+    };
+    await issue(() => deployInstance(deps.commands, contextOf(ref), request, instance.instanceId));
+  };
+
+  /** Gathers what placement depends on, and carries out what `decidePlacement` decides. */
   const place = async (ref: TaskRef): Promise<Placement> => {
     const state = await stateOf(ref.taskId);
-    if (state.status === 'none' || state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled') {
-      return { outcome: 'finished', revision: null };
-    }
-    if (state.status === 'queued' || state.status === 'running') return { outcome: 'queued', revision: null };
+    // A task never submitted is not placed, as a finished one is not.
+    if (state.status === 'none') return { outcome: 'finished', revision: null };
+    const settled = placementSettled(state.status);
+    if (settled) return { outcome: settled, revision: null };
     const view = await tasks.get(ref.taskId);
     if (!view) return { outcome: 'waiting', revision: null };
-    const candidates = (await instances.list({ tenant: ref.tenant }, { limit: 1000 })).filter((instance) =>
-      suits(instance, view.kind, view.required_skills, state.pinnedInstanceId),
-    );
+    const needs: TaskNeeds = { status: state.status, kind: view.kind, requiredSkills: view.required_skills, pinnedInstanceId: state.pinnedInstanceId };
     const taken = await slotsTaken(ref.tenant);
-    let best: { instance: InstanceView; free: number } | null = null;
-    for (const instance of candidates) {
-      if (instance.status !== 'running' || instance.pending !== null || instance.health === 'unhealthy') continue;
-      const free = instance.spec.max_concurrent_tasks - (taken.get(instance.id) ?? 0);
-      if (free > 0 && (!best || free > best.free)) best = { instance, free };
+    const candidates = (await instances.list({ tenant: ref.tenant }, { limit: 1000 })).map((instance): PlacementCandidate => ({
+      ...instance,
+      slotsTaken: taken.get(instance.id) ?? 0,
+    }));
+    const autoProvisioning = needsAutoProvisioning(needs, candidates) ? await autoProvisioningOf(ref) : null;
+    const decision = decidePlacement(needs, candidates, autoProvisioning);
+    switch (decision.decision) {
+      case 'queue': {
+        const ackDeadline = new Date(deps.commands.env.now().getTime() + deps.ackTimeoutMs).toISOString();
+        return { outcome: 'queued', ...(await command(ref, { type: 'QueueTask', instanceId: decision.instanceId, ackDeadline })) };
+      }
+      case 'start_provisioning':
+        if (decision.deploy) await deploy(ref, decision.deploy);
+        return { outcome: 'provisioning', ...(await command(ref, { type: 'StartProvisioning', instanceId: decision.instanceId })) };
+      case 'defer':
+        return { outcome: 'waiting', ...(await command(ref, { type: 'DeferTask', reason: decision.reason })) };
+      case 'keep_waiting':
+        if (decision.deploy) await deploy(ref, decision.deploy);
+        return { outcome: state.status === 'provisioning' ? 'provisioning' : 'waiting', revision: null };
     }
-    if (best) {
-      const ackDeadline = new Date(deps.commands.env.now().getTime() + deps.ackTimeoutMs).toISOString();
-      return { outcome: 'queued', ...(await command(ref, { type: 'QueueTask', instanceId: best.instance.id, ackDeadline })) };
-    }
-    const coming = candidates.find((instance) => instance.status === 'provisioning') ?? (await autoProvision(ref, view, state.pinnedInstanceId));
-    if (coming && state.status !== 'provisioning') {
-      return { outcome: 'provisioning', ...(await command(ref, { type: 'StartProvisioning', instanceId: coming.id })) };
-    }
-    if (state.status === 'pending') {
-      return { outcome: 'waiting', ...(await command(ref, { type: 'DeferTask', reason: 'no eligible instance has a free slot' })) };
-    }
-    return { outcome: state.status === 'provisioning' ? 'provisioning' : 'waiting', revision: null };
   };
 
   return {

@@ -15,6 +15,7 @@ import type { Appended, Replay } from '../idempotency.js';
 import { resourceId } from '../ownership.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { allow, type RouteKey } from '../permissions.js';
+import { afterWrite, asOf, foldWith, present } from '../resource-views.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
 
@@ -25,12 +26,13 @@ export type AlertRoutesDeps = {
   readonly consistent: Middleware;
 };
 
-/** The public shape of an alert: the read model less its storage fields, its subject as one object. */
-export const presentAlert = ({ tenant: _tenant, seq: _seq, subject_type, subject_id, ...alert }: AlertView) => ({
-  object: 'alert' as const,
-  ...alert,
+/** An alert's subject is shown as one object. */
+export const presentAlert = ({ subject_type, subject_id, ...alert }: AlertView) => ({
+  ...present('alert', alert),
   subject: { type: subject_type, id: subject_id },
 });
+
+const foldAlert = foldWith(evolveAlertView);
 
 const validateListQuery = validator<{ status?: AlertStatus; rule?: string; subject_id?: string }>(listAlertsQuery);
 const validateAcknowledge = validator<Record<string, never>>(acknowledgeAlertBody);
@@ -51,22 +53,16 @@ const actions: readonly AlertAction[] = [
 
 /** Alerts raised by the alert rules: read by anyone in the team, acknowledged and resolved by operators. */
 export const alertRoutes = (router: Router<BosunState>, deps: AlertRoutesDeps): void => {
-  /** The alert exactly as a write left it, independent of projection lag. */
-  const alertAsOf = async (alertId: string, revision: number): Promise<AlertView> => {
-    const history = await deps.commands.store.readStream(alertStream(alertId), { maxCount: revision + 1 });
-    const view = history.reduce<AlertView | null>(evolveAlertView, null);
-    if (!view) throw notFound('alert', alertId);
-    return view;
-  };
+  const events = deps.commands.store;
 
   const answer = async (ctx: Context, alertId: string, result: Pick<CommandResult<unknown>, 'revision' | 'stream'>) => {
-    const view = result.stream?.reduce<AlertView | null>(evolveAlertView, null) ?? (await alertAsOf(alertId, result.revision));
+    const view = await afterWrite(events, alertStream(alertId), result, foldAlert, { resource: 'alert', id: alertId });
     ctx.body = presentAlert(view);
     ctx.state.appended = { stream: alertStream(alertId), revision: view.revision, position: view.position, occurredAt: view.updated_at } satisfies Appended;
   };
 
   const replay: Replay = async (ctx, record) => {
-    ctx.body = presentAlert(await alertAsOf(idOfStream(record.stream), record.revision));
+    ctx.body = presentAlert(await asOf(events, record.stream, record.revision, foldAlert, { resource: 'alert', id: idOfStream(record.stream) }));
   };
 
   router.get('/alerts', allow('GET /api/v1/alerts'), deps.consistent, async (ctx) => {

@@ -4,7 +4,7 @@ import { executeDriftCommand } from '../../commands/drift.js';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import { driftCommandFor, type OperatorDriftAction, type Severity } from '../../domain/drift/index.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
-import { driftStream, idOfStream } from '../../events/streams.js';
+import { driftStream } from '../../events/streams.js';
 import { isActiveDrift } from '../../projections/drift/drift-projector.js';
 import { getDrift, getDriftSummary, listDrifts, listSnapshots, type DriftSummary } from '../../projections/drift/drift-queries.js';
 import { foldDriftView, type DriftView, type DriftViewStatus } from '../../projections/drift/drift-view.js';
@@ -19,6 +19,7 @@ import type { Appended, Replay } from '../idempotency.js';
 import { resourceId } from '../ownership.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { allow, type RouteKey } from '../permissions.js';
+import { afterWrite, asOf, present, type ViewFold } from '../resource-views.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
 
@@ -29,12 +30,9 @@ export type DriftRoutesDeps = {
   readonly consistent: Middleware;
 };
 
-/** The public shapes: read models less their storage fields. */
-export const presentDrift = ({ tenant: _tenant, seq: _seq, ...drift }: DriftView) => ({ object: 'drift_event' as const, ...drift });
-const presentSnapshot = ({ tenant: _tenant, seq: _seq, revision: _revision, ...snapshot }: SnapshotView) => ({
-  object: 'configuration_snapshot' as const,
-  ...snapshot,
-});
+export const presentDrift = (drift: DriftView) => present('drift_event', drift);
+/** A snapshot is never changed: its revision tells nothing. */
+const presentSnapshot = ({ revision: _revision, ...snapshot }: SnapshotView) => present('configuration_snapshot', snapshot);
 const presentSummary = ({ by_status, active_by_severity }: DriftSummary) => ({
   object: 'drift_summary' as const,
   by_status,
@@ -42,6 +40,12 @@ const presentSummary = ({ by_status, active_by_severity }: DriftSummary) => ({
   // An instance has at most one drift neither resolved nor dismissed.
   instances_drifting: by_status.open + by_status.remediating + by_status.escalated,
 });
+
+/** An instance's drift stream holds each of its drift events: the fold keeps the one asked for. */
+const foldDrift =
+  (driftId: string): ViewFold<DriftView> =>
+  (history) =>
+    foldDriftView(history, driftId);
 
 const validateListQuery = validator<{ instance_id?: string; status?: DriftViewStatus; severity?: Severity }>(listDriftsQuery);
 const validateSnapshotsQuery = validator<object>(snapshotsQuery);
@@ -65,13 +69,7 @@ const refused = (action: OperatorDriftAction, status: string) =>
 
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
 export const driftRoutes = (router: Router<BosunState>, deps: DriftRoutesDeps): void => {
-  /** The drift exactly as a write left it: folded from its stream, independent of projection lag. */
-  const driftAsOf = async (instanceId: string, driftId: string, revision: number): Promise<DriftView> => {
-    const history = await deps.commands.store.readStream(driftStream(instanceId), { maxCount: revision + 1 });
-    const view = foldDriftView(history, driftId);
-    if (!view) throw notFound('drift event', driftId);
-    return view;
-  };
+  const events = deps.commands.store;
 
   const readDrift = async (ctx: Context): Promise<DriftView> => {
     const { tenant } = principalOf(ctx);
@@ -81,7 +79,7 @@ export const driftRoutes = (router: Router<BosunState>, deps: DriftRoutesDeps): 
   };
 
   const answer = async (ctx: Context, status: number, drift: DriftView, result: CommandResult<unknown>) => {
-    const view = (result.stream && foldDriftView(result.stream, drift.id)) ?? (await driftAsOf(drift.instance_id, drift.id, result.revision));
+    const view = await afterWrite(events, driftStream(drift.instance_id), result, foldDrift(drift.id), { resource: 'drift event', id: drift.id });
     ctx.status = status;
     ctx.body = presentDrift(view);
     ctx.state.appended = {
@@ -94,7 +92,8 @@ export const driftRoutes = (router: Router<BosunState>, deps: DriftRoutesDeps): 
 
   for (const { action, path, status, reasonOf } of actions) {
     const replay: Replay = async (ctx, record) => {
-      const view = await driftAsOf(idOfStream(record.stream), resourceId(ctx), record.revision);
+      const driftId = resourceId(ctx);
+      const view = await asOf(events, record.stream, record.revision, foldDrift(driftId), { resource: 'drift event', id: driftId });
       ctx.status = status;
       ctx.body = presentDrift(view);
     };

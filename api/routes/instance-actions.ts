@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { CommandContext } from '../../commands/command-context.js';
 import { toDomainEvent } from '../../commands/handle-command.js';
 import { executeInstanceCommand } from '../../commands/instances.js';
-import { decideInstance, replayInstance, type InstanceEvent, type OperatorCommand } from '../../domain/instance/index.js';
+import { instanceCommandRefusal, type InstanceEvent, type OperatorCommand } from '../../domain/instance/index.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import type { RecordedEvent } from '../../events/event-store.js';
 import { idOfStream, instanceStream } from '../../events/streams.js';
@@ -114,8 +114,8 @@ export const instanceActionRoutes = (router: Router<BosunState>, deps: InstanceR
 
   /**
    * Rebuilds the first answer from the instances' streams: an instance the keyed request
-   * changed carries its key in the event's metadata; one it refused is decided again as it
-   * was then, so the answer names the state it was in.
+   * changed carries its key in the event's metadata; for one it refused, the domain tells
+   * why the command is refused in the state the instance was in then.
    */
   const replayBulk: Replay = async (ctx, record) => {
     const { tenant, keyId } = principalOf(ctx);
@@ -134,12 +134,9 @@ export const instanceActionRoutes = (router: Router<BosunState>, deps: InstanceR
           const event = toDomainEvent<InstanceEvent>(applied);
           return accepted(instanceId, applied, request.action === 'backup' && event.type === 'instance.backup_requested' ? event.data.backup_id : null);
         }
-        const then = replayInstance(history.filter((event) => event.position <= record.position).map((event) => toDomainEvent<InstanceEvent>(event)));
-        try {
-          decideInstance(commandFor(request.action, request, deps.commands.env.newId), then);
-        } catch (error) {
-          return refused(instanceId, error);
-        }
+        const then = history.filter((event) => event.position <= record.position).map((event) => toDomainEvent<InstanceEvent>(event));
+        const refusal = instanceCommandRefusal(commandFor(request.action, request, deps.commands.env.newId), then);
+        if (refusal) return refused(instanceId, refusal);
         return refused(
           instanceId,
           new ApiError('conflict_error', 'not_applied', `the first request with this Idempotency-Key did not ${request.action} this instance`),

@@ -3,8 +3,8 @@ import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-co
 import { instanceStream } from '../../events/streams.js';
 import { evolveInstanceView, type InstanceView } from '../../projections/instances/instance-view.js';
 import type { ReadStore } from '../../projections/read-store.js';
-import { notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
+import { afterWrite, asOf, foldWith, present } from '../resource-views.js';
 
 export type InstanceRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -15,23 +15,17 @@ export type InstanceRoutesDeps = {
   readonly providers: readonly string[];
 };
 
-/** The public shape of an instance: the read model less its storage fields. */
-export const presentInstance = ({ tenant: _tenant, seq: _seq, ...instance }: InstanceView) => ({ object: 'instance' as const, ...instance });
+export const presentInstance = (instance: InstanceView) => present('instance', instance);
+
+const foldInstance = foldWith(evolveInstanceView);
 
 /** Instance views folded from the event stream, so a write answers with exactly what it wrote. */
-export const instanceViews = (deps: Pick<InstanceRoutesDeps, 'commands'>) => {
-  /** The instance as of `revision`, independent of projection lag. */
-  const asOf = async (instanceId: string, revision: number): Promise<InstanceView> => {
-    const history = await deps.commands.store.readStream(instanceStream(instanceId), { maxCount: revision + 1 });
-    const view = history.reduce<InstanceView | null>(evolveInstanceView, null);
-    if (!view) throw notFound('instance', instanceId);
-    return view;
-  };
-  /** The command already holds the stream it wrote, unless it appended several events. */
-  const after = async (instanceId: string, result: Pick<CommandResult<unknown>, 'revision' | 'stream'>): Promise<InstanceView> =>
-    result.stream?.reduce<InstanceView | null>(evolveInstanceView, null) ?? (await asOf(instanceId, result.revision));
-  return { asOf, after };
-};
+export const instanceViews = (deps: Pick<InstanceRoutesDeps, 'commands'>) => ({
+  asOf: (instanceId: string, revision: number): Promise<InstanceView> =>
+    asOf(deps.commands.store, instanceStream(instanceId), revision, foldInstance, { resource: 'instance', id: instanceId }),
+  after: (instanceId: string, result: Pick<CommandResult<unknown>, 'revision' | 'stream'>): Promise<InstanceView> =>
+    afterWrite(deps.commands.store, instanceStream(instanceId), result, foldInstance, { resource: 'instance', id: instanceId }),
+});
 
 /** What a write appended, for the idempotency middleware to remember. */
 export const appendedBy = (view: InstanceView): Appended => ({

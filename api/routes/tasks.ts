@@ -14,6 +14,7 @@ import type { Appended, Replay } from '../idempotency.js';
 import { resourceId } from '../ownership.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { allow } from '../permissions.js';
+import { afterWrite, asOf, foldWith, present } from '../resource-views.js';
 import { cancelTaskBody, listTasksQuery, submitTaskBody } from '../schemas.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
@@ -25,8 +26,9 @@ export type TaskRoutesDeps = {
   readonly consistent: Middleware;
 };
 
-/** The public shape of a task: the read model less its storage fields. */
-export const presentTask = ({ tenant: _tenant, seq: _seq, ...task }: TaskView) => ({ object: 'task' as const, ...task });
+export const presentTask = (task: TaskView) => present('task', task);
+
+const foldTask = foldWith(evolveTaskView);
 
 const validateSubmit = validator<SubmitTaskRequest>(submitTaskBody);
 const validateCancel = validator<{ reason?: string }>(cancelTaskBody);
@@ -36,18 +38,8 @@ const validateListQuery = validator<{ status?: TaskStatus; kind?: string }>(list
 export const taskRoutes = (router: Router<BosunState>, deps: TaskRoutesDeps): void => {
   const events = deps.commands.store;
 
-  /** The task exactly as a write left it: folded from its stream, independent of projection lag. */
-  const taskAsOf = async (taskId: string, revision: number): Promise<TaskView> => {
-    const history = await events.readStream(taskStream(taskId), { maxCount: revision + 1 });
-    const view = history.reduce<TaskView | null>(evolveTaskView, null);
-    if (!view) throw notFound('task', taskId);
-    return view;
-  };
-
   const answer = async (ctx: Context, status: number, taskId: string, result: Pick<CommandResult<unknown>, 'revision' | 'stream'>) => {
-    // The command already holds the stream it wrote; reading it back would cost a query and a parse.
-    const known = result.stream?.reduce<TaskView | null>(evolveTaskView, null);
-    const view = known ?? (await taskAsOf(taskId, result.revision));
+    const view = await afterWrite(events, taskStream(taskId), result, foldTask, { resource: 'task', id: taskId });
     ctx.status = status;
     ctx.body = presentTask(view);
     ctx.state.appended = { stream: taskStream(taskId), revision: view.revision, position: view.position, occurredAt: view.updated_at } satisfies Appended;
@@ -56,7 +48,7 @@ export const taskRoutes = (router: Router<BosunState>, deps: TaskRoutesDeps): vo
   const replayAs =
     (status: number): Replay =>
     async (ctx, record) => {
-      const view = await taskAsOf(idOfStream(record.stream), record.revision);
+      const view = await asOf(events, record.stream, record.revision, foldTask, { resource: 'task', id: idOfStream(record.stream) });
       ctx.status = status;
       ctx.body = presentTask(view);
     };

@@ -1,5 +1,5 @@
 import { assertNever, replay, type Decider } from '../shared/decider.js';
-import { IllegalTransitionError, NotFoundError, RuleViolationError } from '../shared/errors.js';
+import { DomainError, IllegalTransitionError, NotFoundError, RuleViolationError } from '../shared/errors.js';
 import type { InstanceCommand, OperatorCommand } from './commands.js';
 import type { InstanceEvent, InstanceStatus } from './events.js';
 import { evolveInstance, initialInstanceState, type InstanceState } from './state.js';
@@ -176,3 +176,17 @@ export const instanceDecider: Decider<InstanceCommand, InstanceEvent, InstanceSt
 };
 
 export const replayInstance = (events: readonly InstanceEvent[]): InstanceState => replay(instanceDecider, events);
+
+/**
+ * Why `command` is refused for the instance `history` leaves, or null when it is not: what
+ * deciding it then would have thrown. Errors that are not the domain's are thrown.
+ */
+export const instanceCommandRefusal = (command: InstanceCommand, history: readonly InstanceEvent[]): DomainError | null => {
+  try {
+    decideInstance(command, replayInstance(history));
+    return null;
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+};

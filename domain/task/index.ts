@@ -1,5 +1,6 @@
 export * from './commands.js';
 export * from './decide.js';
 export * from './events.js';
+export * from './placement.js';
 export * from './state.js';
 export * from './upcasters.js';

@@ -1,6 +1,7 @@
 import t from 'tap';
 import {
   instanceActionsAllowed,
+  instanceCommandRefusal,
   instanceDecider,
   instanceStatuses,
   replayInstance,
@@ -271,5 +272,15 @@ t.test('agent enrolment', async (t) => {
   t.test('a registered instance keeps its credential hash and has no open token', async (t) => {
     const state = replayInstance([deployRequested, opened, registered, provisioned]);
     t.match(state, { status: 'running', credentialHash, registrationTokenHash: null });
+  });
+});
+
+t.test('given an instance history, the refusal of a command is what deciding it would throw, or null', async (t) => {
+  t.equal(instanceCommandRefusal({ type: 'SuspendInstance' }, historyOf.running), null, 'a running instance may be suspended');
+  t.match(instanceCommandRefusal({ type: 'ResumeInstance' }, historyOf.running), { constructor: IllegalTransitionError, message: /running/ });
+  t.match(instanceCommandRefusal({ type: 'SuspendInstance' }, []), { constructor: NotFoundError });
+  t.match(instanceCommandRefusal({ type: 'BackUpInstance', backupId: 'b-1' }, [...historyOf.running, backupRequested]), {
+    constructor: RuleViolationError,
+    code: 'duplicate_backup',
   });
 });
