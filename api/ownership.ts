@@ -51,7 +51,7 @@ export const ownedResource = (deps: OwnershipDeps): RouterParameterMiddleware<Bo
   };
 };
 
-/** The `:id` of the route, checked to be the caller's team's by {@link ownedResource}. */
+/** The `:id` of the route, checked to be the caller's by its router (API keys: {@link ownedResource}; agents: their own tasks). */
 export const resourceId = (ctx: Pick<Context, 'state'>): string => {
   const id = (ctx.state as BosunState).id;
   if (id === undefined) throw new Error('the route has no :id checked by ownedResource');

@@ -14,7 +14,7 @@ import type { BosunState } from '../state.js';
 export const agentSettingRoutes = (router: Router<BosunState>, deps: { readonly commands: CommandHandlerDeps }): void => {
   router.get('/settings/:name', allow('GET /api/v1/agent/settings/:name'), async (ctx) => {
     const agent = agentOf(ctx);
-    const name = ctx.params.name as string;
+    const name = ctx.params.name ?? '';
     const setting = await desiredSetting(deps.commands, agent.instanceId, name);
     if (!setting.found) throw notFound('desired setting', name);
     ctx.body = { object: 'desired_setting', name, value: setting.value };

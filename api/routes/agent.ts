@@ -25,6 +25,7 @@ import { completeBody, failBody, heartbeatBody, progressBody, registerBody, type
 import { ApiError, notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { jsonBody } from '../json-body.js';
+import { resourceId } from '../ownership.js';
 import { allow } from '../permissions.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
@@ -93,9 +94,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
 
   const onOwnTask = async (ctx: Context, command: Exclude<TaskCommand, { type: 'SubmitTask' }>) => {
     const agent = agentOf(ctx);
-    const taskId = ctx.params.id as string;
-    await ownTask(agent, taskId);
-    return executeTaskCommand(deps.commands, agentCommandContext(ctx, agent), taskId, command);
+    return executeTaskCommand(deps.commands, agentCommandContext(ctx, agent), resourceId(ctx), command);
   };
 
   /**
@@ -157,6 +156,12 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
   });
 
   router.use(authenticateAgent(deps.readStore));
+  // A task an agent names must be handed to its instance: another instance's or team's is not found.
+  router.param('id', async (id, ctx, next) => {
+    await ownTask(agentOf(ctx), id);
+    ctx.state.id = id;
+    return next();
+  });
   agentSettingRoutes(router, deps);
 
   router.post('/heartbeat', allow('POST /api/v1/agent/heartbeat'), async (ctx) => {
@@ -211,8 +216,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
 
   router.post('/tasks/:id/ack', allow('POST /api/v1/agent/tasks/:id/ack'), async (ctx) => {
     const agent = agentOf(ctx);
-    const taskId = ctx.params.id as string;
-    await ownTask(agent, taskId);
+    const taskId = resourceId(ctx);
     try {
       await executeTaskCommand(deps.commands, agentCommandContext(ctx, agent), taskId, { type: 'StartTask', instanceId: agent.instanceId });
     } catch (error) {
@@ -229,7 +233,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
   router.post('/tasks/:id/progress', allow('POST /api/v1/agent/tasks/:id/progress'), deps.idempotent(answered({ cancel_requested: false })), async (ctx) => {
     const request = validateProgress(ctx.request.body ?? {});
     const agent = agentOf(ctx);
-    const task = await ownTask(agent, ctx.params.id as string);
+    const task = await ownTask(agent, resourceId(ctx));
     // A task that ended without its agent answers "stop" rather than an error: that is the news.
     if (terminalStatuses.includes(task.status)) {
       ctx.body = { cancel_requested: true };
@@ -267,7 +271,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
 
 /** What the idempotency middleware remembers of a keyed write. */
 const appendedOf = (ctx: Context, result: CommandResult<unknown>): Appended => ({
-  stream: taskStream(ctx.params.id as string),
+  stream: taskStream(resourceId(ctx)),
   revision: result.revision,
   position: result.position,
   occurredAt: result.stream?.at(-1)?.metadata.occurred_at ?? new Date(0).toISOString(),
