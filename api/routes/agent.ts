@@ -19,7 +19,7 @@ import { findAgentCredential } from '../../projections/agents/agent-credentials.
 import type { TaskDispatch } from '../../projections/agents/task-dispatch.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { taskCollection } from '../../projections/tasks/task-projector.js';
-import type { TaskView } from '../../projections/tasks/task-view.js';
+import { evolveTaskView, type TaskView } from '../../projections/tasks/task-view.js';
 import { agentCommandContext, agentOf, authenticateAgent, type AgentPrincipal } from '../agent-auth.js';
 import { completeBody, failBody, heartbeatBody, progressBody, registerBody, type RawSnapshot } from '../agent-schemas.js';
 import { ApiError, notFound } from '../errors.js';
@@ -27,6 +27,7 @@ import type { Appended, Replay } from '../idempotency.js';
 import { jsonBody } from '../json-body.js';
 import { resourceId } from '../ownership.js';
 import { allow } from '../permissions.js';
+import { asOf, foldWith } from '../resource-views.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
 import { agentSettingRoutes } from './agent-settings.js';
@@ -94,7 +95,9 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
 
   const onOwnTask = async (ctx: Context, command: Exclude<TaskCommand, { type: 'SubmitTask' }>) => {
     const agent = agentOf(ctx);
-    return executeTaskCommand(deps.commands, agentCommandContext(ctx, agent), resourceId(ctx), command);
+    const taskId = resourceId(ctx);
+    await ownTask(agent, taskId);
+    return executeTaskCommand(deps.commands, agentCommandContext(ctx, agent), taskId, command);
   };
 
   /**
@@ -156,9 +159,11 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
   });
 
   router.use(authenticateAgent(deps.readStore));
-  // A task an agent names must be handed to its instance: another instance's or team's is not found.
+  // A task an agent names must be its team's, else it is not found. Whether it is handed to
+  // the agent's instance is asked by each route, after a keyed report's replay: a task the
+  // report itself moved on (a failure frees it) still answers the replay.
   router.param('id', async (id, ctx, next) => {
-    await ownTask(agentOf(ctx), id);
+    if ((await tasks.get(id))?.tenant !== agentOf(ctx).tenant) throw notFound('task', id);
     ctx.state.id = id;
     return next();
   });
@@ -217,6 +222,7 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
   router.post('/tasks/:id/ack', allow('POST /api/v1/agent/tasks/:id/ack'), async (ctx) => {
     const agent = agentOf(ctx);
     const taskId = resourceId(ctx);
+    await ownTask(agent, taskId);
     try {
       await executeTaskCommand(deps.commands, agentCommandContext(ctx, agent), taskId, { type: 'StartTask', instanceId: agent.instanceId });
     } catch (error) {
@@ -258,11 +264,16 @@ export const agentRoutes = (deps: AgentRoutesDeps): Router => {
     },
   );
 
-  router.post('/tasks/:id/fail', allow('POST /api/v1/agent/tasks/:id/fail'), deps.idempotent(answered({ object: 'agent_task_result' })), async (ctx) => {
+  const failed = (status: string) => ({ object: 'agent_task_result', status, will_retry: status === 'waiting' });
+  // A replay answers as the first did: the status the failure left, read from the stream at that revision.
+  const replayFailure: Replay = async (ctx, record) => {
+    const view = await asOf(deps.commands.store, record.stream, record.revision, foldWith(evolveTaskView), { resource: 'task', id: resourceId(ctx) });
+    ctx.body = failed(view.status);
+  };
+  router.post('/tasks/:id/fail', allow('POST /api/v1/agent/tasks/:id/fail'), deps.idempotent(replayFailure), async (ctx) => {
     const request = validateFail(ctx.request.body);
     const result = await onOwnTask(ctx, { type: 'FailTask', error: request.error, retryable: request.retryable ?? true });
-    const status = result.state.status === 'none' ? 'failed' : result.state.status;
-    ctx.body = { object: 'agent_task_result', status, will_retry: status === 'waiting' };
+    ctx.body = failed(result.state.status === 'none' ? 'failed' : result.state.status);
     ctx.state.appended = appendedOf(ctx, result);
   });
 

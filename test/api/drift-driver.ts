@@ -25,7 +25,7 @@ export const desiredSpec = {
 export type EnrolledAgent = {
   readonly instanceId: string;
   readonly heartbeat: (configuration: object) => Promise<{ status: number; body: any }>;
-  readonly call: (method: string, path: string) => Promise<{ status: number; body: any }>;
+  readonly call: (method: string, path: string, body?: object, headers?: Record<string, string>) => Promise<{ status: number; headers: Headers; body: any }>;
 };
 
 /**
@@ -37,14 +37,14 @@ export const driftDriver = (app: TestBosun) => {
   const instances = instanceDriver(app);
   const deps: CommandHandlerDeps = { store: app.bosun.events, schemas: loadEventSchemas(), env: { now: () => new Date(), newId: () => uuidv7() } };
 
-  const agentCall = async (credential: string | null, method: string, path: string, body?: object) => {
+  const agentCall = async (credential: string | null, method: string, path: string, body?: object, headers: Record<string, string> = {}) => {
     const response = await fetch(`${app.bosun.url}/api/v1/agent${path}`, {
       method,
-      headers: { ...(credential ? { authorization: `Bearer ${credential}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: { ...(credential ? { authorization: `Bearer ${credential}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
   };
 
   /** A running instance with `spec` whose agent is enrolled; `key` deploys it (the admin key by default). */
@@ -61,7 +61,7 @@ export const driftDriver = (app: TestBosun) => {
     return {
       instanceId,
       heartbeat: (configuration) => agentCall(credential, 'POST', '/heartbeat', { configuration }),
-      call: (method, path) => agentCall(credential, method, path),
+      call: (method, path, body, headers) => agentCall(credential, method, path, body, headers),
     };
   };
 
