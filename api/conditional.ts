@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import { ApiError } from './errors.js';
+import { collectionOf } from './ownership.js';
 import type { BosunState } from './state.js';
 
 /**
@@ -8,9 +9,7 @@ import type { BosunState } from './state.js';
  * its instance's drift stream with snapshots and other drifts: its revision is not the
  * stream's, so it has an ETag but takes no If-Match.)
  */
-const matchable = new Set(['tasks', 'instances', 'alerts']);
-
-const collectionOf = (ctx: Context): string => String(ctx._matchedRoute ?? '').split('/')[3] ?? '';
+export const matchableCollections: readonly string[] = ['tasks', 'instances', 'alerts'];
 
 /** The entity tag of a representation at `revision`: strong, as a revision's representation never changes. */
 const entityTag = (revision: number): string => `"${revision}"`;
@@ -24,7 +23,7 @@ export const expectedRevisionOf = (ctx: Context): number | undefined => {
   const raw = ctx.get('If-Match').trim();
   if (raw === '' || raw === '*') return undefined;
   const state = ctx.state as BosunState;
-  if (state.id === undefined || !matchable.has(collectionOf(ctx))) {
+  if (state.id === undefined || !matchableCollections.includes(collectionOf(ctx._matchedRoute))) {
     throw new ApiError('invalid_request_error', 'if_match_unsupported', `If-Match is not supported on ${ctx.method} ${String(ctx._matchedRoute ?? ctx.path)}`, {
       param: 'If-Match',
     });

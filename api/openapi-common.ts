@@ -3,6 +3,7 @@
  * operation the answers Bosun's middleware adds to it: errors by status, the request id,
  * rate-limit and retry headers, and who may call it (from the permission table).
  */
+import { matchableCollections } from './conditional.js';
 import { routePermissions, type Access } from './permissions.js';
 
 export const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -86,7 +87,7 @@ const keyed = (access: Access) => access !== 'public' && access !== 'agent';
 
 /** Single resources whose answers carry an ETag; the writes to the first three take If-Match (see api/conditional.ts). */
 const tagged = /^\/(tasks|instances|alerts|drift-events)\/\{id\}/;
-const matchable = /^\/(tasks|instances|alerts)\/\{id\}/;
+const matchable = new RegExp(`^/(${matchableCollections.join('|')})/\\{id\\}`);
 const ifMatch = {
   name: 'If-Match',
   in: 'header',

@@ -14,6 +14,9 @@ export type OwnershipDeps = {
   readonly readStore: ReadStore;
 };
 
+/** `tasks` for the matched route `/api/v1/tasks/...`: the collection a route's `:id` names. */
+export const collectionOf = (matchedRoute: unknown): string => String(matchedRoute ?? '').split('/')[3] ?? '';
+
 type Owner = { readonly what: string; readonly owns: (tenant: string, id: string) => Promise<boolean> };
 
 /**
@@ -41,8 +44,7 @@ export const ownedResource = (deps: OwnershipDeps): RouterParameterMiddleware<Bo
     },
   };
   return async (id, ctx, next) => {
-    // `/api/v1/<collection>/:id...`: the collection says what the id names.
-    const collection = String(ctx._matchedRoute ?? '').split('/')[3] ?? '';
+    const collection = collectionOf(ctx._matchedRoute);
     const owner = owners[collection];
     if (!owner) throw new Error(`no owner lookup for :id under /${collection}`);
     if (!(await owner.owns(principalOf(ctx).tenant, id))) throw notFound(owner.what, id);
