@@ -37,7 +37,14 @@ const serve = async () => {
   // SIGHUP too: a closed terminal would otherwise kill Bosun without stopping the Temporal dev
   // server, which runs in a session of its own (infra/temporal/dev-server.ts).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
-  await bosun.ready;
+  // A Bosun that cannot become ready (the logged cause: say, its workflow engine does not
+  // start) stops and exits non-zero, so that a supervisor starts it again, rather than
+  // answering 503 until someone notices.
+  await bosun.ready.catch(async () => {
+    stopping = true;
+    await bosun.close();
+    process.exit(1);
+  });
 };
 
 const main = async (command: string | undefined) => {

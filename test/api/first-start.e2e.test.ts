@@ -38,3 +38,15 @@ t.test('first start with BOSUN_ADMIN_KEY makes it the admin key', { skip: missin
   const team = await fetch(`${served.base}/api/v1/team`, { headers: { authorization: 'Bearer my-chosen-admin-key-123' } });
   t.equal(team.status, 200);
 });
+
+t.test('given a workflow engine that cannot be reached, when Bosun starts, then it logs why and exits with status 1', { skip: missingBuild }, async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bosun-first-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const unreachable = `127.0.0.1:${await freePort()}`;
+  const error = await serve(dataDir, await freePort(), { BOSUN_WORKFLOWS: 'on', TEMPORAL_ADDRESS: unreachable }).then(
+    () => null,
+    (error: Error) => error,
+  );
+  t.match(error?.message, /exited with 1 before it was ready/, 'it stops instead of answering 503 for ever');
+  t.match(error?.message, new RegExp(unreachable), 'the log names the address it could not reach');
+});

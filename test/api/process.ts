@@ -47,18 +47,27 @@ export const serve = async (
   const lines: Record<string, unknown>[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 900; i++) {
-    if (
-      (await fetch(`${base}${options.readyPath ?? '/ready'}`).then(
-        (r) => r.status,
-        () => 0,
-      )) === 200
-    )
-      return { child, base, logLines: () => lines };
+  // Says why Bosun exited or is not ready, with what it logged.
+  const notReady = (why: string) => {
+    child.kill('SIGKILL');
+    return new Error(
+      `bosun on port ${port} ${why}; its last log lines:\n${lines
+        .slice(-10)
+        .map((line) => JSON.stringify(line))
+        .join('\n')}`,
+    );
+  };
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw notReady(`exited with ${child.exitCode ?? child.signalCode} before it was ready`);
+    const status = await fetch(`${base}${options.readyPath ?? '/ready'}`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return { child, base, logLines: () => lines };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  child.kill('SIGKILL');
-  throw new Error('bosun did not become ready');
+  throw notReady('did not become ready within 90 s');
 };
 
 export const stopped = (child: ChildProcess): Promise<void> =>
