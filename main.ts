@@ -27,6 +27,7 @@ import { createLogger } from './infra/logger.js';
 import { createMetrics } from './infra/metrics.js';
 import { openEventStore } from './infra/open-event-store.js';
 import { createLocalProvider } from './infra/providers/local-provider.js';
+import { openDataKeys } from './infra/secret-keys.js';
 import { connectWorkflowEngine } from './infra/temporal/engine.js';
 import { AgentHeartbeats } from './processes/agent-heartbeats.js';
 import { alertRules } from './processes/alert-rules/rules.js';
@@ -58,6 +59,8 @@ export type Bosun = {
   readonly url: string;
   readonly logger: Logger;
   readonly events: EventStore;
+  /** What commands are handled with: the event store, the schemas, the clock and the sealing of secrets. */
+  readonly commands: CommandHandlerDeps;
   /** The read models clients read. */
   readonly readStore: ReadStore;
   /** What the command side looks up on every request. */
@@ -293,7 +296,8 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const dispatch = new TaskDispatch();
   parts.lookupRunner.onCommitted((batch) => dispatch.notify(batch));
   const env: CommandEnvironment = { now: () => new Date(), newId: () => uuidv7() };
-  const commands: CommandHandlerDeps = { store: events, schemas, env };
+  const dataKeys = openDataKeys(config, logger);
+  const commands: CommandHandlerDeps = { store: events, schemas, env, secrets: dataKeys.secrets };
   const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, logger);
   const drift = new DriftDetection(commands, logger);
   const alerting = new AlertRuleRunner({ events, commands, rules: alertRules(), checkpointFile: join(config.dataDir, 'alert-rules.checkpoint'), logger });
@@ -369,6 +373,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       await alerting.stop();
       await parts.stop();
       await events.close();
+      await dataKeys.close();
     })());
-  return { url, logger, events, readStore, lookups, readSide, ready, routes: registeredRoutes(app), close };
+  return { url, logger, events, commands, readStore, lookups, readSide, ready, routes: registeredRoutes(app), close };
 };

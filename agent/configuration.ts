@@ -76,7 +76,8 @@ const updates = new Map<string, Promise<unknown>>();
 export const updateAgentConfig = <T>(dir: string, change: (config: AgentConfig) => { config: AgentConfig; result: T }): Promise<T> => {
   const update = async () => {
     const { config, result } = change(await readAgentConfig(dir));
-    await writeFileAtomically(agentConfigPath(dir), `${JSON.stringify(config, null, 2)}\n`);
+    // Owner-only: the configuration holds the values of secret settings.
+    await writeFileAtomically(agentConfigPath(dir), `${JSON.stringify(config, null, 2)}\n`, 0o600);
     return result;
   };
   const next = (updates.get(dir) ?? Promise.resolve()).then(update, update);

@@ -5,11 +5,14 @@ import type { EventSchemaRegistry } from '../events/event-schemas.js';
 import { WrongExpectedRevisionError, type EventMetadata, type EventStore, type NewEvent, type RecordedEvent } from '../events/event-store.js';
 import { categoryOfStream } from '../events/streams.js';
 import type { CommandContext, CommandEnvironment } from './command-context.js';
+import type { SecretSettings } from './secret-settings.js';
 
 export type CommandHandlerDeps = {
   readonly store: EventStore;
   readonly schemas: EventSchemaRegistry;
   readonly env: CommandEnvironment;
+  /** Seals the secret settings of a spec before they reach an event, and opens them where they are used. */
+  readonly secrets: SecretSettings;
   /**
    * Attempts before a concurrency conflict is reported to the caller.
    * @defaultValue 5

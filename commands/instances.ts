@@ -35,12 +35,14 @@ export const specWithDefaults = (request: InstanceSpecRequest): InstanceSpec => 
 });
 
 /** `instanceId` is new unless the caller derives it, as a retried activity must to deploy only once. */
-export const deployInstance = (deps: CommandHandlerDeps, ctx: CommandContext, request: DeployInstanceRequest, instanceId = deps.env.newId()) => {
+export const deployInstance = async (deps: CommandHandlerDeps, ctx: CommandContext, request: DeployInstanceRequest, instanceId = deps.env.newId()) => {
+  const seal = await deps.secrets.sealerFor(ctx.tenant);
+  const spec = specWithDefaults(request.spec);
   return handleCommand(
     deps,
     instanceDecider,
     instanceStream(instanceId),
-    { type: 'DeployInstance', instanceId, name: request.name, provider: request.provider, spec: specWithDefaults(request.spec) },
+    { type: 'DeployInstance', instanceId, name: request.name, provider: request.provider, spec: { ...spec, settings: seal(spec.settings) } },
     ctx,
     { newStream: true },
   );
@@ -54,7 +56,7 @@ export const executeInstanceCommand = (
   command: Exclude<InstanceCommand, { type: 'DeployInstance' }>,
 ) => handleCommand(deps, instanceDecider, instanceStream(instanceId), command, ctx);
 
-/** Derives the new desired spec from the current one (secret settings included). */
+/** Derives the new desired spec from the current one (secret settings sealed, see commands/secret-settings.ts). */
 export type SpecChange = (current: InstanceSpec) => InstanceSpec;
 
 /**
@@ -69,5 +71,12 @@ const specChangeDecider: Decider<SpecChange, InstanceEvent, InstanceState> = {
   },
 };
 
-export const changeInstanceSpec = (deps: CommandHandlerDeps, ctx: CommandContext, instanceId: string, change: SpecChange) =>
-  handleCommand(deps, specChangeDecider, instanceStream(instanceId), change, ctx);
+/** New secret values in the changed spec are sealed; unchanged ones keep their sealed form. */
+export const changeInstanceSpec = async (deps: CommandHandlerDeps, ctx: CommandContext, instanceId: string, change: SpecChange) => {
+  const seal = await deps.secrets.sealerFor(ctx.tenant);
+  const sealedChange: SpecChange = (current) => {
+    const next = change(current);
+    return { ...next, settings: seal(next.settings, current.settings) };
+  };
+  return handleCommand(deps, specChangeDecider, instanceStream(instanceId), sealedChange, ctx);
+};

@@ -19,6 +19,7 @@ import { DataDirectoryInUseError } from './embedded-event-store-files.js';
 import { uuidv7 } from './ids.js';
 import { createLogger } from './logger.js';
 import { openEventStore } from './open-event-store.js';
+import { openDataKeys } from './secret-keys.js';
 
 const usage = `usage: bosun admin-key create [--name NAME]
 
@@ -77,6 +78,7 @@ const create = async (name: string, env: NodeJS.ProcessEnv, logger: Logger): Pro
   }
   const schemas = loadEventSchemas();
   const events = withUpcasting(stored, schemas, [taskUpcasters]);
+  const dataKeys = openDataKeys(config, logger);
   try {
     const teamId = await systemTeamOf(events);
     if (teamId === null) {
@@ -85,7 +87,7 @@ const create = async (name: string, env: NodeJS.ProcessEnv, logger: Logger): Pro
     }
     const correlationId = uuidv7();
     const result = await issueApiKey(
-      { store: events, schemas, env: { now: () => new Date(), newId: () => uuidv7() } },
+      { store: events, schemas, env: { now: () => new Date(), newId: () => uuidv7() }, secrets: dataKeys.secrets },
       internalContext({ tenant: teamId, actor: { type: 'system', id: 'cli' }, correlationId, userAgent: 'bosun admin-key create' }),
       { name, role: 'admin' },
     );
@@ -98,6 +100,7 @@ const create = async (name: string, env: NodeJS.ProcessEnv, logger: Logger): Pro
     );
     return 0;
   } finally {
+    await dataKeys.close();
     await events.close();
   }
 };

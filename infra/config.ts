@@ -34,9 +34,13 @@ export type Config = {
   readonly mongodbUrl: string | null;
   /** `off` serves no /metrics and records none (`BOSUN_METRICS`). */
   readonly metrics: 'on' | 'off';
+  /** Wraps the data keys that seal secrets and personal data (`BOSUN_MASTER_KEY`); generated into `dataDir` when absent. */
+  readonly masterKey: Buffer | null;
 };
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
 
 const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number => {
   const raw = env[name];
@@ -70,6 +74,14 @@ const mongodbUrl = (raw: string | undefined): string | null => {
   return raw;
 };
 
+/** 32 bytes in base64 or hex. */
+export const decodeMasterKey = (raw: string): Buffer => {
+  const trimmed = raw.trim();
+  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (key.length !== 32) throw new ConfigError(`BOSUN_MASTER_KEY must be 32 bytes in base64 (44 characters) or hex (64 characters), got ${key.length} bytes`);
+  return key;
+};
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const adminKey = env.BOSUN_ADMIN_KEY || null;
   if (adminKey !== null && adminKey.length < 16) throw new ConfigError('BOSUN_ADMIN_KEY must be at least 16 characters');
@@ -94,5 +106,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3, 1, 1000),
     mongodbUrl: mongodbUrl(env.MONGODB_URL),
     metrics: oneOf(env, 'BOSUN_METRICS', ['on', 'off'] as const, 'on'),
+    masterKey: env.BOSUN_MASTER_KEY ? decodeMasterKey(env.BOSUN_MASTER_KEY) : null,
   };
 };

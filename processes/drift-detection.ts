@@ -16,8 +16,8 @@ type KnownInstance = {
 };
 
 /**
- * Compares each heartbeat's configuration snapshot with the instance's desired spec, as the
- * domain holds it (secret values included), and records what changed on the drift stream.
+ * Compares each heartbeat's configuration snapshot with the instance's desired spec (its
+ * secret values opened), and records what changed on the drift stream.
  * A heartbeat costs a read of the instance events appended since the last one (usually
  * none) and a comparison; only a snapshot or a difference not seen before costs an append.
  */
@@ -42,7 +42,7 @@ export class DriftDetection {
     const known = await this.#catchUp(instanceId);
     // Drift is measured against running instances only: one being provisioned, suspended or removed has no say.
     if (!known || known.state.status !== 'running') return;
-    const items = compareConfiguration(known.state.spec, known.provider, snapshot);
+    const items = compareConfiguration(await this.deps.secrets.openSpec(ctx.tenant, known.state.spec), known.provider, snapshot);
     const decided = { snapshot: snapshotFingerprint(maskSnapshot(snapshot)), items: driftFingerprint(items) };
     if (known.decided?.snapshot === decided.snapshot && known.decided.items === decided.items) return;
     const result = await executeDriftCommand(this.deps, ctx, instanceId, {

@@ -31,17 +31,17 @@ export const createInstanceActivities = (deps: InstanceActivityDeps) => {
   const command = (ref: InstanceRef, body: Exclude<InstanceCommand, { type: 'DeployInstance' }>) =>
     issue(() => executeInstanceCommand(deps.commands, contextOf(ref), ref.instanceId, body));
 
-  /** The deploy request and current spec, secrets included, from the instance's stream. */
+  /** The deploy request and current spec from the instance's stream, secret settings opened for the provider. */
   const loadInstance = async (instanceId: string) => {
-    const history = (await deps.commands.store.readStream(instanceStream(instanceId))).map(
-      (event) => ({ type: event.type, data: event.data }) as InstanceEvent,
-    );
+    const recorded = await deps.commands.store.readStream(instanceStream(instanceId));
+    const history = recorded.map((event) => ({ type: event.type, data: event.data }) as InstanceEvent);
     const deployed = history.find((event) => event.type === 'instance.deploy_requested');
     if (!deployed || deployed.type !== 'instance.deploy_requested') throw new Error(`instance ${instanceId} has no deploy request`);
-    const state = replayInstance(history);
-    if (state.status === 'none') throw new Error(`instance ${instanceId} does not exist`);
+    const replayed = replayInstance(history);
+    if (replayed.status === 'none') throw new Error(`instance ${instanceId} does not exist`);
     const provider = deps.providers.get(deployed.data.provider);
     if (!provider) throw new Error(`instance ${instanceId}: no provider named ${deployed.data.provider}`);
+    const state = { ...replayed, spec: await deps.commands.secrets.openSpec(recorded[0]!.tenant, replayed.spec) };
     return { provider, name: deployed.data.name, state };
   };
 

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -110,4 +110,10 @@ t.test('given an update, then the fields it does not touch are kept', async (t) 
   const dir = await agentDir(t);
   await updateAgentConfig(dir, (config) => ({ config: { ...config, runtime_version: '2.0.0' }, result: null }));
   t.match(JSON.parse(await readFile(join(dir, 'agent-config.json'), 'utf8')), { runtime_version: '2.0.0', skills: baseConfig.skills });
+});
+
+t.test('given an update, then the configuration (which holds secret values) stays readable by its owner only', async (t) => {
+  const dir = await agentDir(t);
+  await updateAgentConfig(dir, (config) => ({ config: { ...config, settings: { api_token: 'tok-123' } }, result: null }));
+  t.equal((await stat(join(dir, 'agent-config.json'))).mode & 0o777, 0o600);
 });

@@ -2,8 +2,6 @@ import { executeDriftCommand } from '../../commands/drift.js';
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { generateSecret, hashSecret } from '../../commands/secrets.js';
 import type { DriftCommand } from '../../domain/drift/index.js';
-import { loadEventSchemas } from '../../events/event-schemas.js';
-import { uuidv7 } from '../../infra/ids.js';
 import type { TestBosun } from './harness.js';
 import { instanceDriver } from './instance-driver.js';
 
@@ -35,7 +33,7 @@ export type EnrolledAgent = {
  */
 export const driftDriver = (app: TestBosun) => {
   const instances = instanceDriver(app);
-  const deps: CommandHandlerDeps = { store: app.bosun.events, schemas: loadEventSchemas(), env: { now: () => new Date(), newId: () => uuidv7() } };
+  const deps: CommandHandlerDeps = app.bosun.commands;
 
   const agentCall = async (credential: string | null, method: string, path: string, body?: object, headers: Record<string, string> = {}) => {
     const response = await fetch(`${app.bosun.url}/api/v1/agent${path}`, {

@@ -1,9 +1,7 @@
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { executeInstanceCommand } from '../../commands/instances.js';
 import type { InstanceCommand } from '../../domain/instance/index.js';
-import { loadEventSchemas } from '../../events/event-schemas.js';
 import { instanceStream } from '../../events/streams.js';
-import { uuidv7 } from '../../infra/ids.js';
 import type { TestBosun } from './harness.js';
 
 /**
@@ -11,7 +9,7 @@ import type { TestBosun } from './harness.js';
  * runs in the test setup. Each command acts in the instance's own team.
  */
 export const instanceDriver = (app: TestBosun) => {
-  const deps: CommandHandlerDeps = { store: app.bosun.events, schemas: loadEventSchemas(), env: { now: () => new Date(), newId: () => uuidv7() } };
+  const deps: CommandHandlerDeps = app.bosun.commands;
   const execute = async (instanceId: string, command: Exclude<InstanceCommand, { type: 'DeployInstance' }>) => {
     const [deployed] = await app.bosun.events.readStream(instanceStream(instanceId), { maxCount: 1 });
     if (!deployed) throw new Error(`no instance ${instanceId}`);

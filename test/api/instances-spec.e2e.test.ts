@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { InstanceSpec } from '../../domain/instance/index.js';
 import { instanceStream } from '../../events/streams.js';
 import { startTestBosun } from './harness.js';
 
@@ -15,12 +16,26 @@ t.test('changing the desired spec with a merge patch', async (t) => {
   const id = deployed.body.id as string;
   t.equal(deployed.body.spec.settings.api_token, '[redacted]', 'a secret is never answered');
 
-  /** The desired spec as stored, secrets included. */
-  const storedSpec = async () => {
+  /** The desired spec as the log holds it, secrets sealed. */
+  const lastSpecEvent = async () => {
     const events = await app.bosun.events.readStream(instanceStream(id));
-    const last = events.filter((event) => event.type === 'instance.spec_changed').at(-1) ?? events[0];
-    return (last?.data as { spec: { settings: Record<string, unknown> } }).spec;
+    return (events.filter((event) => event.type === 'instance.spec_changed').at(-1) ?? events[0])!;
   };
+  const sealedSpec = async () => ((await lastSpecEvent()).data as { spec: InstanceSpec }).spec;
+  /** The desired spec with its secrets opened, as the agent and drift detection see it. */
+  const storedSpec = async () => {
+    const last = await lastSpecEvent();
+    return app.bosun.commands.secrets.openSpec(last.tenant, (last.data as { spec: InstanceSpec }).spec);
+  };
+
+  t.test('a secret value is sealed in the log: only ciphertext is stored', async (t) => {
+    const sealed = await sealedSpec();
+    t.match(sealed.settings.api_token, { $sealed: { v: 1, key: 'settings', data: /^[\w-]+$/ } });
+    t.equal(sealed.settings.timeout, 30, 'settings that do not look secret stay as they are');
+    const log = JSON.stringify(await app.bosun.events.readStream(instanceStream(id)));
+    t.notOk(log.includes('s3cret'), 'the value is nowhere in the stream');
+    t.equal((await storedSpec()).settings.api_token, 's3cret', 'it opens to the value sent');
+  });
 
   t.test('settings merge name by name, null deleting one; other fields stay', async (t) => {
     // A JSON merge patch, under its own media type (RFC 7396).
@@ -42,9 +57,13 @@ t.test('changing the desired spec with a merge patch', async (t) => {
 
   t.test('a secret sent back as shown keeps its value; a new one replaces it, still hidden', async (t) => {
     const current = await app.call('GET', `/api/v1/instances/${id}`);
+    const before = (await sealedSpec()).settings.api_token;
     const sentBack = await app.call('PATCH', `/api/v1/instances/${id}`, { body: { spec: { settings: current.body.spec.settings } } });
     t.equal(sentBack.status, 200);
     t.equal((await storedSpec()).settings.api_token, 's3cret');
+    const again = await app.call('PATCH', `/api/v1/instances/${id}`, { body: { spec: { settings: { api_token: 's3cret' } } } });
+    t.equal(again.status, 200);
+    t.same((await sealedSpec()).settings.api_token, before, 'the same value sent again keeps its sealed form');
 
     const rotated = await app.call('PATCH', `/api/v1/instances/${id}`, { body: { spec: { settings: { api_token: 'rotated' } } } });
     t.equal(rotated.body.spec.settings.api_token, '[redacted]');

@@ -1,10 +1,8 @@
 import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { executeTaskCommand } from '../../commands/tasks.js';
 import type { TaskCommand } from '../../domain/task/index.js';
-import { loadEventSchemas } from '../../events/event-schemas.js';
 import type { EventStore } from '../../events/event-store.js';
 import { taskStream } from '../../events/streams.js';
-import { uuidv7 } from '../../infra/ids.js';
 import type { TestBosun } from './harness.js';
 
 export const instanceId = 'instance-1';
@@ -14,7 +12,7 @@ export const instanceId = 'instance-1';
  * yet in the test setup. Each command acts in the task's own team.
  */
 export const taskDriver = (app: TestBosun) => {
-  const deps: CommandHandlerDeps = { store: app.bosun.events, schemas: loadEventSchemas(), env: { now: () => new Date(), newId: () => uuidv7() } };
+  const deps: CommandHandlerDeps = app.bosun.commands;
   const execute = async (taskId: string, command: Exclude<TaskCommand, { type: 'SubmitTask' }>) => {
     const [submitted] = await app.bosun.events.readStream(taskStream(taskId), { maxCount: 1 });
     if (!submitted) throw new Error(`no task ${taskId}`);

@@ -11,6 +11,7 @@ import type { EventSchemaRegistry } from '../../events/event-schemas.js';
 import { WrongExpectedRevisionError, type EventStore, type NewEvent } from '../../events/event-store.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { testMetadata } from '../events/event-metadata.js';
+import { testSecrets } from './test-secrets.js';
 
 /**
  * The command handler on its own: a counter decider, the embedded store, a fixed clock.
@@ -56,7 +57,13 @@ const openStore = (t: Test): EventStore => {
   return store;
 };
 
-const depsOf = (store: EventStore, extra: Partial<CommandHandlerDeps> = {}): CommandHandlerDeps => ({ store, schemas, env: environment(), ...extra });
+const depsOf = (store: EventStore, extra: Partial<CommandHandlerDeps> = {}): CommandHandlerDeps => ({
+  store,
+  schemas,
+  env: environment(),
+  secrets: testSecrets(),
+  ...extra,
+});
 
 const added = (amount: number, tenant = 'team-a'): NewEvent => ({
   id: `given-${amount}-${tenant}`,

@@ -1,5 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { TestBosun } from '../api/harness.js';
@@ -16,6 +16,10 @@ type AgentConfig = {
   region: string | null;
 };
 
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((file) => join(dir, file))
+    .filter((file) => statSync(file).isFile());
 const configPath = (app: TestBosun, instanceId: string) => join(app.dataDir, 'instances', instanceId, 'agent-config.json');
 const readConfig = (app: TestBosun, instanceId: string): AgentConfig => JSON.parse(readFileSync(configPath(app, instanceId), 'utf8')) as AgentConfig;
 /** Behind the agent's back, as an operator with a shell would; renamed into place so the agent never reads half a file. */
@@ -116,6 +120,15 @@ t.test('drift remediation end to end, with the reference agent and its agent-con
     t.same(task.input.actions[1], { action: 'set_setting', name: 'api_token' }, 'the task names the secret setting only');
     const leaks = [...(await app.bosun.events.readStream(`drift-${instanceId}`)), ...(await app.bosun.events.readStream(`task-${task.id}`))];
     t.notMatch(JSON.stringify(leaks), /s3cret/, 'no secret value in drift or task events');
+    t.equal(statSync(configPath(app, instanceId)).mode & 0o777, 0o600, "the agent's configuration, which holds the value, is its owner's only");
+    // The log, the read models, the key store and Temporal's histories (where instance events are forwarded) hold ciphertext only.
+    const stored = [...filesUnder(app.dataDir).filter((file) => !file.includes(`${sep}instances${sep}`)), ...filesUnder(dirname(temporal.logFile))];
+    t.ok(stored.some((file) => file.endsWith('events.sqlite')) && stored.some((file) => file.includes('temporal.sqlite')));
+    t.same(
+      stored.filter((file) => /s3cret/.test(readFileSync(file, 'latin1'))),
+      [],
+      'no stored file holds a secret value',
+    );
   });
 
   t.test('a region the agent cannot change is escalated at once, with no task', async (t) => {

@@ -1,0 +1,89 @@
+/**
+ * Data keys: one AES-256 key per (team, subject), kept outside the event log so that what
+ * it encrypts in the log can be made unreadable by deleting the key (crypto-shredding).
+ * The key store holds each key only wrapped (AES-256-GCM) under the master key, which is
+ * configuration: a copy of the key store alone opens nothing.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/** Where wrapped data keys are kept. Adapters live in infra/ and pass test/commands/key-store.contract.ts. */
+export interface KeyStore {
+  /** The wrapped key, or null when there is none (never created, or deleted). */
+  get(tenant: string, subject: string): Promise<Buffer | null>;
+  /** Stores `wrapped` unless a key exists already; answers the stored one, so that two racing creators agree. */
+  putIfAbsent(tenant: string, subject: string, wrapped: Buffer): Promise<Buffer>;
+  /** Deletes the key for good; true when there was one. */
+  delete(tenant: string, subject: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export class DataKeyError extends Error {
+  override readonly name = 'DataKeyError';
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** `iv || ciphertext || tag` under AES-256-GCM, bound to `context` (additional authenticated data). */
+export const encrypt = (key: Buffer, plaintext: Buffer, context: string): Buffer => {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(context, 'utf8'));
+  return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+};
+
+/** Throws {@link DataKeyError} when the bytes were altered, or sealed with another key or context. */
+export const decrypt = (key: Buffer, sealed: Buffer, context: string): Buffer => {
+  if (sealed.length < IV_BYTES + TAG_BYTES) throw new DataKeyError(`sealed value too short (${sealed.length} bytes)`);
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
+  decipher.setAAD(Buffer.from(context, 'utf8'));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  try {
+    return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new DataKeyError(`cannot open a value sealed for ${context}: altered, or sealed under another key`);
+  }
+};
+
+export class DataKeys {
+  /** Unwrapped keys, so that a heartbeat's comparison does not cost a key-store read. */
+  readonly #cache = new Map<string, Buffer>();
+
+  constructor(
+    private readonly store: KeyStore,
+    private readonly masterKey: Buffer,
+  ) {
+    if (masterKey.length !== 32) throw new DataKeyError(`the master key must be 32 bytes, got ${masterKey.length}`);
+  }
+
+  /** The key of `subject` in `tenant`, created on first use. */
+  async keyFor(tenant: string, subject: string): Promise<Buffer> {
+    const existing = await this.existingKey(tenant, subject);
+    if (existing) return existing;
+    const wrapped = await this.store.putIfAbsent(tenant, subject, encrypt(this.masterKey, randomBytes(32), wrapContext(tenant, subject)));
+    return this.#unwrap(tenant, subject, wrapped);
+  }
+
+  /** The key, or null once it has been shredded (or was never created). */
+  async existingKey(tenant: string, subject: string): Promise<Buffer | null> {
+    const cached = this.#cache.get(cacheKey(tenant, subject));
+    if (cached) return cached;
+    const wrapped = await this.store.get(tenant, subject);
+    return wrapped ? this.#unwrap(tenant, subject, wrapped) : null;
+  }
+
+  /** Deletes the key: whatever was sealed with it can never be opened again. */
+  async shred(tenant: string, subject: string): Promise<boolean> {
+    this.#cache.delete(cacheKey(tenant, subject));
+    return this.store.delete(tenant, subject);
+  }
+
+  #unwrap(tenant: string, subject: string, wrapped: Buffer): Buffer {
+    const key = decrypt(this.masterKey, wrapped, wrapContext(tenant, subject));
+    this.#cache.set(cacheKey(tenant, subject), key);
+    return key;
+  }
+}
+
+const wrapContext = (tenant: string, subject: string) => `bosun data key ${tenant} ${subject}`;
+const cacheKey = (tenant: string, subject: string) => `${tenant}\u0000${subject}`;
