@@ -4,12 +4,11 @@ import { collectionOf } from './ownership.js';
 import type { BosunState } from './state.js';
 
 /**
- * Resources whose representation's `revision` is the revision of their own stream, so that
- * an If-Match can be checked against the stream a command appends to. (A drift event shares
- * its instance's drift stream with snapshots and other drifts: its revision is not the
- * stream's, so it has an ETag but takes no If-Match.)
+ * Resources whose writes take If-Match: the revision in their representation (and ETag)
+ * is the one their commands check (a drift event's is that of its own last event in the
+ * drift stream it shares, see `executeDriftAction`).
  */
-export const matchableCollections: readonly string[] = ['tasks', 'instances', 'alerts'];
+export const matchableCollections: readonly string[] = ['tasks', 'instances', 'alerts', 'drift-events'];
 
 /** The entity tag of a representation at `revision`: strong, as a revision's representation never changes. */
 const entityTag = (revision: number): string => `"${revision}"`;

@@ -82,6 +82,11 @@ const eventId = (ctx: CommandContext, env: CommandEnvironment, stream: string, i
  * again when another write got there first; with `ctx.expectedRevision` it does not: the
  * stream must be at that revision. Another tenant's stream is indistinguishable from a
  * missing one.
+ *
+ * A resource that shares its stream with others (a drift event, on its instance's drift
+ * stream) gives `revisionOf`, the revision of its own last event: `ctx.expectedRevision`
+ * is checked against that, and a conflict (perhaps another resource's write) has the
+ * command read, check and decide again.
  */
 export const handleCommand = async <Command, Event extends DomainEvent, State>(
   deps: CommandHandlerDeps,
@@ -90,7 +95,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
   command: Command,
   ctx: CommandContext,
   /** The stream's id was just generated, so there is no history to read (a conflict reads it anyway). */
-  options: { readonly newStream?: boolean } = {},
+  options: { readonly newStream?: boolean; readonly revisionOf?: (history: readonly RecordedEvent[]) => number } = {},
 ): Promise<CommandResult<State>> => {
   const maxAttempts = deps.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
@@ -98,9 +103,8 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
     if (history.length > 0 && history[0]?.tenant !== ctx.tenant) throw new NotFoundError(categoryOfStream(stream));
     const state = history.reduce((s, e) => decider.evolve(s, toDomainEvent<Event>(e)), decider.initialState());
     const last = history.at(-1);
-    if (ctx.expectedRevision !== undefined && (last?.revision ?? -1) !== ctx.expectedRevision) {
-      throw new PreconditionFailedError(stream, ctx.expectedRevision, last?.revision ?? -1);
-    }
+    const revision = options.revisionOf ? options.revisionOf(history) : (last?.revision ?? -1);
+    if (ctx.expectedRevision !== undefined && revision !== ctx.expectedRevision) throw new PreconditionFailedError(stream, ctx.expectedRevision, revision);
     const decided = decider.decide(command, state);
     if (decided.length === 0) return { state, revision: last?.revision ?? -1, position: 0, stream: history, occurredAt: last?.metadata.occurred_at ?? null };
     // One command, one instant: every event it decides carries the same time.
@@ -127,7 +131,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
       // A revision the caller named is its decision to make again, not ours to retry.
-      if (ctx.expectedRevision !== undefined) throw new PreconditionFailedError(stream, ctx.expectedRevision, error.actual);
+      if (ctx.expectedRevision !== undefined && !options.revisionOf) throw new PreconditionFailedError(stream, ctx.expectedRevision, error.actual);
       if (attempt >= maxAttempts) throw new ConcurrencyConflictError(stream, attempt);
     }
   }

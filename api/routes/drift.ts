@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { executeDriftCommand } from '../../commands/drift.js';
+import { executeDriftAction } from '../../commands/drift.js';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import { driftCommandFor, type OperatorDriftAction, type Severity } from '../../domain/drift/index.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
@@ -107,7 +107,13 @@ export const driftRoutes = (router: Router<BosunState>, deps: DriftRoutesDeps): 
           ctx,
           status,
           drift,
-          await executeDriftCommand(deps.commands, commandContextOf(ctx), drift.instance_id, driftCommandFor(action, drift.id, reason)),
+          await executeDriftAction(
+            deps.commands,
+            commandContextOf(ctx),
+            drift.instance_id,
+            driftCommandFor(action, drift.id, reason),
+            (history) => foldDrift(drift.id)(history)?.revision ?? -1,
+          ),
         );
       } catch (error) {
         // The read model had not yet caught up with the drift's end.

@@ -19,6 +19,27 @@ t.test('operators approve, execute and dismiss remediations', async (t) => {
     return { agent, driftId: opened.id as string };
   };
 
+  t.test("If-Match names the drift event's own revision: writes of its stream that leave it alone do not fail it; a change of it does", async (t) => {
+    const { agent, driftId } = await drifting('if-match');
+    const seen = await app.call('GET', `/api/v1/drift-events/${driftId}`);
+    const tag = seen.headers.get('etag') as string;
+    t.equal(tag, `"${seen.body.revision}"`);
+    // A new snapshot with the same differences: the drift stream grows, the drift does not change.
+    await agent.heartbeat({ ...olderGit, resources: { ...olderGit.resources, cpus: 8 } });
+    await drift.settle();
+    t.ok((await drift.driftEvents(agent.instanceId)).length > seen.body.revision + 1, 'the stream moved past the drift');
+    t.equal((await app.call('GET', `/api/v1/drift-events/${driftId}`)).body.revision, seen.body.revision, 'the drift did not');
+
+    await drift.execute(agent.instanceId, { type: 'ProposeRemediation', driftId, plan: [{ action: 'install_skill', name: 'git', version: '2.1.0' }] });
+    const stale = await app.call('POST', `/api/v1/drift-events/${driftId}/remediation/approve`, { body: {}, headers: { 'if-match': tag } });
+    t.match(stale, { status: 412, body: { error: { code: 'precondition_failed', param: 'If-Match' } } }, 'a plan proposed since it was read');
+    await drift.settle();
+    const current = (await app.call('GET', `/api/v1/drift-events/${driftId}`)).headers.get('etag') as string;
+    await agent.heartbeat({ ...olderGit, resources: { ...olderGit.resources, cpus: 16 } });
+    const dismissed = await app.call('POST', `/api/v1/drift-events/${driftId}/dismiss`, { body: { reason: 'known' }, headers: { 'if-match': current } });
+    t.match(dismissed, { status: 200, body: { status: 'dismissed' } }, 'a snapshot recorded since does not make it fail');
+  });
+
   t.test('approve: the proposed plan is approved by the operator, once, with the resulting position', async (t) => {
     const { agent, driftId } = await drifting('approve-me');
     const early = await app.call('POST', `/api/v1/drift-events/${driftId}/remediation/approve`, { body: {} });

@@ -160,6 +160,19 @@ t.test('an expected revision the caller names (If-Match)', async (t) => {
     t.equal(appends.length, 1, 'one attempt: the caller decides again, not the handler');
   });
 
+  t.test(
+    'given a resource sharing its stream, when another write lands between read and append, then its own revision is checked again and the command goes through',
+    async (t) => {
+      const store = openStore(t);
+      await store.append('counter-1', [added(1)], 'no_stream');
+      const { store: racing, appends } = conflicting(store, 1);
+      // The resource's revision is that of the stream's first event, whatever came after.
+      const result = await handleCommand(depsOf(racing), counter, 'counter-1', { amounts: [5] }, { ...ctx, expectedRevision: 0 }, { revisionOf: () => 0 });
+      t.equal(appends.length, 2, 'decided again after the conflict');
+      t.match(result, { state: 6, revision: 1 });
+    },
+  );
+
   t.test('given a stream at the revision expected, when a command is handled, then it is appended', async (t) => {
     const store = openStore(t);
     await store.append('counter-1', [added(1)], 'no_stream');
