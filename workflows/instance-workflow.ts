@@ -5,6 +5,8 @@
  * code only; the provider is called by activities.
  */
 import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { InstanceEvent, InstanceStatus } from '../domain/instance/events.js';
+import { statusAfter } from '../domain/instance/state.js';
 import type { InstanceActivities } from './instance-activities.js';
 import { aggregateEventSignal, type AggregateEvent, type Written } from './signals.js';
 
@@ -17,7 +19,8 @@ type Operation =
   | { readonly kind: 'fail_over'; readonly reason: string };
 
 export type TrackedInstance = {
-  status: 'unknown' | 'provisioning' | 'running' | 'suspended' | 'destroying' | 'destroyed' | 'failed';
+  /** `unknown` until the first event is seen. */
+  status: 'unknown' | InstanceStatus;
   revision: number;
   correlationId: string;
   operations: Operation[];
@@ -38,38 +41,28 @@ const activities = proxyActivities<InstanceActivities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 });
 
+/**
+ * Follows the instance through the events forwarded to it: its status by the domain's rule
+ * (`statusAfter`), and the operations to carry out, in the order they were recorded.
+ */
 const track = (instance: TrackedInstance, event: AggregateEvent): void => {
   if (event.revision <= instance.revision) return;
   instance.revision = event.revision;
   instance.correlationId = event.correlationId;
+  instance.status = statusAfter(instance.status, event.type as InstanceEvent['type']);
   const queue = (operation: Operation): void => void instance.operations.push(operation);
   switch (event.type) {
     case 'instance.deploy_requested':
-      instance.status = 'provisioning';
       return queue({ kind: 'provision' });
-    case 'instance.provisioned':
-    case 'instance.resumed':
-      instance.status = 'running';
-      return;
-    case 'instance.provisioning_failed':
-      instance.status = 'failed';
-      return;
     case 'instance.suspend_requested':
       return queue({ kind: 'suspend' });
-    case 'instance.suspended':
-      instance.status = 'suspended';
-      return;
     case 'instance.resume_requested':
       return queue({ kind: 'resume' });
     case 'instance.backup_requested':
       return queue({ kind: 'backup', backupId: event.data.backup_id as string });
     case 'instance.destroy_requested':
-      instance.status = 'destroying';
       // A backup asked for with the destroy was recorded (and queued) just before it.
       return queue({ kind: 'destroy' });
-    case 'instance.destroyed':
-      instance.status = 'destroyed';
-      return;
     case 'instance.health_changed':
       if (event.data.health === 'unhealthy') queue({ kind: 'fail_over', reason: `agent lost: ${event.data.reason as string}` });
       return;

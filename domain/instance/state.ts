@@ -31,10 +31,34 @@ const withSet = (set: ReadonlySet<string>, id: string, present: boolean): Readon
   return next;
 };
 
+/**
+ * The status an event leaves an instance in: the lifecycle's one rule, which the fold below
+ * and the instance workflow (tracking the events forwarded to it) both follow.
+ */
+export const statusAfter = <Status extends string>(status: Status, type: InstanceEvent['type']): Status | InstanceStatus => {
+  switch (type) {
+    case 'instance.deploy_requested':
+      return 'provisioning';
+    case 'instance.provisioned':
+    case 'instance.resumed':
+      return 'running';
+    case 'instance.provisioning_failed':
+      return 'failed';
+    case 'instance.suspended':
+      return 'suspended';
+    case 'instance.destroy_requested':
+      return 'destroying';
+    case 'instance.destroyed':
+      return 'destroyed';
+    default:
+      return status;
+  }
+};
+
 export const evolveInstance = (state: InstanceState, event: InstanceEvent): InstanceState => {
   if (event.type === 'instance.deploy_requested') {
     return {
-      status: 'provisioning',
+      status: statusAfter(state.status, event.type) as InstanceStatus,
       instanceId: event.data.instance_id,
       spec: event.data.spec,
       pending: null,
@@ -46,40 +70,37 @@ export const evolveInstance = (state: InstanceState, event: InstanceEvent): Inst
     };
   }
   if (state.status === 'none') return state;
+  const next = { ...state, status: statusAfter(state.status, event.type) };
   switch (event.type) {
     case 'instance.registration_opened':
-      return { ...state, registrationTokenHash: event.data.token_hash };
+      return { ...next, registrationTokenHash: event.data.token_hash };
     case 'instance.agent_registered':
-      return { ...state, registrationTokenHash: null, credentialHash: event.data.credential_hash };
+      return { ...next, registrationTokenHash: null, credentialHash: event.data.credential_hash };
     case 'instance.provisioned':
-      return { ...state, status: 'running' };
     case 'instance.provisioning_failed':
-      return { ...state, status: 'failed' };
-    case 'instance.spec_changed':
-      return { ...state, spec: event.data.spec };
-    case 'instance.suspend_requested':
-      return { ...state, pending: 'suspend' };
-    case 'instance.suspended':
-      return { ...state, status: 'suspended', pending: null };
-    case 'instance.resume_requested':
-      return { ...state, pending: 'resume' };
-    case 'instance.resumed':
-      return { ...state, status: 'running', pending: null };
-    case 'instance.destroy_requested':
-      return { ...state, status: 'destroying', pending: null };
     case 'instance.destroyed':
-      return { ...state, status: 'destroyed' };
+      return next;
+    case 'instance.spec_changed':
+      return { ...next, spec: event.data.spec };
+    case 'instance.suspend_requested':
+      return { ...next, pending: 'suspend' };
+    case 'instance.resume_requested':
+      return { ...next, pending: 'resume' };
+    case 'instance.suspended':
+    case 'instance.resumed':
+    case 'instance.destroy_requested':
+      return { ...next, pending: null };
     case 'instance.backup_requested':
       return {
-        ...state,
+        ...next,
         backupsInProgress: withSet(state.backupsInProgress, event.data.backup_id, true),
         backupIds: withSet(state.backupIds, event.data.backup_id, true),
       };
     case 'instance.backup_completed':
     case 'instance.backup_failed':
-      return { ...state, backupsInProgress: withSet(state.backupsInProgress, event.data.backup_id, false) };
+      return { ...next, backupsInProgress: withSet(state.backupsInProgress, event.data.backup_id, false) };
     case 'instance.health_changed':
-      return { ...state, health: event.data.health };
+      return { ...next, health: event.data.health };
     default:
       return assertNever(event);
   }
