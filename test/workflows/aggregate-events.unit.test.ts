@@ -36,3 +36,12 @@ t.test('an aggregate event carries what workflows track, and nothing of the enve
     data: { instance_id: 'i-1' },
   });
 });
+
+t.test('given an instance event with a spec, then the workflow is handed the revision that holds it, not the spec and its settings', async (t) => {
+  const deployed = {
+    ...recorded('instance-1', { type: 'api_key', id: 'k-1' }),
+    type: 'instance.spec_changed',
+    data: { spec: { settings: { api_token: { $sealed: {} } } } },
+  };
+  t.strictSame(aggregateEventOf(deployed).data, { spec_revision: 1 });
+});
