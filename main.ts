@@ -13,10 +13,12 @@ import { registeredRoutes, type RegisteredRoute } from './api/permissions.js';
 import type { DependencyCheck } from './api/routes/system.js';
 import { internalContext, type CommandEnvironment } from './commands/command-context.js';
 import type { CommandHandlerDeps } from './commands/handle-command.js';
+import { isErasableToken, subjectOfActor } from './commands/personal-data.js';
 import { createTeam } from './commands/teams.js';
 import { taskUpcasters } from './domain/task/upcasters.js';
 import { loadEventSchemas } from './events/event-schemas.js';
 import type { EventStore } from './events/event-store.js';
+import { withLegacyPersonalData } from './events/legacy-personal-data.js';
 import { withUpcasting } from './events/upcasting-event-store.js';
 import type { Config } from './infra/config.js';
 import { createEmbeddedBus } from './infra/embedded-bus.js';
@@ -289,15 +291,19 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const schemas = loadEventSchemas();
   const metrics = config.metrics === 'on' ? createMetrics() : null;
   const stored = await openEventStore(config, logger);
-  const events = withUpcasting(metrics ? instrumentEventStore(stored, metrics) : stored, schemas, [taskUpcasters]);
+  const dataKeys = openDataKeys(config, logger);
+  const { personal } = dataKeys;
+  const legacyTokens = { legacyToken: personal.legacyToken.bind(personal), isErasableToken };
+  const events = withUpcasting(withLegacyPersonalData(metrics ? instrumentEventStore(stored, metrics) : stored, legacyTokens, subjectOfActor), schemas, [
+    taskUpcasters,
+  ]);
   const parts = await openReadSide(config, events, logger);
   const { lookups, readStore, readSide } = parts;
   // The dispatcher wakes waiting agents once the task views their claims read are committed.
   const dispatch = new TaskDispatch();
   parts.lookupRunner.onCommitted((batch) => dispatch.notify(batch));
   const env: CommandEnvironment = { now: () => new Date(), newId: () => uuidv7() };
-  const dataKeys = openDataKeys(config, logger);
-  const commands: CommandHandlerDeps = { store: events, schemas, env, secrets: dataKeys.secrets };
+  const commands: CommandHandlerDeps = { store: events, schemas, env, secrets: dataKeys.secrets, personal };
   const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, logger);
   const drift = new DriftDetection(commands, logger);
   const alerting = new AlertRuleRunner({ events, commands, rules: alertRules(), checkpointFile: join(config.dataDir, 'alert-rules.checkpoint'), logger });

@@ -20,6 +20,7 @@ import { jsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 import { ownedResource } from './ownership.js';
 import { allow } from './permissions.js';
+import { revealPersonalData } from './personal-data.js';
 import { rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { requestId } from './request-context.js';
 import { accessRoutes } from './routes/access.js';
@@ -28,6 +29,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { driftRoutes } from './routes/drift.js';
 import { eventRoutes } from './routes/events.js';
 import { instanceRoutes } from './routes/instances.js';
+import { privacyRoutes } from './routes/privacy.js';
 import { projectionMaintenanceRoutes } from './routes/projection-maintenance.js';
 import { systemApiRoutes, systemRoutes, type DependencyCheck } from './routes/system.js';
 import { taskReadRoutes } from './routes/task-reads.js';
@@ -118,7 +120,8 @@ export const createApp = (deps: AppDeps): Koa => {
   driftRoutes(api, routeDeps);
   teamPolicyRoutes(api, routeDeps);
   alertRoutes(api, routeDeps);
-  eventRoutes(api, { events: deps.commands.store, schemas: deps.schemas, logger: deps.logger });
+  privacyRoutes(api, routeDeps);
+  eventRoutes(api, { events: deps.commands.store, schemas: deps.schemas, logger: deps.logger, personal: deps.commands.personal });
   systemApiRoutes(api, { readSide: deps.readSide });
   projectionMaintenanceRoutes(api, { readSide: deps.readSide, logger: deps.logger });
 
@@ -126,6 +129,7 @@ export const createApp = (deps: AppDeps): Koa => {
   app.use(accessLog(deps.logger));
   if (metrics) app.use(httpMetrics(metrics));
   app.use(errorHandler(deps.logger));
+  app.use(revealPersonalData(deps.commands.personal));
   app.use(system.routes());
   // Agents authenticate with instance credentials, not API keys: their router comes first.
   const agent = agentRoutes({ commands: deps.commands, readStore: deps.lookups, idempotent: routeDeps.idempotent, ...deps.agents });

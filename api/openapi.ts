@@ -21,6 +21,7 @@ import {
   taskResultSchema,
   taskSchema,
 } from './openapi-schemas.js';
+import { privacyPaths } from './privacy-openapi.js';
 import {
   bulkInstanceActionBody,
   cancelTaskBody,
@@ -481,6 +482,7 @@ export const openApiDocument = () => ({
       get: { summary: 'This document', responses: { '200': { description: 'The OpenAPI 3.1 document', ...json({ type: 'object' }) } } },
     },
     ...systemPaths,
+    ...privacyPaths,
     ...eventStreamPaths,
     ...agentPaths,
   }),

@@ -58,6 +58,8 @@ export const routePermissions = {
   'POST /api/v1/alerts/:id/acknowledge': 'operator',
   'POST /api/v1/alerts/:id/resolve': 'operator',
 
+  'POST /api/v1/privacy/erasures': 'admin',
+
   'GET /api/v1/team': 'viewer',
   'GET /api/v1/team/policy': 'viewer',
   'PUT /api/v1/team/policy': 'admin',

@@ -6,14 +6,19 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-/** Where wrapped data keys are kept. Adapters live in infra/ and pass test/commands/key-store.contract.ts. */
+/** Where wrapped data keys are kept. Adapters live in infra/. */
 export interface KeyStore {
-  /** The wrapped key, or null when there is none (never created, or deleted). */
+  /** The wrapped key, or null when there is none (never created, or erased). */
   get(tenant: string, subject: string): Promise<Buffer | null>;
-  /** Stores `wrapped` unless a key exists already; answers the stored one, so that two racing creators agree. */
-  putIfAbsent(tenant: string, subject: string, wrapped: Buffer): Promise<Buffer>;
-  /** Deletes the key for good; true when there was one. */
-  delete(tenant: string, subject: string): Promise<boolean>;
+  /**
+   * Stores `wrapped` unless a key exists already; answers the stored one, so that two racing
+   * creators agree, or null when the subject was erased: it never gets a key again.
+   */
+  putIfAbsent(tenant: string, subject: string, wrapped: Buffer): Promise<Buffer | null>;
+  /** Deletes the key for good and remembers that the subject was erased; true when there was a key. */
+  erase(tenant: string, subject: string): Promise<boolean>;
+  /** Whether `erase` was called for the subject. */
+  isErased(tenant: string, subject: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,8 @@ export const decrypt = (key: Buffer, sealed: Buffer, context: string): Buffer =>
 export class DataKeys {
   /** Unwrapped keys, so that a heartbeat's comparison does not cost a key-store read. */
   readonly #cache = new Map<string, Buffer>();
+  /** Subjects known to be erased, so that answers showing them cost no key-store read. */
+  readonly #erased = new Set<string>();
 
   constructor(
     private readonly store: KeyStore,
@@ -56,26 +63,41 @@ export class DataKeys {
     if (masterKey.length !== 32) throw new DataKeyError(`the master key must be 32 bytes, got ${masterKey.length}`);
   }
 
-  /** The key of `subject` in `tenant`, created on first use. */
-  async keyFor(tenant: string, subject: string): Promise<Buffer> {
+  /** The key of `subject` in `tenant`, created on first use; null once the subject is erased. */
+  async keyFor(tenant: string, subject: string): Promise<Buffer | null> {
     const existing = await this.existingKey(tenant, subject);
     if (existing) return existing;
+    if (this.#erased.has(cacheKey(tenant, subject))) return null;
     const wrapped = await this.store.putIfAbsent(tenant, subject, encrypt(this.masterKey, randomBytes(32), wrapContext(tenant, subject)));
+    if (!wrapped) {
+      this.#erased.add(cacheKey(tenant, subject));
+      return null;
+    }
     return this.#unwrap(tenant, subject, wrapped);
   }
 
-  /** The key, or null once it has been shredded (or was never created). */
+  /** The key, or null once it has been erased (or was never created). */
   async existingKey(tenant: string, subject: string): Promise<Buffer | null> {
     const cached = this.#cache.get(cacheKey(tenant, subject));
     if (cached) return cached;
+    if (this.#erased.has(cacheKey(tenant, subject))) return null;
     const wrapped = await this.store.get(tenant, subject);
     return wrapped ? this.#unwrap(tenant, subject, wrapped) : null;
   }
 
-  /** Deletes the key: whatever was sealed with it can never be opened again. */
-  async shred(tenant: string, subject: string): Promise<boolean> {
+  /** Whether the subject was erased (its key, if it had one, is gone). */
+  async isErased(tenant: string, subject: string): Promise<boolean> {
+    if (this.#erased.has(cacheKey(tenant, subject))) return true;
+    const erased = await this.store.isErased(tenant, subject);
+    if (erased) this.#erased.add(cacheKey(tenant, subject));
+    return erased;
+  }
+
+  /** Deletes the key (crypto-shredding): whatever was sealed with it can never be opened again. */
+  async erase(tenant: string, subject: string): Promise<boolean> {
     this.#cache.delete(cacheKey(tenant, subject));
-    return this.store.delete(tenant, subject);
+    this.#erased.add(cacheKey(tenant, subject));
+    return this.store.erase(tenant, subject);
   }
 
   #unwrap(tenant: string, subject: string, wrapped: Buffer): Buffer {

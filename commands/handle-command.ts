@@ -5,6 +5,7 @@ import type { EventSchemaRegistry } from '../events/event-schemas.js';
 import { WrongExpectedRevisionError, type EventMetadata, type EventStore, type NewEvent, type RecordedEvent } from '../events/event-store.js';
 import { categoryOfStream } from '../events/streams.js';
 import type { CommandContext, CommandEnvironment } from './command-context.js';
+import { subjectOfActor, type PersonalData } from './personal-data.js';
 import type { SecretSettings } from './secret-settings.js';
 
 export type CommandHandlerDeps = {
@@ -13,6 +14,8 @@ export type CommandHandlerDeps = {
   readonly env: CommandEnvironment;
   /** Seals the secret settings of a spec before they reach an event, and opens them where they are used. */
   readonly secrets: SecretSettings;
+  /** Seals personal data (the client IP and user agent of a key's requests, values marked personal) under its subject's key. */
+  readonly personal: PersonalData;
   /**
    * Attempts before a concurrency conflict is reported to the caller.
    * @defaultValue 5
@@ -62,13 +65,24 @@ export class PreconditionFailedError extends Error {
 /** Namespace of deterministic event ids: a retried idempotent command yields the same ids. */
 const eventIdNamespace = '6f1d1c36-5a0e-4c61-9d7e-2f4b3b1e8a90';
 
-const metadataFor = (ctx: CommandContext, occurredAt: string, schemaVersion: number): EventMetadata => ({
+/** Where a request came from and with what, about the person behind the key: sealed under that subject's key. */
+type RequestOrigin = { readonly client_ip: string | null; readonly user_agent: string | null };
+
+const originOf = async (deps: CommandHandlerDeps, ctx: CommandContext): Promise<RequestOrigin> => {
+  const subject = subjectOfActor(ctx.actor);
+  if (subject === null || (ctx.clientIp === null && ctx.userAgent === null)) return { client_ip: ctx.clientIp, user_agent: ctx.userAgent };
+  const seal = await deps.personal.sealerFor(ctx.tenant, subject);
+  // Of a subject erased, nothing more is recorded.
+  const sealed = (value: string | null) => (value === null ? null : seal(value));
+  return { client_ip: sealed(ctx.clientIp), user_agent: sealed(ctx.userAgent) };
+};
+
+const metadataFor = (ctx: CommandContext, origin: RequestOrigin, occurredAt: string, schemaVersion: number): EventMetadata => ({
   actor: ctx.actor,
   correlation_id: ctx.correlationId,
   causation_id: ctx.causationId,
   request_id: ctx.requestId,
-  client_ip: ctx.clientIp,
-  user_agent: ctx.userAgent,
+  ...origin,
   occurred_at: occurredAt,
   schema_version: schemaVersion,
   ...(ctx.idempotency ? { idempotency: { key: ctx.idempotency.key, request_hash: ctx.idempotency.requestHash } } : {}),
@@ -98,6 +112,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
   options: { readonly newStream?: boolean; readonly revisionOf?: (history: readonly RecordedEvent[]) => number } = {},
 ): Promise<CommandResult<State>> => {
   const maxAttempts = deps.maxAttempts ?? 5;
+  const origin = await originOf(deps, ctx);
   for (let attempt = 1; ; attempt++) {
     const history = options.newStream && attempt === 1 ? [] : await deps.store.readStream(stream);
     if (history.length > 0 && history[0]?.tenant !== ctx.tenant) throw new NotFoundError(categoryOfStream(stream));
@@ -116,7 +131,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
         type: event.type,
         tenant: ctx.tenant,
         data: event.data,
-        metadata: metadataFor(ctx, occurredAt, deps.schemas.currentVersion(event.type)),
+        metadata: metadataFor(ctx, origin, occurredAt, deps.schemas.currentVersion(event.type)),
       };
     });
     try {

@@ -41,6 +41,7 @@ export class SecretSettings {
    */
   async sealerFor(tenant: string): Promise<(settings: Settings, current?: Settings) => Settings> {
     const key = await this.keys.keyFor(tenant, SETTINGS_KEY);
+    if (!key) throw new DataKeyError(`team ${tenant}'s settings key was erased: no secret can be sealed for it`);
     return (settings, current = {}) =>
       Object.fromEntries(
         Object.entries(settings).map(([name, value]) => {

@@ -5,7 +5,7 @@
  */
 
 /** Every aggregate category of the log: one Kafka topic each. */
-export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert'] as const;
+export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert', 'privacy'] as const;
 export type EventCategory = (typeof eventCategories)[number];
 
 const streamOf =
@@ -28,3 +28,5 @@ export const instanceStream = streamOf('instance');
 /** The drift stream of an instance: every drift of it, and its configuration snapshots. */
 export const driftStream = streamOf('drift');
 export const alertStream = streamOf('alert');
+/** A team's erasures of data subjects (`privacy-<team id>`). */
+export const privacyStream = streamOf('privacy');

@@ -87,7 +87,7 @@ const create = async (name: string, env: NodeJS.ProcessEnv, logger: Logger): Pro
     }
     const correlationId = uuidv7();
     const result = await issueApiKey(
-      { store: events, schemas, env: { now: () => new Date(), newId: () => uuidv7() }, secrets: dataKeys.secrets },
+      { store: events, schemas, env: { now: () => new Date(), newId: () => uuidv7() }, secrets: dataKeys.secrets, personal: dataKeys.personal },
       internalContext({ tenant: teamId, actor: { type: 'system', id: 'cli' }, correlationId, userAgent: 'bosun admin-key create' }),
       { name, role: 'admin' },
     );

@@ -4,11 +4,12 @@
  * 0600). A generated key sits beside what it protects, so it guards against copies of the
  * log and of exports, not against someone who reads the whole data directory.
  */
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DataKeys } from '../commands/data-keys.js';
+import { PersonalData } from '../commands/personal-data.js';
 import { SecretSettings } from '../commands/secret-settings.js';
 import { ConfigError, decodeMasterKey, type Config } from './config.js';
 import { openEmbeddedKeyStore } from './embedded-key-store.js';
@@ -36,6 +37,9 @@ export const loadMasterKey = (configured: Buffer | null, dataDir: string, logger
 /** The data keys of `keys.sqlite` in the data directory under the configured (or generated) master key. */
 export const openDataKeys = (config: Pick<Config, 'masterKey' | 'dataDir'>, logger: Logger) => {
   const store = openEmbeddedKeyStore(join(config.dataDir, 'keys.sqlite'));
-  const keys = new DataKeys(store, loadMasterKey(config.masterKey, config.dataDir, logger));
-  return { keys, secrets: new SecretSettings(keys), close: () => store.close() };
+  const masterKey = loadMasterKey(config.masterKey, config.dataDir, logger);
+  const keys = new DataKeys(store, masterKey);
+  // A key of its own for pseudonyms, derived so that the master key is used for one purpose only.
+  const pseudonymKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'bosun data subject pseudonyms', 32));
+  return { keys, secrets: new SecretSettings(keys), personal: new PersonalData(keys, pseudonymKey), close: () => store.close() };
 };

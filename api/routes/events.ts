@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
+import type { PersonalData } from '../../commands/personal-data.js';
 import type { EventSchemaRegistry } from '../../events/event-schemas.js';
 import type { EventStore, RecordedEvent, Subscription } from '../../events/event-store.js';
 import { categoryOfStream } from '../../events/streams.js';
@@ -18,6 +19,8 @@ export type EventRoutesDeps = {
   readonly events: EventStore;
   readonly schemas: EventSchemaRegistry;
   readonly logger: Logger;
+  /** Reveals each event's personal data to its team (the events sent are the caller's team's only). */
+  readonly personal: PersonalData;
   /** How often an idle followed stream sends a keep-alive; tests shorten it. @defaultValue 15 s */
   readonly keepAliveMs?: number;
 };
@@ -164,7 +167,7 @@ export const eventRoutes = (router: Router<BosunState>, deps: EventRoutesDeps): 
 
   /** Sends the stored events after `request.after`, then (following) new ones, until either side stops. */
   const pump = async (request: StreamRequest, out: ReturnType<typeof openBody>, firstPage: RecordedEvent[], head: number): Promise<void> => {
-    const send = (event: RecordedEvent) => out.add(request.format.encode(toWireEvent(event)));
+    const send = async (event: RecordedEvent) => out.add(request.format.encode(await deps.personal.reveal(toWireEvent(event), event.tenant)));
     let after = request.after;
     // Paged through the log; the next page is read only once this one was taken by the client.
     for (let page = firstPage; ; page = await events.readAll({ after, maxCount: eventPageSize })) {

@@ -45,7 +45,7 @@ t.test('GET /events: keep-alives and failures', async (t) => {
       ctx.state.principal = principal;
       return next();
     });
-    eventRoutes(router, { events, schemas, logger, keepAliveMs: 50 });
+    eventRoutes(router, { events, schemas, logger, keepAliveMs: 50, personal: bosun.bosun.commands.personal });
     app.use(router.routes());
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { RecordedEvent } from '../../events/event-store.js';
 import { toWireEvent } from '../../projections/wire-event.js';
 import { openEventStream } from './events-client.js';
 import { createOtherTeam, startTestBosun } from './harness.js';
@@ -20,6 +21,8 @@ t.test("GET /events: the caller's team's events", async (t) => {
   const deployed = await app.call('POST', '/api/v1/instances', { body: { name: 'worker-1', provider: 'local', spec: {} } });
   t.equal(deployed.status, 202);
 
+  /** An event as the API shows it to its team: its personal data revealed. */
+  const shown = (event: RecordedEvent) => app.bosun.commands.personal.reveal(toWireEvent(event), event.tenant);
   /** What the log holds for `tenant` now, in log order. */
   const stored = async (tenant: string) => (await app.bosun.events.readAll({ maxCount: 100_000 })).filter((event) => event.tenant === tenant);
   const open = (query = '', options: { key?: string; headers?: Record<string, string> } = {}) => openEventStream(app.bosun.url, query, options);
@@ -35,8 +38,8 @@ t.test("GET /events: the caller's team's events", async (t) => {
     const expected = await stored(mine);
     t.same(
       events.map(({ event }) => event),
-      expected.map(toWireEvent),
-      "exactly the team's events, whole",
+      await Promise.all(expected.map(shown)),
+      "exactly the team's events, whole, personal data revealed",
     );
     t.ok(expected.some((event) => event.type === 'team.created') && expected.some((event) => event.type === 'task.submitted'));
     t.ok(expected.some((event) => event.stream.startsWith('instance-')));
@@ -111,7 +114,7 @@ t.test("GET /events: the caller's team's events", async (t) => {
     const replayed = await stream.take(expected.length);
     t.same(
       replayed.map(({ id, name, event }) => [id, name, event]),
-      expected.map((event) => [String(event.position), event.type, toWireEvent(event)]),
+      await Promise.all(expected.map(async (event) => [String(event.position), event.type, await shown(event)])),
     );
 
     // Another team's event comes first in the log, yet only ours arrives.

@@ -46,10 +46,10 @@ t.test('submitting a task', async (t) => {
       request_id: 'req-meta-1',
       correlation_id: 'corr-1',
       causation_id: 'req-meta-1',
-      user_agent: 'bosun-test/1',
       schema_version: 2,
     });
-    t.ok(event?.metadata.client_ip, 'client ip recorded');
+    const origin = await app.bosun.commands.personal.reveal([event?.metadata.user_agent, event?.metadata.client_ip], event!.tenant);
+    t.match(origin, ['bosun-test/1', /^(::ffff:)?127\.0\.0\.1$|^::1$/], 'user agent and client IP recorded, sealed as personal data of the key');
     t.ok(event?.tenant, 'tenant recorded');
   });
 });

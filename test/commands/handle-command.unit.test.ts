@@ -11,7 +11,7 @@ import type { EventSchemaRegistry } from '../../events/event-schemas.js';
 import { WrongExpectedRevisionError, type EventStore, type NewEvent } from '../../events/event-store.js';
 import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { testMetadata } from '../events/event-metadata.js';
-import { testSecrets } from './test-secrets.js';
+import { testKeys } from './test-keys.js';
 
 /**
  * The command handler on its own: a counter decider, the embedded store, a fixed clock.
@@ -61,7 +61,7 @@ const depsOf = (store: EventStore, extra: Partial<CommandHandlerDeps> = {}): Com
   store,
   schemas,
   env: environment(),
-  secrets: testSecrets(),
+  ...testKeys(),
   ...extra,
 });
 
@@ -275,7 +275,8 @@ t.test('event ids', async (t) => {
 t.test('metadata', async (t) => {
   t.test('given a context with an idempotency key, when a command appends events, then each carries who, why and when', async (t) => {
     const store = openStore(t);
-    const result = await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [1, 2] }, withKey('k1'));
+    const deps = depsOf(store);
+    const result = await handleCommand(deps, counter, 'counter-1', { amounts: [1, 2] }, withKey('k1'));
     const events = await store.readStream('counter-1');
     t.equal(events.length, 2);
     for (const event of events) {
@@ -284,13 +285,16 @@ t.test('metadata', async (t) => {
         correlation_id: 'corr-1',
         causation_id: 'cause-1',
         request_id: 'req-1',
-        client_ip: '10.0.0.1',
-        user_agent: 'spec/1.0',
+        // Personal data of the person behind the key, sealed under that subject's key.
+        client_ip: event.metadata.client_ip,
+        user_agent: event.metadata.user_agent,
         occurred_at: clock.toISOString(),
         schema_version: 3,
         idempotency: { key: 'k1', request_hash: 'hash-of-k1' },
       });
       t.equal(event.tenant, 'team-a');
+      t.match(event.metadata.client_ip, /^bosun:erasable:v1:team-a:/);
+      t.same(await deps.personal.reveal([event.metadata.client_ip, event.metadata.user_agent], 'team-a'), ['10.0.0.1', 'spec/1.0']);
     }
     t.equal(result.occurredAt, clock.toISOString());
   });

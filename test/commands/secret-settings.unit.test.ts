@@ -52,13 +52,13 @@ t.test('a sealed value opens only for its own team and setting, and not once alt
   await t.rejects(secrets.open('team-a', 'api_token', { $sealed: { ...sealed.$sealed, data: bytes.toString('base64url') } }), DataKeyError, 'altered');
 });
 
-t.test('given a shredded key, then what it sealed cannot be opened, and the key store forgets it', async (t) => {
+t.test('given an erased key, then what it sealed cannot be opened, and the key store forgets it', async (t) => {
   const { keys, secrets, store } = setUp();
   const sealed = (await secrets.sealerFor('team-a'))({ api_token: 'tok-123' });
-  t.equal(await keys.shred('team-a', 'settings'), true);
+  t.equal(await keys.erase('team-a', 'settings'), true);
   t.equal(await store.get('team-a', 'settings'), null);
   await t.rejects(secrets.open('team-a', 'api_token', sealed.api_token), /settings key is gone/);
-  t.equal(await keys.shred('team-a', 'settings'), false, 'shredding twice finds nothing');
+  t.equal(await keys.erase('team-a', 'settings'), false, 'erasing twice finds no key');
 });
 
 t.test('racing creators of one key agree on the first stored', async (t) => {

@@ -13,7 +13,7 @@ import { uuidv7 } from '../../infra/ids.js';
 import { createLogger } from '../../infra/logger.js';
 import { alertRules } from '../../processes/alert-rules/rules.js';
 import { AlertRuleRunner } from '../../processes/alert-rules/runner.js';
-import { testSecrets } from '../commands/test-secrets.js';
+import { testKeys } from '../commands/test-keys.js';
 
 const logger = createLogger('silent');
 const ctx: CommandContext = {
@@ -29,7 +29,7 @@ const ctx: CommandContext = {
 const setUp = (t: { teardown: (fn: () => Promise<void>) => void }) => {
   const directory = mkdtempSync(join(tmpdir(), 'bosun-alert-rules-'));
   const store = openEmbeddedEventStore({ directory });
-  const deps: CommandHandlerDeps = { store, schemas: loadEventSchemas(), env: { now: () => new Date(), newId: () => uuidv7() }, secrets: testSecrets() };
+  const deps: CommandHandlerDeps = { store, schemas: loadEventSchemas(), env: { now: () => new Date(), newId: () => uuidv7() }, ...testKeys() };
   const checkpointFile = join(directory, 'alert-rules.checkpoint');
   const runners: AlertRuleRunner[] = [];
   t.teardown(async () => {
