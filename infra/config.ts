@@ -1,3 +1,5 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** Everything Bosun reads from its environment, checked once at start. */
@@ -34,6 +36,12 @@ export type Config = {
   readonly mongodbUrl: string | null;
   /** `off` serves no /metrics and records none (`BOSUN_METRICS`). */
   readonly metrics: 'on' | 'off';
+  /** Ed25519 private key that signs the log's seals (`BOSUN_AUDIT_SIGNING_KEY`, a PEM file); seals are unsigned when absent. */
+  readonly auditSigningKey: KeyObject | null;
+  /** A seal is written once this many events are unsealed (`BOSUN_AUDIT_SEAL_EVENTS`)... */
+  readonly auditSealEvents: number;
+  /** ...or this many seconds after the last one, when anything is unsealed (`BOSUN_AUDIT_SEAL_SECONDS`). */
+  readonly auditSealSeconds: number;
 };
 
 export class ConfigError extends Error {}
@@ -70,6 +78,20 @@ const mongodbUrl = (raw: string | undefined): string | null => {
   return raw;
 };
 
+const signingKey = (path: string | undefined): KeyObject | null => {
+  if (!path) return null;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(readFileSync(path));
+  } catch (error) {
+    throw new ConfigError(`BOSUN_AUDIT_SIGNING_KEY must name a readable PEM file holding an Ed25519 private key; ${path}: ${(error as Error).message}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new ConfigError(`BOSUN_AUDIT_SIGNING_KEY must hold an Ed25519 private key; ${path} holds a ${String(key.asymmetricKeyType)} key`);
+  }
+  return key;
+};
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const adminKey = env.BOSUN_ADMIN_KEY || null;
   if (adminKey !== null && adminKey.length < 16) throw new ConfigError('BOSUN_ADMIN_KEY must be at least 16 characters');
@@ -94,5 +116,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3, 1, 1000),
     mongodbUrl: mongodbUrl(env.MONGODB_URL),
     metrics: oneOf(env, 'BOSUN_METRICS', ['on', 'off'] as const, 'on'),
+    auditSigningKey: signingKey(env.BOSUN_AUDIT_SIGNING_KEY),
+    auditSealEvents: integer(env, 'BOSUN_AUDIT_SEAL_EVENTS', 10_000, 1, 10_000_000),
+    auditSealSeconds: integer(env, 'BOSUN_AUDIT_SEAL_SECONDS', 60, 1, 86_400),
   };
 };
