@@ -57,10 +57,13 @@ export const verifyLog = async (store: EventStore, options: VerifyOptions): Prom
   const { source } = options.seals;
   const seals = [...options.seals.list].sort((a, b) => a.through_position - b.through_position);
   const problems: AuditProblem[] = [];
+  /** The first position a problem may lie at: a missing event lies anywhere after its stream's previous one. */
+  const earliest = new Map<AuditProblem, number>();
   let problemCount = 0;
-  const report = (problem: AuditProblem): void => {
+  const report = (problem: AuditProblem, from = problem.position): void => {
     problemCount++;
     problems.push(problem);
+    earliest.set(problem, from);
   };
 
   const usable: Seal[] = [];
@@ -160,7 +163,7 @@ export const verifyLog = async (store: EventStore, options: VerifyOptions): Prom
         found: { revision: event.revision },
         detail: `revision ${expectedRevision} of ${event.stream} is missing before position ${event.position}`,
       };
-      report(problem);
+      report(problem, (last?.position ?? 0) + 1);
       for (let missing = expectedRevision; missing < event.revision && missing < expectedRevision + 1000; missing++)
         gaps.set(`${event.stream}\n${missing}`, problem);
       streams.set(event.stream, link);
@@ -231,14 +234,14 @@ export const verifyLog = async (store: EventStore, options: VerifyOptions): Prom
     };
   }
 
-  // A stream's chain names the event; a seal only the stretch of log it covers, so it is named when no stream's chain found anything there.
+  // A stream's chain names the event; a seal only the stretch of log it covers, so it is named when no stream's chain found anything that may lie there.
   const byPosition = [...problems].sort((a, b) => a.position - b.position);
   let first = byPosition[0] ?? null;
   const failed = sealProblem as AuditProblem | null;
   if (failed) {
     problemCount++;
     const through = (failed.expected.through_position as number | undefined) ?? failed.position;
-    if (!first || first.position > through) first = failed;
+    if (!problems.some((problem) => (earliest.get(problem) ?? problem.position) <= through)) first = failed;
   }
   return {
     intact: problemCount === 0,
