@@ -2,7 +2,8 @@
  * Append throughput of the embedded event store, in a fresh temporary directory:
  * (a) sequential appends of 100 events each, (b) 64 concurrent single-event appends;
  * each on the store alone and through the hash chain (events/hash-chain.ts) as Bosun
- * appends, the chained figures beside the plain ones.
+ * appends, the chained figures beside the plain ones (the best of BENCH_ROUNDS, default 3,
+ * alternating rounds).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -69,8 +70,19 @@ const benchAppends = async (wrap: (store: EventStore) => EventStore): Promise<{ 
 };
 
 export async function benchEventStore(): Promise<Record<string, number>> {
-  const plain = await benchAppends((store) => store);
-  const chained = await benchAppends(withHashChain);
+  // Alternating rounds, the best of each: the machine's load moves between them.
+  const plain = { batched: 0, concurrent: 0 };
+  const chained = { batched: 0, concurrent: 0 };
+  for (let round = 0; round < Number(process.env.BENCH_ROUNDS ?? 3); round++) {
+    for (const [best, wrap] of [
+      [plain, (store: EventStore) => store],
+      [chained, withHashChain],
+    ] as const) {
+      const figures = await benchAppends(wrap);
+      best.batched = Math.max(best.batched, figures.batched);
+      best.concurrent = Math.max(best.concurrent, figures.concurrent);
+    }
+  }
   return {
     batched_events_per_s: Math.round(plain.batched),
     concurrent_single_events_per_s: Math.round(plain.concurrent),
