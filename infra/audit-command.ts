@@ -112,7 +112,8 @@ const progressDrawer = (progress: NodeJS.WriteStream) => {
 };
 
 const withStore = async (env: NodeJS.ProcessEnv, logger: Logger, run: (events: EventStore) => Promise<number>): Promise<number> => {
-  const config = loadConfig(env);
+  // An auditor checks with the public key; the private one may well be out of their reach.
+  const config = loadConfig({ ...env, BOSUN_AUDIT_SIGNING_KEY: '' });
   if (!config.eventStoreUrl && !existsSync(join(config.dataDir, 'events.sqlite'))) {
     logger.error({ data_dir: config.dataDir }, 'no event store in the data directory: set BOSUN_DATA_DIR to the one Bosun serves');
     return 1;
