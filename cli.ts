@@ -15,10 +15,14 @@ commands:
   admin-key create [--name <name>]
             issue a new admin key of the system team (a lost first key) and print it once
             as JSON; run on the server's data directory while Bosun is stopped
+  audit     verify [--seals <file>] [--public-key <pem>] | seals [--out <file>]
+            check the log's hash chains and seals, naming the first event changed,
+            removed, inserted or reordered; export the seals for an auditor
   help      show this text
 
 environment: PORT, HOST, BOSUN_DATA_DIR, BOSUN_ADMIN_KEY, EVENTSTORE_URL, BOSUN_RATE_LIMIT,
-BOSUN_READ_WAIT_MS, LOG_LEVEL (see README.md)
+BOSUN_READ_WAIT_MS, BOSUN_AUDIT_SIGNING_KEY, BOSUN_AUDIT_SEAL_EVENTS, BOSUN_AUDIT_SEAL_SECONDS, LOG_LEVEL
+(see README.md)
 agent environment: BOSUN_URL, BOSUN_REGISTRATION_TOKEN, BOSUN_AGENT_DIR, BOSUN_PROVIDER, LOG_LEVEL
 `;
 
@@ -59,6 +63,11 @@ const main = async (command: string | undefined) => {
     case 'admin-key': {
       const { runAdminKeyCommand } = await import('./infra/admin-key-command.js');
       process.exitCode = await runAdminKeyCommand(process.argv.slice(3), process.env);
+      return;
+    }
+    case 'audit': {
+      const { runAuditCommand } = await import('./infra/audit-command.js');
+      process.exitCode = await runAuditCommand(process.argv.slice(3), process.env);
       return;
     }
     case 'agent': {

@@ -14,9 +14,9 @@ import type { DependencyCheck } from './api/routes/system.js';
 import { internalContext, type CommandEnvironment } from './commands/command-context.js';
 import type { CommandHandlerDeps } from './commands/handle-command.js';
 import { isErasableToken, subjectOfActor } from './commands/personal-data.js';
-import { createTeam } from './commands/teams.js';
+import { createTeam, systemTeamOf } from './commands/teams.js';
 import { taskUpcasters } from './domain/task/upcasters.js';
-import { loadEventSchemas } from './events/event-schemas.js';
+import { loadEventSchemas, type EventSchemaRegistry } from './events/event-schemas.js';
 import type { EventStore } from './events/event-store.js';
 import { withLegacyPersonalData } from './events/legacy-personal-data.js';
 import { withUpcasting } from './events/upcasting-event-store.js';
@@ -34,6 +34,7 @@ import { connectWorkflowEngine } from './infra/temporal/engine.js';
 import { AgentHeartbeats } from './processes/agent-heartbeats.js';
 import { alertRules } from './processes/alert-rules/rules.js';
 import { AlertRuleRunner } from './processes/alert-rules/runner.js';
+import { AuditSealer } from './processes/audit-sealer.js';
 import { DriftDetection } from './processes/drift-detection.js';
 import { accessProjector, teamCollection } from './projections/access/access-projector.js';
 import { agentCredentialProjector } from './projections/agents/agent-credentials.js';
@@ -214,6 +215,23 @@ const bootstrapSystemTeam = async (deps: CommandHandlerDeps, config: Config, rea
   else logger.warn({ team_id: created.teamId, admin_key: created.issued.key }, 'system team created; its admin key is shown only this once');
 };
 
+/** Seals the log as stored (beneath upcasting) for the system team, which bootstrap has created. */
+const startAuditSealer = async (config: Config, stored: EventStore, schemas: EventSchemaRegistry, logger: Logger): Promise<AuditSealer> => {
+  const systemTeamId = await systemTeamOf(stored);
+  if (systemTeamId === null) throw new Error('the event log holds no system team to keep its seals');
+  const sealer = new AuditSealer({
+    events: stored,
+    schemas,
+    systemTeamId,
+    signingKey: config.auditSigningKey,
+    sealEvents: config.auditSealEvents,
+    sealSeconds: config.auditSealSeconds,
+    logger,
+  });
+  await sealer.start();
+  return sealer;
+};
+
 type Fleet = {
   /** Whether the Temporal frontend answers its gRPC health check. */
   readonly health: () => Promise<{ ok: boolean; reason?: string }>;
@@ -349,8 +367,10 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   logger.info({ url }, 'listening');
 
   let started = false;
+  let sealer: AuditSealer | null = null;
   const ready = parts.start().then(async () => {
     await bootstrapSystemTeam(commands, config, lookups, parts.lookupRunner, logger);
+    sealer = await startAuditSealer(config, stored, schemas, logger);
     alerting.start();
     if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, lookups, heartbeats, apiUrl: config.publicUrl ?? url });
     started = true;
@@ -377,6 +397,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       });
       await (fleet as Fleet | null)?.stop();
       await alerting.stop();
+      await sealer?.stop();
       await parts.stop();
       await events.close();
       await dataKeys.close();

@@ -9,6 +9,7 @@ import { benchMongoReadStore } from './mongo-read-store.js';
 import { benchKafkaToMongoFigures, benchReadSide, benchVisibleLagFigures } from './read-side.js';
 
 const benches: Record<string, () => Promise<object>> = {
+  'audit-verify': async () => (await import('./audit-verify.js')).benchAuditVerify(),
   'event-store': () => benchEventStore(),
   'http-submit': () => benchHttp(Number(process.env.BENCH_SECONDS ?? 20)),
   fleet: () => benchFleet(),

@@ -1,4 +1,5 @@
 import { teamDecider, type NewApiKey, type Role } from '../domain/team/index.js';
+import type { EventStore } from '../events/event-store.js';
 import { teamStream } from '../events/streams.js';
 import type { CommandContext, CommandEnvironment } from './command-context.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
@@ -35,3 +36,15 @@ export const createTeam = async (deps: CommandHandlerDeps, ctx: CommandContext, 
 
 export const revokeApiKey = (deps: CommandHandlerDeps, ctx: CommandContext, keyId: string) =>
   handleCommand(deps, teamDecider, teamStream(ctx.tenant), { type: 'RevokeApiKey', keyId }, ctx);
+
+/** The system team is created at first start: its team.created event is among the first of the log. */
+export const systemTeamOf = async (events: EventStore): Promise<string | null> => {
+  for (let after = 0; ;) {
+    const page = await events.readAll({ after, maxCount: 1000 });
+    const created = page.find((event) => event.type === 'team.created' && (event.data as { system?: boolean }).system === true);
+    if (created) return (created.data as { team_id: string }).team_id;
+    const last = page.at(-1);
+    if (!last) return null;
+    after = last.position;
+  }
+};

@@ -21,7 +21,15 @@ export type EventMetadata = {
   readonly schema_version: number;
   /** Set when the command came with an Idempotency-Key: the key and a hash of its request. */
   readonly idempotency?: { readonly key: string; readonly request_hash: string };
+  /**
+   * The event's link in its stream's hash chain, set by `withHashChain` as it appends
+   * (events/hash-chain.ts); absent on events written before the chain existed.
+   */
+  readonly chain?: EventChainLink;
 };
+
+/** `hash` covers the event as stored, `prev` included; `prev` is the hash of the stream's previous event (null at revision 0). */
+export type EventChainLink = { readonly prev: string | null; readonly hash: string };
 
 /** An event as handed to `append`. The id makes appends idempotent where a retry could repeat them. */
 export type NewEvent = {

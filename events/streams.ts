@@ -1,11 +1,12 @@
 /**
  * Stream names, in one place: every stream is `<category>-<id>`, one per aggregate
  * (`task-0193...`), except drift, whose stream is its instance's (`drift-<instance id>`)
- * and holds every drift of that instance.
+ * and holds every drift of that instance, and audit, whose one stream
+ * (`audit-<system team id>`) holds the log's seals.
  */
 
 /** Every aggregate category of the log: one Kafka topic each. */
-export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert', 'privacy'] as const;
+export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert', 'privacy', 'audit'] as const;
 export type EventCategory = (typeof eventCategories)[number];
 
 const streamOf =
@@ -30,3 +31,5 @@ export const driftStream = streamOf('drift');
 export const alertStream = streamOf('alert');
 /** A team's erasures of data subjects (`privacy-<team id>`). */
 export const privacyStream = streamOf('privacy');
+/** The seals of the log (events/audit-seal.ts), kept by the system team. */
+export const auditStream = streamOf('audit');

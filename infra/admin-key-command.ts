@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { internalContext } from '../commands/command-context.js';
-import { issueApiKey } from '../commands/teams.js';
+import { issueApiKey, systemTeamOf } from '../commands/teams.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { loadEventSchemas } from '../events/event-schemas.js';
 import type { EventStore } from '../events/event-store.js';
@@ -47,18 +47,6 @@ const parse = (argv: readonly string[]): { name: string } | null => {
     name = value;
   }
   return { name };
-};
-
-/** The system team is created at first start: its team.created event is among the first of the log. */
-const systemTeamOf = async (events: EventStore): Promise<string | null> => {
-  for (let after = 0; ;) {
-    const page = await events.readAll({ after, maxCount: 1000 });
-    const created = page.find((event) => event.type === 'team.created' && (event.data as { system?: boolean }).system === true);
-    if (created) return (created.data as { team_id: string }).team_id;
-    const last = page.at(-1);
-    if (!last) return null;
-    after = last.position;
-  }
 };
 
 const create = async (name: string, env: NodeJS.ProcessEnv, logger: Logger): Promise<number> => {

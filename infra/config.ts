@@ -1,3 +1,5 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** Everything Bosun reads from its environment, checked once at start. */
@@ -36,6 +38,12 @@ export type Config = {
   readonly metrics: 'on' | 'off';
   /** Wraps the data keys that seal secrets and personal data (`BOSUN_MASTER_KEY`); generated into `dataDir` when absent. */
   readonly masterKey: Buffer | null;
+  /** Ed25519 private key that signs the log's seals (`BOSUN_AUDIT_SIGNING_KEY`, a PEM file); seals are unsigned when absent. */
+  readonly auditSigningKey: KeyObject | null;
+  /** A seal is written once this many events are unsealed (`BOSUN_AUDIT_SEAL_EVENTS`)... */
+  readonly auditSealEvents: number;
+  /** ...or this many seconds after the last one, when anything is unsealed (`BOSUN_AUDIT_SEAL_SECONDS`). */
+  readonly auditSealSeconds: number;
 };
 
 export class ConfigError extends Error {
@@ -82,6 +90,20 @@ export const decodeMasterKey = (raw: string): Buffer => {
   return key;
 };
 
+const signingKey = (path: string | undefined): KeyObject | null => {
+  if (!path) return null;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(readFileSync(path));
+  } catch (error) {
+    throw new ConfigError(`BOSUN_AUDIT_SIGNING_KEY must name a readable PEM file holding an Ed25519 private key; ${path}: ${(error as Error).message}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new ConfigError(`BOSUN_AUDIT_SIGNING_KEY must hold an Ed25519 private key; ${path} holds a ${String(key.asymmetricKeyType)} key`);
+  }
+  return key;
+};
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const adminKey = env.BOSUN_ADMIN_KEY || null;
   if (adminKey !== null && adminKey.length < 16) throw new ConfigError('BOSUN_ADMIN_KEY must be at least 16 characters');
@@ -107,5 +129,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     mongodbUrl: mongodbUrl(env.MONGODB_URL),
     metrics: oneOf(env, 'BOSUN_METRICS', ['on', 'off'] as const, 'on'),
     masterKey: env.BOSUN_MASTER_KEY ? decodeMasterKey(env.BOSUN_MASTER_KEY) : null,
+    auditSigningKey: signingKey(env.BOSUN_AUDIT_SIGNING_KEY),
+    auditSealEvents: integer(env, 'BOSUN_AUDIT_SEAL_EVENTS', 10_000, 1, 10_000_000),
+    auditSealSeconds: integer(env, 'BOSUN_AUDIT_SEAL_SECONDS', 60, 1, 86_400),
   };
 };

@@ -1,7 +1,11 @@
-/** The event store configuration names: KurrentDB at EVENTSTORE_URL, else the embedded one in the data directory. */
+/**
+ * The event store configuration names: KurrentDB at EVENTSTORE_URL, else the embedded one
+ * in the data directory; appends through it are hash-chained (events/hash-chain.ts).
+ */
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { EventStore } from '../events/event-store.js';
+import { withHashChain } from '../events/hash-chain.js';
 import type { Config } from './config.js';
 import { openEmbeddedEventStore } from './embedded-event-store.js';
 
@@ -10,9 +14,9 @@ export const openEventStore = async (config: Pick<Config, 'eventStoreUrl' | 'dat
     logger.info({ adapter: 'kurrentdb' }, 'event store');
     // Loaded only when configured: the gRPC client is heavy and the embedded default needs none of it.
     const { openKurrentDbEventStore } = await import('./kurrentdb-event-store.js');
-    return openKurrentDbEventStore({ connectionString: config.eventStoreUrl, logger });
+    return withHashChain(openKurrentDbEventStore({ connectionString: config.eventStoreUrl, logger }));
   }
   mkdirSync(config.dataDir, { recursive: true });
   logger.info({ adapter: 'embedded', directory: config.dataDir }, 'event store');
-  return openEmbeddedEventStore({ directory: config.dataDir, logger });
+  return withHashChain(openEmbeddedEventStore({ directory: config.dataDir, logger }));
 };

@@ -2,6 +2,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { verifyLog } from '../../events/audit-verify.js';
+import { sealsInLog } from '../../infra/audit-command.js';
+import { openEmbeddedEventStore } from '../../infra/embedded-event-store.js';
 import { adminKey, createOtherTeam, startTestBosun, type TestBosun } from './harness.js';
 
 /** The NDJSON firehose of the caller's team, whole. */
@@ -122,5 +125,12 @@ t.test('personal data: sealed at rest per subject, shown to its team, erased by 
     const viewer = (await app.call('POST', '/api/v1/api-keys', { body: { name: 'v', role: 'viewer' } })).body.key as string;
     t.equal((await app.call('POST', '/api/v1/privacy/erasures', { key: viewer, body: { subject: 'x' } })).status, 403);
     t.match(await app.call('POST', '/api/v1/privacy/erasures', { body: {} }), { status: 400, body: { error: { param: 'subject' } } });
+  });
+  t.test('after erasures, the hash chain over the stored events still verifies: erasure deleted keys, not events', async (t) => {
+    await app.bosun.close();
+    const store = openEmbeddedEventStore({ directory: app.dataDir });
+    t.teardown(() => store.close());
+    const report = await verifyLog(store, { seals: { source: 'log', list: await sealsInLog(store) }, publicKey: null });
+    t.match(report, { intact: true, problems: 0, first_problem: null });
   });
 });

@@ -5,6 +5,7 @@ import { instanceDecider, instanceEventTypes, type InstanceCommand } from '../..
 import { privacyEventTypes } from '../../domain/privacy/index.js';
 import { taskEventTypes } from '../../domain/task/index.js';
 import { teamEventTypes } from '../../domain/team/index.js';
+import { sealEventType } from '../../events/audit-seal.js';
 import { loadEventSchemas } from '../../events/event-schemas.js';
 
 // The schema files themselves are specified in test/domain/task/task-event-schemas.unit.test.ts;
@@ -15,7 +16,7 @@ const schemas = loadEventSchemas();
 const laterVersions: Record<string, number> = { 'task.submitted': 2 };
 
 t.test('the registry publishes every version of every event type of every aggregate, and knows the current one', async (t) => {
-  const types = [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes, ...driftEventTypes, ...alertEventTypes, ...privacyEventTypes];
+  const types = [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes, ...driftEventTypes, ...alertEventTypes, ...privacyEventTypes, sealEventType];
   const published = types.flatMap((type) => Array.from({ length: laterVersions[type] ?? 1 }, (_, index) => `${type}.v${index + 1}`));
   t.same(
     schemas
