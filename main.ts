@@ -163,7 +163,7 @@ const openReadSide = async (config: Config, events: EventStore, logger: Logger):
   // Sharing one store with the lookups, the read models they already hold are not built twice.
   const shared = new Set(readStore === lookups ? lookupProjectors.map((p) => p.name) : []);
   const readModelRunner = new ProjectionRunner({
-    group: 'bosun.read-models',
+    group: 'read-models',
     bus,
     store: readStore,
     projectors: readModelProjectors.filter((p) => !shared.has(p.name)),

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { RecordedEvent } from '../events/event-store.js';
 import type { BusHandlers, BusLag, BusSubscription, Delivery, EventBus, SubscribeOptions } from '../projections/event-bus.js';
 import { fromWireEvent, type WireEvent } from '../projections/wire-event.js';
-import { brokerList, createKafkaClient, ensureTopics, topicsFor, type KafkaConnectionOptions, type KafkaTopicOptions } from './kafka-client.js';
+import { brokerList, createKafkaClient, defaultTopicPrefix, ensureTopics, topicsFor, type KafkaConnectionOptions, type KafkaTopicOptions } from './kafka-client.js';
 import { EndOffsetCache, laneOf, LaneProgress, type EndOffsets, type PartitionEnds } from './kafka-coverage.js';
 
 export type KafkaBusOptions = KafkaConnectionOptions &
@@ -78,7 +78,9 @@ class KafkaSubscription implements BusSubscription {
     this.#ends = new EndOffsetCache((validFor) => this.#fetchEnds(validFor));
     this.#logger = shared.logger.child({ group: options.group });
     this.#consumer = shared.kafka.consumer({
-      groupId: options.group,
+      // One group per event log: Bosuns of two logs on one cluster (two topic prefixes) must
+      // not share a group, or each would be assigned the other's partitions and read nothing.
+      groupId: `${shared.options.topicPrefix ?? defaultTopicPrefix}${options.group}`,
       allowAutoTopicCreation: false,
       // Only how long an idle fetch waits at the broker: new messages are returned at once.
       maxWaitTimeInMs: 1000,
