@@ -9,7 +9,15 @@ import type { Logger } from 'pino';
 import type { RecordedEvent } from '../events/event-store.js';
 import type { BusHandlers, BusLag, BusSubscription, Delivery, EventBus, SubscribeOptions } from '../projections/event-bus.js';
 import { fromWireEvent, type WireEvent } from '../projections/wire-event.js';
-import { brokerList, createKafkaClient, defaultTopicPrefix, ensureTopics, topicsFor, type KafkaConnectionOptions, type KafkaTopicOptions } from './kafka-client.js';
+import {
+  brokerList,
+  createKafkaClient,
+  defaultTopicPrefix,
+  ensureTopics,
+  topicsFor,
+  type KafkaConnectionOptions,
+  type KafkaTopicOptions,
+} from './kafka-client.js';
 import { EndOffsetCache, laneOf, LaneProgress, type EndOffsets, type PartitionEnds } from './kafka-coverage.js';
 
 export type KafkaBusOptions = KafkaConnectionOptions &
