@@ -33,21 +33,15 @@ import { AgentHeartbeats } from './processes/agent-heartbeats.js';
 import { alertRules } from './processes/alert-rules/rules.js';
 import { AlertRuleRunner } from './processes/alert-rules/runner.js';
 import { DriftDetection } from './processes/drift-detection.js';
-import { accessProjector, teamCollection } from './projections/access/access-projector.js';
-import { agentCredentialProjector } from './projections/agents/agent-credentials.js';
+import { teamCollection } from './projections/access/access-projector.js';
 import { TaskDispatch } from './projections/agents/task-dispatch.js';
-import { alertProjector } from './projections/alerts/alert-projector.js';
-import { driftProjector } from './projections/drift/drift-projector.js';
-import { snapshotProjector } from './projections/drift/snapshot-projector.js';
 import type { EventBus } from './projections/event-bus.js';
-import { idempotencyProjector } from './projections/idempotency/idempotency-projector.js';
-import { instanceCollection, instanceProjector } from './projections/instances/instance-projector.js';
+import { instanceCollection } from './projections/instances/instance-projector.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
-import type { Projector } from './projections/projector.js';
+import { lookupProjectors, readModelProjectors } from './projections/read-models.js';
 import { ReadSide } from './projections/read-side.js';
 import type { ReadStore } from './projections/read-store.js';
 import { Relay } from './projections/relay.js';
-import { taskProjector } from './projections/tasks/task-projector.js';
 import { createDriftActivities } from './workflows/drift-activities.js';
 import { createInstanceActivities } from './workflows/instance-activities.js';
 import type { InstanceProvider } from './workflows/instance-provider.js';
@@ -72,17 +66,6 @@ export type Bosun = {
   readonly routes: readonly RegisteredRoute[];
   readonly close: () => Promise<void>;
 };
-
-/**
- * The command side's lookups: what authentication (teams, API keys), idempotency, agent
- * credentials, dispatch and placement read on every request or decision. They stay fed
- * from the log in process, into the embedded store in the data directory, so a command
- * never waits on Kafka or MongoDB and keeps working while either is down.
- */
-export const lookupProjectors: readonly Projector[] = [accessProjector, idempotencyProjector, agentCredentialProjector, taskProjector, instanceProjector];
-
-/** The read models the API serves to clients: fed from the bus into the read store. */
-export const readModelProjectors: readonly Projector[] = [taskProjector, instanceProjector, driftProjector, snapshotProjector, alertProjector];
 
 type ReadSideParts = {
   readonly lookups: ReadStore;
