@@ -132,18 +132,15 @@ export const startReplay = async (
     }
     const targets: ReplayTarget[] =
       readStore === lookups
-        ? [{ store: lookups, projectors: [...lookupProjectors, ...readModelProjectors] }]
+        ? [{ label: 'lookups and read models', store: lookups, projectors: [...lookupProjectors, ...readModelProjectors] }]
         : [
-            { store: lookups, projectors: lookupProjectors },
-            { store: readStore, projectors: readModelProjectors },
+            { label: 'lookups', store: lookups, projectors: lookupProjectors },
+            { label: 'read models', store: readStore, projectors: readModelProjectors },
           ];
     const schemas = loadEventSchemas();
     const events = withUpcasting(logAsOf(log, cut), schemas, [taskUpcasters]);
     const results = await replayReadModels({ log: events, targets, ...(onProgress ? { onProgress } : {}) });
-    logger.info(
-      { cut, projections: results.map(({ projection, events: applied, ms }) => ({ projection, events: applied, ms })) },
-      'replay: read models rebuilt',
-    );
+    logger.info({ cut, passes: results }, 'replay: read models rebuilt');
     if ('export' in options.mode) {
       const manifest = await exportReplay({ lookups, readStore, cut, dir: options.out, replayedAt: new Date() });
       await cleanUp();
@@ -189,7 +186,7 @@ export const runReplayCommand = async (argv: readonly string[], env: NodeJS.Proc
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr');
   const progress = process.stderr;
   const draw = (p: ReplayProgress) => {
-    const shown = formatProgress({ ...p, runner: `replay ${p.step}/${p.steps}` });
+    const shown = formatProgress({ ...p, runner: 'replay', projection: `${p.projection} (pass ${p.step} of ${p.steps})` });
     progress.write(progress.isTTY ? `\r\x1b[2K${shown}` : `${shown}\n`);
   };
   let replay: Replay;

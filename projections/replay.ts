@@ -5,7 +5,7 @@
 import type { EventStore, RecordedEvent, Subscription } from '../events/event-store.js';
 import type { Projector } from './projector.js';
 import type { ReadStore } from './read-store.js';
-import { rebuildProjection, type RebuildProgress, type RebuildResult } from './rebuild.js';
+import { buildProjections, type RebuildProgress } from './rebuild.js';
 
 /** A bad `--to`, or one the log cannot answer. */
 export class ReplayCutError extends Error {}
@@ -113,41 +113,39 @@ export const logAsOf = (log: Pick<EventStore, 'readAll' | 'readStream' | 'close'
   };
 };
 
-/** Where a replay writes: a store and the projectors whose read models it holds there. */
-export type ReplayTarget = { readonly store: ReadStore; readonly projectors: readonly Projector[] };
+/** Where a replay writes: a store and the projectors whose read models it holds there, named in progress. */
+export type ReplayTarget = { readonly label: string; readonly store: ReadStore; readonly projectors: readonly Projector[] };
 
 export type ReplayProgress = RebuildProgress & {
-  /** Which projection of how many this is (1-based). */
+  /** Which target of how many this is (1-based): each is one pass over the log. */
   readonly step: number;
   readonly steps: number;
 };
 
 /**
- * Rebuilds every projector of every target from position 0 up to the head of `log` (a
- * {@link logAsOf} view: the cut) into its store under the live collection names. A
- * projector listed twice for one store is built once.
+ * Builds every projector of every target from position 0 up to the head of `log` (a
+ * {@link logAsOf} view: the cut) into its store under the live collection names, one pass
+ * over the log per target. A projector listed twice for one store is built once.
  */
 export const replayReadModels = async (options: {
   readonly log: EventStore;
   readonly targets: readonly ReplayTarget[];
   readonly onProgress?: (progress: ReplayProgress) => void;
   readonly progressIntervalMs?: number;
-}): Promise<RebuildResult[]> => {
-  const steps = options.targets.flatMap(({ store, projectors }) =>
-    projectors.filter((projector, index) => projectors.findIndex((p) => p.name === projector.name) === index).map((projector) => ({ store, projector })),
-  );
-  const results: RebuildResult[] = [];
-  for (const [index, { store, projector }] of steps.entries()) {
+}): Promise<{ readonly label: string; readonly projections: readonly string[]; readonly events: number; readonly ms: number }[]> => {
+  const results = [];
+  for (const [index, { label, store, projectors }] of options.targets.entries()) {
+    const distinct = projectors.filter((projector, at) => projectors.findIndex((p) => p.name === projector.name) === at);
     const onProgress = options.onProgress;
-    results.push(
-      await rebuildProjection({
-        projector,
-        events: options.log,
-        store,
-        ...(onProgress ? { onProgress: (progress: RebuildProgress) => onProgress({ ...progress, step: index + 1, steps: steps.length }) } : {}),
-        ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
-      }),
-    );
+    const built = await buildProjections({
+      projectors: distinct,
+      events: options.log,
+      store,
+      label,
+      ...(onProgress ? { onProgress: (progress: RebuildProgress) => onProgress({ ...progress, step: index + 1, steps: options.targets.length }) } : {}),
+      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+    });
+    results.push({ label, projections: distinct.map((p) => p.name), events: built.events, ms: built.ms });
   }
   return results;
 };
