@@ -39,8 +39,6 @@ const exported: readonly Exported[] = [
   { name: 'alerts', from: 'readStore', collection: alertCollection, present: presentAlert },
 ];
 
-export const exportedCollections = exported.map(({ name }) => name);
-
 /** Every document of a collection, oldest first (by `seq`, then id). */
 const allDocuments = async (collection: Collection<ReadDocument>): Promise<ReadDocument[]> => {
   const documents: ReadDocument[] = [];
@@ -82,6 +80,8 @@ export const exportReplay = async (options: {
   readonly cut: ReplayCut;
   readonly dir: string;
   readonly replayedAt: Date;
+  /** Called as each file is written. */
+  readonly onWritten?: (file: string, documents: number) => void;
 }): Promise<ReplayManifest> => {
   const collections: Record<string, ReplayManifest['collections'][string]> = {};
   for (const [name, documents] of await presentedCollections(options)) {
@@ -89,6 +89,7 @@ export const exportReplay = async (options: {
     const text = documents.map((doc) => `${canonical(doc)}\n`).join('');
     await writeFile(join(options.dir, file), text);
     collections[name] = { file, documents: documents.length, sha256: createHash('sha256').update(text).digest('hex') };
+    options.onWritten?.(file, documents.length);
   }
   const { requested, position, occurred_at, head } = options.cut;
   const manifest: ReplayManifest = {

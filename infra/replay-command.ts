@@ -99,20 +99,31 @@ export type Replay = {
 const openLog = async (config: Pick<Config, 'dataDir' | 'eventStoreUrl'>, logger: Logger): Promise<EventLog> =>
   config.eventStoreUrl ? openEventStore(config, logger) : openEmbeddedEventLog(config.dataDir);
 
+export type ReplayProgressListeners = {
+  /** While the read models are rebuilt. */
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  /** Each step before and after the rebuild, in words. */
+  readonly onStep?: (step: string) => void;
+};
+
 /** Replays as `options` say; for --serve, answers once it listens. */
 export const startReplay = async (
   options: ReplayOptions,
   config: Pick<Config, 'dataDir' | 'eventStoreUrl' | 'rateLimitPerSecond'>,
   logger: Logger,
-  onProgress?: (progress: ReplayProgress) => void,
+  progress: ReplayProgressListeners = {},
 ): Promise<Replay> => {
+  const { onProgress } = progress;
+  const say = progress.onStep ?? (() => undefined);
   const log = await openLog(config, logger);
   const cleanups: (() => Promise<void>)[] = [() => log.close()];
   const cleanUp = async () => {
     for (const step of cleanups.splice(0).reverse()) await step();
   };
   try {
+    if (!/^\d+$/.test(options.to)) say(`finding the last event that occurred at or before ${options.to} (a read of the whole log)`);
     const cut = await resolveCut(log, options.to);
+    say(`cut at position ${cut.position} (occurred at ${cut.occurred_at}); the log's head is ${cut.head}`);
     mkdirSync(options.out, { recursive: true });
     if (readdirSync(options.out).length > 0) throw new ReplayUsageError(`--out ${options.out}: not empty; a replay needs a new or empty directory`);
     const lookups = openEmbeddedReadStore({ file: join(options.out, 'replay.sqlite'), logger });
@@ -142,7 +153,14 @@ export const startReplay = async (
     const results = await replayReadModels({ log: events, targets, ...(onProgress ? { onProgress } : {}) });
     logger.info({ cut, passes: results }, 'replay: read models rebuilt');
     if ('export' in options.mode) {
-      const manifest = await exportReplay({ lookups, readStore, cut, dir: options.out, replayedAt: new Date() });
+      const manifest = await exportReplay({
+        lookups,
+        readStore,
+        cut,
+        dir: options.out,
+        replayedAt: new Date(),
+        onWritten: (file, documents) => say(`wrote ${join(options.out, file)}: ${documents.toLocaleString('en')} documents`),
+      });
       await cleanUp();
       return { cut, manifest, url: null, database, close: async () => undefined };
     }
@@ -183,25 +201,35 @@ export const runReplayCommand = async (argv: readonly string[], env: NodeJS.Proc
     return 0;
   }
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr');
+  // Steps and progress tell what happens on stderr; the log adds warnings and errors unless LOG_LEVEL asks for more.
+  const logger = createLogger(env.LOG_LEVEL || 'warn', 'stderr');
   const progress = process.stderr;
+  /** On a terminal the progress redraws one line, which the next step line must end first. */
+  let drawing = false;
+  const endLine = () => {
+    if (drawing) progress.write('\n');
+    drawing = false;
+  };
   const draw = (p: ReplayProgress) => {
     const shown = formatProgress({ ...p, runner: 'replay', projection: `${p.projection} (pass ${p.step} of ${p.steps})` });
     progress.write(progress.isTTY ? `\r\x1b[2K${shown}` : `${shown}\n`);
+    drawing = progress.isTTY;
   };
   let replay: Replay;
   try {
-    replay = await startReplay(options, config, logger, draw);
+    replay = await startReplay(options, config, logger, {
+      onProgress: draw,
+      onStep: (step) => {
+        endLine();
+        progress.write(`${step}\n`);
+      },
+    });
   } catch (error) {
-    if (progress.isTTY) progress.write('\n');
-    if (error instanceof ReplayCutError || error instanceof ReplayUsageError) {
-      process.stderr.write(`bosun replay: ${error.message}\n`);
-      return 2;
-    }
+    endLine();
     process.stderr.write(`bosun replay: ${(error as Error).message}\n`);
-    return 1;
+    return error instanceof ReplayCutError || error instanceof ReplayUsageError ? 2 : 1;
   }
-  if (progress.isTTY) progress.write('\n');
+  endLine();
   if (replay.manifest) {
     process.stdout.write(`${JSON.stringify(replay.manifest, null, 2)}\n`);
     return 0;
