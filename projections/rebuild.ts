@@ -133,17 +133,18 @@ const buildScratch = async (options: RebuildOptions, purpose: string) => {
 /**
  * Builds projectors from position 0 up to the log's head in one pass over the log, straight
  * into their collections of `store`, which must hold none of them yet (a replay's scratch
- * store). Projectors that share a store share its collections: each is listed once.
+ * store). A projector listed twice (by name) is built once.
  */
 export const buildProjections = async (
-  options: Omit<LogPassOptions, 'label'> & { readonly label?: string },
-): Promise<{ readonly events: number; readonly position: number; readonly ms: number }> => {
-  const specs = options.projectors.flatMap((projector) => projector.collections);
+  options: LogPassOptions,
+): Promise<{ readonly projections: readonly string[]; readonly events: number; readonly position: number; readonly ms: number }> => {
+  const projectors = options.projectors.filter((projector, at, all) => all.findIndex((p) => p.name === projector.name) === at);
+  const specs = projectors.flatMap((projector) => projector.collections);
   await options.store.prepare(specs.map((spec) => ({ ...spec, indexes: [] })));
-  const pass = passOverLog({ ...options, label: options.label ?? options.projectors.map((p) => p.name).join(', ') });
+  const pass = passOverLog({ ...options, projectors });
   await pass.advance();
   await options.store.prepare(specs);
-  return { events: pass.applied(), position: pass.position(), ms: pass.ms() };
+  return { projections: projectors.map((p) => p.name), events: pass.applied(), position: pass.position(), ms: pass.ms() };
 };
 
 export type RebuildResult = { readonly projection: string; readonly events: number; readonly position: number; readonly ms: number };

@@ -125,7 +125,7 @@ export type ReplayProgress = RebuildProgress & {
 /**
  * Builds every projector of every target from position 0 up to the head of `log` (a
  * {@link logAsOf} view: the cut) into its store under the live collection names, one pass
- * over the log per target. A projector listed twice for one store is built once.
+ * over the log per target.
  */
 export const replayReadModels = async (options: {
   readonly log: EventStore;
@@ -135,17 +135,16 @@ export const replayReadModels = async (options: {
 }): Promise<{ readonly label: string; readonly projections: readonly string[]; readonly events: number; readonly ms: number }[]> => {
   const results = [];
   for (const [index, { label, store, projectors }] of options.targets.entries()) {
-    const distinct = projectors.filter((projector, at) => projectors.findIndex((p) => p.name === projector.name) === at);
     const onProgress = options.onProgress;
     const built = await buildProjections({
-      projectors: distinct,
+      projectors,
       events: options.log,
       store,
       label,
       ...(onProgress ? { onProgress: (progress: RebuildProgress) => onProgress({ ...progress, step: index + 1, steps: options.targets.length }) } : {}),
       ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
     });
-    results.push({ label, projections: distinct.map((p) => p.name), events: built.events, ms: built.ms });
+    results.push({ label, projections: built.projections, events: built.events, ms: built.ms });
   }
   return results;
 };
