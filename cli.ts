@@ -12,6 +12,9 @@ commands:
             installed into the cache; up prints KAFKA_BROKERS=... and MONGODB_URL=...
   projections rebuild <name> | verify [name] | status
             rebuild, verify or report the read models of the running Bosun
+  replay    --to <time|position> --out <dir> (--export | --serve <port>)
+            rebuild every read model as of a past moment into <dir>, then export it as
+            NDJSON or serve the API read-only; reads the log beside a running Bosun
   admin-key create [--name <name>]
             issue a new admin key of the system team (a lost first key) and print it once
             as JSON; run on the server's data directory while Bosun is stopped
@@ -58,6 +61,11 @@ const main = async (command: string | undefined) => {
     case 'projections': {
       const { runProjectionsCommand } = await import('./infra/projections-command.js');
       process.exitCode = await runProjectionsCommand(process.argv.slice(3), process.env);
+      return;
+    }
+    case 'replay': {
+      const { runReplayCommand } = await import('./infra/replay-command.js');
+      process.exitCode = await runReplayCommand(process.argv.slice(3), process.env);
       return;
     }
     case 'admin-key': {

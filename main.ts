@@ -13,13 +13,9 @@ import { registeredRoutes, type RegisteredRoute } from './api/permissions.js';
 import type { DependencyCheck } from './api/routes/system.js';
 import { internalContext, type CommandEnvironment } from './commands/command-context.js';
 import type { CommandHandlerDeps } from './commands/handle-command.js';
-import { isErasableToken, subjectOfActor } from './commands/personal-data.js';
 import { createTeam, systemTeamOf } from './commands/teams.js';
-import { taskUpcasters } from './domain/task/upcasters.js';
 import { loadEventSchemas, type EventSchemaRegistry } from './events/event-schemas.js';
 import type { EventStore } from './events/event-store.js';
-import { withLegacyPersonalData } from './events/legacy-personal-data.js';
-import { withUpcasting } from './events/upcasting-event-store.js';
 import type { Config } from './infra/config.js';
 import { createEmbeddedBus } from './infra/embedded-bus.js';
 import { openEmbeddedReadStore } from './infra/embedded-read-store.js';
@@ -27,7 +23,7 @@ import { instrumentEventStore } from './infra/event-store-metrics.js';
 import { uuidv7 } from './infra/ids.js';
 import { createLogger } from './infra/logger.js';
 import { createMetrics } from './infra/metrics.js';
-import { openEventStore } from './infra/open-event-store.js';
+import { openEventStore, readableEvents } from './infra/open-event-store.js';
 import { createLocalProvider } from './infra/providers/local-provider.js';
 import { openDataKeys } from './infra/secret-keys.js';
 import { connectWorkflowEngine } from './infra/temporal/engine.js';
@@ -36,21 +32,15 @@ import { alertRules } from './processes/alert-rules/rules.js';
 import { AlertRuleRunner } from './processes/alert-rules/runner.js';
 import { AuditSealer } from './processes/audit-sealer.js';
 import { DriftDetection } from './processes/drift-detection.js';
-import { accessProjector, teamCollection } from './projections/access/access-projector.js';
-import { agentCredentialProjector } from './projections/agents/agent-credentials.js';
+import { teamCollection } from './projections/access/access-projector.js';
 import { TaskDispatch } from './projections/agents/task-dispatch.js';
-import { alertProjector } from './projections/alerts/alert-projector.js';
-import { driftProjector } from './projections/drift/drift-projector.js';
-import { snapshotProjector } from './projections/drift/snapshot-projector.js';
 import type { EventBus } from './projections/event-bus.js';
-import { idempotencyProjector } from './projections/idempotency/idempotency-projector.js';
-import { instanceCollection, instanceProjector } from './projections/instances/instance-projector.js';
+import { instanceCollection } from './projections/instances/instance-projector.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
-import type { Projector } from './projections/projector.js';
+import { lookupProjectors, readModelProjectors } from './projections/read-models.js';
 import { ReadSide } from './projections/read-side.js';
 import type { ReadStore } from './projections/read-store.js';
 import { Relay } from './projections/relay.js';
-import { taskProjector } from './projections/tasks/task-projector.js';
 import { createDriftActivities } from './workflows/drift-activities.js';
 import { createInstanceActivities } from './workflows/instance-activities.js';
 import type { InstanceProvider } from './workflows/instance-provider.js';
@@ -75,17 +65,6 @@ export type Bosun = {
   readonly routes: readonly RegisteredRoute[];
   readonly close: () => Promise<void>;
 };
-
-/**
- * The command side's lookups: what authentication (teams, API keys), idempotency, agent
- * credentials, dispatch and placement read on every request or decision. They stay fed
- * from the log in process, into the embedded store in the data directory, so a command
- * never waits on Kafka or MongoDB and keeps working while either is down.
- */
-export const lookupProjectors: readonly Projector[] = [accessProjector, idempotencyProjector, agentCredentialProjector, taskProjector, instanceProjector];
-
-/** The read models the API serves to clients: fed from the bus into the read store. */
-export const readModelProjectors: readonly Projector[] = [taskProjector, instanceProjector, driftProjector, snapshotProjector, alertProjector];
 
 type ReadSideParts = {
   readonly lookups: ReadStore;
@@ -310,18 +289,14 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const metrics = config.metrics === 'on' ? createMetrics() : null;
   const stored = await openEventStore(config, logger);
   const dataKeys = openDataKeys(config, logger);
-  const { personal } = dataKeys;
-  const legacyTokens = { legacyToken: personal.legacyToken.bind(personal), isErasableToken };
-  const events = withUpcasting(withLegacyPersonalData(metrics ? instrumentEventStore(stored, metrics) : stored, legacyTokens, subjectOfActor), schemas, [
-    taskUpcasters,
-  ]);
+  const events = readableEvents(metrics ? instrumentEventStore(stored, metrics) : stored, schemas, dataKeys.personal);
   const parts = await openReadSide(config, events, logger);
   const { lookups, readStore, readSide } = parts;
   // The dispatcher wakes waiting agents once the task views their claims read are committed.
   const dispatch = new TaskDispatch();
   parts.lookupRunner.onCommitted((batch) => dispatch.notify(batch));
   const env: CommandEnvironment = { now: () => new Date(), newId: () => uuidv7() };
-  const commands: CommandHandlerDeps = { store: events, schemas, env, secrets: dataKeys.secrets, personal };
+  const commands: CommandHandlerDeps = { store: events, schemas, env, secrets: dataKeys.secrets, personal: dataKeys.personal };
   const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, logger);
   const drift = new DriftDetection(commands, logger);
   const alerting = new AlertRuleRunner({ events, commands, rules: alertRules(), checkpointFile: join(config.dataDir, 'alert-rules.checkpoint'), logger });

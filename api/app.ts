@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import Koa, { type Context, type Next } from 'koa';
+import Koa, { type Context, type Middleware, type Next } from 'koa';
 import type { Logger } from 'pino';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
 import type { EventSchemaRegistry } from '../events/event-schemas.js';
@@ -61,6 +61,8 @@ export type AppDeps = {
   readonly metrics?: Metrics | null;
   /** @defaultValue 2000 ms for each check of /ready */
   readonly readyCheckTimeoutMs?: number;
+  /** Runs before every route, inside error handling: what a replay refuses (api/replay-app.ts). */
+  readonly guard?: Middleware;
 };
 
 const maxBodyBytes = 1024 * 1024;
@@ -129,6 +131,7 @@ export const createApp = (deps: AppDeps): Koa => {
   app.use(accessLog(deps.logger));
   if (metrics) app.use(httpMetrics(metrics));
   app.use(errorHandler(deps.logger));
+  if (deps.guard) app.use(deps.guard);
   app.use(revealPersonalData(deps.commands.personal));
   app.use(system.routes());
   // Agents authenticate with instance credentials, not API keys: their router comes first.

@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<object>> = {
   'mongo-read-store': () => benchMongoReadStore(),
   'read-store': async () => (await import('./read-store.js')).benchReadStore(),
   'read-side': () => benchReadSide(),
+  replay: async () => (await import('./replay.js')).benchReplay(),
   'visible-lag': () => benchVisibleLagFigures(),
   'kafka-to-mongo': () => benchKafkaToMongoFigures(),
 };

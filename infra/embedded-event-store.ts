@@ -40,7 +40,8 @@ export class DuplicateEventIdError extends Error {
   }
 }
 
-type Row = { position: number; stream: string; revision: number; id: string; type: string; tenant: string; data: string; metadata: string };
+/** A row of the `events` table. */
+export type EventRow = { position: number; stream: string; revision: number; id: string; type: string; tenant: string; data: string; metadata: string };
 type Pending = {
   readonly append: WriterAppend;
   /** The events as appended, kept so subscribers at the head need not parse them back. */
@@ -77,7 +78,7 @@ const fromRecent = ({ position, stream, revision, event }: Recent): RecordedEven
   position,
 });
 
-const toRecorded = (row: Row): RecordedEvent => ({
+export const toRecorded = (row: EventRow): RecordedEvent => ({
   id: row.id,
   type: row.type,
   tenant: row.tenant,
@@ -134,12 +135,12 @@ export class EmbeddedEventStore implements EventStore {
       head: this.#db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck(),
       indexed: this.#db.prepare<[], number>(indexedHeadQuery).pluck(),
       // Bounded by the index's head as this thread knows it; the tail supplies the rest.
-      stream: this.#db.prepare<[string, number, number, number], Row>(
+      stream: this.#db.prepare<[string, number, number, number], EventRow>(
         'SELECT e.* FROM stream_index s JOIN events e ON e.position = s.position WHERE s.stream = ? AND s.revision >= ? AND s.position <= ? ORDER BY s.revision LIMIT ?',
       ),
       unindexed: this.#db.prepare<[number], { position: number; stream: string }>('SELECT position, stream FROM events WHERE position > ? ORDER BY position'),
-      at: this.#db.prepare<[number], Row>('SELECT * FROM events WHERE position = ?'),
-      all: this.#db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      at: this.#db.prepare<[number], EventRow>('SELECT * FROM events WHERE position = ?'),
+      all: this.#db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     };
     this.#head = this.#statements.head.get() ?? 0;
     this.#indexed = this.#statements.indexed.get() ?? 0;

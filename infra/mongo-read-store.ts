@@ -81,6 +81,8 @@ export type MongoReadStoreOptions = {
 export interface MongoReadStore extends ReadStore {
   /** Resolves once the server answers a ping: for readiness checks. */
   ping(): Promise<void>;
+  /** Drops the whole database, checkpoints included: a replay's scratch database. */
+  dropDatabase(): Promise<void>;
 }
 
 /** What is stored: the read document with its `id` as `_id`. */
@@ -480,6 +482,14 @@ class MongoReadStoreImpl implements MongoReadStore {
       await this.#db.command({ ping: 1 });
     } catch (error) {
       throw failed(`ping of database ${this.#db.databaseName}`, error);
+    }
+  }
+
+  async dropDatabase(): Promise<void> {
+    try {
+      await this.#db.dropDatabase();
+    } catch (error) {
+      throw failed(`drop database ${this.#db.databaseName}`, error);
     }
   }
 

@@ -4,8 +4,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { isErasableToken, subjectOfActor, type PersonalData } from '../commands/personal-data.js';
+import { taskUpcasters } from '../domain/task/upcasters.js';
+import type { EventSchemaRegistry } from '../events/event-schemas.js';
 import type { EventStore } from '../events/event-store.js';
 import { withHashChain } from '../events/hash-chain.js';
+import { withLegacyPersonalData } from '../events/legacy-personal-data.js';
+import { withUpcasting } from '../events/upcasting-event-store.js';
 import type { Config } from './config.js';
 import { openEmbeddedEventStore } from './embedded-event-store.js';
 
@@ -20,3 +25,11 @@ export const openEventStore = async (config: Pick<Config, 'eventStoreUrl' | 'dat
   logger.info({ adapter: 'embedded', directory: config.dataDir }, 'event store');
   return withHashChain(openEmbeddedEventStore({ directory: config.dataDir, logger }));
 };
+
+/**
+ * The log as every reader of Bosun sees it: events at their newest schema version, and
+ * client IPs and user agents recorded in the clear before sealing existed as erasable
+ * tokens. The live read side and a replay read through the same, so they build the same.
+ */
+export const readableEvents = (store: EventStore, schemas: EventSchemaRegistry, personal: PersonalData): EventStore =>
+  withUpcasting(withLegacyPersonalData(store, { legacyToken: personal.legacyToken.bind(personal), isErasableToken }, subjectOfActor), schemas, [taskUpcasters]);

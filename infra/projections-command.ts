@@ -38,7 +38,7 @@ const parse = (argv: readonly string[], env: NodeJS.ProcessEnv): Options => {
   return { url: url.replace(/\/$/, ''), key, args };
 };
 
-const formatProgress = (line: Record<string, unknown>): string => {
+export const formatProgress = (line: Record<string, unknown>): string => {
   const head = Number(line.head ?? 0);
   const position = Number(line.position ?? 0);
   const percent = head > 0 ? Math.min(100, Math.floor((100 * position) / head)) : 100;

@@ -48,22 +48,20 @@ const renamed = (store: ReadStore, names: ReadonlyMap<string, string>): ReadStor
   };
 };
 
+type LogPassOptions = Pick<RebuildOptions, 'events' | 'onProgress' | 'progressIntervalMs' | 'pageSize'> & {
+  readonly projectors: readonly Projector[];
+  /** Where the projectors write. */
+  readonly store: ReadStore;
+  /** Named in progress reports. */
+  readonly label: string;
+};
+
 /**
- * Builds one projection from position 0 into scratch collections (`<name>__<purpose>`) read
- * straight from the log. Answers the position reached and a way to go on to the head.
+ * Applies the log from position 0 to projectors, page by page, one commit per page,
+ * reporting progress. Answers the position reached and a way to go on to the head.
  */
-const buildScratch = async (options: RebuildOptions, purpose: string) => {
-  const { projector, events } = options;
-  const names = new Map(projector.collections.map((spec) => [spec.name, `${spec.name}__${purpose}`]));
-  const scratch = renamed(options.store, names);
-  const scratchSpecs: CollectionSpec[] = projector.collections.map((spec) => ({ ...spec, name: names.get(spec.name) as string }));
-  await options.store.drop(
-    scratchSpecs.map((spec) => spec.name),
-    [],
-  );
-  // Indexes are made once the bulk of the log is in: one sort at the end costs less than keeping them up to date row by row.
-  await options.store.prepare(scratchSpecs.map((spec) => ({ ...spec, indexes: [] })));
-  const categories = new Set(projector.categories);
+const passOverLog = (options: LogPassOptions) => {
+  const { events, projectors, store } = options;
   const pageSize = options.pageSize ?? 2000;
   const startedAt = Date.now();
   let position = 0;
@@ -75,9 +73,10 @@ const buildScratch = async (options: RebuildOptions, purpose: string) => {
     for (;;) {
       const page = await events.readAll({ after: position, maxCount: pageSize });
       if (page.length === 0) return;
-      const staged = new StagedWrites(scratch);
+      const staged = new StagedWrites(store);
       for (const event of page) {
-        if (categories.has(categoryOfStream(event.stream))) await projector.apply(event, staged);
+        const category = categoryOfStream(event.stream);
+        for (const projector of projectors) if (projector.categories.includes(category)) await projector.apply(event, staged);
         position = event.position;
         applied++;
       }
@@ -87,7 +86,7 @@ const buildScratch = async (options: RebuildOptions, purpose: string) => {
         reportedAt = now;
         const rate = (applied * 1000) / Math.max(1, now - startedAt);
         options.onProgress({
-          projection: projector.name,
+          projection: options.label,
           events: applied,
           position,
           head,
@@ -98,21 +97,54 @@ const buildScratch = async (options: RebuildOptions, purpose: string) => {
       if (page.length < pageSize) return;
     }
   };
-  await advance();
+  return { advance, position: () => position, applied: () => applied, ms: () => Date.now() - startedAt };
+};
+
+/**
+ * Builds one projection from position 0 into scratch collections (`<name>__<purpose>`) read
+ * straight from the log. Answers the position reached and a way to go on to the head.
+ */
+const buildScratch = async (options: RebuildOptions, purpose: string) => {
+  const { projector } = options;
+  const names = new Map(projector.collections.map((spec) => [spec.name, `${spec.name}__${purpose}`]));
+  const scratch = renamed(options.store, names);
+  const scratchSpecs: CollectionSpec[] = projector.collections.map((spec) => ({ ...spec, name: names.get(spec.name) as string }));
+  await options.store.drop(
+    scratchSpecs.map((spec) => spec.name),
+    [],
+  );
+  // Indexes are made once the bulk of the log is in: one sort at the end costs less than keeping them up to date row by row.
+  await options.store.prepare(scratchSpecs.map((spec) => ({ ...spec, indexes: [] })));
+  const pass = passOverLog({ ...options, projectors: [projector], store: scratch, label: projector.name });
+  await pass.advance();
   await options.store.prepare(scratchSpecs);
   return {
+    ...pass,
     names,
     scratch,
-    advance,
-    position: () => position,
-    applied: () => applied,
-    ms: () => Date.now() - startedAt,
     drop: () =>
       options.store.drop(
         scratchSpecs.map((spec) => spec.name),
         [],
       ),
   };
+};
+
+/**
+ * Builds projectors from position 0 up to the log's head in one pass over the log, straight
+ * into their collections of `store`, which must hold none of them yet (a replay's scratch
+ * store). A projector listed twice (by name) is built once.
+ */
+export const buildProjections = async (
+  options: LogPassOptions,
+): Promise<{ readonly projections: readonly string[]; readonly events: number; readonly position: number; readonly ms: number }> => {
+  const projectors = options.projectors.filter((projector, at, all) => all.findIndex((p) => p.name === projector.name) === at);
+  const specs = projectors.flatMap((projector) => projector.collections);
+  await options.store.prepare(specs.map((spec) => ({ ...spec, indexes: [] })));
+  const pass = passOverLog({ ...options, projectors });
+  await pass.advance();
+  await options.store.prepare(specs);
+  return { projections: projectors.map((p) => p.name), events: pass.applied(), position: pass.position(), ms: pass.ms() };
 };
 
 export type RebuildResult = { readonly projection: string; readonly events: number; readonly position: number; readonly ms: number };
@@ -153,7 +185,7 @@ export type VerifyResult = {
 };
 
 /** JSON with keys sorted, so documents compare whatever order a store kept their fields in. */
-const canonical = (value: unknown): string =>
+export const canonical = (value: unknown): string =>
   JSON.stringify(value, (_key, inner: unknown) =>
     inner && typeof inner === 'object' && !Array.isArray(inner)
       ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))

@@ -4,7 +4,7 @@ import type { CommandHandlerDeps } from '../../commands/handle-command.js';
 import { createTeam, issueApiKey, revokeApiKey } from '../../commands/teams.js';
 import type { Role } from '../../domain/team/events.js';
 import { teamStream } from '../../events/streams.js';
-import { apiKeyCollection, teamCollection, type ApiKeyView } from '../../projections/access/access-projector.js';
+import { apiKeyCollection, teamCollection, type ApiKeyView, type TeamView } from '../../projections/access/access-projector.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
@@ -24,7 +24,9 @@ export type AccessRoutesDeps = {
   readonly consistent: Middleware;
 };
 
-const presentKey = (key: ApiKeyView) => ({
+export const presentTeam = (team: TeamView) => ({ object: 'team' as const, id: team.id, name: team.name, system: team.system, created_at: team.created_at });
+
+export const presentKey = (key: ApiKeyView) => ({
   object: 'api_key' as const,
   id: key.key_id,
   name: key.name,
@@ -122,6 +124,6 @@ export const accessRoutes = (router: Router<BosunState>, deps: AccessRoutesDeps)
     const { tenant } = principalOf(ctx);
     const team = await teamCollection(deps.readStore).get(tenant);
     if (!team) throw notFound('team', tenant);
-    ctx.body = { object: 'team', id: team.id, name: team.name, system: team.system, created_at: team.created_at };
+    ctx.body = presentTeam(team);
   });
 };

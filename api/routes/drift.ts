@@ -32,7 +32,7 @@ export type DriftRoutesDeps = {
 
 export const presentDrift = (drift: DriftView) => present('drift_event', drift);
 /** A snapshot is never changed: its revision tells nothing. */
-const presentSnapshot = ({ revision: _revision, ...snapshot }: SnapshotView) => present('configuration_snapshot', snapshot);
+export const presentSnapshot = ({ revision: _revision, ...snapshot }: SnapshotView) => present('configuration_snapshot', snapshot);
 const presentSummary = ({ by_status, active_by_severity }: DriftSummary) => ({
   object: 'drift_summary' as const,
   by_status,

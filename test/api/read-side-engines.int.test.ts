@@ -15,7 +15,7 @@ import t from 'tap';
 import type { RecordedEvent } from '../../events/event-store.js';
 import { categoryOfStream } from '../../events/streams.js';
 import { openMongoReadStore, withDatabase } from '../../infra/mongo-read-store.js';
-import { readModelProjectors } from '../../main.js';
+import { readModelProjectors } from '../../projections/read-models.js';
 import { toWireEvent } from '../../projections/wire-event.js';
 import { appliedTwiceChangedOnce } from '../projections/projection-idempotency.contract.js';
 import { populateFleet } from './fleet-scenario.js';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import t from 'tap';
 import type { RecordedEvent } from '../../events/event-store.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
-import { lookupProjectors, readModelProjectors } from '../../main.js';
+import { lookupProjectors, readModelProjectors } from '../../projections/read-models.js';
 import { appliedTwiceChangedOnce } from '../projections/projection-idempotency.contract.js';
 import { populateFleet } from './fleet-scenario.js';
 import { adminKey, startTestBosun } from './harness.js';

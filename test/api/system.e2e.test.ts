@@ -1,5 +1,5 @@
 import t from 'tap';
-import { lookupProjectors, readModelProjectors } from '../../main.js';
+import { lookupProjectors, readModelProjectors } from '../../projections/read-models.js';
 import { startTestBosun } from './harness.js';
 
 /** The value of one sample of the Prometheus text, found by its name and (some of) its labels. */
