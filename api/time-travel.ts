@@ -25,7 +25,7 @@ export type TimeTravelDeps = {
 export type Moment = { readonly position: number } | { readonly time: number };
 
 /** Events read from a stream at a time: a long stream is read until the moment, not whole. */
-export const streamPageSize = 1000;
+export const streamPageSize = 250;
 
 const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -87,9 +87,53 @@ const momentOf = async (raw: string, deps: TimeTravelDeps): Promise<Moment> => {
 /** How a moment is stated back: the position, or the instant in UTC. */
 export const describeMoment = (moment: Moment): string => ('position' in moment ? String(moment.position) : new Date(moment.time).toISOString());
 
-/** Whether `event` had happened at `moment`. */
-export const happenedBy = (moment: Moment): ((event: RecordedEvent) => boolean) =>
-  'position' in moment ? (event) => event.position <= moment.position : (event) => Date.parse(event.metadata.occurred_at) <= moment.time;
+/** Whether what was written at `position` and occurred at `occurredAt` had happened at `moment`. */
+const happenedBy = (moment: Moment): ((position: number, occurredAt: string) => boolean) =>
+  'position' in moment ? (position) => position <= moment.position : (_position, occurredAt) => Date.parse(occurredAt) <= moment.time;
+
+/** A resource's view as the events of its stream up to `revision` left it (null: it did not exist yet). */
+type Snapshot = { readonly revision: number; readonly position: number; readonly occurredAt: string; readonly view: unknown };
+
+/** A snapshot is taken at every this many revisions of a stream: a read folds at most this many events past one. */
+export const snapshotEvery = streamPageSize;
+
+/**
+ * Views folded at every {@link snapshotEvery} revisions, kept in memory for the next reads of
+ * the same resource, which then fold from the last snapshot before their moment instead of
+ * from the stream's start. A view at a revision never changes (the log is append-only), so a
+ * snapshot is never stale. Bounded by the number of snapshots held: the resources read least
+ * recently are let go first.
+ */
+export class FoldSnapshots {
+  readonly #byResource = new Map<string, Snapshot[]>();
+  #held = 0;
+
+  constructor(readonly maxSnapshots = 10_000) {}
+
+  /** The latest snapshot of `resource` that `happened`; the resource counts as read just now. */
+  latest(resource: string, happened: (snapshot: Snapshot) => boolean): Snapshot | undefined {
+    const snapshots = this.#byResource.get(resource);
+    if (!snapshots) return undefined;
+    this.#byResource.delete(resource);
+    this.#byResource.set(resource, snapshots);
+    for (let i = snapshots.length - 1; i >= 0; i--) if (happened(snapshots[i] as Snapshot)) return snapshots[i];
+    return undefined;
+  }
+
+  /** Kept when it is past the latest held: reads fold forward from a snapshot, so each adds the next ones in order. */
+  add(resource: string, snapshot: Snapshot): void {
+    const snapshots = this.#byResource.get(resource) ?? [];
+    if (snapshot.revision <= (snapshots.at(-1)?.revision ?? -1)) return;
+    snapshots.push(snapshot);
+    this.#byResource.set(resource, snapshots);
+    this.#held += 1;
+    for (const [oldest, dropped] of this.#byResource) {
+      if (this.#held <= this.maxSnapshots || oldest === resource) break;
+      this.#byResource.delete(oldest);
+      this.#held -= dropped.length;
+    }
+  }
+}
 
 /** The pages of `stream` from `fromRevision` on, in revision order, each read only once the one before was used. */
 export async function* streamPages(events: Pick<EventStore, 'readStream'>, stream: string, fromRevision = 0): AsyncGenerator<RecordedEvent[]> {
@@ -104,22 +148,28 @@ export async function* streamPages(events: Pick<EventStore, 'readStream'>, strea
 
 /**
  * The resource `id` as its stream tells it at `moment`: the events about it folded in
- * revision order up to the first that had not happened then (a stream's events occur in
- * revision order); null when it did not exist yet.
+ * revision order, from the latest snapshot before the moment, up to the first event that had
+ * not happened then (a stream's events occur in revision order); null when it did not exist yet.
  */
 export const viewAt = async (
   events: Pick<EventStore, 'readStream'>,
+  snapshots: FoldSnapshots,
   stream: string,
   resource: StreamResource<unknown>,
   id: string,
   moment: Moment,
 ): Promise<unknown> => {
   const happened = happenedBy(moment);
-  let view: unknown = null;
-  for await (const page of streamPages(events, stream)) {
+  const key = `${stream} ${id}`;
+  const start = snapshots.latest(key, (snapshot) => happened(snapshot.position, snapshot.occurredAt));
+  let view: unknown = start?.view ?? null;
+  for await (const page of streamPages(events, stream, start ? start.revision + 1 : 0)) {
     for (const event of page) {
-      if (!happened(event)) return view;
+      if (!happened(event.position, event.metadata.occurred_at)) return view;
       if (resource.concerns(id, event)) view = resource.evolve(view, event);
+      if ((event.revision + 1) % snapshotEvery === 0) {
+        snapshots.add(key, { revision: event.revision, position: event.position, occurredAt: event.metadata.occurred_at, view });
+      }
     }
   }
   return view;
@@ -140,6 +190,7 @@ export const streamOfResource = async (ctx: Context, resource: StreamResource<un
  * its X-Min-Position wait, which a read of the log does not need.
  */
 export const timeTravel = (deps: TimeTravelDeps): RouterParameterMiddleware<BosunState> => {
+  const snapshots = new FoldSnapshots();
   return async (id, ctx, next) => {
     const collection = collectionOf(ctx._matchedRoute);
     const resource = streamResourceOf(collection);
@@ -148,7 +199,7 @@ export const timeTravel = (deps: TimeTravelDeps): RouterParameterMiddleware<Bosu
     if (!resource || raw === undefined) return next();
     return allow(`GET /api/v1/${collection}/:id` as RouteKey)(ctx, async () => {
       const moment = await momentOf(raw, deps);
-      const view = await viewAt(deps.events, await streamOfResource(ctx, resource, id, deps.readStore), resource, id, moment);
+      const view = await viewAt(deps.events, snapshots, await streamOfResource(ctx, resource, id, deps.readStore), resource, id, moment);
       if (view === null) {
         throw new ApiError('not_found_error', 'resource_not_yet_existing', `${resource.resource} ${id} did not exist yet at ${describeMoment(moment)}`, {
           param: 'as_of',

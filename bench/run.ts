@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<object>> = {
   'read-side': () => benchReadSide(),
   'visible-lag': () => benchVisibleLagFigures(),
   'kafka-to-mongo': () => benchKafkaToMongoFigures(),
+  'time-travel': async () => (await import('./time-travel.js')).benchTimeTravel(),
 };
 
 const chosen = process.argv.slice(2);
