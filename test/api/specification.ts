@@ -1,6 +1,7 @@
 import type { Test } from 'tap';
 import { loadEventSchemas } from '../../events/event-schemas.js';
 import type { NewEvent, RecordedEvent } from '../../events/event-store.js';
+import type { Config } from '../../infra/config.js';
 import { uuidv7 } from '../../infra/ids.js';
 import type { SpecCase } from '../domain/decider-specification.js';
 import { testMetadata } from '../events/event-metadata.js';
@@ -51,9 +52,9 @@ export type ApiSpecification = {
 
 const schemas = loadEventSchemas();
 
-/** Starts Bosun and creates the team, both stopped when `t` ends. */
-export const apiSpecification = async (t: Test): Promise<ApiSpecification> => {
-  const app = await startTestBosun();
+/** Starts Bosun (on `config` over the test defaults) and creates the team, both stopped when `t` ends. */
+export const apiSpecification = async (t: Test, config: Partial<Config> = {}): Promise<ApiSpecification> => {
+  const app = await startTestBosun(config);
   t.teardown(app.stop);
   const created = await app.call('POST', '/api/v1/teams', { body: { name: 'specified' } });
   if (created.status !== 201) throw new Error(`team not created: ${JSON.stringify(created.body)}`);
