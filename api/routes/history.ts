@@ -23,7 +23,7 @@ export type HistoryRoutesDeps = {
 const validateHistoryQuery = validator<{ order?: 'asc' | 'desc'; type?: string }>(historyQuery);
 
 /** Which events of the stream a page holds: about the resource, of the types and within the times asked for. */
-type Wanted = { readonly about: (event: RecordedEvent) => boolean; readonly from?: number; readonly to?: number };
+export type Wanted = { readonly about: (event: RecordedEvent) => boolean; readonly from?: number; readonly to?: number };
 
 const occurredAt = (event: RecordedEvent): number => Date.parse(event.metadata.occurred_at);
 
@@ -71,6 +71,10 @@ const newestFirst = async (events: HistoryRoutesDeps['events'], stream: string, 
   return found;
 };
 
+/** Up to `limit + 1` wanted events of `stream` past the page's cursor, in the page's order. */
+export const historyPage = (events: HistoryRoutesDeps['events'], stream: string, wanted: Wanted, page: SequencePage): Promise<RecordedEvent[]> =>
+  (page.direction === 'before' ? newestFirst : oldestFirst)(events, stream, wanted, page);
+
 /**
  * `GET /<collection>/:id/history` for every resource that has a stream: the events about it,
  * as `/events` publishes them (upcast to their current schema), oldest first by default,
@@ -106,7 +110,7 @@ export const historyRoutes = (router: Router<BosunState>, deps: HistoryRoutesDep
       };
       const stream = await streamOfResource(ctx, resource, id, deps.readStore);
       const page = sequencePageFromQuery(ctx, query.order === 'desc' ? 'before' : 'after');
-      const found = await (page.direction === 'before' ? newestFirst : oldestFirst)(deps.events, stream, wanted, page);
+      const found = await historyPage(deps.events, stream, wanted, page);
       ctx.body = sequenceBody(found, page, (event) => event.revision, toWireEvent);
     });
   }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { historyPage, type Wanted } from '../../api/routes/history.js';
 import { streamResources } from '../../api/stream-resources.js';
 import { FoldSnapshots, snapshotEvery, viewAt } from '../../api/time-travel.js';
 import type { EventStore, NewEvent } from '../../events/event-store.js';
@@ -97,4 +98,27 @@ t.test('given an instance stream read once to its end, when it is read again as 
   const beforeForgotten = instance.readSince();
   await viewAt(instance.events, forgetful, instance.stream, streamResources.instances, instance.id, end);
   t.ok(instance.readSince() - beforeForgotten >= count, 'holding few snapshots, reading another resource lets the first go: it is folded whole again');
+});
+
+t.test('given an instance stream of 600 events, when its history is paged 100 at a time either way, then every wanted event once, in order', async (t) => {
+  const count = 600;
+  const instance = await longInstance(t, count);
+  const all: Wanted = { about: () => true };
+  const revisions = async (direction: 'after' | 'before', wanted: Wanted) => {
+    const seen: number[] = [];
+    for (let from: number | undefined, pages = 0; pages < 10; pages++) {
+      const found = await historyPage(instance.events, instance.stream, wanted, { limit: 100, direction, ...(from === undefined ? {} : { from }) });
+      seen.push(...found.slice(0, 100).map((event) => event.revision));
+      if (found.length <= 100) break;
+      from = seen.at(-1);
+    }
+    return seen;
+  };
+  const ascending = Array.from({ length: count }, (_, i) => i);
+  t.same(await revisions('after', all), ascending, 'oldest first');
+  t.same(await revisions('before', all), [...ascending].reverse(), 'newest first, from the last revision found past the first page');
+  const window: Wanted = { about: (event) => event.revision % 2 === 0, from: Date.parse(occurredAt(100)), to: Date.parse(occurredAt(349)) };
+  const evenInWindow = ascending.filter((revision) => revision >= 100 && revision <= 349 && revision % 2 === 0);
+  t.same(await revisions('after', window), evenInWindow, 'oldest first, filtered and within from..to');
+  t.same(await revisions('before', window), [...evenInWindow].reverse(), 'newest first, filtered and within from..to');
 });
