@@ -28,6 +28,7 @@ import { agentRoutes } from './routes/agent.js';
 import { alertRoutes } from './routes/alerts.js';
 import { driftRoutes } from './routes/drift.js';
 import { eventRoutes } from './routes/events.js';
+import { historyRoutes } from './routes/history.js';
 import { instanceRoutes } from './routes/instances.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { projectionMaintenanceRoutes } from './routes/projection-maintenance.js';
@@ -36,6 +37,7 @@ import { taskReadRoutes } from './routes/task-reads.js';
 import { taskRoutes } from './routes/tasks.js';
 import { teamPolicyRoutes } from './routes/team-policy.js';
 import type { BosunState } from './state.js';
+import { timeTravel } from './time-travel.js';
 
 export type AppDeps = {
   readonly commands: CommandHandlerDeps;
@@ -99,6 +101,7 @@ export const createApp = (deps: AppDeps): Koa => {
 
   const api = new Router<BosunState>({ prefix: '/api/v1' });
   api.param('id', ownedResource({ events: deps.commands.store, readStore: deps.readStore }));
+  api.param('id', timeTravel({ events: deps.commands.store, readStore: deps.readStore, now: deps.commands.env.now }));
   api.get('/openapi.json', allow('GET /api/v1/openapi.json'), (ctx) => {
     ctx.body = openApiDocument();
   });
@@ -123,6 +126,7 @@ export const createApp = (deps: AppDeps): Koa => {
   teamPolicyRoutes(api, routeDeps);
   alertRoutes(api, routeDeps);
   privacyRoutes(api, routeDeps);
+  historyRoutes(api, { events: deps.commands.store, readStore: deps.readStore, schemas: deps.schemas });
   eventRoutes(api, { events: deps.commands.store, schemas: deps.schemas, logger: deps.logger, personal: deps.commands.personal });
   systemApiRoutes(api, { readSide: deps.readSide });
   projectionMaintenanceRoutes(api, { readSide: deps.readSide, logger: deps.logger });

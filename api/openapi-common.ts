@@ -136,8 +136,7 @@ export const withCommonAnswers = <P extends Record<string, Record<string, unknow
                 }
               : {}),
           };
-          const etag =
-            tagged.test(path) && !path.endsWith('/events') && !path.endsWith('/result') && !path.endsWith('/lifecycle') && !path.endsWith('/snapshots');
+          const etag = tagged.test(path) && !/\/(events|result|lifecycle|snapshots|history)$/.test(path);
           const own = Object.fromEntries(
             Object.entries(operation.responses).map(([status, response]) => [
               status,

@@ -9,6 +9,7 @@ import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
 import { configurationSnapshotSchema, driftEventSchema, driftSummarySchema, teamPolicySchema } from './drift-openapi.js';
 import { dismissDriftBody, driftActionBody, teamPolicyBody } from './drift-schemas.js';
 import { eventStreamPaths, eventStreamSchemas } from './events-openapi.js';
+import { withTimeTravel } from './history-openapi.js';
 import { commonComponents, json, serverSentEvents, withCommonAnswers } from './openapi-common.js';
 import {
   alertSchema,
@@ -91,6 +92,9 @@ const apiKeySchema = {
   },
 } as const;
 
+/** The paths with `as_of` and `/history` of every resource that has a stream, then what every operation shares. */
+const documented = <P extends Record<string, Record<string, unknown>>>(paths: P): P => withCommonAnswers(withTimeTravel(paths));
+
 /** OpenAPI 3.1, built from the same schemas ajv validates requests with. */
 export const openApiDocument = () => ({
   openapi: '3.1.0',
@@ -124,7 +128,7 @@ export const openApiDocument = () => ({
       ...agentSchemas,
     },
   },
-  paths: withCommonAnswers({
+  paths: documented({
     '/tasks': {
       post: {
         summary: 'Submit a task',

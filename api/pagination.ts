@@ -4,12 +4,15 @@ import { ApiError } from './errors.js';
 
 export type ListBody<T> = { data: T[]; has_more: boolean; next_cursor: string | null };
 
-const encodeCursor = (seq: number): string => Buffer.from(JSON.stringify({ before: seq })).toString('base64url');
+/** Where the next page starts: before the item last sent (newest-first lists) or after it (oldest-first sequences). */
+type CursorKey = 'before' | 'after';
 
-const decodeCursor = (cursor: string): number => {
+const encodeCursor = (key: CursorKey, place: number): string => Buffer.from(JSON.stringify({ [key]: place })).toString('base64url');
+
+const decodeCursor = (cursor: string, key: CursorKey): number => {
   try {
-    const { before } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
-    if (Number.isSafeInteger(before) && (before as number) > 0) return before as number;
+    const place = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>)[key];
+    if (Number.isSafeInteger(place) && (place as number) >= (key === 'before' ? 1 : 0)) return place as number;
   } catch {
     // fall through to the error below
   }
@@ -24,20 +27,45 @@ const singleQuery = (ctx: Context, name: string): string | undefined => {
 
 /** Reads `?limit=` (1-100, default 20) and `?cursor=`; asks the store for one extra to learn `has_more`. */
 export const pageFromQuery = (ctx: Context): Page & { limit: number } => {
+  const limit = limitFromQuery(ctx);
+  const cursor = singleQuery(ctx, 'cursor');
+  return { limit, ...(cursor ? { before: decodeCursor(cursor, 'before') } : {}) };
+};
+
+const limitFromQuery = (ctx: Context): number => {
   const rawLimit = singleQuery(ctx, 'limit');
   const limit = rawLimit === undefined ? 20 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw new ApiError('invalid_request_error', 'invalid_field', 'limit must be an integer from 1 to 100', { param: 'limit' });
   }
+  return limit;
+};
+
+/**
+ * A page of a sequence numbered from 0 (a stream's revisions), read either way with the same
+ * `limit` and `cursor` as the lists: the cursor holds the number of the last item sent.
+ */
+export type SequencePage = { readonly limit: number; readonly direction: CursorKey; readonly from?: number };
+
+export const sequencePageFromQuery = (ctx: Context, direction: CursorKey): SequencePage => {
+  const limit = limitFromQuery(ctx);
   const cursor = singleQuery(ctx, 'cursor');
-  return { limit, ...(cursor ? { before: decodeCursor(cursor) } : {}) };
+  return { limit, direction, ...(cursor ? { from: decodeCursor(cursor, direction) } : {}) };
+};
+
+/** The body of a sequence's page: `items` holds up to one more than the limit, which tells that more follow. */
+export const sequenceBody = <D, T>(items: readonly D[], page: SequencePage, placeOf: (item: D) => number, present: (item: D) => T): ListBody<T> => {
+  const shown = items.slice(0, page.limit);
+  const hasMore = items.length > page.limit;
+  const last = shown.at(-1);
+  return { data: shown.map(present), has_more: hasMore, next_cursor: hasMore && last ? encodeCursor(page.direction, placeOf(last)) : null };
 };
 
 export const listBody = <D extends { seq: number }, T>(docs: D[], page: { limit: number }, present: (doc: D) => T): ListBody<T> => {
   const shown = docs.slice(0, page.limit);
   const hasMore = docs.length > page.limit;
   const last = shown.at(-1);
-  return { data: shown.map(present), has_more: hasMore, next_cursor: hasMore && last ? encodeCursor(last.seq) : null };
+  return { data: shown.map(present), has_more: hasMore, next_cursor: hasMore && last ? encodeCursor('before', last.seq) : null };
 };
 
 export { singleQuery };

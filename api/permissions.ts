@@ -4,6 +4,13 @@ import type { Middleware } from 'koa';
 import { roleAtLeast, type Role } from '../domain/team/events.js';
 import { principalOf } from './auth.js';
 import { ApiError } from './errors.js';
+import { streamCollections, type StreamCollection } from './stream-resources.js';
+
+/** `GET /api/v1/<collection>/:id/history` of every resource that has a stream: read by whoever reads the resource. */
+const historyRoutes = Object.fromEntries(streamCollections.map((collection) => [`GET /api/v1/${collection}/:id/history`, 'viewer'])) as Record<
+  `GET /api/v1/${StreamCollection}/:id/history`,
+  'viewer'
+>;
 
 /**
  * Who may call a route: `public` needs no key; a role is the least a key of the caller's
@@ -26,6 +33,7 @@ export const routePermissions = {
   'GET /api/v1/asyncapi.json': 'public',
   'GET /api/v1/event-schemas': 'viewer',
   'GET /api/v1/events': 'viewer',
+  ...historyRoutes,
 
   'POST /api/v1/tasks': 'developer',
   'GET /api/v1/tasks': 'viewer',

@@ -15,11 +15,9 @@ import type { Collection, ReadDocument, ReadStore } from '../projections/read-st
 import { canonical } from '../projections/rebuild.js';
 import type { ReplayCut } from '../projections/replay.js';
 import { taskCollection } from '../projections/tasks/task-projector.js';
+import { presentAlert, presentDrift, presentInstance, presentTask } from './presenters.js';
 import { presentKey, presentTeam } from './routes/access.js';
-import { presentAlert } from './routes/alerts.js';
-import { presentDrift, presentSnapshot } from './routes/drift.js';
-import { presentInstance } from './routes/instance-views.js';
-import { presentTask } from './routes/tasks.js';
+import { presentSnapshot } from './routes/drift.js';
 
 type Exported = {
   readonly name: string;

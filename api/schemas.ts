@@ -48,6 +48,20 @@ export const listTasksQuery = {
   },
 } as const;
 
+/** `GET /<collection>/:id/history`: `from` and `to` are RFC 3339 instants, `type` a comma-separated list. */
+export const historyQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    order: { enum: ['asc', 'desc'] },
+    type: { type: 'string', minLength: 1 },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+  },
+} as const;
+
 export const createTeamBody = {
   type: 'object',
   additionalProperties: false,

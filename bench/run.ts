@@ -20,6 +20,7 @@ const benches: Record<string, () => Promise<object>> = {
   replay: async () => (await import('./replay.js')).benchReplay(),
   'visible-lag': () => benchVisibleLagFigures(),
   'kafka-to-mongo': () => benchKafkaToMongoFigures(),
+  'time-travel': async () => (await import('./time-travel.js')).benchTimeTravel(),
 };
 
 const chosen = process.argv.slice(2);

@@ -5,7 +5,7 @@ import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-co
 import type { AlertCommand, AlertStatus } from '../../domain/alert/index.js';
 import { alertStream, idOfStream } from '../../events/streams.js';
 import { getAlert, listAlerts } from '../../projections/alerts/alert-queries.js';
-import { evolveAlertView, type AlertView } from '../../projections/alerts/alert-view.js';
+import { evolveAlertView } from '../../projections/alerts/alert-view.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { acknowledgeAlertBody, listAlertsQuery, resolveAlertBody } from '../alert-schemas.js';
 import { principalOf } from '../auth.js';
@@ -15,7 +15,8 @@ import type { Appended, Replay } from '../idempotency.js';
 import { resourceId } from '../ownership.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { allow, type RouteKey } from '../permissions.js';
-import { afterWrite, asOf, foldWith, present } from '../resource-views.js';
+import { presentAlert } from '../presenters.js';
+import { afterWrite, asOf, foldWith } from '../resource-views.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
 
@@ -25,12 +26,6 @@ export type AlertRoutesDeps = {
   readonly idempotent: (replay: Replay) => Middleware;
   readonly consistent: Middleware;
 };
-
-/** An alert's subject is shown as one object. */
-export const presentAlert = ({ subject_type, subject_id, ...alert }: AlertView) => ({
-  ...present('alert', alert),
-  subject: { type: subject_type, id: subject_id },
-});
 
 const foldAlert = foldWith(evolveAlertView);
 

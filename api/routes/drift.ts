@@ -19,6 +19,7 @@ import type { Appended, Replay } from '../idempotency.js';
 import { resourceId } from '../ownership.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { allow, type RouteKey } from '../permissions.js';
+import { presentDrift } from '../presenters.js';
 import { afterWrite, asOf, present, type ViewFold } from '../resource-views.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
@@ -30,7 +31,6 @@ export type DriftRoutesDeps = {
   readonly consistent: Middleware;
 };
 
-export const presentDrift = (drift: DriftView) => present('drift_event', drift);
 /** A snapshot is never changed: its revision tells nothing. */
 export const presentSnapshot = ({ revision: _revision, ...snapshot }: SnapshotView) => present('configuration_snapshot', snapshot);
 const presentSummary = ({ by_status, active_by_severity }: DriftSummary) => ({

@@ -13,10 +13,11 @@ import { ApiError, toApiError } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { resourceId } from '../ownership.js';
 import { allow, type RouteKey } from '../permissions.js';
+import { presentInstance } from '../presenters.js';
 import { bulkInstanceActionBody, bulkInstanceActions, destroyInstanceBody, instanceActionBody } from '../schemas.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
-import { appendedBy, instanceViews, presentInstance, type InstanceRoutesDeps } from './instance-views.js';
+import { appendedBy, instanceViews, type InstanceRoutesDeps } from './instance-views.js';
 
 type InstanceAction = (typeof bulkInstanceActions)[number];
 type ActionOptions = { readonly backup_first?: boolean };

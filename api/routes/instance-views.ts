@@ -4,7 +4,7 @@ import { instanceStream } from '../../events/streams.js';
 import { evolveInstanceView, type InstanceView } from '../../projections/instances/instance-view.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import type { Appended, Replay } from '../idempotency.js';
-import { afterWrite, asOf, foldWith, present } from '../resource-views.js';
+import { afterWrite, asOf, foldWith } from '../resource-views.js';
 
 export type InstanceRoutesDeps = {
   readonly commands: CommandHandlerDeps;
@@ -14,8 +14,6 @@ export type InstanceRoutesDeps = {
   /** Providers instances may be deployed with, e.g. `['local']`. */
   readonly providers: readonly string[];
 };
-
-export const presentInstance = (instance: InstanceView) => present('instance', instance);
 
 const foldInstance = foldWith(evolveInstanceView);
 

@@ -13,11 +13,12 @@ import { mergeSpecPatch, type InstanceSpecPatch } from '../instance-spec-patch.j
 import { resourceId } from '../ownership.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { allow } from '../permissions.js';
+import { presentInstance } from '../presenters.js';
 import { deployInstanceBody, listInstancesQuery, patchInstanceBody } from '../schemas.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
 import { instanceActionRoutes } from './instance-actions.js';
-import { appendedBy, instanceViews, presentInstance, type InstanceRoutesDeps } from './instance-views.js';
+import { appendedBy, instanceViews, type InstanceRoutesDeps } from './instance-views.js';
 
 const presentLifecycle = (instance: InstanceView) => ({
   object: 'instance_lifecycle' as const,

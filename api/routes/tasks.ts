@@ -6,7 +6,7 @@ import type { TaskStatus } from '../../domain/task/events.js';
 import { idOfStream, taskStream } from '../../events/streams.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import { getTask, listTasks } from '../../projections/tasks/task-queries.js';
-import { evolveTaskView, type TaskView } from '../../projections/tasks/task-view.js';
+import { evolveTaskView } from '../../projections/tasks/task-view.js';
 import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { notFound } from '../errors.js';
@@ -14,7 +14,8 @@ import type { Appended, Replay } from '../idempotency.js';
 import { resourceId } from '../ownership.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { allow } from '../permissions.js';
-import { afterWrite, asOf, foldWith, present } from '../resource-views.js';
+import { presentTask } from '../presenters.js';
+import { afterWrite, asOf, foldWith } from '../resource-views.js';
 import { cancelTaskBody, listTasksQuery, submitTaskBody } from '../schemas.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
@@ -25,8 +26,6 @@ export type TaskRoutesDeps = {
   readonly idempotent: (replay: Replay) => Middleware;
   readonly consistent: Middleware;
 };
-
-export const presentTask = (task: TaskView) => present('task', task);
 
 const foldTask = foldWith(evolveTaskView);
 
