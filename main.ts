@@ -36,6 +36,7 @@ import { accessProjector, teamCollection } from './projections/access/access-pro
 import { agentCredentialProjector } from './projections/agents/agent-credentials.js';
 import { TaskDispatch } from './projections/agents/task-dispatch.js';
 import { alertProjector } from './projections/alerts/alert-projector.js';
+import { auditLogProjector } from './projections/audit/audit-log-projector.js';
 import { driftProjector } from './projections/drift/drift-projector.js';
 import { snapshotProjector } from './projections/drift/snapshot-projector.js';
 import type { EventBus } from './projections/event-bus.js';
@@ -79,7 +80,14 @@ export type Bosun = {
 export const lookupProjectors: readonly Projector[] = [accessProjector, idempotencyProjector, agentCredentialProjector, taskProjector, instanceProjector];
 
 /** The read models the API serves to clients: fed from the bus into the read store. */
-export const readModelProjectors: readonly Projector[] = [taskProjector, instanceProjector, driftProjector, snapshotProjector, alertProjector];
+export const readModelProjectors: readonly Projector[] = [
+  taskProjector,
+  instanceProjector,
+  driftProjector,
+  snapshotProjector,
+  alertProjector,
+  auditLogProjector,
+];
 
 type ReadSideParts = {
   readonly lookups: ReadStore;

@@ -25,6 +25,7 @@ import { requestId } from './request-context.js';
 import { accessRoutes } from './routes/access.js';
 import { agentRoutes } from './routes/agent.js';
 import { alertRoutes } from './routes/alerts.js';
+import { auditLogRoutes } from './routes/audit-logs.js';
 import { driftRoutes } from './routes/drift.js';
 import { eventRoutes } from './routes/events.js';
 import { instanceRoutes } from './routes/instances.js';
@@ -119,6 +120,7 @@ export const createApp = (deps: AppDeps): Koa => {
   teamPolicyRoutes(api, routeDeps);
   alertRoutes(api, routeDeps);
   eventRoutes(api, { events: deps.commands.store, schemas: deps.schemas, logger: deps.logger });
+  auditLogRoutes(api, { readStore: deps.readStore, lookups: deps.lookups, consistent: routeDeps.consistent, logger: deps.logger });
   systemApiRoutes(api, { readSide: deps.readSide });
   projectionMaintenanceRoutes(api, { readSide: deps.readSide, logger: deps.logger });
 

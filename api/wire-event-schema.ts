@@ -7,7 +7,7 @@ import type { Actor } from '../events/event-store.js';
 
 export const eventMetadataRef = { $ref: '#/components/schemas/EventMetadata' } as const;
 
-const actorTypes = ['user', 'api_key', 'agent', 'workflow', 'system'] as const satisfies readonly Actor['type'][];
+export const actorTypes = ['user', 'api_key', 'agent', 'workflow', 'system'] as const satisfies readonly Actor['type'][];
 // Fails to compile when Actor gains a type this list lacks.
 const everyActorType: [Exclude<Actor['type'], (typeof actorTypes)[number]>] extends [never] ? true : false = true;
 void everyActorType;
@@ -31,6 +31,7 @@ export const eventMetadataSchema = {
     user_agent: nullableString,
     occurred_at: { type: 'string', format: 'date-time' },
     schema_version: { type: 'integer', minimum: 1, description: 'Version of the schema `data` follows (the current one: older events are upcast).' },
+    command: { type: 'string', description: 'The command that decided the event (`SubmitTask`); absent on events stored before commands were recorded.' },
     idempotency: {
       type: 'object',
       description: 'Present when the command came with an Idempotency-Key.',

@@ -59,7 +59,7 @@ export class PreconditionFailedError extends Error {
 /** Namespace of deterministic event ids: a retried idempotent command yields the same ids. */
 const eventIdNamespace = '6f1d1c36-5a0e-4c61-9d7e-2f4b3b1e8a90';
 
-const metadataFor = (ctx: CommandContext, occurredAt: string, schemaVersion: number): EventMetadata => ({
+const metadataFor = (ctx: CommandContext, command: string, occurredAt: string, schemaVersion: number): EventMetadata => ({
   actor: ctx.actor,
   correlation_id: ctx.correlationId,
   causation_id: ctx.causationId,
@@ -68,6 +68,7 @@ const metadataFor = (ctx: CommandContext, occurredAt: string, schemaVersion: num
   user_agent: ctx.userAgent,
   occurred_at: occurredAt,
   schema_version: schemaVersion,
+  command,
   ...(ctx.idempotency ? { idempotency: { key: ctx.idempotency.key, request_hash: ctx.idempotency.requestHash } } : {}),
 });
 
@@ -80,7 +81,7 @@ const eventId = (ctx: CommandContext, env: CommandEnvironment, stream: string, i
  * stream must be at that revision. Another tenant's stream is indistinguishable from a
  * missing one.
  */
-export const handleCommand = async <Command, Event extends DomainEvent, State>(
+export const handleCommand = async <Command extends { readonly type: string }, Event extends DomainEvent, State>(
   deps: CommandHandlerDeps,
   decider: Decider<Command, Event, State>,
   stream: string,
@@ -109,7 +110,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
         type: event.type,
         tenant: ctx.tenant,
         data: event.data,
-        metadata: metadataFor(ctx, occurredAt, deps.schemas.currentVersion(event.type)),
+        metadata: metadataFor(ctx, command.type, occurredAt, deps.schemas.currentVersion(event.type)),
       };
     });
     try {

@@ -61,13 +61,13 @@ export type SpecChange = (current: InstanceSpec) => InstanceSpec;
  * `ChangeSpec` computed from the state the append is conditioned on: a concurrent change
  * makes the command retry against the newer spec instead of being overwritten.
  */
-const specChangeDecider: Decider<SpecChange, InstanceEvent, InstanceState> = {
+const specChangeDecider: Decider<{ readonly type: 'ChangeSpec'; readonly change: SpecChange }, InstanceEvent, InstanceState> = {
   ...instanceDecider,
-  decide: (change, state) => {
+  decide: ({ change }, state) => {
     if (state.status === 'none') throw new NotFoundError('instance');
     return instanceDecider.decide({ type: 'ChangeSpec', spec: change(state.spec) }, state);
   },
 };
 
 export const changeInstanceSpec = (deps: CommandHandlerDeps, ctx: CommandContext, instanceId: string, change: SpecChange) =>
-  handleCommand(deps, specChangeDecider, instanceStream(instanceId), change, ctx);
+  handleCommand(deps, specChangeDecider, instanceStream(instanceId), { type: 'ChangeSpec', change }, ctx);
