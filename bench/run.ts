@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<object>> = {
   'read-side': () => benchReadSide(),
   'visible-lag': () => benchVisibleLagFigures(),
   'kafka-to-mongo': () => benchKafkaToMongoFigures(),
+  'audit-export': async () => (await import('./audit-export.js')).benchAuditExport(),
 };
 
 const chosen = process.argv.slice(2);
