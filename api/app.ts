@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
 import type { EventSchemaRegistry } from '../events/event-schemas.js';
 import { watchReadSide, type Metrics } from '../infra/metrics.js';
+import type { AccessRefusals } from '../processes/access-refusals.js';
 import type { AgentHeartbeats } from '../processes/agent-heartbeats.js';
 import type { DriftDetection } from '../processes/drift-detection.js';
 import type { TaskDispatch } from '../projections/agents/task-dispatch.js';
@@ -21,6 +22,7 @@ import { openApiDocument } from './openapi.js';
 import { ownedResource } from './ownership.js';
 import { allow } from './permissions.js';
 import { rateLimit, type RateLimitOptions } from './rate-limit.js';
+import { auditRefusals } from './refusal-audit.js';
 import { requestId } from './request-context.js';
 import { accessRoutes } from './routes/access.js';
 import { agentRoutes } from './routes/agent.js';
@@ -58,6 +60,8 @@ export type AppDeps = {
   readonly dependencies?: readonly DependencyCheck[];
   /** Served at /metrics, with HTTP timings and the read side's gauges; absent when metrics are off. */
   readonly metrics?: Metrics | null;
+  /** Where refused requests are counted for the audit log. */
+  readonly refusals: AccessRefusals;
   /** @defaultValue 2000 ms for each check of /ready */
   readonly readyCheckTimeoutMs?: number;
 };
@@ -102,7 +106,7 @@ export const createApp = (deps: AppDeps): Koa => {
   api.get('/asyncapi.json', allow('GET /api/v1/asyncapi.json'), (ctx) => {
     ctx.body = asyncApiDocument(deps.schemas);
   });
-  api.use(authenticate(deps.lookups), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes), entityTags());
+  api.use(auditRefusals(deps.refusals), authenticate(deps.lookups), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes), entityTags());
   api.get('/event-schemas', allow('GET /api/v1/event-schemas'), (ctx) => {
     ctx.body = { data: deps.schemas.schemas() };
   });

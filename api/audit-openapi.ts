@@ -1,6 +1,6 @@
 /** The OpenAPI description of the audit log (`GET /audit-logs`, `GET /audit-logs/export`). */
+import { auditActorTypes, auditResults } from '../projections/audit/audit-log-projector.js';
 import { auditFilterParams } from './audit-schemas.js';
-import { actorTypes } from './wire-event-schema.js';
 
 const nullableString = { type: ['string', 'null'] };
 
@@ -11,6 +11,8 @@ const auditLogSchema = {
     'object',
     'id',
     'occurred_at',
+    'last_at',
+    'count',
     'actor',
     'action',
     'resource',
@@ -27,13 +29,15 @@ const auditLogSchema = {
   properties: {
     object: { const: 'audit_log' },
     id: { type: 'string', description: 'The id of the first event the command wrote.' },
-    occurred_at: { type: 'string', format: 'date-time' },
+    occurred_at: { type: 'string', format: 'date-time', description: 'When the command ran; for refused requests, the first of them.' },
+    last_at: { type: 'string', format: 'date-time', description: 'The last of `count` refused requests; `occurred_at` for a command.' },
+    count: { type: 'integer', minimum: 1, description: 'Refused requests alike from one source within one window; 1 for a command.' },
     actor: {
       type: 'object',
       required: ['type', 'id', 'name'],
       properties: {
-        type: { enum: actorTypes },
-        id: { type: 'string', description: 'The API key id, agent instance id, workflow or process.' },
+        type: { enum: auditActorTypes },
+        id: { type: 'string', description: 'The API key id, agent instance id, workflow or process; for `anonymous`, the client IP (`*` for folded sources).' },
         name: { ...nullableString, description: "The API key's name, for a key of your team." },
       },
     },
@@ -44,7 +48,10 @@ const auditLogSchema = {
       properties: { type: { type: 'string' }, id: { type: 'string' } },
     },
     event_types: { type: 'array', items: { type: 'string' }, description: 'The types of the events the command wrote, in order.' },
-    result: { enum: ['succeeded'] },
+    result: {
+      enum: auditResults,
+      description: "`succeeded`: a command; `unauthenticated` (401), `forbidden` (403), `not_found` (404 on an id not your team's): refused requests.",
+    },
     request_id: nullableString,
     correlation_id: { type: 'string' },
     causation_id: nullableString,
@@ -58,7 +65,7 @@ const auditLogSchema = {
 export const auditSchemas = { AuditLog: auditLogSchema };
 
 const csvDescription = [
-  'A header row, then one row per record (RFC 4180, CRLF line ends): id, occurred_at, actor_type, actor_id, actor_name, action,',
+  'A header row, then one row per record (RFC 4180, CRLF line ends): id, occurred_at, last_at, count, actor_type, actor_id, actor_name, action,',
   'resource_type, resource_id, event_types (space-separated), result, request_id, correlation_id, causation_id, client_ip,',
   'user_agent, first_position, last_position.',
 ].join(' ');

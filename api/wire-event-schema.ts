@@ -7,7 +7,7 @@ import type { Actor } from '../events/event-store.js';
 
 export const eventMetadataRef = { $ref: '#/components/schemas/EventMetadata' } as const;
 
-export const actorTypes = ['user', 'api_key', 'agent', 'workflow', 'system'] as const satisfies readonly Actor['type'][];
+const actorTypes = ['user', 'api_key', 'agent', 'workflow', 'system'] as const satisfies readonly Actor['type'][];
 // Fails to compile when Actor gains a type this list lacks.
 const everyActorType: [Exclude<Actor['type'], (typeof actorTypes)[number]>] extends [never] ? true : false = true;
 void everyActorType;

@@ -1,11 +1,12 @@
 /**
  * Stream names, in one place: every stream is `<category>-<id>`, one per aggregate
  * (`task-0193...`), except drift, whose stream is its instance's (`drift-<instance id>`)
- * and holds every drift of that instance.
+ * and holds every drift of that instance, and audit, whose stream holds one window's refused
+ * requests of one team (`audit-<new id>`).
  */
 
 /** Every aggregate category of the log: one Kafka topic each. */
-export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert'] as const;
+export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert', 'audit'] as const;
 export type EventCategory = (typeof eventCategories)[number];
 
 const streamOf =
@@ -28,3 +29,4 @@ export const instanceStream = streamOf('instance');
 /** The drift stream of an instance: every drift of it, and its configuration snapshots. */
 export const driftStream = streamOf('drift');
 export const alertStream = streamOf('alert');
+export const auditStream = streamOf('audit');

@@ -1,7 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
-import type { Actor } from '../../events/event-store.js';
 import { apiKeyCollection } from '../../projections/access/access-projector.js';
 import type { AuditRecord } from '../../projections/audit/audit-log-projector.js';
 import { auditRecords, type AuditFilter, type TimeRange } from '../../projections/audit/audit-log-queries.js';
@@ -40,6 +39,8 @@ const presentAuditRecord = (record: AuditRecord, actorName: string | null) => ({
   object: 'audit_log' as const,
   id: record.id,
   occurred_at: record.occurred_at,
+  last_at: record.last_at,
+  count: record.count,
   actor: { type: record.actor_type, id: record.actor_id, name: actorName },
   action: record.action,
   resource: { type: record.resource_type, id: record.resource_id },
@@ -58,7 +59,7 @@ const presentAuditRecord = (record: AuditRecord, actorName: string | null) => ({
 const keyNames = (lookups: ReadStore, tenant: string) => {
   const names = new Map<string, string | null>();
   const maxNames = 1_000;
-  return async (actor: Pick<Actor, 'type' | 'id'>): Promise<string | null> => {
+  return async (actor: { readonly type: string; readonly id: string }): Promise<string | null> => {
     if (actor.type !== 'api_key') return null;
     let name = names.get(actor.id);
     if (name === undefined) {
@@ -74,6 +75,8 @@ const keyNames = (lookups: ReadStore, tenant: string) => {
 const csvColumns = [
   'id',
   'occurred_at',
+  'last_at',
+  'count',
   'actor_type',
   'actor_id',
   'actor_name',
@@ -101,6 +104,8 @@ const csvRow = (entry: AuditLogEntry): string => {
   const values: Record<(typeof csvColumns)[number], string | number | null> = {
     id: entry.id,
     occurred_at: entry.occurred_at,
+    last_at: entry.last_at,
+    count: entry.count,
     actor_type: entry.actor.type,
     actor_id: entry.actor.id,
     actor_name: entry.actor.name,

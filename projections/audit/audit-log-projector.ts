@@ -1,18 +1,31 @@
+import type { AccessRefusedData } from '../../domain/audit/index.js';
 import type { Actor, RecordedEvent } from '../../events/event-store.js';
 import { categoryOfStream, eventCategories, idOfStream } from '../../events/streams.js';
 import type { Projector } from '../projector.js';
 import type { ReadDocument, ReadStore } from '../read-store.js';
 
-/** What became of what was attempted: a command's events were written. */
-export type AuditResult = 'succeeded';
+/** What became of what was attempted: a command's events were written, or the request was refused (401, 403, 404). */
+export const auditResults = ['succeeded', 'unauthenticated', 'forbidden', 'not_found'] as const;
+export type AuditResult = (typeof auditResults)[number];
+
+/** Who acted: an actor of the log, or (refused without a valid key) a caller known by its address alone. */
+export const auditActorTypes = ['user', 'api_key', 'agent', 'workflow', 'system', 'anonymous'] as const satisfies readonly (Actor['type'] | 'anonymous')[];
+export type AuditActorType = (typeof auditActorTypes)[number];
+
+const resultOfStatus: Record<AccessRefusedData['status'], AuditResult> = { 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found' };
 
 /**
  * One command as the audit log shows it: who, what, the events it wrote, when and from
- * where. `id` is the id of its first event, `seq` that event's position.
+ * where. `id` is the id of its first event, `seq` that event's position. Requests refused
+ * alike from one source within a window are one record too (`access.refused`, on the
+ * route), with their `count` and the window's first and last refusal.
  */
 export type AuditRecord = ReadDocument & {
   readonly occurred_at: string;
-  readonly actor_type: Actor['type'];
+  /** When the last of `count` happened: `occurred_at` for a command. */
+  readonly last_at: string;
+  readonly count: number;
+  readonly actor_type: AuditActorType;
   readonly actor_id: string;
   /** `task.submit`: the aggregate and the command, or the first event's type for events stored without their command. */
   readonly action: string;
@@ -66,6 +79,8 @@ export const auditLogProjector: Projector = {
   ],
   categories: [...eventCategories],
   apply: async (event, store) => {
+    // Each refusal event is a record of its own, made from the event alone: put again, changed once.
+    if (event.type === 'audit.access_refused') return auditLogCollection(store).put(refusalRecord(event));
     const heads = auditHeadCollection(store);
     const records = auditLogCollection(store);
     const head = await heads.get(event.stream);
@@ -89,6 +104,8 @@ const newRecord = (event: RecordedEvent): AuditRecord => {
     seq: event.position,
     revision: event.revision,
     occurred_at: metadata.occurred_at,
+    last_at: metadata.occurred_at,
+    count: 1,
     actor_type: metadata.actor.type,
     actor_id: metadata.actor.id,
     action: metadata.command ? actionOf(category, metadata.command) : event.type,
@@ -101,6 +118,33 @@ const newRecord = (event: RecordedEvent): AuditRecord => {
     causation_id: metadata.causation_id,
     client_ip: metadata.client_ip,
     user_agent: metadata.user_agent,
+    first_position: event.position,
+    last_position: event.position,
+  };
+};
+
+const refusalRecord = (event: RecordedEvent): AuditRecord => {
+  const data = event.data as AccessRefusedData;
+  return {
+    id: event.id,
+    tenant: event.tenant,
+    seq: event.position,
+    revision: event.revision,
+    occurred_at: data.first_at,
+    last_at: data.last_at,
+    count: data.count,
+    actor_type: data.key_id === null ? 'anonymous' : 'api_key',
+    actor_id: data.key_id ?? data.client_ip ?? '*',
+    action: 'access.refused',
+    resource_type: 'route',
+    resource_id: data.method === null || data.route === null ? '*' : `${data.method} ${data.route}`,
+    event_types: [event.type],
+    result: resultOfStatus[data.status],
+    request_id: data.first_request_id,
+    correlation_id: event.metadata.correlation_id,
+    causation_id: event.metadata.causation_id,
+    client_ip: data.client_ip,
+    user_agent: data.user_agent,
     first_position: event.position,
     last_position: event.position,
   };

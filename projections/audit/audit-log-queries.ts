@@ -1,7 +1,7 @@
 import type { Filter, ReadStore } from '../read-store.js';
 import { auditLogCollection, type AuditRecord } from './audit-log-projector.js';
 
-export type AuditFilter = Pick<Filter<AuditRecord>, 'actor_type' | 'actor_id' | 'action' | 'resource_type' | 'resource_id' | 'request_id'>;
+export type AuditFilter = Pick<Filter<AuditRecord>, 'actor_type' | 'actor_id' | 'action' | 'resource_type' | 'resource_id' | 'request_id' | 'result'>;
 
 /** Milliseconds since the epoch: records at or after `from`, before `to`. */
 export type TimeRange = { readonly from?: number; readonly to?: number };

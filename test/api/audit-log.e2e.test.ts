@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { csvField } from '../../api/routes/audit-logs.js';
 import { createOtherTeam, startTestBosun, type TestBosun } from './harness.js';
@@ -168,12 +170,78 @@ t.test('the audit log', async (t) => {
     const rows = all.text.split('\r\n');
     t.equal(
       rows[0],
-      'id,occurred_at,actor_type,actor_id,actor_name,action,resource_type,resource_id,event_types,result,request_id,correlation_id,causation_id,client_ip,user_agent,first_position,last_position',
+      'id,occurred_at,last_at,count,actor_type,actor_id,actor_name,action,resource_type,resource_id,event_types,result,request_id,correlation_id,causation_id,client_ip,user_agent,first_position,last_position',
     );
     t.equal(rows.length, 3, 'header, one record, and the final line end');
     t.match(rows[1], `,api_key,${developer.id},ci pipeline,task.submit,task,${taskId},task.submitted,succeeded,req-audited-submit,corr-1,`);
     t.match(rows[1], ',"audit-test, ""quoted""",');
     t.equal(rows[2], '');
+  });
+});
+
+/** Every byte Bosun stored under `dir`: the event store, the read models, checkpoints. */
+const storedBytes = (dir: string): Buffer =>
+  Buffer.concat(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => readFileSync(join(entry.parentPath, entry.name))),
+  );
+
+t.test('refused requests', async (t) => {
+  const app = await startTestBosun();
+  t.teardown(app.stop);
+  const viewer = await keyOf(app, 'read only', 'viewer');
+  const submitted = await app.call('POST', '/api/v1/tasks', { body: { kind: 'echo', input: {} } });
+  const other = await createOtherTeam(app, 'prober');
+  const secret = 'bsk_presented-secret-that-must-not-be-stored';
+
+  // When 5,000 requests present bad keys, one comes without a key, a viewer submits and another team probes an id...
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: 25 }, async () => {
+      while (sent < 5000) {
+        const n = sent++;
+        const answer = await app.call('GET', '/api/v1/tasks', { key: `${secret}-${n}`, headers: { 'User-Agent': 'flood/1.0' } });
+        if (answer.status !== 401) throw new Error(`a bad key answered ${answer.status}`);
+      }
+    }),
+  );
+  t.equal((await app.call('GET', '/api/v1/instances', { key: null })).status, 401);
+  t.equal((await app.call('POST', '/api/v1/tasks', { key: viewer.key, body: { kind: 'echo', input: {} } })).status, 403);
+  t.equal((await app.call('GET', `/api/v1/tasks/${submitted.body.id}`, { key: other })).status, 404);
+  await app.bosun.refusals.flush();
+  await settled(app);
+
+  t.test("then the flood of bad keys is one record with its count, in the system team's log", async (t) => {
+    const listed = await app.call('GET', '/api/v1/audit-logs?result=unauthenticated');
+    t.match(listed.body.data, [
+      { action: 'access.refused', resource: { type: 'route', id: 'GET /api/v1/instances' }, actor: { type: 'anonymous' }, count: 1 },
+      {
+        action: 'access.refused',
+        resource: { type: 'route', id: 'GET /api/v1/tasks' },
+        actor: { type: 'anonymous', id: /\S/ },
+        count: 5000,
+        user_agent: 'flood/1.0',
+      },
+    ]);
+    t.equal(listed.body.data.length, 2);
+  });
+
+  t.test('then the presented keys are stored nowhere', async (t) => {
+    t.equal(storedBytes(app.dataDir).indexOf(secret), -1);
+  });
+
+  t.test("then the viewer's refused write is in its team's log, with its key", async (t) => {
+    const listed = await app.call('GET', '/api/v1/audit-logs?result=forbidden');
+    t.match(listed.body.data, [{ actor: { type: 'api_key', id: viewer.id, name: 'read only' }, resource: { id: 'POST /api/v1/tasks' }, count: 1 }]);
+    t.equal(listed.body.data.length, 1);
+  });
+
+  t.test("then the probe of another team's id is in the prober's log only, without the id", async (t) => {
+    const probed = await app.call('GET', '/api/v1/audit-logs?result=not_found', { key: other });
+    t.match(probed.body.data, [{ action: 'access.refused', resource: { type: 'route', id: 'GET /api/v1/tasks/:id' }, actor: { type: 'api_key' } }]);
+    t.equal(probed.body.data.length, 1);
+    t.same((await app.call('GET', '/api/v1/audit-logs?result=not_found')).body.data, []);
   });
 });
 
