@@ -27,6 +27,7 @@ import { openEventStore, readableEvents } from './infra/open-event-store.js';
 import { createLocalProvider } from './infra/providers/local-provider.js';
 import { openDataKeys } from './infra/secret-keys.js';
 import { connectWorkflowEngine } from './infra/temporal/engine.js';
+import { AccessRefusals } from './processes/access-refusals.js';
 import { AgentHeartbeats } from './processes/agent-heartbeats.js';
 import { alertRules } from './processes/alert-rules/rules.js';
 import { AlertRuleRunner } from './processes/alert-rules/runner.js';
@@ -63,6 +64,8 @@ export type Bosun = {
   readonly ready: Promise<void>;
   /** Every route the API serves, with the permission each declares. */
   readonly routes: readonly RegisteredRoute[];
+  /** Refused requests counted for the audit log; `flush` records them before the window ends. */
+  readonly refusals: Pick<AccessRefusals, 'flush'>;
   readonly close: () => Promise<void>;
 };
 
@@ -300,6 +303,11 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, logger);
   const drift = new DriftDetection(commands, logger);
   const alerting = new AlertRuleRunner({ events, commands, rules: alertRules(), checkpointFile: join(config.dataDir, 'alert-rules.checkpoint'), logger });
+  const refusals = new AccessRefusals(
+    commands,
+    { systemTenant: async () => (await teamCollection(lookups).list({ system: true }, { limit: 1 }))[0]?.id ?? null },
+    logger,
+  );
   // Declared before the app: /ready's Temporal check reads it.
   let fleet: Fleet | null = null;
   const app = createApp({
@@ -313,6 +321,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     readWaitMs: config.readWaitMs,
     providers: ['local'],
     agents: { heartbeats, dispatch, drift },
+    refusals,
     started: () => started,
     metrics,
     dependencies: [
@@ -347,6 +356,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     await bootstrapSystemTeam(commands, config, lookups, parts.lookupRunner, logger);
     sealer = await startAuditSealer(config, stored, schemas, logger);
     alerting.start();
+    refusals.start();
     if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, lookups, heartbeats, apiUrl: config.publicUrl ?? url });
     started = true;
     logger.info({ url, position: parts.lookupRunner.status().position }, 'ready');
@@ -372,10 +382,11 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       });
       await (fleet as Fleet | null)?.stop();
       await alerting.stop();
+      await refusals.stop();
       await sealer?.stop();
       await parts.stop();
       await events.close();
       await dataKeys.close();
     })());
-  return { url, logger, events, commands, readStore, lookups, readSide, ready, routes: registeredRoutes(app), close };
+  return { url, logger, events, commands, readStore, lookups, readSide, ready, routes: registeredRoutes(app), refusals, close };
 };

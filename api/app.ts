@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
 import type { EventSchemaRegistry } from '../events/event-schemas.js';
 import { watchReadSide, type Metrics } from '../infra/metrics.js';
+import type { AccessRefusals } from '../processes/access-refusals.js';
 import type { AgentHeartbeats } from '../processes/agent-heartbeats.js';
 import type { DriftDetection } from '../processes/drift-detection.js';
 import type { TaskDispatch } from '../projections/agents/task-dispatch.js';
@@ -22,10 +23,12 @@ import { ownedResource } from './ownership.js';
 import { allow } from './permissions.js';
 import { revealPersonalData } from './personal-data.js';
 import { rateLimit, type RateLimitOptions } from './rate-limit.js';
+import { auditRefusals } from './refusal-audit.js';
 import { requestId } from './request-context.js';
 import { accessRoutes } from './routes/access.js';
 import { agentRoutes } from './routes/agent.js';
 import { alertRoutes } from './routes/alerts.js';
+import { auditLogRoutes } from './routes/audit-logs.js';
 import { driftRoutes } from './routes/drift.js';
 import { eventRoutes } from './routes/events.js';
 import { historyRoutes } from './routes/history.js';
@@ -61,6 +64,9 @@ export type AppDeps = {
   readonly dependencies?: readonly DependencyCheck[];
   /** Served at /metrics, with HTTP timings and the read side's gauges; absent when metrics are off. */
   readonly metrics?: Metrics | null;
+  /** Where refused requests are counted for the audit log. */
+  /** Counts refused requests for the audit log. */
+  readonly refusals: Pick<AccessRefusals, 'record'>;
   /** @defaultValue 2000 ms for each check of /ready */
   readonly readyCheckTimeoutMs?: number;
   /** Runs before every route, inside error handling: what a replay refuses (api/replay-app.ts). */
@@ -108,7 +114,7 @@ export const createApp = (deps: AppDeps): Koa => {
   api.get('/asyncapi.json', allow('GET /api/v1/asyncapi.json'), (ctx) => {
     ctx.body = asyncApiDocument(deps.schemas);
   });
-  api.use(authenticate(deps.lookups), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes), entityTags());
+  api.use(auditRefusals(deps.refusals), authenticate(deps.lookups), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes), entityTags());
   api.get('/event-schemas', allow('GET /api/v1/event-schemas'), (ctx) => {
     ctx.body = { data: deps.schemas.schemas() };
   });
@@ -128,6 +134,13 @@ export const createApp = (deps: AppDeps): Koa => {
   privacyRoutes(api, routeDeps);
   historyRoutes(api, { events: deps.commands.store, readStore: deps.readStore, schemas: deps.schemas });
   eventRoutes(api, { events: deps.commands.store, schemas: deps.schemas, logger: deps.logger, personal: deps.commands.personal });
+  auditLogRoutes(api, {
+    readStore: deps.readStore,
+    lookups: deps.lookups,
+    consistent: routeDeps.consistent,
+    logger: deps.logger,
+    personal: deps.commands.personal,
+  });
   systemApiRoutes(api, { readSide: deps.readSide });
   projectionMaintenanceRoutes(api, { readSide: deps.readSide, logger: deps.logger });
 

@@ -6,6 +6,7 @@ import { roles } from '../domain/team/events.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
 import { agentPaths, agentSchemas } from './agent-openapi.js';
 import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
+import { auditPaths, auditSchemas } from './audit-openapi.js';
 import { configurationSnapshotSchema, driftEventSchema, driftSummarySchema, teamPolicySchema } from './drift-openapi.js';
 import { dismissDriftBody, driftActionBody, teamPolicyBody } from './drift-schemas.js';
 import { eventStreamPaths, eventStreamSchemas } from './events-openapi.js';
@@ -125,6 +126,7 @@ export const openApiDocument = () => ({
       ApiKey: apiKeySchema,
       ...systemSchemas,
       ...eventStreamSchemas,
+      ...auditSchemas,
       ...agentSchemas,
     },
   },
@@ -488,6 +490,7 @@ export const openApiDocument = () => ({
     ...systemPaths,
     ...privacyPaths,
     ...eventStreamPaths,
+    ...auditPaths(pageParams, minPosition, listOf),
     ...agentPaths,
   }),
 });

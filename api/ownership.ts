@@ -47,7 +47,10 @@ export const ownedResource = (deps: OwnershipDeps): RouterParameterMiddleware<Bo
     const collection = collectionOf(ctx._matchedRoute);
     const owner = owners[collection];
     if (!owner) throw new Error(`no owner lookup for :id under /${collection}`);
-    if (!(await owner.owns(principalOf(ctx).tenant, id))) throw notFound(owner.what, id);
+    if (!(await owner.owns(principalOf(ctx).tenant, id))) {
+      ctx.state.notOwned = true;
+      throw notFound(owner.what, id);
+    }
     ctx.state.id = id;
     return next();
   };

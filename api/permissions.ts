@@ -14,7 +14,7 @@ const historyRoutes = Object.fromEntries(streamCollections.map((collection) => [
 
 /**
  * Who may call a route: `public` needs no key; a role is the least a key of the caller's
- * team must have; `system_admin` is an admin of the system team (created at first start);
+ * team must have (`auditor`: an auditor or an admin, see roleAtLeast); `system_admin` is an admin of the system team (created at first start);
  * `agent` is an agent authenticated by its instance credentials (the agent router's own).
  */
 export type Access = 'public' | Role | 'system_admin' | 'agent';
@@ -75,6 +75,8 @@ export const routePermissions = {
   'POST /api/v1/api-keys': 'admin',
   'POST /api/v1/api-keys/:id/revoke': 'admin',
   'POST /api/v1/teams': 'system_admin',
+  'GET /api/v1/audit-logs': 'auditor',
+  'GET /api/v1/audit-logs/export': 'auditor',
 
   'GET /api/v1/system/projections': 'system_admin',
   'POST /api/v1/system/projections/:name/rebuild': 'system_admin',
@@ -114,7 +116,7 @@ export const allow = (route: RouteKey): AllowMiddleware => {
     if (access !== 'public' && access !== 'agent') {
       const principal = principalOf(ctx);
       if (!permits(access, principal.role, principal.systemTeam)) {
-        const needs = access === 'system_admin' ? 'an admin key of the system team' : `the ${access} role`;
+        const needs = access === 'system_admin' ? 'an admin key of the system team' : access === 'auditor' ? 'the auditor or admin role' : `the ${access} role`;
         throw new ApiError('permission_error', 'insufficient_role', `this action needs ${needs}; the API key has ${principal.role}`);
       }
     }

@@ -90,5 +90,7 @@ export const createReplayApp = (deps: ReplayAppDeps): Koa => {
       drift: new DriftDetection(commands, deps.logger),
     },
     guard: replayGuard(deps.cut),
+    // The log is read, never written: a replay records no refused request.
+    refusals: { record: () => undefined },
   });
 };

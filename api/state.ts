@@ -16,6 +16,8 @@ export type BosunState = {
   agent?: AgentPrincipal;
   /** `ownedResource()`: the `:id` of a route, checked to be the caller's team's. */
   id?: string;
+  /** `ownedResource()`: the `:id` named is not the caller's team's, a refusal the audit log records. */
+  notOwned?: boolean;
   /** `idempotency()`: the key of a keyed write, for its events' metadata. */
   idempotency?: CommandContext['idempotency'];
   /** A keyed write's handler: what it appended, for the idempotency record. */

@@ -31,6 +31,7 @@ export const eventMetadataSchema = {
     user_agent: nullableString,
     occurred_at: { type: 'string', format: 'date-time' },
     schema_version: { type: 'integer', minimum: 1, description: 'Version of the schema `data` follows (the current one: older events are upcast).' },
+    command: { type: 'string', description: 'The command that decided the event (`SubmitTask`); absent on events stored before commands were recorded.' },
     idempotency: {
       type: 'object',
       description: 'Present when the command came with an Idempotency-Key.',

@@ -21,6 +21,7 @@ const benches: Record<string, () => Promise<object>> = {
   'visible-lag': () => benchVisibleLagFigures(),
   'kafka-to-mongo': () => benchKafkaToMongoFigures(),
   'time-travel': async () => (await import('./time-travel.js')).benchTimeTravel(),
+  'audit-export': async () => (await import('./audit-export.js')).benchAuditExport(),
 };
 
 const chosen = process.argv.slice(2);

@@ -77,7 +77,7 @@ const originOf = async (deps: CommandHandlerDeps, ctx: CommandContext): Promise<
   return { client_ip: sealed(ctx.clientIp), user_agent: sealed(ctx.userAgent) };
 };
 
-const metadataFor = (ctx: CommandContext, origin: RequestOrigin, occurredAt: string, schemaVersion: number): EventMetadata => ({
+const metadataFor = (ctx: CommandContext, command: string, origin: RequestOrigin, occurredAt: string, schemaVersion: number): EventMetadata => ({
   actor: ctx.actor,
   correlation_id: ctx.correlationId,
   causation_id: ctx.causationId,
@@ -85,6 +85,7 @@ const metadataFor = (ctx: CommandContext, origin: RequestOrigin, occurredAt: str
   ...origin,
   occurred_at: occurredAt,
   schema_version: schemaVersion,
+  command,
   ...(ctx.idempotency ? { idempotency: { key: ctx.idempotency.key, request_hash: ctx.idempotency.requestHash } } : {}),
 });
 
@@ -102,7 +103,7 @@ const eventId = (ctx: CommandContext, env: CommandEnvironment, stream: string, i
  * is checked against that, and a conflict (perhaps another resource's write) has the
  * command read, check and decide again.
  */
-export const handleCommand = async <Command, Event extends DomainEvent, State>(
+export const handleCommand = async <Command extends { readonly type: string }, Event extends DomainEvent, State>(
   deps: CommandHandlerDeps,
   decider: Decider<Command, Event, State>,
   stream: string,
@@ -131,7 +132,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
         type: event.type,
         tenant: ctx.tenant,
         data: event.data,
-        metadata: metadataFor(ctx, origin, occurredAt, deps.schemas.currentVersion(event.type)),
+        metadata: metadataFor(ctx, command.type, origin, occurredAt, deps.schemas.currentVersion(event.type)),
       };
     });
     try {

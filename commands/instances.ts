@@ -63,9 +63,9 @@ export type SpecChange = (current: InstanceSpec) => InstanceSpec;
  * `ChangeSpec` computed from the state the append is conditioned on: a concurrent change
  * makes the command retry against the newer spec instead of being overwritten.
  */
-const specChangeDecider: Decider<SpecChange, InstanceEvent, InstanceState> = {
+const specChangeDecider: Decider<{ readonly type: 'ChangeSpec'; readonly change: SpecChange }, InstanceEvent, InstanceState> = {
   ...instanceDecider,
-  decide: (change, state) => {
+  decide: ({ change }, state) => {
     if (state.status === 'none') throw new NotFoundError('instance');
     return instanceDecider.decide({ type: 'ChangeSpec', spec: change(state.spec) }, state);
   },
@@ -78,5 +78,5 @@ export const changeInstanceSpec = async (deps: CommandHandlerDeps, ctx: CommandC
     const next = change(current);
     return { ...next, settings: seal(next.settings, current.settings) };
   };
-  return handleCommand(deps, specChangeDecider, instanceStream(instanceId), sealedChange, ctx);
+  return handleCommand(deps, specChangeDecider, instanceStream(instanceId), { type: 'ChangeSpec', change: sealedChange }, ctx);
 };

@@ -19,6 +19,8 @@ export type EventMetadata = {
   /** ISO-8601 instant, taken from the clock by the command handler. */
   readonly occurred_at: string;
   readonly schema_version: number;
+  /** The command that decided the event (`SubmitTask`); absent on events stored before commands were recorded. */
+  readonly command?: string;
   /** Set when the command came with an Idempotency-Key: the key and a hash of its request. */
   readonly idempotency?: { readonly key: string; readonly request_hash: string };
   /**

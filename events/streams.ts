@@ -1,8 +1,9 @@
 /**
  * Stream names, in one place: every stream is `<category>-<id>`, one per aggregate
  * (`task-0193...`), except drift, whose stream is its instance's (`drift-<instance id>`)
- * and holds every drift of that instance, and audit, whose one stream
- * (`audit-<system team id>`) holds the log's seals.
+ * and holds every drift of that instance, and audit, which holds the log's seals
+ * (`audit-<system team id>`) and, one stream per window and team, refused requests
+ * (`audit-<new id>`).
  */
 
 /** Every aggregate category of the log: one Kafka topic each. */

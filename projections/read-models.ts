@@ -2,6 +2,7 @@
 import { accessProjector } from './access/access-projector.js';
 import { agentCredentialProjector } from './agents/agent-credentials.js';
 import { alertProjector } from './alerts/alert-projector.js';
+import { auditLogProjector } from './audit/audit-log-projector.js';
 import { driftProjector } from './drift/drift-projector.js';
 import { snapshotProjector } from './drift/snapshot-projector.js';
 import { idempotencyProjector } from './idempotency/idempotency-projector.js';
@@ -18,4 +19,11 @@ import { taskProjector } from './tasks/task-projector.js';
 export const lookupProjectors: readonly Projector[] = [accessProjector, idempotencyProjector, agentCredentialProjector, taskProjector, instanceProjector];
 
 /** The read models the API serves to clients: fed from the bus into the read store. */
-export const readModelProjectors: readonly Projector[] = [taskProjector, instanceProjector, driftProjector, snapshotProjector, alertProjector];
+export const readModelProjectors: readonly Projector[] = [
+  taskProjector,
+  instanceProjector,
+  driftProjector,
+  snapshotProjector,
+  alertProjector,
+  auditLogProjector,
+];

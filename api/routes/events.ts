@@ -92,7 +92,7 @@ type StreamRequest = {
  * so a client that stops reading stops the reads from the store. It answers false once the
  * client has gone (or the body was ended), after which nothing more should be produced.
  */
-const openBody = () => {
+export const openBody = () => {
   const body = new PassThrough();
   let closed = false;
   let pending = '';

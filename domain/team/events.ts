@@ -1,11 +1,21 @@
 import type { AutoApproveLevel } from '../drift/plan.js';
 import type { DomainEvent } from '../shared/decider.js';
 
-/** Roles in increasing order of power. */
-export const roles = ['viewer', 'developer', 'operator', 'admin'] as const;
+/** The roles that change things, in increasing order of power: each may do what the one before it may. */
+const ladder = ['viewer', 'developer', 'operator', 'admin'] as const;
+/** The ladder, and `auditor`: off the ladder, it reads what a viewer reads, and the audit log; it changes nothing. */
+export const roles = [...ladder, 'auditor'] as const;
 export type Role = (typeof roles)[number];
 
-export const roleAtLeast = (role: Role, minimum: Role): boolean => roles.indexOf(role) >= roles.indexOf(minimum);
+/**
+ * Whether `role` may do what `minimum` may. The audit log (`auditor`) is read by auditors
+ * and admins; an auditor passes nothing else but `viewer`.
+ */
+export const roleAtLeast = (role: Role, minimum: Role): boolean => {
+  if (minimum === 'auditor') return role === 'auditor' || role === 'admin';
+  if (role === 'auditor') return minimum === 'viewer';
+  return ladder.indexOf(role) >= ladder.indexOf(minimum);
+};
 
 export type TeamCreated = DomainEvent<'team.created', { team_id: string; name: string; system: boolean }>;
 /** Only the key's SHA-256 hash is stored; the key itself is shown once to whoever asked. */

@@ -93,6 +93,17 @@ t.test('personal data: sealed at rest per subject, shown to its team, erased by 
     t.equal((await app.call('POST', '/api/v1/privacy/erasures', { body: { subject: `api_key:${aliceKeyId}` } })).status, 201);
     const [submittedEvent] = await eventsOfTask();
     t.match(submittedEvent.metadata, { client_ip: '[erased]', user_agent: '[erased]', actor: { type: 'api_key', id: aliceKeyId } });
+    const history = await app.call('GET', `/api/v1/tasks/${taskId}/history`);
+    t.match(history.body.data[0], { metadata: { user_agent: '[erased]', client_ip: '[erased]' }, data: { input: { email: '[erased]' } } }, 'history');
+    const asOf = await app.call('GET', `/api/v1/tasks/${taskId}?as_of=${submitted.body.position as number}`);
+    t.same(asOf.body.input, { email: '[erased]', note: 'not personal' }, 'time travel');
+    await app.bosun.readSide.waitFor(await app.bosun.events.headPosition(), 5000);
+    const audit = await app.call('GET', `/api/v1/audit-logs?request_id=${encodeURIComponent(submittedEvent.metadata.request_id as string)}`);
+    t.match(audit.body.data, [{ actor: { id: aliceKeyId }, user_agent: '[erased]', client_ip: '[erased]' }], 'the audit log');
+    const exported = await fetch(`${app.bosun.url}/api/v1/audit-logs/export`, { headers: { authorization: `Bearer ${adminKey}` } });
+    const text = await exported.text();
+    t.notOk(text.includes('Alice-Laptop'), 'the audit export');
+    t.match(text, /\[erased\]/);
     const later = await app.call('POST', '/api/v1/tasks', { key: aliceKey, headers: { 'user-agent': 'Alice-Laptop/2.0' }, body: { kind: 'echo', input: {} } });
     const laterEvent = (await app.bosun.events.readStream(`task-${later.body.id as string}`))[0]!;
     t.match(laterEvent.metadata, { user_agent: null, client_ip: null }, 'an erased subject gets no key again: nothing more is recorded about it');

@@ -88,6 +88,7 @@ const serve = async (t: Test, setup: Setup = {}) => {
     providers: ['local'],
     started: () => setup.started ?? true,
     agents: { heartbeats: inert, dispatch: inert, drift: inert },
+    refusals: inert,
     dependencies: setup.dependencies ?? [],
     metrics: setup.metrics === undefined ? createMetrics() : setup.metrics,
     readyCheckTimeoutMs: 200,

@@ -18,7 +18,7 @@ import { testKeys } from './test-keys.js';
  * `Add` decides one `counter.added` per amount (none for an empty list).
  */
 type Added = DomainEvent<'counter.added', { amount: number }>;
-type Add = { readonly amounts: readonly number[] };
+type Add = { readonly type: 'Add'; readonly amounts: readonly number[] };
 const counter: Decider<Add, Added, number> = {
   initialState: () => 0,
   evolve: (total, event) => total + event.data.amount,
@@ -101,7 +101,7 @@ t.test('optimistic concurrency', async (t) => {
     async (t) => {
       const store = openStore(t);
       const { store: refusing, appends } = conflicting(store, Infinity);
-      const error = await handleCommand(depsOf(refusing), counter, 'counter-1', { amounts: [1] }, ctx).catch((e: unknown) => e);
+      const error = await handleCommand(depsOf(refusing), counter, 'counter-1', { type: 'Add', amounts: [1] }, ctx).catch((e: unknown) => e);
       t.type(error, ConcurrencyConflictError);
       t.match(error, { stream: 'counter-1', attempts: 5, code: 'concurrency_conflict' });
       t.equal(appends.length, 5, 'one append per attempt');
@@ -112,7 +112,7 @@ t.test('optimistic concurrency', async (t) => {
 
   t.test('given maxAttempts 2 and a store where every append conflicts, when a command is handled, then it gives up after 2 appends', async (t) => {
     const { store: refusing, appends } = conflicting(openStore(t), Infinity);
-    const error = await handleCommand(depsOf(refusing, { maxAttempts: 2 }), counter, 'counter-1', { amounts: [1] }, ctx).catch((e: unknown) => e);
+    const error = await handleCommand(depsOf(refusing, { maxAttempts: 2 }), counter, 'counter-1', { type: 'Add', amounts: [1] }, ctx).catch((e: unknown) => e);
     t.match(error, { attempts: 2 });
     t.equal(appends.length, 2);
   });
@@ -129,7 +129,7 @@ t.test('optimistic concurrency', async (t) => {
       }
       return store.append(stream, events, expected);
     });
-    const result = await handleCommand(depsOf(racing), counter, 'counter-1', { amounts: [5] }, ctx);
+    const result = await handleCommand(depsOf(racing), counter, 'counter-1', { type: 'Add', amounts: [5] }, ctx);
     t.equal(result.state, 16, 'the competing event is folded in');
     t.equal(result.revision, 2);
     t.strictSame(
@@ -144,7 +144,9 @@ t.test('an expected revision the caller names (If-Match)', async (t) => {
     const store = openStore(t);
     await store.append('counter-1', [added(1), added(2)], 'no_stream');
     const head = await store.headPosition();
-    const error = await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [5] }, { ...ctx, expectedRevision: 0 }).catch((e: unknown) => e);
+    const error = await handleCommand(depsOf(store), counter, 'counter-1', { type: 'Add', amounts: [5] }, { ...ctx, expectedRevision: 0 }).catch(
+      (e: unknown) => e,
+    );
     t.type(error, PreconditionFailedError);
     t.match(error, { stream: 'counter-1', expected: 0, actual: 1 });
     t.equal(toApiError(error).status, 412, 'the API answers 412');
@@ -155,7 +157,9 @@ t.test('an expected revision the caller names (If-Match)', async (t) => {
     const store = openStore(t);
     await store.append('counter-1', [added(1)], 'no_stream');
     const { store: racing, appends } = conflicting(store, 1);
-    const error = await handleCommand(depsOf(racing), counter, 'counter-1', { amounts: [5] }, { ...ctx, expectedRevision: 0 }).catch((e: unknown) => e);
+    const error = await handleCommand(depsOf(racing), counter, 'counter-1', { type: 'Add', amounts: [5] }, { ...ctx, expectedRevision: 0 }).catch(
+      (e: unknown) => e,
+    );
     t.type(error, PreconditionFailedError);
     t.equal(appends.length, 1, 'one attempt: the caller decides again, not the handler');
   });
@@ -167,7 +171,14 @@ t.test('an expected revision the caller names (If-Match)', async (t) => {
       await store.append('counter-1', [added(1)], 'no_stream');
       const { store: racing, appends } = conflicting(store, 1);
       // The resource's revision is that of the stream's first event, whatever came after.
-      const result = await handleCommand(depsOf(racing), counter, 'counter-1', { amounts: [5] }, { ...ctx, expectedRevision: 0 }, { revisionOf: () => 0 });
+      const result = await handleCommand(
+        depsOf(racing),
+        counter,
+        'counter-1',
+        { type: 'Add', amounts: [5] },
+        { ...ctx, expectedRevision: 0 },
+        { revisionOf: () => 0 },
+      );
       t.equal(appends.length, 2, 'decided again after the conflict');
       t.match(result, { state: 6, revision: 1 });
     },
@@ -176,7 +187,7 @@ t.test('an expected revision the caller names (If-Match)', async (t) => {
   t.test('given a stream at the revision expected, when a command is handled, then it is appended', async (t) => {
     const store = openStore(t);
     await store.append('counter-1', [added(1)], 'no_stream');
-    const result = await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [5] }, { ...ctx, expectedRevision: 0 });
+    const result = await handleCommand(depsOf(store), counter, 'counter-1', { type: 'Add', amounts: [5] }, { ...ctx, expectedRevision: 0 });
     t.match(result, { state: 6, revision: 1 });
   });
 });
@@ -185,7 +196,7 @@ t.test('given a stream with history, when the decision is no events, then nothin
   const store = openStore(t);
   await store.append('counter-1', [added(2), added(3)], 'no_stream');
   const head = await store.headPosition();
-  const result = await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [] }, ctx);
+  const result = await handleCommand(depsOf(store), counter, 'counter-1', { type: 'Add', amounts: [] }, ctx);
   t.equal(await store.headPosition(), head, 'head unchanged');
   t.equal(result.state, 5);
   t.equal(result.revision, 1, 'the revision of its last event');
@@ -199,7 +210,7 @@ t.test('given a stream with history, when the decision is no events, then nothin
 
 t.test('given no stream, when the decision is no events, then there is still no stream', async (t) => {
   const store = openStore(t);
-  const result = await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [] }, ctx);
+  const result = await handleCommand(depsOf(store), counter, 'counter-1', { type: 'Add', amounts: [] }, ctx);
   t.match(result, { state: 0, revision: -1, position: 0, occurredAt: null });
   t.strictSame(result.stream, []);
   t.equal(await store.headPosition(), 0);
@@ -211,7 +222,7 @@ t.test("given another team's stream, when a command is handled for it, then it r
   const head = await store.headPosition();
   const seen: number[] = [];
   const watched: typeof counter = { ...counter, decide: (command, state) => (seen.push(state), counter.decide(command, state)) };
-  const error = await handleCommand(depsOf(store), watched, 'counter-1', { amounts: [1] }, ctx).catch((e: unknown) => e);
+  const error = await handleCommand(depsOf(store), watched, 'counter-1', { type: 'Add', amounts: [1] }, ctx).catch((e: unknown) => e);
   t.type(error, NotFoundError);
   t.match(error, { aggregate: 'counter' }, 'named by the stream category, nothing of the other team');
   t.equal(toApiError(error).status, 404, 'the API answers 404, as for a missing stream');
@@ -224,7 +235,7 @@ t.test(
   async (t) => {
     const store = openStore(t);
     await store.append('counter-1', [added(7, 'team-b')], 'no_stream');
-    const error = await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [1] }, ctx, { newStream: true }).catch((e: unknown) => e);
+    const error = await handleCommand(depsOf(store), counter, 'counter-1', { type: 'Add', amounts: [1] }, ctx, { newStream: true }).catch((e: unknown) => e);
     t.type(error, NotFoundError);
     t.strictSame(
       (await store.readStream('counter-1')).map((event) => event.tenant),
@@ -238,7 +249,7 @@ t.test('event ids', async (t) => {
   /** Ids of the events one command appends to a fresh store. */
   const idsOf = async (t: Test, context: CommandContext, amounts = [1, 2]) => {
     const store = openStore(t);
-    await handleCommand(depsOf(store), counter, 'counter-1', { amounts }, context);
+    await handleCommand(depsOf(store), counter, 'counter-1', { type: 'Add', amounts }, context);
     return (await store.readStream('counter-1')).map((event) => event.id);
   };
 
@@ -259,7 +270,7 @@ t.test('event ids', async (t) => {
 
   t.test('given an idempotency key and an append that conflicts once, when the command is retried, then the retry appends the same ids', async (t) => {
     const { store, appends } = conflicting(openStore(t), 1);
-    await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [1, 2] }, withKey('k1'));
+    await handleCommand(depsOf(store), counter, 'counter-1', { type: 'Add', amounts: [1, 2] }, withKey('k1'));
     t.equal(appends.length, 2);
     t.strictSame(
       appends[1]?.map((event) => event.id),
@@ -276,7 +287,7 @@ t.test('metadata', async (t) => {
   t.test('given a context with an idempotency key, when a command appends events, then each carries who, why and when', async (t) => {
     const store = openStore(t);
     const deps = depsOf(store);
-    const result = await handleCommand(deps, counter, 'counter-1', { amounts: [1, 2] }, withKey('k1'));
+    const result = await handleCommand(deps, counter, 'counter-1', { type: 'Add', amounts: [1, 2] }, withKey('k1'));
     const events = await store.readStream('counter-1');
     t.equal(events.length, 2);
     for (const event of events) {
@@ -290,6 +301,7 @@ t.test('metadata', async (t) => {
         user_agent: event.metadata.user_agent,
         occurred_at: clock.toISOString(),
         schema_version: 3,
+        command: 'Add',
         idempotency: { key: 'k1', request_hash: 'hash-of-k1' },
       });
       t.equal(event.tenant, 'team-a');
@@ -301,7 +313,13 @@ t.test('metadata', async (t) => {
 
   t.test('given a context without an idempotency key, when a command appends an event, then its metadata has no idempotency', async (t) => {
     const store = openStore(t);
-    await handleCommand(depsOf(store), counter, 'counter-1', { amounts: [1] }, { ...ctx, requestId: null, causationId: null, clientIp: null, userAgent: null });
+    await handleCommand(
+      depsOf(store),
+      counter,
+      'counter-1',
+      { type: 'Add', amounts: [1] },
+      { ...ctx, requestId: null, causationId: null, clientIp: null, userAgent: null },
+    );
     const [event] = await store.readStream('counter-1');
     t.notOk(event && 'idempotency' in event.metadata);
     t.match(event?.metadata, { request_id: null, causation_id: null, client_ip: null, user_agent: null, correlation_id: 'corr-1' });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { alertDecider, alertEventTypes, type AlertCommand } from '../../domain/alert/index.js';
+import { auditEventTypes } from '../../domain/audit/index.js';
 import { driftEventTypes } from '../../domain/drift/index.js';
 import { instanceDecider, instanceEventTypes, type InstanceCommand } from '../../domain/instance/index.js';
 import { privacyEventTypes } from '../../domain/privacy/index.js';
@@ -16,7 +17,16 @@ const schemas = loadEventSchemas();
 const laterVersions: Record<string, number> = { 'task.submitted': 2 };
 
 t.test('the registry publishes every version of every event type of every aggregate, and knows the current one', async (t) => {
-  const types = [...taskEventTypes, ...teamEventTypes, ...instanceEventTypes, ...driftEventTypes, ...alertEventTypes, ...privacyEventTypes, sealEventType];
+  const types = [
+    ...taskEventTypes,
+    ...teamEventTypes,
+    ...instanceEventTypes,
+    ...driftEventTypes,
+    ...alertEventTypes,
+    ...privacyEventTypes,
+    sealEventType,
+    ...auditEventTypes,
+  ];
   const published = types.flatMap((type) => Array.from({ length: laterVersions[type] ?? 1 }, (_, index) => `${type}.v${index + 1}`));
   t.same(
     schemas
