@@ -43,7 +43,29 @@ export const subjectOfActor = (actor: { readonly type: string; readonly id: stri
 const keySubject = (ref: string) => `personal:${ref}`;
 const context = (tenant: string, ref: string) => `bosun personal ${tenant} ${ref}`;
 
+/** Entries a cache keeps before it lets the oldest go. */
+const cacheLimit = 10_000;
+
+const bounded = <V>(cache: Map<string, V>, key: string, make: () => V): V => {
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const made = make();
+  cache.set(key, made);
+  if (cache.size > cacheLimit) cache.delete(cache.keys().next().value as string);
+  return made;
+};
+
 export class PersonalData {
+  /** Pseudonyms already computed: every command of a key names the same subject. */
+  readonly #refs = new Map<string, string>();
+  /**
+   * Tokens already sealed, by subject and value: a key's requests come from the same
+   * address and client again and again, and one AES-GCM encryption each would cost more
+   * than the rest of their metadata. A repeated token says no more than the actor id beside
+   * it (the same subject's same value); an erasure forgets them.
+   */
+  readonly #tokens = new Map<string, string>();
+
   constructor(
     private readonly keys: DataKeys,
     /** Keys the pseudonyms of subjects: the master key, so that they are stable and unguessable. */
@@ -52,7 +74,9 @@ export class PersonalData {
 
   /** The subject as the log names it. */
   subjectRef(tenant: string, subject: string): string {
-    return createHmac('sha256', this.pseudonymKey).update(`bosun subject ${tenant} ${subject}`).digest('base64url').slice(0, 22);
+    return bounded(this.#refs, `${tenant}\u0000${subject}`, () =>
+      createHmac('sha256', this.pseudonymKey).update(`bosun subject ${tenant} ${subject}`).digest('base64url').slice(0, 22),
+    );
   }
 
   /**
@@ -63,7 +87,14 @@ export class PersonalData {
     const ref = this.subjectRef(tenant, subject);
     const key = await this.keys.keyFor(tenant, keySubject(ref));
     if (!key) return () => null;
-    return (value) => `${PREFIX}v1:${tenant}:${ref}:${encrypt(key, Buffer.from(JSON.stringify(value), 'utf8'), context(tenant, ref)).toString('base64url')}`;
+    return (value) => {
+      const json = JSON.stringify(value);
+      return bounded(
+        this.#tokens,
+        `${tenant}\u0000${ref}\u0000${json}`,
+        () => `${PREFIX}v1:${tenant}:${ref}:${encrypt(key, Buffer.from(json, 'utf8'), context(tenant, ref)).toString('base64url')}`,
+      );
+    };
   }
 
   /** A value written before tokens existed, as a `v0` token: upcast on read, so that erasure hides it too. */
@@ -112,6 +143,7 @@ export class PersonalData {
   /** Erases a subject: its key is deleted, so everything sealed about it stays sealed for good. */
   async erase(tenant: string, subject: string): Promise<{ readonly subjectRef: string; readonly keyDeleted: boolean }> {
     const ref = this.subjectRef(tenant, subject);
+    this.#tokens.clear();
     return { subjectRef: ref, keyDeleted: await this.keys.erase(tenant, keySubject(ref)) };
   }
 

@@ -77,7 +77,9 @@ export class AuditSealer {
   }
 
   #fold(event: RecordedEvent): void {
-    this.#chain.add(event.position, event.id, eventHash(event));
+    // The hash the chain recorded at append time: verify recomputes every one of them, so
+    // folding the recorded hash seals the same log without encoding each event again.
+    this.#chain.add(event.position, event.id, event.metadata.chain?.hash ?? eventHash(event));
     if (event.type === sealEventType) return;
     if (++this.#unsealed >= this.options.sealEvents) void this.#seal();
   }
