@@ -21,9 +21,10 @@ import { appliedTwiceChangedOnce } from '../projections/projection-idempotency.c
 import { populateFleet } from './fleet-scenario.js';
 import { adminKey, startTestBosun, type TestBosun } from './harness.js';
 import { freePort, missingBuild, serve, stopped, submitUntilKilled } from './process.js';
+import { dropDatabase, mongoUrl } from './scratch-mongo.js';
 
 const brokers = process.env.KAFKA_BROKERS;
-const mongoUrl = process.env.MONGODB_URL;
+
 const skip = missingBuild || ((!brokers || !mongoUrl) && 'KAFKA_BROKERS or MONGODB_URL not set: start the engines with eval "$(node dist/cli.js engines up)"');
 
 const unique = () => randomUUID().replaceAll('-', '').slice(0, 10);
@@ -36,15 +37,6 @@ const engines = () => {
     database: `bosun_t${run}`,
     env: { KAFKA_BROKERS: brokers as string, KAFKA_TOPIC_PREFIX: `bosun.t${run}.`, MONGODB_URL: withDatabase(mongoUrl as string, `bosun_t${run}`) },
   };
-};
-
-const dropDatabase = async (database: string) => {
-  const client = new MongoClient(mongoUrl as string);
-  await client
-    .db(database)
-    .dropDatabase()
-    .catch(() => undefined);
-  await client.close();
 };
 
 const readLog = async (app: TestBosun): Promise<RecordedEvent[]> => {
