@@ -54,5 +54,11 @@ export const teamPolicyBody = {
         },
       ],
     },
+    public_skill_catalog: { type: 'boolean', description: "The team's skill catalog may be browsed without an API key. Default: false." },
+    public_badges: { type: 'boolean', description: "The security-score badges of the team's instances are served without an API key. Default: false." },
+    allow_private_webhook_targets: {
+      type: 'boolean',
+      description: 'Webhooks and task callbacks may target private, loopback and link-local addresses. Default: false (public addresses only).',
+    },
   },
 } as const;

@@ -17,6 +17,9 @@ const presentPolicy = (policy: TeamPolicy, written: { revision: number; position
   object: 'team_policy' as const,
   drift_auto_approve_max_severity: policy.drift_auto_approve_max_severity,
   auto_provision: policy.auto_provision ?? null,
+  public_skill_catalog: policy.public_skill_catalog ?? false,
+  public_badges: policy.public_badges ?? false,
+  allow_private_webhook_targets: policy.allow_private_webhook_targets ?? false,
   ...written,
 });
 

@@ -23,4 +23,7 @@ export type ChangePolicy = { readonly type: 'ChangePolicy'; readonly driftAutoAp
 
 export type ChangeProvisioningPolicy = { readonly type: 'ChangeProvisioningPolicy'; readonly autoProvision: AutoProvision | null };
 
-export type TeamCommand = CreateTeam | IssueApiKey | RevokeApiKey | ChangePolicy | ChangeProvisioningPolicy;
+export type ChangePublicationPolicy = { readonly type: 'ChangePublicationPolicy'; readonly publicSkillCatalog: boolean; readonly publicBadges: boolean };
+export type ChangeWebhookPolicy = { readonly type: 'ChangeWebhookPolicy'; readonly allowPrivateTargets: boolean };
+
+export type TeamCommand = CreateTeam | IssueApiKey | RevokeApiKey | ChangePolicy | ChangeProvisioningPolicy | ChangePublicationPolicy | ChangeWebhookPolicy;

@@ -47,6 +47,12 @@ export const decideTeam = (command: TeamCommand, state: TeamState): TeamEvent[] 
         },
       ];
     }
+    case 'ChangePublicationPolicy':
+      if (state.publicSkillCatalog === command.publicSkillCatalog && state.publicBadges === command.publicBadges) return [];
+      return [{ type: 'team.publication_policy_changed', data: { public_skill_catalog: command.publicSkillCatalog, public_badges: command.publicBadges } }];
+    case 'ChangeWebhookPolicy':
+      if (state.allowPrivateWebhookTargets === command.allowPrivateTargets) return [];
+      return [{ type: 'team.webhook_policy_changed', data: { allow_private_targets: command.allowPrivateTargets } }];
     default:
       return assertNever(command);
   }

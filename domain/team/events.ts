@@ -29,7 +29,13 @@ export type AutoProvision = { readonly provider: string; readonly max_instances:
 /** `null`: tasks wait for an instance an operator deploys. */
 export type ProvisioningPolicyChanged = DomainEvent<'team.provisioning_policy_changed', { auto_provision: AutoProvision | null }>;
 
-export type TeamEvent = TeamCreated | ApiKeyIssued | ApiKeyRevoked | PolicyChanged | ProvisioningPolicyChanged;
+/** What the team shows to callers without a key: its skill catalog, its instances' security badges. */
+export type PublicationPolicyChanged = DomainEvent<'team.publication_policy_changed', { public_skill_catalog: boolean; public_badges: boolean }>;
+/** Whether webhooks may target private, loopback and link-local addresses (off: only public ones). */
+export type WebhookPolicyChanged = DomainEvent<'team.webhook_policy_changed', { allow_private_targets: boolean }>;
+
+export type TeamEvent =
+  TeamCreated | ApiKeyIssued | ApiKeyRevoked | PolicyChanged | ProvisioningPolicyChanged | PublicationPolicyChanged | WebhookPolicyChanged;
 
 export const teamEventTypes: readonly TeamEvent['type'][] = [
   'team.created',
@@ -37,4 +43,6 @@ export const teamEventTypes: readonly TeamEvent['type'][] = [
   'team.api_key_revoked',
   'team.policy_changed',
   'team.provisioning_policy_changed',
+  'team.publication_policy_changed',
+  'team.webhook_policy_changed',
 ];

@@ -2,7 +2,14 @@ import type { Role, TeamEvent } from '../../domain/team/events.js';
 import type { Projector } from '../projector.js';
 import type { ReadDocument, ReadStore } from '../read-store.js';
 
-export type TeamView = ReadDocument & { readonly name: string; readonly system: boolean; readonly created_at: string };
+export type TeamView = ReadDocument & {
+  readonly name: string;
+  readonly system: boolean;
+  readonly created_at: string;
+  /** What callers without a key may read of the team (its publication policy), checked on every such request. */
+  readonly public_skill_catalog: boolean;
+  readonly public_badges: boolean;
+};
 
 /** Looked up by the hash of the key a request presents, hence `id` = key hash. */
 export type ApiKeyView = ReadDocument & {
@@ -32,8 +39,29 @@ export const accessProjector: Projector = {
     const base = { tenant: recorded.tenant, seq: recorded.position, revision: recorded.revision };
     switch (event.type) {
       case 'team.created':
-        await teamCollection(store).put({ id: event.data.team_id, ...base, name: event.data.name, system: event.data.system, created_at: at });
+        await teamCollection(store).put({
+          id: event.data.team_id,
+          ...base,
+          name: event.data.name,
+          system: event.data.system,
+          created_at: at,
+          public_skill_catalog: false,
+          public_badges: false,
+        });
         return;
+      case 'team.publication_policy_changed': {
+        const teams = teamCollection(store);
+        const team = await teams.get(recorded.tenant);
+        if (team && team.revision < recorded.revision) {
+          await teams.put({
+            ...team,
+            revision: recorded.revision,
+            public_skill_catalog: event.data.public_skill_catalog,
+            public_badges: event.data.public_badges,
+          });
+        }
+        return;
+      }
       case 'team.api_key_issued':
         await apiKeyCollection(store).put({
           id: event.data.key_hash,

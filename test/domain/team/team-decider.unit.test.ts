@@ -113,3 +113,20 @@ t.test('provisioning policy: off until changed; a change is recorded once; max_i
     .when({ type: 'ChangeProvisioningPolicy', autoProvision: { provider: 'local', max_instances: 0 } })
     .thenThrows(RuleViolationError, { code: 'invalid_policy', field: 'auto_provision.max_instances' })(t);
 });
+
+t.test('publication and webhook policies: nothing public and no private webhook targets until changed; a change is recorded once', async (t) => {
+  const published: TeamEvent = { type: 'team.publication_policy_changed', data: { public_skill_catalog: true, public_badges: false } };
+  await team.given([created, adminIssued]).when({ type: 'ChangePublicationPolicy', publicSkillCatalog: false, publicBadges: false }).then([])(t);
+  await team.given([created, adminIssued]).when({ type: 'ChangePublicationPolicy', publicSkillCatalog: true, publicBadges: false }).then([published])(t);
+  await team.given([created, adminIssued, published]).when({ type: 'ChangePublicationPolicy', publicSkillCatalog: true, publicBadges: false }).then([])(t);
+  await team
+    .given([created, adminIssued, published])
+    .when({ type: 'ChangePublicationPolicy', publicSkillCatalog: true, publicBadges: true })
+    .then([{ type: 'team.publication_policy_changed', data: { public_skill_catalog: true, public_badges: true } }])(t);
+
+  const opened: TeamEvent = { type: 'team.webhook_policy_changed', data: { allow_private_targets: true } };
+  await team.given([created, adminIssued]).when({ type: 'ChangeWebhookPolicy', allowPrivateTargets: false }).then([])(t);
+  await team.given([created, adminIssued]).when({ type: 'ChangeWebhookPolicy', allowPrivateTargets: true }).then([opened])(t);
+  await team.given([created, adminIssued, opened]).when({ type: 'ChangeWebhookPolicy', allowPrivateTargets: true }).then([])(t);
+  await team.given([]).when({ type: 'ChangeWebhookPolicy', allowPrivateTargets: true }).thenThrows(NotFoundError, /team/)(t);
+});
