@@ -5,17 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { checkPage, conditionsOf } from '../projections/read-query.js';
 import type { Collection, Filter, Page, ReadDocument } from '../projections/read-store.js';
 import { bindFilter, countDocuments, createTable, getDocument, listDocuments, tableName, upsertDocument } from './embedded-read-store-sql.js';
 
 type Statement<P extends unknown[], R> = Database.Statement<P, R>;
 
-/** A collection's cached statements; list and count statements per filter shape. */
+/** A collection's cached statements; list statements per filter and page shape, count statements per filter shape. */
 type CollectionStatements = {
   readonly get: Statement<[string], string>;
   upsert: Statement<[string, string, number, string], unknown> | null;
   readonly lists: Map<string, Statement<unknown[], string>>;
-  readonly listsBefore: Map<string, Statement<unknown[], string>>;
   readonly counts: Map<string, Statement<unknown[], number>>;
 };
 
@@ -72,24 +72,23 @@ export class CollectionTables {
       },
       put,
       list: async (filter: Filter<ReadDocument>, page: Page) => {
-        const bound = bindFilter(filter);
+        checkPage(page);
+        const bound = bindFilter(conditionsOf(filter));
         if (!bound) return [];
-        const { before, limit } = page;
+        const query = listDocuments(name, bound, page);
         const docs = this.#read(name, [], (statements) => {
-          const cache = before === undefined ? statements.lists : statements.listsBefore;
-          let statement = cache.get(bound.shape);
-          if (!statement)
-            cache.set(bound.shape, (statement = this.#db.prepare<unknown[], string>(listDocuments(name, bound.fields, before !== undefined)).pluck()));
-          return before === undefined ? statement.all(...bound.values, limit) : statement.all(...bound.values, before, limit);
+          let statement = statements.lists.get(query.shape);
+          if (!statement) statements.lists.set(query.shape, (statement = this.#db.prepare<unknown[], string>(query.sql).pluck()));
+          return statement.all(...bound.values, ...query.values);
         });
         return docs.map((json) => JSON.parse(json) as ReadDocument);
       },
       count: async (filter) => {
-        const bound = bindFilter(filter);
+        const bound = bindFilter(conditionsOf(filter));
         if (!bound) return 0;
         return this.#read(name, 0, (statements) => {
           let statement = statements.counts.get(bound.shape);
-          if (!statement) statements.counts.set(bound.shape, (statement = this.#db.prepare<unknown[], number>(countDocuments(name, bound.fields)).pluck()));
+          if (!statement) statements.counts.set(bound.shape, (statement = this.#db.prepare<unknown[], number>(countDocuments(name, bound)).pluck()));
           return statement.get(...bound.values) ?? 0;
         });
       },
@@ -125,7 +124,6 @@ export class CollectionTables {
       get: this.#db.prepare<[string], string>(getDocument(collection)).pluck(),
       upsert: null,
       lists: new Map(),
-      listsBefore: new Map(),
       counts: new Map(),
     };
     this.#statements.set(collection, statements);

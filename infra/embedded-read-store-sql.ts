@@ -6,8 +6,11 @@
  * `JSON.stringify` makes of the filter's value), so the number 1, the string "1" and
  * `true` are three different values, and `null` matches an explicit null only, not a
  * missing field. SQLite returns a value's JSON text exactly as stored, so both sides agree.
+ * Ranges, substrings and sorts compare the field's SQL value (`doc ->> '$.field'`), and only
+ * values of the bound's own type, as MongoDB does.
  */
-import type { Filter, ReadDocument } from '../projections/read-store.js';
+import { foldAscii, type FieldCondition } from '../projections/read-query.js';
+import type { Page } from '../projections/read-store.js';
 
 /** Fields every document has, stored as columns of their own rather than only in its JSON. */
 const columnTypes = { id: 'string', tenant: 'string', seq: 'number' } as const;
@@ -69,14 +72,23 @@ export const createTable = (collection: string, indexSuffix: string): string => 
 
 const plainField = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The SQL expression of a top-level field: its column, or its JSON text. */
-const fieldExpression = (field: string): string => {
-  if (isColumn(field)) return field;
-  if (plainField.test(field)) return `doc -> '$.${field}'`;
+/** The JSON path of a top-level field, as an SQL string literal. */
+const jsonPath = (field: string): string => {
+  if (plainField.test(field)) return `'$.${field}'`;
   // SQLite reads a quoted path label up to the next double quote; it has no escape for one.
   if (/["\0]/.test(field)) throw new Error(`field ${JSON.stringify(field)} cannot be filtered on or indexed: its name has a double quote or a NUL`);
-  return `doc -> '$."${field.replaceAll("'", "''")}"'`;
+  return `'$."${field.replaceAll("'", "''")}"'`;
 };
+
+/** The SQL expression of a top-level field: its column, or its JSON text (what equality and indexes use). */
+const fieldExpression = (field: string): string => (isColumn(field) ? field : `doc -> ${jsonPath(field)}`);
+
+/** The field's SQL value (a number or text), for ranges, substrings and sorting. */
+const valueExpression = (field: string): string => (isColumn(field) ? field : `doc ->> ${jsonPath(field)}`);
+
+/** A bound's type checked against the field's, as MongoDB compares only values of one type. */
+const typeIs = (field: string, type: 'string' | 'number'): string =>
+  `json_type(doc, ${jsonPath(field)}) ${type === 'string' ? "= 'text'" : "IN ('integer', 'real')"}`;
 
 /**
  * Index names are global in a SQLite file and survive a table's rename, so they carry the
@@ -94,37 +106,103 @@ export const upsertDocument = (collection: string): string =>
 
 export const getDocument = (collection: string): string => `SELECT doc FROM ${table(collection)} WHERE id = ?`;
 
-const where = (fields: readonly string[], before: boolean): string => {
-  const conditions = fields.map((field) => `${fieldExpression(field)} = ?`);
-  if (before) conditions.push('seq < ?');
-  return conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
-};
+/** A filter bound for SQLite: the conditions of its WHERE, their values in order, and a shape naming the statement. */
+export type BoundFilter = { readonly clauses: readonly string[]; readonly values: readonly unknown[]; readonly shape: string };
 
-/** Parameters: the filter's values in `fields` order, then `before` if `before`, then the limit. */
-export const listDocuments = (collection: string, fields: readonly string[], before: boolean): string =>
-  `SELECT doc FROM ${table(collection)}${where(fields, before)} ORDER BY seq DESC LIMIT ?`;
+type Bound = { clauses: string[]; values: unknown[]; shape: string } | null;
 
-export const countDocuments = (collection: string, fields: readonly string[]): string => `SELECT count(*) FROM ${table(collection)}${where(fields, false)}`;
-
-/** A filter's fields, in its order (undefined values filter nothing), and the values to bind for them. */
-export type BoundFilter = { readonly fields: string[]; readonly values: unknown[]; readonly shape: string };
-
-/**
- * Binds a filter, or answers null when no document can match it: a column compared with a
- * value of another type (SQLite's column affinity would turn the number 1 into the text "1").
- */
-export const bindFilter = <D extends ReadDocument>(filter: Filter<D>): BoundFilter | null => {
-  const fields: string[] = [];
-  const values: unknown[] = [];
-  for (const [field, value] of Object.entries(filter)) {
-    if (value === undefined) continue;
-    // Refused here too, not only when a statement is built: the shape below joins fields with NUL.
-    if (field.includes('\0')) throw new Error(`field ${JSON.stringify(field)} cannot be filtered on: its name has a NUL`);
-    if (isColumn(field)) {
-      if (typeof value !== columnTypes[field]) return null;
-      values.push(value);
-    } else values.push(JSON.stringify(value));
-    fields.push(field);
+/** Binds one condition; null when no document can match it (a column compared with a value of another type). */
+const bindCondition = ({ field, condition }: FieldCondition): Bound => {
+  const column = isColumn(field) ? columnTypes[field] : null;
+  const text = (value: unknown) => (column ? value : JSON.stringify(value));
+  switch (condition.op) {
+    case 'eq':
+      // SQLite's column affinity would turn the number 1 into the text "1": refused here.
+      if (column && typeof condition.value !== column) return null;
+      return { clauses: [`${fieldExpression(field)} = ?`], values: [text(condition.value)], shape: 'eq' };
+    case 'in': {
+      const values = column ? condition.values.filter((value) => typeof value === column) : condition.values;
+      if (values.length === 0) return null;
+      return { clauses: [`${fieldExpression(field)} IN (${values.map(() => '?').join(', ')})`], values: values.map(text), shape: `in${values.length}` };
+    }
+    case 'range': {
+      const type = typeof (condition.gte ?? condition.lt) as 'string' | 'number';
+      if (column && type !== column) return null;
+      const clauses = column ? [] : [typeIs(field, type)];
+      const values: unknown[] = [];
+      if (condition.gte !== undefined) {
+        clauses.push(`${valueExpression(field)} >= ?`);
+        values.push(condition.gte);
+      }
+      if (condition.lt !== undefined) {
+        clauses.push(`${valueExpression(field)} < ?`);
+        values.push(condition.lt);
+      }
+      return { clauses, values, shape: `range${condition.gte !== undefined ? 'g' : ''}${condition.lt !== undefined ? 'l' : ''}` };
+    }
+    case 'contains':
+      if (column && column !== 'string') return null;
+      return {
+        clauses: [...(column ? [] : [typeIs(field, 'string')]), `instr(lower(${valueExpression(field)}), ?) > 0`],
+        values: [foldAscii(condition.term)],
+        shape: 'contains',
+      };
+    case 'has': {
+      if (column) return null;
+      const type = typeof condition.value === 'string' ? "= 'text'" : "IN ('integer', 'real')";
+      return {
+        clauses: [
+          `json_type(doc, ${jsonPath(field)}) = 'array'`,
+          `EXISTS (SELECT 1 FROM json_each(doc, ${jsonPath(field)}) AS element WHERE element.value = ? AND element.type ${type})`,
+        ],
+        values: [condition.value],
+        shape: `has${typeof condition.value}`,
+      };
+    }
   }
-  return { fields, values, shape: fields.join('\0') };
 };
+
+/** Binds a filter's conditions, or answers null when no document can match them. */
+export const bindFilter = (conditions: readonly FieldCondition[]): BoundFilter | null => {
+  const clauses: string[] = [];
+  const values: unknown[] = [];
+  const shapes: string[] = [];
+  for (const condition of conditions) {
+    const bound = bindCondition(condition);
+    if (!bound) return null;
+    clauses.push(...bound.clauses);
+    values.push(...bound.values);
+    shapes.push(`${condition.field}\x01${bound.shape}`);
+  }
+  return { clauses, values, shape: shapes.join('\0') };
+};
+
+const whereOf = (clauses: readonly string[]): string => (clauses.length === 0 ? '' : ` WHERE ${clauses.join(' AND ')}`);
+
+/** The statement of a list and the values to bind after the filter's: the page's position, then the limit. */
+export const listDocuments = (collection: string, filter: BoundFilter, page: Page): { sql: string; values: unknown[]; shape: string } => {
+  const clauses = [...filter.clauses];
+  const values: unknown[] = [];
+  let order = 'seq DESC';
+  let shape = filter.shape;
+  if (page.before !== undefined) {
+    clauses.push('seq < ?');
+    values.push(page.before);
+    shape += '\x02before';
+  }
+  if (page.sort) {
+    const value = valueExpression(page.sort.field);
+    const direction = page.sort.order === 'asc' ? 'ASC' : 'DESC';
+    order = `${value} ${direction}, seq DESC`;
+    shape += `\x02sort\x01${page.sort.field}\x01${direction}`;
+    if (page.after) {
+      clauses.push(`(${value} ${page.sort.order === 'asc' ? '>' : '<'} ? OR (${value} = ? AND seq < ?))`);
+      values.push(page.after.value, page.after.value, page.after.seq);
+      shape += '\x01after';
+    }
+  }
+  values.push(page.limit);
+  return { sql: `SELECT doc FROM ${table(collection)}${whereOf(clauses)} ORDER BY ${order} LIMIT ?`, values, shape };
+};
+
+export const countDocuments = (collection: string, filter: BoundFilter): string => `SELECT count(*) FROM ${table(collection)}${whereOf(filter.clauses)}`;

@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type Collection as MongoCollection, type Filter as MongoFilter } from 'mongodb';
 import type { Logger } from 'pino';
+import { checkPage, conditionsOf, type Condition } from '../projections/read-query.js';
 import {
   initialCheckpoint,
   type Checkpoint,
@@ -149,22 +150,52 @@ const fromStored = <D extends ReadDocument>(stored: Stored): D => {
   return { id: _id, ...(renameKeys(fields, decodeKey) as Record<string, unknown>) } as unknown as D;
 };
 
+const storedField = (field: string): string => (field === 'id' ? '_id' : encodeKey(field));
+
+/** Escapes a term for a regular expression that matches it literally. */
+const literally = (term: string): string => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Letters A-Z of a term matched either way, other characters as they are (what SQLite's lower() folds). */
+const foldedPattern = (term: string): string => literally(term).replace(/[A-Za-z]/g, (letter) => `[${letter.toUpperCase()}${letter.toLowerCase()}]`);
+
+const toCondition = (condition: Condition): unknown => {
+  switch (condition.op) {
+    case 'eq':
+      return condition.value;
+    case 'in':
+      return { $in: condition.values };
+    case 'range':
+      return { ...(condition.gte !== undefined ? { $gte: condition.gte } : {}), ...(condition.lt !== undefined ? { $lt: condition.lt } : {}) };
+    case 'contains':
+      return { $regex: foldedPattern(condition.term) };
+    case 'has':
+      return { $elemMatch: { $eq: condition.value } };
+  }
+};
+
 /**
- * Equality on each field. Values must be scalars: an object would be read by MongoDB as
- * operators (`{ $ne: null }`), and filters may carry values from request parameters.
+ * The filter's conditions (parsed, so a value from a request is never read as operators).
  * A null also matches a missing field (MongoDB's rule); projectors write every field.
  */
-const toQuery = (collection: string, filter: Record<string, unknown>): MongoFilter<Stored> => {
+const toQuery = (filter: Filter<ReadDocument>): MongoFilter<Stored> => {
   const query: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(filter)) {
-    if (value === undefined) continue;
-    if (value !== null && typeof value === 'object') {
-      throw new Error(`MongoDB read store: filter on ${collection}.${field} must be a string, number, boolean or null, got an object`);
-    }
-    query[field === 'id' ? '_id' : encodeKey(field)] = value;
-  }
+  for (const { field, condition } of conditionsOf(filter)) query[storedField(field)] = toCondition(condition);
   return query as MongoFilter<Stored>;
 };
+
+/** The filter and the page's position: below `before`, or past `after` in the sort's order. */
+const toPageQuery = (filter: Filter<ReadDocument>, page: Page): MongoFilter<Stored> => {
+  const query = toQuery(filter);
+  if (page.before !== undefined) return { $and: [query, { seq: { $lt: page.before } }] } as MongoFilter<Stored>;
+  if (!page.sort || !page.after) return query;
+  const field = storedField(page.sort.field);
+  const past = { [field]: { [page.sort.order === 'asc' ? '$gt' : '$lt']: page.after.value } };
+  const tied = { [field]: page.after.value, seq: { $lt: page.after.seq } };
+  return { $and: [query, { $or: [past, tied] }] } as MongoFilter<Stored>;
+};
+
+const toSort = (page: Page): Record<string, 1 | -1> =>
+  page.sort ? { [storedField(page.sort.field)]: page.sort.order === 'asc' ? 1 : -1, seq: -1 } : { seq: -1 };
 
 /** The error with what was being done, keeping the driver's error as its cause. */
 const failed = (what: string, error: unknown): Error =>
@@ -251,10 +282,10 @@ class MongoReadCollection<D extends ReadDocument> implements Collection<D> {
   async list(filter: Filter<D>, page: Page): Promise<D[]> {
     // MongoDB reads a limit of 0 as "no limit".
     if (page.limit <= 0) return [];
-    const query = toQuery(this.#name, filter);
-    if (page.before !== undefined) query.seq = { $lt: page.before };
+    checkPage(page);
+    const query = toPageQuery(filter as Filter<ReadDocument>, page);
     try {
-      const found = await this.#collection.find(query).sort({ seq: -1 }).limit(page.limit).toArray();
+      const found = await this.#collection.find(query).sort(toSort(page)).limit(page.limit).toArray();
       return found.map((stored) => fromStored<D>(stored));
     } catch (error) {
       throw failed(`list ${this.#name} ${JSON.stringify(filter)} ${JSON.stringify(page)}`, error);
@@ -262,8 +293,9 @@ class MongoReadCollection<D extends ReadDocument> implements Collection<D> {
   }
 
   async count(filter: Filter<D>): Promise<number> {
+    const query = toQuery(filter as Filter<ReadDocument>);
     try {
-      return await this.#collection.countDocuments(toQuery(this.#name, filter));
+      return await this.#collection.countDocuments(query);
     } catch (error) {
       throw failed(`count ${this.#name} ${JSON.stringify(filter)}`, error);
     }

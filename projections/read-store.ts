@@ -13,13 +13,34 @@ export type ReadDocument = {
   readonly revision: number;
 };
 
-/** Equality on top-level fields whose values are strings, numbers, booleans or null. */
-export type Filter<D> = { readonly [K in keyof D]?: D[K] };
+/**
+ * A condition on one top-level field besides equality: one of the values; a range (strings
+ * compare as text, so RFC 3339 UTC times of one format compare in time order; a bound
+ * matches only values of its own type); a substring of a string, letters A-Z compared
+ * case-insensitively; an array field that holds the value (a string or number).
+ */
+export type Operator<V> =
+  | { readonly $in: readonly V[] }
+  | { readonly $gte?: V; readonly $lt?: V }
+  | { readonly $contains: string }
+  | { readonly $has: V extends readonly (infer E)[] ? E : never };
+
+/**
+ * Conditions on top-level fields, all of which a document meets: a string, number, boolean
+ * or null is equality, an object one {@link Operator}.
+ */
+export type Filter<D> = { readonly [K in keyof D]?: D[K] | Operator<D[K]> };
+
+/** Lists by a top-level string or number field every document has, then newest `seq` first among equals. */
+export type Sort = { readonly field: string; readonly order: 'asc' | 'desc' };
 
 export type Page = {
-  /** Only documents with `seq` below this (the cursor of the previous page). */
-  readonly before?: number;
   readonly limit: number;
+  /** Only documents with `seq` below this (the cursor of the previous page); lists without `sort` only. */
+  readonly before?: number;
+  readonly sort?: Sort;
+  /** With `sort`: only documents after this one in its order (the last of the previous page). */
+  readonly after?: { readonly value: string | number; readonly seq: number };
 };
 
 /**

@@ -1,12 +1,8 @@
-import type { Checkpoint, Collection, CollectionSpec, DocumentWrite, Filter, Page, ReadDocument, ReadStore } from './read-store.js';
+import { checkPage, conditionsOf, matchesFilter, pageOrder, withinPage } from './read-query.js';
+import type { Checkpoint, Collection, CollectionSpec, DocumentWrite, Page, ReadDocument, ReadStore } from './read-store.js';
 
 /** What a put replaced in the staging area (undefined: nothing was staged). */
 type Undo = { readonly collection: string; readonly id: string; readonly previous: ReadDocument | undefined };
-
-const matches = (doc: ReadDocument, filter: Filter<ReadDocument>): boolean => {
-  for (const key in filter) if ((doc as Record<string, unknown>)[key] !== (filter as Record<string, unknown>)[key]) return false;
-  return true;
-};
 
 /**
  * The writes of one batch of events, held in memory and committed to the store in one go
@@ -89,16 +85,19 @@ export class StagedWrites implements ReadStore {
       list: async (filter, page: Page) => {
         const docs = staged();
         if (!docs || docs.size === 0) return stored.list(filter, page);
+        checkPage(page);
+        const conditions = conditionsOf(filter);
         // Stored documents that were staged since are stale: ask for enough to make up for them.
         const found = (await stored.list(filter, { ...page, limit: page.limit + docs.size })).filter((doc) => !docs.has(doc.id));
-        for (const doc of docs.values()) if (matches(doc, filter) && (page.before === undefined || doc.seq < page.before)) found.push(doc);
-        return found.sort((a, b) => b.seq - a.seq).slice(0, page.limit);
+        for (const doc of docs.values()) if (matchesFilter(doc, conditions) && withinPage(doc, page)) found.push(doc);
+        return found.sort(pageOrder(page)).slice(0, page.limit);
       },
       count: async (filter) => {
+        const conditions = conditionsOf(filter);
         let count = await stored.count(filter);
         for (const doc of staged()?.values() ?? []) {
           const before = await stored.get(doc.id);
-          count += Number(matches(doc, filter)) - Number(before !== null && matches(before, filter));
+          count += Number(matchesFilter(doc, conditions)) - Number(before !== null && matchesFilter(before, conditions));
         }
         return count;
       },

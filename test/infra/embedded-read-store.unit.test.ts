@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { listDocuments, tableName } from '../../infra/embedded-read-store-sql.js';
+import { bindFilter, listDocuments, tableName } from '../../infra/embedded-read-store-sql.js';
 import { openEmbeddedReadStore } from '../../infra/embedded-read-store.js';
-import { initialCheckpoint, type ReadDocument } from '../../projections/read-store.js';
+import { conditionsOf } from '../../projections/read-query.js';
+import { initialCheckpoint, type Filter, type Page, type ReadDocument } from '../../projections/read-store.js';
 import { readStoreContract } from '../projections/read-store.contract.js';
 import { spawnFixture } from './fixtures/spawn-fixture.js';
 
@@ -33,6 +34,14 @@ const taskSpec = {
     ['tenant', 'status'],
     ['tenant', 'kind'],
   ],
+};
+
+/** The statement of a list of tasks and the values it binds. */
+const listOf = (filter: Filter<ReadDocument & { status: string }>, page: Page): [string, unknown[]] => {
+  const bound = bindFilter(conditionsOf(filter));
+  if (!bound) throw new Error('no document can match');
+  const query = listDocuments('tasks', bound, page);
+  return [query.sql, [...bound.values, ...query.values]];
 };
 
 const plan = (file: string, sql: string, parameters: unknown[]): string[] => {
@@ -86,11 +95,11 @@ t.test('a tenant list by status, newest first, is served by its index, with or w
     [97, 93, 89],
   );
   for (const before of [false, true]) {
-    const [detail, ...rest] = plan(file, listDocuments('tasks', ['tenant', 'status'], before), before ? ['t0', '"running"', 100, 3] : ['t0', '"running"', 3]);
+    const [detail, ...rest] = plan(file, ...listOf({ tenant: 't0', status: 'running' }, before ? { before: 100, limit: 3 } : { limit: 3 }));
     t.same(rest, [], 'one step: no sort after the search');
     t.match(detail, /^SEARCH collection_tasks USING INDEX ix\["tenant","status"\]#\w+ \(tenant=\? AND <expr>=\?/, detail ?? 'no plan');
   }
-  const [all, ...sort] = plan(file, listDocuments('tasks', [], true), [100, 3]);
+  const [all, ...sort] = plan(file, ...listOf({}, { before: 100, limit: 3 }));
   t.match(all, /USING INDEX ix\[\]#/, `a whole collection, newest first, by the seq index: ${all}`);
   t.same(sort, []);
 });
@@ -180,7 +189,7 @@ t.test('replace is one step: a reader sees the old collection or the new, and a 
 
   const tasks = store.collection<Task>('tasks');
   t.equal(await tasks.count({ tenant: 't1', status: 'new' }), 70);
-  const [detail] = plan(file, listDocuments('tasks', ['tenant', 'status'], false), ['t1', '"new"', 3]);
+  const [detail] = plan(file, ...listOf({ tenant: 't1', status: 'new' }, { limit: 3 }));
   t.match(detail, /USING INDEX ix\["tenant","status"\]/, 'the target has the indexes the source had');
   await store.prepare([taskSpec, { ...taskSpec, name: 'tasks__rebuild' }]);
   const indexes = (collection: string) => {

@@ -116,6 +116,81 @@ export const readStoreContract = (t: Test, name: string, makeStore: () => Promis
       t.same(await notes.list({ tenant: 't1', kind: true as unknown as string }, { limit: 10 }), []);
     });
 
+    t.test('list and count filter with $in, ranges, $contains and $has', async (t) => {
+      type Item = Note & { readonly at: string; readonly size: number; readonly tags: readonly (string | number)[] };
+      const { store, collection } = await fresh();
+      const items = store.collection<Item>(collection);
+      const item = (id: string, seq: number, fields: Partial<Item>): Item => ({ ...note(id, 't1', seq), at: '', size: 0, tags: [], ...fields });
+      await items.put(item('i1', 1, { kind: 'a', body: 'Deploy the Web agent', at: '2026-01-01T00:00:00.000Z', size: 9, tags: ['web', 'x'] }));
+      await items.put(item('i2', 2, { kind: 'b', body: 'web crawler', at: '2026-01-02T00:00:00.000Z', size: 10, tags: ['crawl'] }));
+      await items.put(item('i3', 3, { kind: 'c', body: 'nothing here', at: '2026-01-03T00:00:00.000Z', size: 100, tags: [7] }));
+      await items.put({
+        ...item('i4', 4, { kind: 'a', body: 'web', tags: [] }),
+        at: 5 as unknown as string,
+        size: '50' as unknown as number,
+        tags: 'web' as never,
+      });
+      await items.put({ ...item('other', 5, { kind: 'a', body: 'web', tags: ['web'] }), tenant: 't2' });
+      const ids = async (filter: Parameters<typeof items.list>[0]) => (await items.list({ tenant: 't1', ...filter }, { limit: 10 })).map((i) => i.id);
+
+      t.same(await ids({ kind: { $in: ['a', 'c'] } }), ['i4', 'i3', 'i1'], '$in: any of the values');
+      t.same(await ids({ kind: { $in: [] } }), [], '$in of nothing matches nothing');
+      t.same(await ids({ id: { $in: ['i2', 'other', 'i9'] } }), ['i2'], '$in on the id, within the tenant');
+      t.same(await ids({ at: { $gte: '2026-01-02T00:00:00.000Z' } }), ['i3', 'i2'], 'a string range: at or after');
+      t.same(await ids({ at: { $gte: '2026-01-01T12:00:00.000Z', $lt: '2026-01-03T00:00:00.000Z' } }), ['i2'], 'at or after, before');
+      t.same(await ids({ size: { $gte: 10 } }), ['i3', 'i2'], 'a number range compares numbers, not their text');
+      t.same(await ids({ size: { $lt: 10 } }), ['i1'], 'the string "50" is not a number under 10');
+      t.same(await ids({ seq: { $gte: 2, $lt: 4 } }), ['i3', 'i2'], 'a range on seq');
+      t.same(await ids({ body: { $contains: 'WEB' } }), ['i4', 'i2', 'i1'], '$contains: a substring, A-Z either case');
+      t.same(await ids({ body: { $contains: 'b a' } }), ['i1'], 'spaces count');
+      t.same(await ids({ body: { $contains: '.*' } }), [], 'no pattern: the characters themselves');
+      t.same(await ids({ tags: { $has: 'web' } }), ['i1'], '$has: an array holding the value; a string field equal to it is no array');
+      t.same(await ids({ tags: { $has: 7 } }), ['i3'], '$has a number');
+      t.same(await ids({ tags: { $has: '7' } }), [], 'the string "7" is not the number 7');
+      t.same(await ids({ kind: 'a', body: { $contains: 'web' }, tags: { $has: 'x' } }), ['i1'], 'conditions together');
+      t.equal(await items.count({ tenant: 't1', body: { $contains: 'web' } }), 3, 'count takes operators too');
+      t.equal(await items.count({ tenant: 't1', at: { $lt: '2026-01-03' } }), 2);
+      await t.rejects(items.list({ tenant: 't1', kind: { $ne: 'a' } as never }, { limit: 1 }), /unknown operator/, 'an unknown operator is refused');
+    });
+
+    t.test('sort lists by a field, then newest seq among equals, and pages with after', async (t) => {
+      type Named = Note & { readonly name: string; readonly rank: number };
+      const { store, collection } = await fresh();
+      const named = store.collection<Named>(collection);
+      const names = ['delta', 'alpha', 'charlie', 'bravo', 'alpha', 'echo'];
+      const ranks = [10, 9, 100, 2, 30, 1];
+      for (const [index, name] of names.entries()) await named.put({ ...note(`n${index + 1}`, 't1', index + 1), name, rank: ranks[index] as number });
+      await named.put({ ...note('x', 't2', 9), name: 'aaa', rank: 0 });
+      const walk = async (sort: { field: string; order: 'asc' | 'desc' }, limit: number) => {
+        const seen: string[] = [];
+        let after: { value: string | number; seq: number } | undefined;
+        for (;;) {
+          const page = await named.list({ tenant: 't1' }, { limit, sort, ...(after ? { after } : {}) });
+          seen.push(...page.map((n) => `${n.name}/${n.seq}`));
+          const last = page.at(-1);
+          if (page.length < limit || !last) return seen;
+          after = { value: (last as Record<string, unknown>)[sort.field] as string | number, seq: last.seq };
+        }
+      };
+      const ascending = ['alpha/5', 'alpha/2', 'bravo/4', 'charlie/3', 'delta/1', 'echo/6'];
+      t.same(await walk({ field: 'name', order: 'asc' }, 10), ascending, 'ascending, newest first among equals');
+      t.same(await walk({ field: 'name', order: 'asc' }, 2), ascending, 'the same, page by page');
+      t.same(await walk({ field: 'name', order: 'desc' }, 4), ['echo/6', 'delta/1', 'charlie/3', 'bravo/4', 'alpha/5', 'alpha/2'], 'descending');
+      t.same(
+        (await named.list({ tenant: 't1' }, { limit: 10, sort: { field: 'rank', order: 'asc' } })).map((n) => n.rank),
+        [1, 2, 9, 10, 30, 100],
+        'numbers sort as numbers, not as their text',
+      );
+      t.same(
+        (
+          await named.list({ tenant: 't1', name: { $contains: 'a' } }, { limit: 2, sort: { field: 'name', order: 'asc' }, after: { value: 'alpha', seq: 2 } })
+        ).map((n) => n.id),
+        ['n4', 'n3'],
+        'a filter with a sorted page',
+      );
+      await t.rejects(named.list({ tenant: 't1' }, { limit: 1, before: 3, sort: { field: 'name', order: 'asc' } }), /before/, 'before belongs to seq order');
+    });
+
     t.test('documents put out of seq order still list in seq order', async (t) => {
       const { notes } = await fresh();
       for (const seq of [5, 1, 9, 3]) await notes.put(note(`n${seq}`, 't1', seq));
