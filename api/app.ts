@@ -31,6 +31,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
 import { driftRoutes } from './routes/drift.js';
 import { eventRoutes } from './routes/events.js';
+import { badgeRoutes, fleetRoutes, type FleetRoutesDeps } from './routes/fleet.js';
 import { historyRoutes } from './routes/history.js';
 import { instanceRoutes } from './routes/instances.js';
 import { privacyRoutes } from './routes/privacy.js';
@@ -129,6 +130,15 @@ export const createApp = (deps: AppDeps): Koa => {
   accessRoutes(api, { ...routeDeps, readStore: deps.lookups });
   instanceRoutes(api, { ...routeDeps, providers: deps.providers });
   driftRoutes(api, routeDeps);
+  const fleetDeps: FleetRoutesDeps = {
+    readStore: deps.readStore,
+    lookups: deps.lookups,
+    heartbeats: deps.agents.heartbeats,
+    providers: deps.providers,
+    now: deps.commands.env.now,
+    consistent: routeDeps.consistent,
+  };
+  fleetRoutes(api, fleetDeps);
   teamPolicyRoutes(api, routeDeps);
   alertRoutes(api, routeDeps);
   privacyRoutes(api, routeDeps);
@@ -151,6 +161,7 @@ export const createApp = (deps: AppDeps): Koa => {
   if (deps.guard) app.use(deps.guard);
   app.use(revealPersonalData(deps.commands.personal));
   app.use(system.routes());
+  app.use(badgeRoutes(fleetDeps).routes());
   // Agents authenticate with instance credentials, not API keys: their router comes first.
   const agent = agentRoutes({ commands: deps.commands, readStore: deps.lookups, idempotent: routeDeps.idempotent, ...deps.agents });
   app.use(agent.routes());

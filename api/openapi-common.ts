@@ -136,7 +136,7 @@ export const withCommonAnswers = <P extends Record<string, Record<string, unknow
                 }
               : {}),
           };
-          const etag = tagged.test(path) && !/\/(events|result|lifecycle|snapshots|history)$/.test(path);
+          const etag = tagged.test(path) && !/\/(events|result|lifecycle|snapshots|history|security-score)$/.test(path);
           const own = Object.fromEntries(
             Object.entries(operation.responses).map(([status, response]) => [
               status,

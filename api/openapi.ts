@@ -10,6 +10,7 @@ import { auditPaths, auditSchemas } from './audit-openapi.js';
 import { configurationSnapshotSchema, driftEventSchema, driftSummarySchema, teamPolicySchema } from './drift-openapi.js';
 import { dismissDriftBody, driftActionBody, teamPolicyBody } from './drift-schemas.js';
 import { eventStreamPaths, eventStreamSchemas } from './events-openapi.js';
+import { fleetPaths, fleetSchemas } from './fleet-openapi.js';
 import { withTimeTravel } from './history-openapi.js';
 import { commonComponents, json, serverSentEvents, withCommonAnswers } from './openapi-common.js';
 import {
@@ -127,6 +128,7 @@ export const openApiDocument = () => ({
       ...systemSchemas,
       ...eventStreamSchemas,
       ...auditSchemas,
+      ...fleetSchemas,
       ...agentSchemas,
     },
   },
@@ -491,6 +493,7 @@ export const openApiDocument = () => ({
     ...privacyPaths,
     ...eventStreamPaths,
     ...auditPaths(pageParams, minPosition, listOf),
+    ...fleetPaths(idParam, minPosition),
     ...agentPaths,
   }),
 });

@@ -60,6 +60,11 @@ export const routePermissions = {
   'POST /api/v1/drift-events/:id/remediation/execute': 'operator',
   'POST /api/v1/drift-events/:id/dismiss': 'operator',
   'GET /api/v1/drift/summary': 'viewer',
+  'GET /api/v1/fleet/stats': 'viewer',
+  'GET /api/v1/instances/:id/security-score': 'viewer',
+  // Public only when the instance's team publishes its badges; 404 otherwise.
+  'GET /api/v1/badges/instances/:id/security-score.svg': 'public',
+  'GET /api/v1/badges/instances/:id/security-score.json': 'public',
 
   'GET /api/v1/alerts': 'viewer',
   'GET /api/v1/alerts/:id': 'viewer',

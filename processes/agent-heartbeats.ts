@@ -70,6 +70,12 @@ export class AgentHeartbeats {
     return this.#instances.get(instanceId)?.last ?? null;
   }
 
+  /** Whole intervals since the last heartbeat (or since Bosun started expecting one); null for an instance not watched. */
+  missedHeartbeats(instanceId: string): number | null {
+    const liveness = this.#instances.get(instanceId);
+    return liveness ? Math.floor((this.now() - liveness.seenAt) / (this.options.intervalSeconds * 1000)) : null;
+  }
+
   start(sweepMs = 1000): void {
     this.#sweeper ??= setInterval(() => void this.sweep(), sweepMs);
     this.#sweeper.unref();

@@ -26,7 +26,8 @@ export type DriftSummary = {
   readonly active_by_severity: Readonly<Record<Severity, number>>;
 };
 
-const activeStatuses = driftViewStatuses.filter((status) => status !== 'resolved' && status !== 'dismissed');
+/** Drift neither resolved nor dismissed. */
+export const activeDriftStatuses = driftViewStatuses.filter((status) => status !== 'resolved' && status !== 'dismissed');
 
 /** A team's drifts counted by status, and the active ones by severity: indexed counts, no scan. */
 export const getDriftSummary = async (store: ReadStore, tenant: string): Promise<DriftSummary> => {
@@ -34,7 +35,7 @@ export const getDriftSummary = async (store: ReadStore, tenant: string): Promise
   const byStatus = await Promise.all(driftViewStatuses.map(async (status) => [status, await drifts.count({ tenant, status })] as const));
   const bySeverity = await Promise.all(
     severities.map(async (severity) => {
-      const counts = await Promise.all(activeStatuses.map((status) => drifts.count({ tenant, status, severity })));
+      const counts = await Promise.all(activeDriftStatuses.map((status) => drifts.count({ tenant, status, severity })));
       return [severity, counts.reduce((sum, n) => sum + n, 0)] as const;
     }),
   );
