@@ -1,4 +1,8 @@
-/** The baseline of the HTTP benchmark: Koa alone, answering a submit with a fixed task. */
+/**
+ * The baseline of the HTTP benchmarks: Koa alone. It answers every request with the JSON
+ * in BARE_KOA_BODY_FILE (200), or else a submit with a fixed task (202).
+ */
+import { readFileSync } from 'node:fs';
 import Koa from 'koa';
 
 const task = {
@@ -24,9 +28,13 @@ const task = {
   position: 1,
 };
 
+// Parsed once and serialised per request, as Bosun serialises its answers.
+const file = process.env.BARE_KOA_BODY_FILE;
+const answer: { status: number; body: unknown } = file ? { status: 200, body: JSON.parse(readFileSync(file, 'utf8')) } : { status: 202, body: task };
+
 const app = new Koa();
 app.use((ctx) => {
-  ctx.status = 202;
-  ctx.body = task;
+  ctx.status = answer.status;
+  ctx.body = answer.body;
 });
 app.listen(Number(process.env.PORT), '127.0.0.1');

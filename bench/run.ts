@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<object>> = {
   'kafka-to-mongo': () => benchKafkaToMongoFigures(),
   'time-travel': async () => (await import('./time-travel.js')).benchTimeTravel(),
   'audit-export': async () => (await import('./audit-export.js')).benchAuditExport(),
+  'task-lists': async () => (await import('./task-lists.js')).benchTaskLists(),
 };
 
 const chosen = process.argv.slice(2);

@@ -140,7 +140,8 @@ const renameKeys = (value: unknown, rename: (key: string) => string): unknown =>
   return renamed;
 };
 
-const toStored = (doc: ReadDocument): Stored => {
+/** A document as this adapter stores it (`_id`, keys escaped); exported for seeding a database in bulk (bench/task-lists.ts). */
+export const toStored = (doc: ReadDocument): Stored => {
   const { id, ...fields } = doc;
   return { _id: id, ...(renameKeys(fields, encodeKey) as Record<string, unknown>) };
 };
