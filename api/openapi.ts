@@ -36,6 +36,7 @@ import {
   submitTaskBody,
 } from './schemas.js';
 import { systemPaths, systemSchemas } from './system-openapi.js';
+import { webhookPaths, webhookSchemas } from './webhook-openapi.js';
 
 const listOf = (item: object) => ({
   type: 'object',
@@ -128,6 +129,7 @@ export const openApiDocument = () => ({
       ...eventStreamSchemas,
       ...auditSchemas,
       ...agentSchemas,
+      ...webhookSchemas,
     },
   },
   paths: documented({
@@ -492,5 +494,6 @@ export const openApiDocument = () => ({
     ...eventStreamPaths,
     ...auditPaths(pageParams, minPosition, listOf),
     ...agentPaths,
+    ...webhookPaths({ idempotencyKey, minPosition, pageParams, idParam }, listOf),
   }),
 });
