@@ -35,6 +35,7 @@ import { AlertRuleRunner } from './processes/alert-rules/runner.js';
 import { AuditSealer } from './processes/audit-sealer.js';
 import { DriftDetection } from './processes/drift-detection.js';
 import type { InstanceMetricsStore } from './processes/instance-metrics.js';
+import { WebhookDispatcher } from './processes/webhook-dispatcher.js';
 import { teamCollection } from './projections/access/access-projector.js';
 import { TaskDispatch } from './projections/agents/task-dispatch.js';
 import type { EventBus } from './projections/event-bus.js';
@@ -44,6 +45,7 @@ import { lookupProjectors, readModelProjectors } from './projections/read-models
 import { ReadSide } from './projections/read-side.js';
 import type { ReadStore } from './projections/read-store.js';
 import { Relay } from './projections/relay.js';
+import { createDeliveryActivities } from './workflows/delivery-activities.js';
 import { createDriftActivities } from './workflows/drift-activities.js';
 import { createInstanceActivities } from './workflows/instance-activities.js';
 import type { InstanceProvider } from './workflows/instance-provider.js';
@@ -259,6 +261,11 @@ const startFleet = async (deps: {
     ...createTaskActivities({ commands: deps.commands, readStore: deps.lookups, ackTimeoutMs: config.ackTimeoutSeconds * 1000 }),
     ...createInstanceActivities({ commands: deps.commands, readStore: deps.lookups, providers, apiUrl: deps.apiUrl }),
     ...createDriftActivities({ commands: deps.commands, heartbeatSeconds: config.heartbeatSeconds }),
+    ...createDeliveryActivities({
+      commands: deps.commands,
+      retry: { baseMs: config.webhookRetryBaseMs, maxMs: config.webhookRetryMaxMs, windowMs: config.webhookRetryWindowSeconds * 1000 },
+      timeoutMs: config.webhookTimeoutMs,
+    }),
   };
   const worker = await startWorker({ connection: engine.connection, namespace: engine.namespace, taskQueue: config.taskQueue, activities, logger });
   const reactor = new WorkflowReactor({
@@ -269,6 +276,14 @@ const startFleet = async (deps: {
     logger,
   });
   reactor.start();
+  // Deliveries are requested only where their workflows run.
+  const dispatcher = new WebhookDispatcher({
+    events: deps.events,
+    commands: deps.commands,
+    stateFile: join(config.dataDir, 'webhook-dispatcher.json'),
+    logger,
+  });
+  dispatcher.start();
 
   const running = (await instanceCollection(deps.lookups).list({ status: 'running' }, { limit: 10_000 })).filter((instance) => instance.pending === null);
   deps.heartbeats.expect(running);
@@ -292,6 +307,7 @@ const startFleet = async (deps: {
     beginStop: () => engine.beginClose(),
     stop: async () => {
       deps.heartbeats.stop();
+      await dispatcher.stop();
       await reactor.stop();
       await worker.stop();
       await engine.close();

@@ -41,6 +41,7 @@ import { systemApiRoutes, systemRoutes, type DependencyCheck } from './routes/sy
 import { taskReadRoutes } from './routes/task-reads.js';
 import { taskRoutes } from './routes/tasks.js';
 import { teamPolicyRoutes } from './routes/team-policy.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import type { BosunState } from './state.js';
 import { timeTravel } from './time-travel.js';
 
@@ -144,6 +145,7 @@ export const createApp = (deps: AppDeps): Koa => {
   fleetRoutes(api, fleetDeps);
   teamPolicyRoutes(api, routeDeps);
   alertRoutes(api, routeDeps);
+  webhookRoutes(api, routeDeps);
   privacyRoutes(api, routeDeps);
   historyRoutes(api, { events: deps.commands.store, readStore: deps.readStore, schemas: deps.schemas });
   eventRoutes(api, { events: deps.commands.store, schemas: deps.schemas, logger: deps.logger, personal: deps.commands.personal });

@@ -39,6 +39,7 @@ import {
   submitTaskBody,
 } from './schemas.js';
 import { systemPaths, systemSchemas } from './system-openapi.js';
+import { webhookPaths, webhookSchemas } from './webhook-openapi.js';
 
 const listOf = (item: object) => ({
   type: 'object',
@@ -133,6 +134,7 @@ export const openApiDocument = () => ({
       ...auditSchemas,
       ...fleetSchemas,
       ...agentSchemas,
+      ...webhookSchemas,
     },
   },
   paths: documented({
@@ -511,5 +513,6 @@ export const openApiDocument = () => ({
     ...auditPaths(pageParams, minPosition, listOf),
     ...fleetPaths(idParam, minPosition),
     ...agentPaths,
+    ...webhookPaths({ idempotencyKey, minPosition, pageParams, idParam }, listOf),
   }),
 });

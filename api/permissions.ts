@@ -72,6 +72,20 @@ export const routePermissions = {
   'POST /api/v1/alerts/:id/acknowledge': 'operator',
   'POST /api/v1/alerts/:id/resolve': 'operator',
 
+  'POST /api/v1/webhooks': 'admin',
+  'GET /api/v1/webhooks': 'viewer',
+  'GET /api/v1/webhooks/:id': 'viewer',
+  'PATCH /api/v1/webhooks/:id': 'admin',
+  'DELETE /api/v1/webhooks/:id': 'admin',
+  'POST /api/v1/webhooks/:id/enable': 'admin',
+  'POST /api/v1/webhooks/:id/disable': 'admin',
+  'POST /api/v1/webhooks/:id/rotate-secret': 'admin',
+  'POST /api/v1/webhooks/:id/ping': 'operator',
+  'GET /api/v1/webhooks/:id/deliveries': 'viewer',
+  'GET /api/v1/webhooks/:id/deliveries/:delivery_id': 'viewer',
+  'POST /api/v1/webhooks/:id/deliveries/:delivery_id/redeliver': 'operator',
+  'GET /api/v1/task-callbacks/secret': 'admin',
+
   'POST /api/v1/privacy/erasures': 'admin',
 
   'GET /api/v1/team': 'viewer',

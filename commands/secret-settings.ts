@@ -6,6 +6,7 @@
  * writes the agent's first configuration, for drift comparison, and for the agent that asks
  * for a value over its authenticated API.
  */
+import { createHmac } from 'node:crypto';
 import { canonical, isSecretSetting } from '../domain/drift/compare.js';
 import type { InstanceSpec } from '../domain/instance/index.js';
 import { DataKeyError, decrypt, encrypt, type DataKeys } from './data-keys.js';
@@ -59,6 +60,17 @@ export class SecretSettings {
     const key = await this.keys.existingKey(tenant, value.$sealed.key);
     if (!key) throw new DataKeyError(`setting ${name} of team ${tenant} cannot be opened: the team's settings key is gone`);
     return openWith(key, tenant, name, value);
+  }
+
+  /**
+   * A secret of the team's that needs no storage: derived from its settings key for
+   * `purpose`, so it is the same on every call and gone with the key. The task callbacks'
+   * signing secret is one.
+   */
+  async derived(tenant: string, purpose: string): Promise<Buffer> {
+    const key = await this.keys.keyFor(tenant, SETTINGS_KEY);
+    if (!key) throw new DataKeyError(`team ${tenant}'s settings key was erased: no secret can be derived from it`);
+    return createHmac('sha256', key).update(`bosun derived secret ${purpose}`).digest();
   }
 
   /** The spec with every secret setting opened. */

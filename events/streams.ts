@@ -7,7 +7,7 @@
  */
 
 /** Every aggregate category of the log: one Kafka topic each. */
-export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert', 'privacy', 'audit'] as const;
+export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert', 'privacy', 'audit', 'webhook', 'delivery'] as const;
 export type EventCategory = (typeof eventCategories)[number];
 
 const streamOf =
@@ -34,3 +34,7 @@ export const alertStream = streamOf('alert');
 export const privacyStream = streamOf('privacy');
 /** The seals of the log (events/audit-seal.ts), kept by the system team. */
 export const auditStream = streamOf('audit');
+/** A team's subscription of a URL to events. */
+export const webhookStream = streamOf('webhook');
+/** One message on its way to a webhook or a task's callback URL, with its attempts. */
+export const deliveryStream = streamOf('delivery');

@@ -46,6 +46,15 @@ export type Config = {
   readonly auditSealEvents: number;
   /** ...or this many seconds after the last one, when anything is unsealed (`BOSUN_AUDIT_SEAL_SECONDS`). */
   readonly auditSealSeconds: number;
+  /**
+   * Webhook retries: the first after this many ms (`BOSUN_WEBHOOK_RETRY_BASE_MS`), doubling up to
+   * `BOSUN_WEBHOOK_RETRY_MAX_MS` apart, given up `BOSUN_WEBHOOK_RETRY_WINDOW_SECONDS` after the request.
+   */
+  readonly webhookRetryBaseMs: number;
+  readonly webhookRetryMaxMs: number;
+  readonly webhookRetryWindowSeconds: number;
+  /** How long one webhook attempt waits for an answer (`BOSUN_WEBHOOK_TIMEOUT_MS`). */
+  readonly webhookTimeoutMs: number;
 };
 
 export class ConfigError extends Error {
@@ -135,5 +144,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     auditSigningKey: signingKey(env.BOSUN_AUDIT_SIGNING_KEY),
     auditSealEvents: integer(env, 'BOSUN_AUDIT_SEAL_EVENTS', 10_000, 1, 10_000_000),
     auditSealSeconds: integer(env, 'BOSUN_AUDIT_SEAL_SECONDS', 60, 1, 86_400),
+    webhookRetryBaseMs: integer(env, 'BOSUN_WEBHOOK_RETRY_BASE_MS', 5000, 1, 3_600_000),
+    webhookRetryMaxMs: integer(env, 'BOSUN_WEBHOOK_RETRY_MAX_MS', 3_600_000, 1, 86_400_000),
+    webhookRetryWindowSeconds: integer(env, 'BOSUN_WEBHOOK_RETRY_WINDOW_SECONDS', 86_400, 1, 7 * 86_400),
+    webhookTimeoutMs: integer(env, 'BOSUN_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
   };
 };

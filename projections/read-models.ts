@@ -9,6 +9,7 @@ import { idempotencyProjector } from './idempotency/idempotency-projector.js';
 import { instanceProjector } from './instances/instance-projector.js';
 import type { Projector } from './projector.js';
 import { taskProjector } from './tasks/task-projector.js';
+import { deliveryProjector, webhookProjector } from './webhooks/webhook-projector.js';
 
 /**
  * The command side's lookups: what authentication (teams, API keys), idempotency, agent
@@ -26,4 +27,6 @@ export const readModelProjectors: readonly Projector[] = [
   snapshotProjector,
   alertProjector,
   auditLogProjector,
+  webhookProjector,
+  deliveryProjector,
 ];

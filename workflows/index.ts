@@ -2,3 +2,4 @@
 export { driftWorkflow } from './drift-workflow.js';
 export { instanceWorkflow } from './instance-workflow.js';
 export { taskWorkflow } from './task-workflow.js';
+export { deliveryWorkflow } from './delivery-workflow.js';

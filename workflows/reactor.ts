@@ -25,12 +25,15 @@ const unforwarded = new Set([
   'instance.registration_opened',
   'instance.agent_registered',
   'drift.snapshot_recorded',
+  // A delivery's workflow records its attempts itself and needs only the request.
+  'delivery.attempted',
 ]);
 
 const workflowOf: Record<string, { readonly type: string; readonly input: (id: string, tenant: string) => object }> = {
   task: { type: 'taskWorkflow', input: (taskId, tenant) => ({ taskId, tenant }) },
   instance: { type: 'instanceWorkflow', input: (instanceId, tenant) => ({ instanceId, tenant }) },
   drift: { type: 'driftWorkflow', input: (instanceId, tenant) => ({ instanceId, tenant }) },
+  delivery: { type: 'deliveryWorkflow', input: (deliveryId, tenant) => ({ deliveryId, tenant }) },
 };
 
 /** Forwards in flight at once, across streams. */

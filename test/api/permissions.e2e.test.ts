@@ -76,8 +76,14 @@ t.test('every route declares who may call it, and the table holds for every role
     'drift-events': await idOf(`/api/v1/drift-events?instance_id=${agent.instanceId}`),
     alerts: await idOf(`/api/v1/alerts?subject_id=${agent.instanceId}`),
     'api-keys': (await app.call('POST', '/api/v1/api-keys', { body: { name: 'to-revoke', role: 'viewer' } })).body.id,
+    webhooks: (await app.call('POST', '/api/v1/webhooks', { body: { url: 'https://93.184.215.14/system-team', event_types: ['task.*'] } })).body.id,
   };
-  const pathOf = (route: RegisteredRoute) => route.path.replace(':id', ids[route.path.split('/')[3] ?? ''] ?? 'none').replace(':name', 'alerts');
+  const deliveryId = (await app.call('POST', `/api/v1/webhooks/${ids.webhooks}/ping`, { body: {} })).body.id as string;
+  const pathOf = (route: RegisteredRoute) =>
+    route.path
+      .replace(':id', ids[route.path.split('/')[3] ?? ''] ?? 'none')
+      .replace(':name', 'alerts')
+      .replace(':delivery_id', deliveryId);
   const own = Object.fromEntries(await Promise.all(roles.map(async (role) => [role, await keyOf(app, role)] as const))) as Record<Role, string>;
   const otherAdmin = await createOtherTeam(app, 'other');
   const other = {
@@ -87,7 +93,9 @@ t.test('every route declares who may call it, and the table holds for every role
     admin: otherAdmin,
   };
   // Routes that change what the others act on run last: revoking, destroying.
-  const ordered = routes.filter(keyed).sort((a, b) => Number(/revoke|destroy/.test(a.path)) - Number(/revoke|destroy/.test(b.path)));
+  // Routes that end their resource go last, so the others find it.
+  const isFinal = (route: RegisteredRoute) => /revoke|destroy/.test(route.path) || (route.method === 'DELETE' && route.path.startsWith('/api/v1/webhooks'));
+  const ordered = routes.filter(keyed).sort((a, b) => Number(isFinal(a)) - Number(isFinal(b)));
 
   t.test('when each role of the team calls each route, then 403 exactly where the table says', async (t) => {
     for (const route of ordered) {

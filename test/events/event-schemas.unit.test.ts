@@ -6,6 +6,7 @@ import { instanceDecider, instanceEventTypes, type InstanceCommand } from '../..
 import { privacyEventTypes } from '../../domain/privacy/index.js';
 import { taskEventTypes } from '../../domain/task/index.js';
 import { teamEventTypes } from '../../domain/team/index.js';
+import { deliveryEventTypes, webhookEventTypes } from '../../domain/webhook/index.js';
 import { sealEventType } from '../../events/audit-seal.js';
 import { loadEventSchemas } from '../../events/event-schemas.js';
 
@@ -26,6 +27,8 @@ t.test('the registry publishes every version of every event type of every aggreg
     ...privacyEventTypes,
     sealEventType,
     ...auditEventTypes,
+    ...webhookEventTypes,
+    ...deliveryEventTypes,
   ];
   const published = types.flatMap((type) => Array.from({ length: laterVersions[type] ?? 1 }, (_, index) => `${type}.v${index + 1}`));
   t.same(
