@@ -71,6 +71,14 @@ export const routePermissions = {
   'POST /api/v1/alerts/:id/acknowledge': 'operator',
   'POST /api/v1/alerts/:id/resolve': 'operator',
 
+  'GET /api/v1/alert-rules': 'viewer',
+  'POST /api/v1/alert-rules': 'operator',
+  'GET /api/v1/alert-rules/:id': 'viewer',
+  'PATCH /api/v1/alert-rules/:id': 'operator',
+  'POST /api/v1/alert-rules/:id/enable': 'operator',
+  'POST /api/v1/alert-rules/:id/disable': 'operator',
+  'DELETE /api/v1/alert-rules/:id': 'operator',
+
   'POST /api/v1/privacy/erasures': 'admin',
 
   'GET /api/v1/team': 'viewer',
