@@ -21,6 +21,7 @@ import { createEmbeddedBus } from './infra/embedded-bus.js';
 import { openEmbeddedInstanceMetrics } from './infra/embedded-instance-metrics.js';
 import { openEmbeddedReadStore } from './infra/embedded-read-store.js';
 import { instrumentEventStore } from './infra/event-store-metrics.js';
+import { createFleetReadings } from './infra/fleet-readings.js';
 import { uuidv7 } from './infra/ids.js';
 import { createLogger } from './infra/logger.js';
 import { createMetrics } from './infra/metrics.js';
@@ -30,8 +31,7 @@ import { openDataKeys } from './infra/secret-keys.js';
 import { connectWorkflowEngine } from './infra/temporal/engine.js';
 import { AccessRefusals } from './processes/access-refusals.js';
 import { AgentHeartbeats } from './processes/agent-heartbeats.js';
-import { alertRules } from './processes/alert-rules/rules.js';
-import { AlertRuleRunner } from './processes/alert-rules/runner.js';
+import { AlertRuleEvaluator } from './processes/alert-rules/evaluator.js';
 import { AuditSealer } from './processes/audit-sealer.js';
 import { DriftDetection } from './processes/drift-detection.js';
 import type { InstanceMetricsStore } from './processes/instance-metrics.js';
@@ -332,7 +332,14 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const instanceMetrics = await openInstanceMetrics(config, logger);
   const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, instanceMetrics, logger);
   const drift = new DriftDetection(commands, logger);
-  const alerting = new AlertRuleRunner({ events, commands, rules: alertRules(), checkpointFile: join(config.dataDir, 'alert-rules.checkpoint'), logger });
+  const alerting = new AlertRuleEvaluator({
+    commands,
+    readStore,
+    readings: createFleetReadings({ lookups, readStore, heartbeats, watchingSince: Date.now() }),
+    teams: async () => (await teamCollection(lookups).list({}, { limit: 10_000 })).map((team) => team.id),
+    logger,
+    everyMs: config.alertEvaluationMs,
+  });
   const refusals = new AccessRefusals(
     commands,
     { systemTenant: async () => (await teamCollection(lookups).list({ system: true }, { limit: 1 }))[0]?.id ?? null },

@@ -6,7 +6,8 @@ export const listAlertsQuery = {
   additionalProperties: false,
   properties: {
     status: { enum: alertStatuses },
-    rule: { type: 'string', minLength: 1, description: 'e.g. `instance_unhealthy`, `task_failure_rate`.' },
+    rule: { type: 'string', minLength: 1, description: 'The kind of rule, e.g. `no_heartbeat`, `task_failure_rate`.' },
+    rule_id: { type: 'string', minLength: 1, description: 'Alerts raised by this alert rule.' },
     subject_id: { type: 'string', minLength: 1, description: 'Alerts about this instance (or other subject).' },
     limit: { type: 'string' },
     cursor: { type: 'string' },

@@ -28,6 +28,7 @@ import { auditRefusals } from './refusal-audit.js';
 import { requestId } from './request-context.js';
 import { accessRoutes } from './routes/access.js';
 import { agentRoutes } from './routes/agent.js';
+import { alertRuleRoutes } from './routes/alert-rules.js';
 import { alertRoutes } from './routes/alerts.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
 import { driftRoutes } from './routes/drift.js';
@@ -146,6 +147,7 @@ export const createApp = (deps: AppDeps): Koa => {
   teamPolicyRoutes(api, routeDeps);
   alertRoutes(api, routeDeps);
   webhookRoutes(api, routeDeps);
+  alertRuleRoutes(api, routeDeps);
   privacyRoutes(api, routeDeps);
   historyRoutes(api, { events: deps.commands.store, readStore: deps.readStore, schemas: deps.schemas });
   eventRoutes(api, { events: deps.commands.store, schemas: deps.schemas, logger: deps.logger, personal: deps.commands.personal });

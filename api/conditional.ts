@@ -8,7 +8,7 @@ import type { BosunState } from './state.js';
  * is the one their commands check (a drift event's is that of its own last event in the
  * drift stream it shares, see `executeDriftAction`).
  */
-export const matchableCollections: readonly string[] = ['tasks', 'instances', 'alerts', 'drift-events', 'webhooks'];
+export const matchableCollections: readonly string[] = ['tasks', 'instances', 'alerts', 'alert-rules', 'drift-events', 'webhooks'];
 
 /** The entity tag of a representation at `revision`: strong, as a revision's representation never changes. */
 const entityTag = (revision: number): string => `"${revision}"`;

@@ -217,7 +217,12 @@ export const alertSchema = {
     id: { type: 'string' },
     rule: {
       type: 'string',
-      description: 'The rule that raised it: `instance_unhealthy` (missed heartbeats), `task_failure_rate` (task runs failing on one instance).',
+      description:
+        "The kind of rule that raised it: `no_heartbeat`, `task_failure_rate`, `open_drift`, `metric_threshold` (`instance_unhealthy` on alerts raised before rules were a team's).",
+    },
+    rule_id: {
+      type: ['string', 'null'],
+      description: "The alert rule (`/alert-rules/{id}`) that raised it; null on alerts raised before rules were a team's.",
     },
     severity: { enum: alertSeverities },
     status: { enum: alertStatuses, description: '`open -> acknowledged -> resolved`; a rule resolves its alert once the condition clears.' },

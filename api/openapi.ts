@@ -5,6 +5,7 @@ import { taskStatuses } from '../domain/task/events.js';
 import { roles } from '../domain/team/events.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
 import { agentPaths, agentSchemas } from './agent-openapi.js';
+import { alertRulePaths, alertRuleSchemas } from './alert-rules-openapi.js';
 import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
 import { auditPaths, auditSchemas } from './audit-openapi.js';
 import { configurationSnapshotSchema, driftEventSchema, driftSummarySchema, teamPolicySchema } from './drift-openapi.js';
@@ -127,6 +128,7 @@ export const openApiDocument = () => ({
       DriftSummary: driftSummarySchema,
       TeamPolicy: teamPolicySchema,
       Alert: alertSchema,
+      ...alertRuleSchemas,
       Team: teamSchema,
       ApiKey: apiKeySchema,
       ...systemSchemas,
@@ -311,7 +313,8 @@ export const openApiDocument = () => ({
         parameters: [
           ...pageParams,
           { name: 'status', in: 'query', schema: { enum: alertStatuses } },
-          { name: 'rule', in: 'query', schema: { type: 'string' } },
+          { name: 'rule', in: 'query', schema: { type: 'string' }, description: 'The kind of rule, e.g. `no_heartbeat`.' },
+          { name: 'rule_id', in: 'query', schema: { type: 'string' }, description: 'Alerts raised by this alert rule.' },
           { name: 'subject_id', in: 'query', schema: { type: 'string' }, description: 'Alerts about this instance.' },
           minPosition,
         ],
@@ -341,6 +344,7 @@ export const openApiDocument = () => ({
         responses: { '200': { description: 'The resolved alert', ...json({ $ref: '#/components/schemas/Alert' }) } },
       },
     },
+    ...alertRulePaths,
     '/instances/{id}/snapshots': {
       get: {
         summary: 'Configuration snapshots its agent reported, newest first; one is recorded only when it changed',

@@ -1,7 +1,7 @@
 import type { RouterParameterMiddleware } from '@koa/router';
 import type { Context } from 'koa';
 import type { EventStore } from '../events/event-store.js';
-import { alertStream, instanceStream, taskStream, teamStream, webhookStream } from '../events/streams.js';
+import { alertRuleStream, alertStream, instanceStream, taskStream, teamStream, webhookStream } from '../events/streams.js';
 import { driftCollection } from '../projections/drift/drift-projector.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { principalOf } from './auth.js';
@@ -34,6 +34,7 @@ export const ownedResource = (deps: OwnershipDeps): RouterParameterMiddleware<Bo
     instances: { what: 'instance', owns: (tenant, id) => streamOf(tenant, instanceStream(id)) },
     alerts: { what: 'alert', owns: (tenant, id) => streamOf(tenant, alertStream(id)) },
     webhooks: { what: 'webhook', owns: (tenant, id) => streamOf(tenant, webhookStream(id)) },
+    'alert-rules': { what: 'alert rule', owns: (tenant, id) => streamOf(tenant, alertRuleStream(id)) },
     'drift-events': { what: 'drift event', owns: async (tenant, id) => (await driftCollection(deps.readStore).get(id))?.tenant === tenant },
     // A key is its team's if the team's stream issued it.
     'api-keys': {

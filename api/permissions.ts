@@ -85,6 +85,13 @@ export const routePermissions = {
   'GET /api/v1/webhooks/:id/deliveries/:delivery_id': 'viewer',
   'POST /api/v1/webhooks/:id/deliveries/:delivery_id/redeliver': 'operator',
   'GET /api/v1/task-callbacks/secret': 'admin',
+  'GET /api/v1/alert-rules': 'viewer',
+  'POST /api/v1/alert-rules': 'operator',
+  'GET /api/v1/alert-rules/:id': 'viewer',
+  'PATCH /api/v1/alert-rules/:id': 'operator',
+  'POST /api/v1/alert-rules/:id/enable': 'operator',
+  'POST /api/v1/alert-rules/:id/disable': 'operator',
+  'DELETE /api/v1/alert-rules/:id': 'operator',
 
   'POST /api/v1/privacy/erasures': 'admin',
 

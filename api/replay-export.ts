@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PersonalData } from '../commands/personal-data.js';
 import { apiKeyCollection, teamCollection } from '../projections/access/access-projector.js';
+import { alertRuleCollection } from '../projections/alert-rules/alert-rule-projector.js';
 import { alertCollection } from '../projections/alerts/alert-projector.js';
 import { driftCollection } from '../projections/drift/drift-projector.js';
 import { snapshotCollection } from '../projections/drift/snapshot-projector.js';
@@ -15,7 +16,7 @@ import type { Collection, ReadDocument, ReadStore } from '../projections/read-st
 import { canonical } from '../projections/rebuild.js';
 import type { ReplayCut } from '../projections/replay.js';
 import { taskCollection } from '../projections/tasks/task-projector.js';
-import { presentAlert, presentDrift, presentInstance, presentTask } from './presenters.js';
+import { presentAlert, presentAlertRule, presentDrift, presentInstance, presentTask } from './presenters.js';
 import { presentKey, presentTeam } from './routes/access.js';
 import { presentSnapshot } from './routes/drift.js';
 
@@ -36,6 +37,8 @@ const exported: readonly Exported[] = [
   { name: 'drift_events', from: 'readStore', collection: driftCollection, present: presentDrift },
   { name: 'configuration_snapshots', from: 'readStore', collection: snapshotCollection, present: presentSnapshot },
   { name: 'alerts', from: 'readStore', collection: alertCollection, present: presentAlert },
+  // Deleted rules included (status `deleted`): their alerts still name them.
+  { name: 'alert_rules', from: 'readStore', collection: alertRuleCollection, present: presentAlertRule },
 ];
 
 /** Every document of a collection, oldest first (by `seq`, then id). */

@@ -4,14 +4,15 @@
  * collection both, their entries in the permission table and their OpenAPI operations.
  */
 import type { RecordedEvent } from '../events/event-store.js';
-import { alertStream, driftStream, instanceStream, taskStream } from '../events/streams.js';
+import { alertRuleStream, alertStream, driftStream, instanceStream, taskStream } from '../events/streams.js';
+import { evolveAlertRuleView } from '../projections/alert-rules/alert-rule-view.js';
 import { evolveAlertView } from '../projections/alerts/alert-view.js';
 import { getDrift } from '../projections/drift/drift-queries.js';
 import { evolveDriftView } from '../projections/drift/drift-view.js';
 import { evolveInstanceView } from '../projections/instances/instance-view.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { evolveTaskView } from '../projections/tasks/task-view.js';
-import { presentAlert, presentDrift, presentInstance, presentTask } from './presenters.js';
+import { presentAlert, presentAlertRule, presentDrift, presentInstance, presentTask } from './presenters.js';
 
 /** Where a resource's stream is looked up: the read models, for resources that live inside another's stream. */
 export type StreamLookup = { readonly readStore: ReadStore; readonly tenant: string };
@@ -65,6 +66,13 @@ export const streamResources = {
     concerns: wholeStream,
     evolve: evolveAlertView,
     present: presentAlert,
+  }),
+  'alert-rules': entry({
+    resource: 'alert rule',
+    streamOf: async (id) => alertRuleStream(id),
+    concerns: wholeStream,
+    evolve: evolveAlertRuleView,
+    present: presentAlertRule,
   }),
 };
 

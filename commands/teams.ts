@@ -1,6 +1,7 @@
 import { teamDecider, type NewApiKey, type Role } from '../domain/team/index.js';
 import type { EventStore } from '../events/event-store.js';
 import { teamStream } from '../events/streams.js';
+import { ensureDefaultAlertRules } from './alert-rules.js';
 import type { CommandContext, CommandEnvironment } from './command-context.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
 import { generateSecret, hashSecret } from './secrets.js';
@@ -19,7 +20,7 @@ export const issueApiKey = async (deps: CommandHandlerDeps, ctx: CommandContext,
   return { ...result, issued };
 };
 
-/** Creates a team with its first admin key (`adminKey` when given, else a fresh one). */
+/** Creates a team with its first admin key (`adminKey` when given, else a fresh one), and its default alert rules. */
 export const createTeam = async (deps: CommandHandlerDeps, ctx: CommandContext, request: { name: string; system: boolean; adminKey?: string }) => {
   const teamId = deps.env.newId();
   const { command, issued } = newKey(deps.env, 'admin', 'admin', request.adminKey);
@@ -31,6 +32,8 @@ export const createTeam = async (deps: CommandHandlerDeps, ctx: CommandContext, 
     { ...ctx, tenant: teamId },
     { newStream: true },
   );
+  // The team starts with its default alert rules; were Bosun to stop in between, the rules evaluator ensures them at its start.
+  await ensureDefaultAlertRules(deps, { ...ctx, tenant: teamId });
   return { ...result, teamId, issued };
 };
 

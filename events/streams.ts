@@ -7,7 +7,7 @@
  */
 
 /** Every aggregate category of the log: one Kafka topic each. */
-export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert', 'privacy', 'audit', 'webhook', 'delivery'] as const;
+export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert', 'alert_rule', 'privacy', 'audit', 'webhook', 'delivery'] as const;
 export type EventCategory = (typeof eventCategories)[number];
 
 const streamOf =
@@ -30,6 +30,7 @@ export const instanceStream = streamOf('instance');
 /** The drift stream of an instance: every drift of it, and its configuration snapshots. */
 export const driftStream = streamOf('drift');
 export const alertStream = streamOf('alert');
+export const alertRuleStream = streamOf('alert_rule');
 /** A team's erasures of data subjects (`privacy-<team id>`). */
 export const privacyStream = streamOf('privacy');
 /** The seals of the log (events/audit-seal.ts), kept by the system team. */

@@ -22,6 +22,8 @@ export type Config = {
   readonly taskQueue: string;
   /** Seconds between an agent's heartbeats; three missed make its instance unhealthy. */
   readonly heartbeatSeconds: number;
+  /** Milliseconds between evaluations of the teams' alert rules. */
+  readonly alertEvaluationMs: number;
   /** Seconds an agent has to acknowledge a task handed to it before it is requeued. */
   readonly ackTimeoutSeconds: number;
   /** Where agents reach this Bosun; `http://HOST:PORT` when absent. */
@@ -132,6 +134,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     workflows: oneOf(env, 'BOSUN_WORKFLOWS', ['on', 'off'] as const, 'on'),
     taskQueue: env.BOSUN_TASK_QUEUE || 'bosun',
     heartbeatSeconds: integer(env, 'BOSUN_HEARTBEAT_SECONDS', 5, 1, 3600),
+    alertEvaluationMs: integer(env, 'BOSUN_ALERT_EVALUATION_MS', 5000, 50, 3_600_000),
     ackTimeoutSeconds: integer(env, 'BOSUN_ACK_TIMEOUT_SECONDS', 30, 1, 3600),
     publicUrl: env.BOSUN_PUBLIC_URL || null,
     kafkaBrokers: brokers(env.KAFKA_BROKERS),

@@ -93,6 +93,11 @@ export class AgentHeartbeats {
     this.#instances.delete(instanceId);
   }
 
+  /** When the instance's agent last beat (epoch ms), or since when it is expected to; null if it is not watched. */
+  lastSeenAt(instanceId: string): number | null {
+    return this.#instances.get(instanceId)?.seenAt ?? null;
+  }
+
   lastReport(instanceId: string): HeartbeatReport | null {
     return this.#instances.get(instanceId)?.last ?? null;
   }

@@ -1,6 +1,7 @@
 /** Which projectors build what: the one list the live read side and a replay both build. */
 import { accessProjector } from './access/access-projector.js';
 import { agentCredentialProjector } from './agents/agent-credentials.js';
+import { alertRuleProjector } from './alert-rules/alert-rule-projector.js';
 import { alertProjector } from './alerts/alert-projector.js';
 import { auditLogProjector } from './audit/audit-log-projector.js';
 import { driftProjector } from './drift/drift-projector.js';
@@ -26,6 +27,7 @@ export const readModelProjectors: readonly Projector[] = [
   driftProjector,
   snapshotProjector,
   alertProjector,
+  alertRuleProjector,
   auditLogProjector,
   webhookProjector,
   deliveryProjector,

@@ -29,7 +29,7 @@ export type AlertRoutesDeps = {
 
 const foldAlert = foldWith(evolveAlertView);
 
-const validateListQuery = validator<{ status?: AlertStatus; rule?: string; subject_id?: string }>(listAlertsQuery);
+const validateListQuery = validator<{ status?: AlertStatus; rule?: string; rule_id?: string; subject_id?: string }>(listAlertsQuery);
 const validateAcknowledge = validator<Record<string, never>>(acknowledgeAlertBody);
 const validateResolve = validator<{ reason?: string }>(resolveAlertBody);
 
@@ -62,9 +62,9 @@ export const alertRoutes = (router: Router<BosunState>, deps: AlertRoutesDeps): 
 
   router.get('/alerts', allow('GET /api/v1/alerts'), deps.consistent, async (ctx) => {
     const { tenant } = principalOf(ctx);
-    const { status, rule, subject_id } = validateListQuery({ ...ctx.query });
+    const { status, rule, rule_id, subject_id } = validateListQuery({ ...ctx.query });
     const page = pageFromQuery(ctx);
-    const filter = { ...(status ? { status } : {}), ...(rule ? { rule } : {}), ...(subject_id ? { subject_id } : {}) };
+    const filter = { ...(status ? { status } : {}), ...(rule ? { rule } : {}), ...(rule_id ? { rule_id } : {}), ...(subject_id ? { subject_id } : {}) };
     ctx.body = listBody(await listAlerts(deps.readStore, tenant, filter, { ...page, limit: page.limit + 1 }), page, presentAlert);
   });
 

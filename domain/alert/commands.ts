@@ -4,7 +4,10 @@ import type { AlertSeverity, AlertSubject } from './events.js';
 export type RaiseAlert = {
   readonly type: 'RaiseAlert';
   readonly alertId: string;
+  /** The kind of rule, e.g. `no_heartbeat`. */
   readonly rule: string;
+  /** The team's rule that raised it. */
+  readonly ruleId: string;
   readonly severity: AlertSeverity;
   readonly subject: AlertSubject;
   readonly message: string;

@@ -21,8 +21,8 @@ export const decideAlert = (command: AlertCommand, state: AlertState): AlertEven
   if (command.type === 'RaiseAlert') {
     // Alert ids come from what raised them: an alert that exists was raised by this very cause before.
     if (state.status !== 'none') return [];
-    const { alertId, rule, severity, subject, message } = command;
-    return [{ type: 'alert.raised', data: { alert_id: alertId, rule, severity, subject: { type: subject.type, id: subject.id }, message } }];
+    const { alertId, rule, ruleId, severity, subject, message } = command;
+    return [{ type: 'alert.raised', data: { alert_id: alertId, rule, rule_id: ruleId, severity, subject: { type: subject.type, id: subject.id }, message } }];
   }
   if (state.status === 'none') throw new NotFoundError('alert');
   if (!allowedFrom[command.type].includes(state.status)) throw new IllegalTransitionError('alert', state.status, actionNames[command.type]);

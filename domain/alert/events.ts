@@ -10,8 +10,11 @@ export type AlertSeverity = (typeof alertSeverities)[number];
 /** What the alert is about, e.g. `{ type: 'instance', id: '0190…' }`. */
 export type AlertSubject = { readonly type: string; readonly id: string };
 
-/** A rule saw a condition operators must know of. */
-export type AlertRaised = DomainEvent<'alert.raised', { alert_id: string; rule: string; severity: AlertSeverity; subject: AlertSubject; message: string }>;
+/** A rule saw a condition operators must know of. `rule_id` is absent on alerts raised before rules were a team's. */
+export type AlertRaised = DomainEvent<
+  'alert.raised',
+  { alert_id: string; rule: string; rule_id?: string; severity: AlertSeverity; subject: AlertSubject; message: string }
+>;
 /** An operator has seen the alert and is on it. */
 export type AlertAcknowledged = DomainEvent<'alert.acknowledged', Record<string, never>>;
 /** The condition cleared (its rule says so) or an operator closed the alert. */

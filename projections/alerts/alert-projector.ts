@@ -7,6 +7,7 @@ const alerts = streamViewProjector<AlertView>({
   indexes: [
     ['tenant', 'status'],
     ['tenant', 'rule'],
+    ['tenant', 'rule_id', 'subject_id'],
     ['tenant', 'subject_id'],
   ],
   evolve: evolveAlertView,

@@ -12,6 +12,14 @@ export const getAlert = async (store: ReadStore, tenant: string, id: string): Pr
 export const listAlerts = (
   store: ReadStore,
   tenant: string,
-  filter: { status?: AlertStatus; rule?: string; subject_id?: string },
+  filter: { status?: AlertStatus; rule?: string; rule_id?: string; subject_id?: string },
   page: Page,
 ): Promise<AlertView[]> => alertCollection(store).list({ tenant, ...filter }, page);
+
+/** The alerts a rule has open (or acknowledged) now, by subject id. */
+export const unresolvedAlertsOfRule = (store: ReadStore, tenant: string, ruleId: string): Promise<AlertView[]> =>
+  alertCollection(store).list({ tenant, rule_id: ruleId, status: { $in: ['open', 'acknowledged'] } }, { limit: 10_000 });
+
+/** How many alerts a rule has ever raised about a subject: the next one's ordinal. */
+export const alertsRaisedAbout = (store: ReadStore, tenant: string, ruleId: string, subjectId: string): Promise<number> =>
+  alertCollection(store).count({ tenant, rule_id: ruleId, subject_id: subjectId });

@@ -6,6 +6,8 @@ import type { ReadDocument } from '../read-store.js';
 /** The alert read model. The subject is kept flat so lists can filter on its id. */
 export type AlertView = ReadDocument & {
   readonly rule: string;
+  /** The team's rule that raised it; null on alerts raised before rules were a team's. */
+  readonly rule_id: string | null;
   readonly severity: AlertSeverity;
   readonly status: AlertStatus;
   readonly subject_type: string;
@@ -38,6 +40,7 @@ export const evolveAlertView = (view: AlertView | null, recorded: RecordedEvent)
       revision: recorded.revision,
       position: recorded.position,
       rule: event.data.rule,
+      rule_id: event.data.rule_id ?? null,
       severity: event.data.severity,
       status: 'open',
       subject_type: event.data.subject.type,

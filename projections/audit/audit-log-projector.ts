@@ -49,12 +49,13 @@ type AuditHead = ReadDocument & { readonly record_id: string; readonly command_k
 export const auditLogCollection = (store: ReadStore) => store.collection<AuditRecord>('audit_logs');
 const auditHeadCollection = (store: ReadStore) => store.collection<AuditHead>('audit_log_heads');
 
-/** `SubmitTask` in `task` is `task.submit`; `IssueApiKey` in `team` is `team.issue_api_key`. */
+/** `SubmitTask` in `task` is `task.submit`; `IssueApiKey` in `team` is `team.issue_api_key`; `CreateAlertRule` in `alert_rule` is `alert_rule.create`. */
 export const actionOf = (category: string, command: string): string => {
+  const categoryWords = category.split('_');
   const words = command
     .split(/(?=[A-Z])/)
     .map((word) => word.toLowerCase())
-    .filter((word) => word !== category);
+    .filter((word) => !categoryWords.includes(word));
   return `${category}.${words.join('_')}`;
 };
 

@@ -13,7 +13,7 @@ export type FleetScenario = {
 
 /**
  * A log with every category in it, as a small fleet leaves it: two teams, tasks at every
- * stage, instances provisioned and unhealthy (raising alerts), and a drifting instance.
+ * stage, instances provisioned and unhealthy, a drifting instance, and alerts about the silent ones.
  * Workflows do not run in API tests: drivers issue their commands.
  */
 export const populateFleet = async (app: TestBosun, tasksPerTeam = 6): Promise<FleetScenario> => {
@@ -44,8 +44,7 @@ export const populateFleet = async (app: TestBosun, tasksPerTeam = 6): Promise<F
   const agent = await drift.enrol(undefined, 'drifty');
   instanceIds.push(agent.instanceId);
   await agent.heartbeat({ ...matchingConfiguration, runtime_version: '0.9.0' });
-  // Alerts are raised by rules following the log: give them their moment before settling.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await raiseSilenceAlerts(app, instanceIds.length);
   await drift.settle();
   return { otherKey, tasks: ids, instances: instanceIds, head: await app.bosun.events.headPosition() };
 };
@@ -64,4 +63,23 @@ const moveTasks = async (app: TestBosun, ids: readonly string[]): Promise<void> 
     if (index % 5 === 1) await driver.progress(id, 40);
     if (index % 5 === 2) await driver.execute(id, { type: 'FailTask', error: { code: 'boom', message: 'it broke' }, retryable: false });
   }
+};
+
+/**
+ * A rule of the team that every agentless instance trips within a second, in place of the
+ * default one (60 s, which would fire later, in the middle of a test); waits until it has
+ * raised its `count` alerts, after which the log stays as it is.
+ */
+const raiseSilenceAlerts = async (app: TestBosun, count: number): Promise<void> => {
+  const defaults = await app.call('GET', '/api/v1/alert-rules?kind=no_heartbeat');
+  for (const rule of defaults.body.data) await app.call('POST', `/api/v1/alert-rules/${rule.id as string}/disable`);
+  const created = await app.call('POST', '/api/v1/alert-rules', {
+    body: { name: 'silent agents', condition: { kind: 'no_heartbeat', seconds: 1 }, severity: 'high' },
+  });
+  if (created.status !== 201) throw new Error(`rule not created: ${JSON.stringify(created.body)}`);
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    if ((await app.call('GET', `/api/v1/alerts?rule_id=${created.body.id as string}`)).body.data.length === count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the silence rule did not raise ${count} alerts`);
 };

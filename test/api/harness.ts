@@ -34,6 +34,8 @@ export const startTestBosun = async (overrides: Partial<Config> = {}, dataDir = 
     logLevel: 'silent',
     workflows: 'off',
     rateLimitPerSecond: 100_000,
+    // Alert rules evaluated often, so a test sees their alerts soon.
+    alertEvaluationMs: 100,
     ...overrides,
   });
   await bosun.ready;

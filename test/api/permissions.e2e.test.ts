@@ -35,7 +35,7 @@ const keyed = (route: RegisteredRoute) => {
 };
 
 t.test('every route declares who may call it, and the table holds for every role and for another team', async (t) => {
-  const app = await startTestBosun();
+  const app = await startTestBosun({ alertEvaluationMs: 50 });
   t.teardown(app.stop);
   const routes = app.bosun.routes;
 
@@ -61,6 +61,10 @@ t.test('every route declares who may call it, and the table holds for every role
     resources: { cpus: 1, memory_mb: 1, open_ports: [], region: null },
   });
   await instanceDriver(app).execute(agent.instanceId, { type: 'ChangeHealth', health: 'unhealthy', reason: 'no heartbeat for 15 s' });
+  // A rule of the team that the silent agent trips within a second, raising an alert.
+  const silence = await app.call('POST', '/api/v1/alert-rules', {
+    body: { name: 'guarded silence', condition: { kind: 'no_heartbeat', seconds: 1 }, severity: 'high' },
+  });
   await drift.settle();
   const idOf = async (path: string) => {
     for (let waited = 0; waited < 5000; waited += 50) {
@@ -75,6 +79,7 @@ t.test('every route declares who may call it, and the table holds for every role
     instances: agent.instanceId,
     'drift-events': await idOf(`/api/v1/drift-events?instance_id=${agent.instanceId}`),
     alerts: await idOf(`/api/v1/alerts?subject_id=${agent.instanceId}`),
+    'alert-rules': silence.body.id,
     'api-keys': (await app.call('POST', '/api/v1/api-keys', { body: { name: 'to-revoke', role: 'viewer' } })).body.id,
     webhooks: (await app.call('POST', '/api/v1/webhooks', { body: { url: 'https://93.184.215.14/system-team', event_types: ['task.*'] } })).body.id,
   };

@@ -24,6 +24,7 @@ const listed = [
   { collection: 'tasks', path: '/api/v1/tasks?limit=100' },
   { collection: 'instances', path: '/api/v1/instances?limit=100' },
   { collection: 'alerts', path: '/api/v1/alerts?limit=100' },
+  { collection: 'alert_rules', path: '/api/v1/alert-rules?limit=100' },
   { collection: 'drift_events', path: '/api/v1/drift-events?limit=100' },
   { collection: 'api_keys', path: '/api/v1/api-keys?limit=100' },
 ] as const;
@@ -137,7 +138,16 @@ export const replayScenario = async (t: Test, app: TestBosun, mongodbUrl: string
     t.notSame(exported.api_keys, now.api_keys, 'API keys differ from now');
     const manifest = replayed.manifest;
     t.ok(manifest);
-    t.same(Object.keys(manifest?.collections ?? {}).sort(), ['alerts', 'api_keys', 'configuration_snapshots', 'drift_events', 'instances', 'tasks', 'teams']);
+    t.same(Object.keys(manifest?.collections ?? {}).sort(), [
+      'alert_rules',
+      'alerts',
+      'api_keys',
+      'configuration_snapshots',
+      'drift_events',
+      'instances',
+      'tasks',
+      'teams',
+    ]);
     t.equal(manifest?.collections.tasks?.documents, (then.admin.tasks?.length ?? 0) + (then.other.tasks?.length ?? 0));
     t.match(manifest?.collections.tasks?.sha256, /^[0-9a-f]{64}$/);
     t.equal(replayed.database === null, mongodbUrl === null, 'the read models went to a scratch database when MongoDB is configured');

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { alertRuleDecider, alertRuleEventTypes, type AlertRuleCommand } from '../../domain/alert-rule/index.js';
 import { alertDecider, alertEventTypes, type AlertCommand } from '../../domain/alert/index.js';
 import { auditEventTypes } from '../../domain/audit/index.js';
 import { driftEventTypes } from '../../domain/drift/index.js';
@@ -24,6 +25,7 @@ t.test('the registry publishes every version of every event type of every aggreg
     ...instanceEventTypes,
     ...driftEventTypes,
     ...alertEventTypes,
+    ...alertRuleEventTypes,
     ...privacyEventTypes,
     sealEventType,
     ...auditEventTypes,
@@ -62,6 +64,7 @@ t.test('every event the alert decider produces along its lifecycle matches its s
       type: 'RaiseAlert',
       alertId: 'a-1',
       rule: 'task_failure_rate',
+      ruleId: 'r-1',
       severity: 'medium',
       subject: { type: 'instance', id: 'i-1' },
       message: '3 task runs failed',
@@ -83,6 +86,36 @@ t.test('every event the alert decider produces along its lifecycle matches its s
     message: /severity/,
   });
   t.throws(() => schemas.validate('alert.raised', { alert_id: 'a', rule: 'r', severity: 'low', subject: { id: 'i' }, message: 'm' }), { message: /subject/ });
+});
+
+t.test('every event the alert rule decider produces along its lifecycle matches its schema, for every kind of condition', async (t) => {
+  const definition = {
+    name: 'cpu',
+    condition: { kind: 'metric_threshold', metric: 'cpu_percent', operator: 'above', threshold: 90, duration_seconds: 300 },
+    severity: 'high',
+    channels: [{ type: 'webhook', webhook_id: 'wh-1' }],
+  } as const;
+  const lifecycle: AlertRuleCommand[] = [
+    { type: 'CreateAlertRule', ruleId: 'r-1', definition, builtIn: null },
+    { type: 'UpdateAlertRule', changes: { condition: { kind: 'no_heartbeat', seconds: 30 } } },
+    { type: 'UpdateAlertRule', changes: { condition: { kind: 'task_failure_rate', window_seconds: 600, min_count: 3, rate: 0.5 } } },
+    { type: 'UpdateAlertRule', changes: { condition: { kind: 'open_drift', severity: 'high' }, channels: [] } },
+    { type: 'DisableAlertRule' },
+    { type: 'EnableAlertRule' },
+    { type: 'DeleteAlertRule' },
+  ];
+  let state = alertRuleDecider.initialState();
+  const seen = new Set<string>();
+  for (const command of lifecycle) {
+    for (const event of alertRuleDecider.decide(command, state)) {
+      t.doesNotThrow(() => schemas.validate(event.type, event.data), event.type);
+      seen.add(event.type);
+      state = alertRuleDecider.evolve(state, event);
+    }
+  }
+  t.same([...seen].sort(), [...alertRuleEventTypes].sort(), 'the lifecycle covers every alert rule event type');
+  t.throws(() => schemas.validate('alert_rule.updated', { ...definition, condition: { kind: 'no_heartbeat', seconds: 0 } }), { message: /condition/ });
+  t.throws(() => schemas.validate('alert_rule.updated', { ...definition, channels: [{ type: 'pager' }] }), { message: /channels/ });
 });
 
 t.test('every event the instance decider produces along its lifecycle matches its schema', async (t) => {

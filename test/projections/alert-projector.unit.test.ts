@@ -55,6 +55,7 @@ t.test('given a raised alert, it is open with its rule, subject and message', as
     revision: 0,
     position: raised.position,
     rule: 'instance_unhealthy',
+    rule_id: null,
     severity: 'high',
     status: 'open',
     subject_type: 'instance',

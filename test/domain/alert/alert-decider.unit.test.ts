@@ -8,7 +8,8 @@ const alert = spec(alertDecider);
 const raise: AlertCommand = {
   type: 'RaiseAlert',
   alertId: 'a-1',
-  rule: 'instance_unhealthy',
+  rule: 'no_heartbeat',
+  ruleId: 'r-1',
   severity: 'high',
   subject: { type: 'instance', id: 'i-1' },
   message: 'instance box (i-1) is unhealthy: no heartbeat for 15 s',
@@ -17,7 +18,8 @@ const raised: AlertEvent = {
   type: 'alert.raised',
   data: {
     alert_id: 'a-1',
-    rule: 'instance_unhealthy',
+    rule: 'no_heartbeat',
+    rule_id: 'r-1',
     severity: 'high',
     subject: { type: 'instance', id: 'i-1' },
     message: 'instance box (i-1) is unhealthy: no heartbeat for 15 s',

@@ -1,0 +1,5 @@
+export * from './commands.js';
+export * from './decide.js';
+export * from './defaults.js';
+export * from './events.js';
+export * from './state.js';
