@@ -31,6 +31,7 @@ import { AccessRefusals } from './processes/access-refusals.js';
 import { AgentHeartbeats } from './processes/agent-heartbeats.js';
 import { alertRules } from './processes/alert-rules/rules.js';
 import { AlertRuleRunner } from './processes/alert-rules/runner.js';
+import { ApiKeyUsage } from './processes/api-key-usage.js';
 import { AuditSealer } from './processes/audit-sealer.js';
 import { DriftDetection } from './processes/drift-detection.js';
 import { teamCollection } from './projections/access/access-projector.js';
@@ -66,6 +67,8 @@ export type Bosun = {
   readonly routes: readonly RegisteredRoute[];
   /** Refused requests counted for the audit log; `flush` records them before the window ends. */
   readonly refusals: Pick<AccessRefusals, 'flush'>;
+  /** Requests counted per API key; `flush` adds them to the read model before the interval ends. */
+  readonly keyUsage: Pick<ApiKeyUsage, 'flush'>;
   readonly close: () => Promise<void>;
 };
 
@@ -308,6 +311,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     { systemTenant: async () => (await teamCollection(lookups).list({ system: true }, { limit: 1 }))[0]?.id ?? null },
     logger,
   );
+  const keyUsage = new ApiKeyUsage(lookups, logger);
   // Declared before the app: /ready's Temporal check reads it.
   let fleet: Fleet | null = null;
   const app = createApp({
@@ -322,6 +326,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     providers: ['local'],
     agents: { heartbeats, dispatch, drift },
     refusals,
+    keyUsage,
     started: () => started,
     metrics,
     dependencies: [
@@ -357,6 +362,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     sealer = await startAuditSealer(config, stored, schemas, logger);
     alerting.start();
     refusals.start();
+    await keyUsage.start();
     if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, lookups, heartbeats, apiUrl: config.publicUrl ?? url });
     started = true;
     logger.info({ url, position: parts.lookupRunner.status().position }, 'ready');
@@ -383,10 +389,11 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       await (fleet as Fleet | null)?.stop();
       await alerting.stop();
       await refusals.stop();
+      await keyUsage.stop();
       await sealer?.stop();
       await parts.stop();
       await events.close();
       await dataKeys.close();
     })());
-  return { url, logger, events, commands, readStore, lookups, readSide, ready, routes: registeredRoutes(app), refusals, close };
+  return { url, logger, events, commands, readStore, lookups, readSide, ready, routes: registeredRoutes(app), refusals, keyUsage, close };
 };

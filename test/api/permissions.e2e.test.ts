@@ -76,6 +76,7 @@ t.test('every route declares who may call it, and the table holds for every role
     'drift-events': await idOf(`/api/v1/drift-events?instance_id=${agent.instanceId}`),
     alerts: await idOf(`/api/v1/alerts?subject_id=${agent.instanceId}`),
     'api-keys': (await app.call('POST', '/api/v1/api-keys', { body: { name: 'to-revoke', role: 'viewer' } })).body.id,
+    teams: (await app.call('GET', '/api/v1/team')).body.id,
   };
   const pathOf = (route: RegisteredRoute) => route.path.replace(':id', ids[route.path.split('/')[3] ?? ''] ?? 'none').replace(':name', 'alerts');
   const own = Object.fromEntries(await Promise.all(roles.map(async (role) => [role, await keyOf(app, role)] as const))) as Record<Role, string>;
@@ -86,8 +87,9 @@ t.test('every route declares who may call it, and the table holds for every role
     ) as Record<Role, string>),
     admin: otherAdmin,
   };
-  // Routes that change what the others act on run last: revoking, destroying.
-  const ordered = routes.filter(keyed).sort((a, b) => Number(/revoke|destroy/.test(a.path)) - Number(/revoke|destroy/.test(b.path)));
+  // Routes that change what the others act on run last: revoking, deleting, destroying.
+  const last = (route: RegisteredRoute) => Number(/revoke|destroy/.test(route.path) || route.method === 'DELETE');
+  const ordered = routes.filter(keyed).sort((a, b) => last(a) - last(b));
 
   t.test('when each role of the team calls each route, then 403 exactly where the table says', async (t) => {
     for (const route of ordered) {
