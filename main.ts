@@ -32,6 +32,7 @@ import { connectWorkflowEngine } from './infra/temporal/engine.js';
 import { AccessRefusals } from './processes/access-refusals.js';
 import { AgentHeartbeats } from './processes/agent-heartbeats.js';
 import { AlertRuleEvaluator } from './processes/alert-rules/evaluator.js';
+import { ApiKeyUsage } from './processes/api-key-usage.js';
 import { AuditSealer } from './processes/audit-sealer.js';
 import { DriftDetection } from './processes/drift-detection.js';
 import type { InstanceMetricsStore } from './processes/instance-metrics.js';
@@ -70,6 +71,8 @@ export type Bosun = {
   readonly routes: readonly RegisteredRoute[];
   /** Refused requests counted for the audit log; `flush` records them before the window ends. */
   readonly refusals: Pick<AccessRefusals, 'flush'>;
+  /** Requests counted per API key; `flush` adds them to the read model before the interval ends. */
+  readonly keyUsage: Pick<ApiKeyUsage, 'flush'>;
   readonly close: () => Promise<void>;
 };
 
@@ -345,6 +348,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     { systemTenant: async () => (await teamCollection(lookups).list({ system: true }, { limit: 1 }))[0]?.id ?? null },
     logger,
   );
+  const keyUsage = new ApiKeyUsage(lookups, logger);
   // Declared before the app: /ready's Temporal check reads it.
   let fleet: Fleet | null = null;
   const app = createApp({
@@ -360,6 +364,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     agents: { heartbeats, dispatch, drift },
     instanceMetrics,
     refusals,
+    keyUsage,
     started: () => started,
     metrics,
     dependencies: [
@@ -395,6 +400,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     sealer = await startAuditSealer(config, stored, schemas, logger);
     alerting.start();
     refusals.start();
+    await keyUsage.start();
     if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, lookups, heartbeats, apiUrl: config.publicUrl ?? url });
     started = true;
     logger.info({ url, position: parts.lookupRunner.status().position }, 'ready');
@@ -421,11 +427,12 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       await (fleet as Fleet | null)?.stop();
       await alerting.stop();
       await refusals.stop();
+      await keyUsage.stop();
       await sealer?.stop();
       await parts.stop();
       await instanceMetrics.close();
       await events.close();
       await dataKeys.close();
     })());
-  return { url, logger, events, commands, readStore, lookups, readSide, ready, routes: registeredRoutes(app), refusals, close };
+  return { url, logger, events, commands, readStore, lookups, readSide, ready, routes: registeredRoutes(app), refusals, keyUsage, close };
 };

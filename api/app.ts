@@ -6,6 +6,7 @@ import type { EventSchemaRegistry } from '../events/event-schemas.js';
 import { watchReadSide, type Metrics } from '../infra/metrics.js';
 import type { AccessRefusals } from '../processes/access-refusals.js';
 import type { AgentHeartbeats } from '../processes/agent-heartbeats.js';
+import type { ApiKeyUsage } from '../processes/api-key-usage.js';
 import type { DriftDetection } from '../processes/drift-detection.js';
 import type { InstanceMetricsStore } from '../processes/instance-metrics.js';
 import type { TaskDispatch } from '../projections/agents/task-dispatch.js';
@@ -73,6 +74,8 @@ export type AppDeps = {
   /** Where refused requests are counted for the audit log. */
   /** Counts refused requests for the audit log. */
   readonly refusals: Pick<AccessRefusals, 'record'>;
+  /** Counts each authenticated request against its API key. */
+  readonly keyUsage: Pick<ApiKeyUsage, 'record'>;
   /** @defaultValue 2000 ms for each check of /ready */
   readonly readyCheckTimeoutMs?: number;
   /** Runs before every route, inside error handling: what a replay refuses (api/replay-app.ts). */
@@ -120,7 +123,13 @@ export const createApp = (deps: AppDeps): Koa => {
   api.get('/asyncapi.json', allow('GET /api/v1/asyncapi.json'), (ctx) => {
     ctx.body = asyncApiDocument(deps.schemas);
   });
-  api.use(auditRefusals(deps.refusals), authenticate(deps.lookups), rateLimit(deps.rateLimit), jsonBody(maxBodyBytes), entityTags());
+  api.use(
+    auditRefusals(deps.refusals),
+    authenticate({ lookups: deps.lookups, now: deps.commands.env.now, usage: deps.keyUsage }),
+    rateLimit(deps.rateLimit),
+    jsonBody(maxBodyBytes),
+    entityTags(),
+  );
   api.get('/event-schemas', allow('GET /api/v1/event-schemas'), (ctx) => {
     ctx.body = { data: deps.schemas.schemas() };
   });

@@ -1,7 +1,8 @@
 import type { Context, Next } from 'koa';
 import { hashSecret } from '../commands/secrets.js';
 import type { Role } from '../domain/team/events.js';
-import { findActiveKey } from '../projections/access/access-projector.js';
+import type { ApiKeyUsage } from '../processes/api-key-usage.js';
+import { findActiveKey } from '../projections/access/api-key-projector.js';
 import type { ReadStore } from '../projections/read-store.js';
 import { ApiError } from './errors.js';
 
@@ -37,16 +38,25 @@ const hashOf = (key: string): string => {
   return hash;
 };
 
-export const authenticate = (readStore: ReadStore) => async (ctx: Context, next: Next) => {
+export type AuthenticationDeps = {
+  readonly lookups: ReadStore;
+  readonly now: () => Date;
+  /** Counts each authenticated request against its key, in process (see processes/api-key-usage.ts). */
+  readonly usage: Pick<ApiKeyUsage, 'record'>;
+};
+
+export const authenticate = (deps: AuthenticationDeps) => async (ctx: Context, next: Next) => {
   const key = presentedKey(ctx);
   if (!key) {
     throw new ApiError('authentication_error', 'missing_api_key', 'send an API key as "Authorization: Bearer <key>" or "X-Api-Key"');
   }
-  // Revocation still applies at once: only the hash is remembered, the key is looked up every time.
-  const found = await findActiveKey(readStore, hashOf(key));
-  if (!found) throw new ApiError('authentication_error', 'invalid_api_key', 'the API key is not valid or was revoked');
+  // Revocation, expiry and grace periods still apply at once: only the hash is remembered, the key is looked up every time.
+  const now = deps.now();
+  const found = await findActiveKey(deps.lookups, hashOf(key), now);
+  if ('refused' in found) throw new ApiError('authentication_error', found.refused, found.message);
   const principal: Principal = { tenant: found.team.id, keyId: found.key.key_id, role: found.key.role, systemTeam: found.team.system };
   ctx.state.principal = principal;
+  deps.usage.record(principal.tenant, principal.keyId, now);
   await next();
 };
 

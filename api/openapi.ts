@@ -4,6 +4,7 @@ import { instanceStatuses } from '../domain/instance/index.js';
 import { taskStatuses } from '../domain/task/events.js';
 import { roles } from '../domain/team/events.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
+import { accessPaths } from './access-openapi.js';
 import { agentPaths, agentSchemas } from './agent-openapi.js';
 import { alertRulePaths, alertRuleSchemas } from './alert-rules-openapi.js';
 import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
@@ -66,6 +67,7 @@ const teamSchema = {
     name: { type: 'string' },
     system: { type: 'boolean', description: 'The team created at first start, whose admins manage teams.' },
     created_at: { type: 'string', format: 'date-time' },
+    api_key_count: { type: 'integer', minimum: 0, description: 'Its API keys not deleted (in the list of teams and a rename only).' },
   },
 } as const;
 
@@ -79,6 +81,7 @@ const apiKeyIssued = {
     name: { type: 'string' },
     role: { enum: roles },
     key: { type: 'string', description: 'The secret, shown once.' },
+    expires_at: { type: ['string', 'null'], format: 'date-time', description: 'When the key stops working; null: never.' },
   },
 } as const;
 
@@ -94,6 +97,22 @@ const apiKeySchema = {
     prefix: { type: 'string', description: 'The first characters of the secret, to tell keys apart.' },
     revoked: { type: 'boolean' },
     created_at: { type: 'string', format: 'date-time' },
+    expires_at: { type: ['string', 'null'], format: 'date-time', description: 'When the key stops working; null: never.' },
+    rotated_at: { type: ['string', 'null'], format: 'date-time', description: 'When its secret was last replaced; null: never.' },
+    last_used_at: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'Its last request, as counted up to the last flush of usage counts (once a minute); null: none counted.',
+    },
+    requests_per_day: {
+      type: 'array',
+      description: 'Requests per UTC day, newest first, for the last 30 days it was used.',
+      items: {
+        type: 'object',
+        required: ['date', 'requests'],
+        properties: { date: { type: 'string', format: 'date' }, requests: { type: 'integer', minimum: 0 } },
+      },
+    },
     key: { type: 'string', description: 'Only in the answer that issued it.' },
   },
 } as const;
@@ -416,6 +435,11 @@ export const openApiDocument = () => ({
       },
     },
     '/teams': {
+      get: {
+        summary: 'Every team, with its number of API keys (system team admins only)',
+        parameters: [...pageParams, minPosition],
+        responses: { '200': { description: 'A page of teams', ...json(listOf({ $ref: '#/components/schemas/Team' })) } },
+      },
       post: {
         summary: 'Create a team with its first admin key (system team admins only)',
         parameters: [idempotencyKey],
@@ -512,6 +536,7 @@ export const openApiDocument = () => ({
       get: { summary: 'This document', responses: { '200': { description: 'The OpenAPI 3.1 document', ...json({ type: 'object' }) } } },
     },
     ...systemPaths,
+    ...accessPaths({ minPosition, idParam, idempotencyKey }),
     ...privacyPaths,
     ...eventStreamPaths,
     ...auditPaths(pageParams, minPosition, listOf),

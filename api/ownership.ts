@@ -4,7 +4,7 @@ import type { EventStore } from '../events/event-store.js';
 import { alertRuleStream, alertStream, instanceStream, taskStream, teamStream, webhookStream } from '../events/streams.js';
 import { driftCollection } from '../projections/drift/drift-projector.js';
 import type { ReadStore } from '../projections/read-store.js';
-import { principalOf } from './auth.js';
+import { principalOf, type Principal } from './auth.js';
 import { notFound } from './errors.js';
 import type { BosunState } from './state.js';
 
@@ -17,7 +17,7 @@ export type OwnershipDeps = {
 /** `tasks` for the matched route `/api/v1/tasks/...`: the collection a route's `:id` names. */
 export const collectionOf = (matchedRoute: unknown): string => String(matchedRoute ?? '').split('/')[3] ?? '';
 
-type Owner = { readonly what: string; readonly owns: (tenant: string, id: string) => Promise<boolean> };
+type Owner = { readonly what: string; readonly owns: (caller: Principal, id: string) => Promise<boolean> };
 
 /**
  * `router.param('id', ...)` of the API: before anything else of a route runs, the resource
@@ -30,26 +30,31 @@ type Owner = { readonly what: string; readonly owns: (tenant: string, id: string
 export const ownedResource = (deps: OwnershipDeps): RouterParameterMiddleware<BosunState> => {
   const streamOf = async (tenant: string, stream: string) => (await deps.events.readStream(stream, { maxCount: 1 }))[0]?.tenant === tenant;
   const owners: Readonly<Record<string, Owner>> = {
-    tasks: { what: 'task', owns: (tenant, id) => streamOf(tenant, taskStream(id)) },
-    instances: { what: 'instance', owns: (tenant, id) => streamOf(tenant, instanceStream(id)) },
-    alerts: { what: 'alert', owns: (tenant, id) => streamOf(tenant, alertStream(id)) },
-    webhooks: { what: 'webhook', owns: (tenant, id) => streamOf(tenant, webhookStream(id)) },
-    'alert-rules': { what: 'alert rule', owns: (tenant, id) => streamOf(tenant, alertRuleStream(id)) },
-    'drift-events': { what: 'drift event', owns: async (tenant, id) => (await driftCollection(deps.readStore).get(id))?.tenant === tenant },
+    tasks: { what: 'task', owns: ({ tenant }, id) => streamOf(tenant, taskStream(id)) },
+    instances: { what: 'instance', owns: ({ tenant }, id) => streamOf(tenant, instanceStream(id)) },
+    alerts: { what: 'alert', owns: ({ tenant }, id) => streamOf(tenant, alertStream(id)) },
+    webhooks: { what: 'webhook', owns: ({ tenant }, id) => streamOf(tenant, webhookStream(id)) },
+    'alert-rules': { what: 'alert rule', owns: ({ tenant }, id) => streamOf(tenant, alertRuleStream(id)) },
+    'drift-events': { what: 'drift event', owns: async ({ tenant }, id) => (await driftCollection(deps.readStore).get(id))?.tenant === tenant },
     // A key is its team's if the team's stream issued it.
     'api-keys': {
       what: 'API key',
-      owns: async (tenant, id) =>
+      owns: async ({ tenant }, id) =>
         (await deps.events.readStream(teamStream(tenant))).some(
           (event) => event.type === 'team.api_key_issued' && (event.data as { key_id: string }).key_id === id,
         ),
+    },
+    // Every team is the system team's admins' to manage; any other caller has its own team only.
+    teams: {
+      what: 'team',
+      owns: async ({ tenant, systemTeam, role }, id) => ((systemTeam && role === 'admin') || id === tenant) && (await streamOf(id, teamStream(id))),
     },
   };
   return async (id, ctx, next) => {
     const collection = collectionOf(ctx._matchedRoute);
     const owner = owners[collection];
     if (!owner) throw new Error(`no owner lookup for :id under /${collection}`);
-    if (!(await owner.owns(principalOf(ctx).tenant, id))) {
+    if (!(await owner.owns(principalOf(ctx), id))) {
       ctx.state.notOwned = true;
       throw notFound(owner.what, id);
     }

@@ -5,7 +5,7 @@ import { ApiError } from './errors.js';
 import { routeTemplate } from './http-metrics.js';
 import type { BosunState } from './state.js';
 
-const unauthenticated: readonly string[] = ['missing_api_key', 'malformed_authorization', 'invalid_api_key'] satisfies RefusalReason[];
+const unauthenticated: readonly string[] = ['missing_api_key', 'malformed_authorization', 'invalid_api_key', 'expired_api_key'] satisfies RefusalReason[];
 
 /**
  * Hands every refused request of the keyed API to {@link AccessRefusals}: 401 (no key, a

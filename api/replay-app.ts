@@ -96,5 +96,6 @@ export const createReplayApp = (deps: ReplayAppDeps): Koa => {
     guard: replayGuard(deps.cut),
     // The log is read, never written: a replay records no refused request.
     refusals: { record: () => undefined },
+    keyUsage: { record: () => undefined },
   });
 };

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PersonalData } from '../commands/personal-data.js';
-import { apiKeyCollection, teamCollection } from '../projections/access/access-projector.js';
+import { teamCollection } from '../projections/access/access-projector.js';
+import { apiKeyCollection } from '../projections/access/api-key-projector.js';
 import { alertRuleCollection } from '../projections/alert-rules/alert-rule-projector.js';
 import { alertCollection } from '../projections/alerts/alert-projector.js';
 import { driftCollection } from '../projections/drift/drift-projector.js';
@@ -26,12 +27,14 @@ type Exported = {
   readonly from: 'lookups' | 'readStore';
   readonly collection: (store: ReadStore) => Collection<ReadDocument>;
   readonly present: (doc: never) => object;
+  /** Which documents the API serves, when not all. */
+  readonly served?: Readonly<Record<string, unknown>>;
 };
 
 /** What the API serves; the lookups only it reads (idempotency, agent credentials) stay out. */
 const exported: readonly Exported[] = [
   { name: 'teams', from: 'lookups', collection: teamCollection, present: presentTeam },
-  { name: 'api_keys', from: 'lookups', collection: apiKeyCollection, present: presentKey },
+  { name: 'api_keys', from: 'lookups', collection: apiKeyCollection, present: presentKey, served: { deleted: false } },
   { name: 'tasks', from: 'readStore', collection: taskCollection, present: presentTask },
   { name: 'instances', from: 'readStore', collection: instanceCollection, present: presentInstance },
   { name: 'drift_events', from: 'readStore', collection: driftCollection, present: presentDrift },
@@ -41,11 +44,11 @@ const exported: readonly Exported[] = [
   { name: 'alert_rules', from: 'readStore', collection: alertRuleCollection, present: presentAlertRule },
 ];
 
-/** Every document of a collection, oldest first (by `seq`, then id). */
-const allDocuments = async (collection: Collection<ReadDocument>): Promise<ReadDocument[]> => {
+/** Every document of a collection the API serves, oldest first (by `seq`, then id). */
+const allDocuments = async (collection: Collection<ReadDocument>, served: Readonly<Record<string, unknown>> = {}): Promise<ReadDocument[]> => {
   const documents: ReadDocument[] = [];
   for (let before: number | undefined; ;) {
-    const page = await collection.list({}, { limit: 1000, ...(before === undefined ? {} : { before }) });
+    const page = await collection.list(served, { limit: 1000, ...(before === undefined ? {} : { before }) });
     documents.push(...page);
     if (page.length < 1000) break;
     before = (page.at(-1) as ReadDocument).seq;
@@ -60,8 +63,8 @@ export const presentedCollections = async (stores: {
   readonly personal: PersonalData;
 }): Promise<Map<string, object[]>> => {
   const presented = new Map<string, object[]>();
-  for (const { name, from, collection, present } of exported) {
-    const documents = await allDocuments(collection(stores[from]));
+  for (const { name, from, collection, present, served } of exported) {
+    const documents = await allDocuments(collection(stores[from]), served);
     presented.set(
       name,
       await Promise.all(documents.map((doc) => stores.personal.reveal({ tenant: doc.tenant, ...(present as (doc: ReadDocument) => object)(doc) }, doc.tenant))),

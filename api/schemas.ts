@@ -74,7 +74,35 @@ export const createApiKeyBody = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'role'],
-  properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, role: { enum: roles } },
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    role: { enum: roles },
+    expires_at: { type: 'string', format: 'date-time', description: 'When the key stops working (RFC 3339, in the future). Default: never.' },
+  },
+} as const;
+
+/** A name, of a key or a team. */
+export const renameBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;
+
+/** The longest grace period a rotation grants the secret it replaces: 30 days. */
+export const maxRotationGraceSeconds = 30 * 24 * 60 * 60;
+
+export const rotateApiKeyBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    grace_seconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: maxRotationGraceSeconds,
+      description: 'How long the previous secret keeps working (0: it stops at once). Default: 86400 (24 h).',
+    },
+  },
 } as const;
 
 const instanceSpecProperties = {

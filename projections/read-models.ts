@@ -1,5 +1,6 @@
 /** Which projectors build what: the one list the live read side and a replay both build. */
 import { accessProjector } from './access/access-projector.js';
+import { apiKeyProjector } from './access/api-key-projector.js';
 import { agentCredentialProjector } from './agents/agent-credentials.js';
 import { alertRuleProjector } from './alert-rules/alert-rule-projector.js';
 import { alertProjector } from './alerts/alert-projector.js';
@@ -18,7 +19,14 @@ import { deliveryProjector, webhookProjector } from './webhooks/webhook-projecto
  * from the log in process, into the embedded store in the data directory, so a command
  * never waits on Kafka or MongoDB and keeps working while either is down.
  */
-export const lookupProjectors: readonly Projector[] = [accessProjector, idempotencyProjector, agentCredentialProjector, taskProjector, instanceProjector];
+export const lookupProjectors: readonly Projector[] = [
+  accessProjector,
+  apiKeyProjector,
+  idempotencyProjector,
+  agentCredentialProjector,
+  taskProjector,
+  instanceProjector,
+];
 
 /** The read models the API serves to clients: fed from the bus into the read store. */
 export const readModelProjectors: readonly Projector[] = [

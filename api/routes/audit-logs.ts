@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { PersonalData } from '../../commands/personal-data.js';
-import { apiKeyCollection } from '../../projections/access/access-projector.js';
+import { apiKeyCollection } from '../../projections/access/api-key-projector.js';
 import type { AuditRecord } from '../../projections/audit/audit-log-projector.js';
 import { auditRecords, type AuditFilter, type TimeRange } from '../../projections/audit/audit-log-queries.js';
 import type { ReadStore } from '../../projections/read-store.js';
@@ -58,7 +58,7 @@ const presentAuditRecord = (record: AuditRecord, actorName: string | null) => ({
   last_position: record.last_position,
 });
 
-/** Names of the team's API keys, looked up as records name them; a key's name never changes. */
+/** Names of the team's API keys, looked up as records name them; a renamed key shows its current name. */
 const keyNames = (lookups: ReadStore, tenant: string) => {
   const names = new Map<string, string | null>();
   const maxNames = 1_000;

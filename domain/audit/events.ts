@@ -1,7 +1,7 @@
 import type { DomainEvent } from '../shared/decider.js';
 
 /** Why a request was refused before it could act: its status and error code. */
-export const refusalReasons = ['missing_api_key', 'malformed_authorization', 'invalid_api_key', 'insufficient_role', 'not_found'] as const;
+export const refusalReasons = ['missing_api_key', 'malformed_authorization', 'invalid_api_key', 'expired_api_key', 'insufficient_role', 'not_found'] as const;
 export type RefusalReason = (typeof refusalReasons)[number];
 
 /**

@@ -19,8 +19,19 @@ export const roleAtLeast = (role: Role, minimum: Role): boolean => {
 
 export type TeamCreated = DomainEvent<'team.created', { team_id: string; name: string; system: boolean }>;
 /** Only the key's SHA-256 hash is stored; the key itself is shown once to whoever asked. */
-export type ApiKeyIssued = DomainEvent<'team.api_key_issued', { key_id: string; name: string; role: Role; key_hash: string; key_prefix: string }>;
+export type ApiKeyIssued = DomainEvent<
+  'team.api_key_issued',
+  { key_id: string; name: string; role: Role; key_hash: string; key_prefix: string; expires_at: string | null }
+>;
 export type ApiKeyRevoked = DomainEvent<'team.api_key_revoked', { key_id: string }>;
+export type ApiKeyRenamed = DomainEvent<'team.api_key_renamed', { key_id: string; name: string }>;
+export type ApiKeyDeleted = DomainEvent<'team.api_key_deleted', { key_id: string }>;
+/** The key has a new secret (`key_hash`); the previous one works until `previous_valid_until`. */
+export type ApiKeyRotated = DomainEvent<
+  'team.api_key_rotated',
+  { key_id: string; key_hash: string; key_prefix: string; previous_key_hash: string; previous_valid_until: string }
+>;
+export type TeamRenamed = DomainEvent<'team.renamed', { name: string }>;
 /** Remediation plans of drifts at most this severe are approved without an operator (`none`: every plan waits for one). */
 export type PolicyChanged = DomainEvent<'team.policy_changed', { drift_auto_approve_max_severity: AutoApproveLevel }>;
 
@@ -35,12 +46,26 @@ export type PublicationPolicyChanged = DomainEvent<'team.publication_policy_chan
 export type WebhookPolicyChanged = DomainEvent<'team.webhook_policy_changed', { allow_private_targets: boolean }>;
 
 export type TeamEvent =
-  TeamCreated | ApiKeyIssued | ApiKeyRevoked | PolicyChanged | ProvisioningPolicyChanged | PublicationPolicyChanged | WebhookPolicyChanged;
+  | TeamCreated
+  | TeamRenamed
+  | ApiKeyIssued
+  | ApiKeyRevoked
+  | ApiKeyRenamed
+  | ApiKeyDeleted
+  | ApiKeyRotated
+  | PolicyChanged
+  | ProvisioningPolicyChanged
+  | PublicationPolicyChanged
+  | WebhookPolicyChanged;
 
 export const teamEventTypes: readonly TeamEvent['type'][] = [
   'team.created',
   'team.api_key_issued',
   'team.api_key_revoked',
+  'team.api_key_renamed',
+  'team.api_key_deleted',
+  'team.api_key_rotated',
+  'team.renamed',
   'team.policy_changed',
   'team.provisioning_policy_changed',
   'team.publication_policy_changed',

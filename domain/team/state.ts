@@ -7,8 +7,10 @@ export type TeamState =
   | {
       readonly status: 'active';
       readonly teamId: string;
-      /** Key id -> whether it is still valid. */
-      readonly keys: ReadonlyMap<string, { readonly revoked: boolean }>;
+      /** The team's keys by id; a deleted key is gone from it (its id is never issued again). */
+      readonly keys: ReadonlyMap<string, KeyState>;
+      /** Every key id ever issued, deleted ones included. */
+      readonly issuedKeyIds: ReadonlySet<string>;
       /** Drifts at most this severe have their remediation approved automatically. */
       readonly driftAutoApproveMaxSeverity: AutoApproveLevel;
       /** Off until changed. */
@@ -20,6 +22,13 @@ export type TeamState =
       readonly allowPrivateWebhookTargets: boolean;
     };
 
+export type KeyState = {
+  readonly revoked: boolean;
+  /** The hash of its current secret: a rotation names the one it replaces. */
+  readonly keyHash: string;
+  readonly expiresAt: string | null;
+};
+
 export const initialTeamState = (): TeamState => ({ status: 'none' });
 
 export const evolveTeam = (state: TeamState, event: TeamEvent): TeamState => {
@@ -29,6 +38,7 @@ export const evolveTeam = (state: TeamState, event: TeamEvent): TeamState => {
         status: 'active',
         teamId: event.data.team_id,
         keys: new Map(),
+        issuedKeyIds: new Set(),
         driftAutoApproveMaxSeverity: defaultAutoApproveLevel,
         autoProvision: null,
         publicSkillCatalog: false,
@@ -37,10 +47,25 @@ export const evolveTeam = (state: TeamState, event: TeamEvent): TeamState => {
       };
     case 'team.api_key_issued':
       if (state.status === 'none') return state;
-      return { ...state, keys: new Map(state.keys).set(event.data.key_id, { revoked: false }) };
+      return {
+        ...state,
+        keys: new Map(state.keys).set(event.data.key_id, { revoked: false, keyHash: event.data.key_hash, expiresAt: event.data.expires_at }),
+        issuedKeyIds: new Set(state.issuedKeyIds).add(event.data.key_id),
+      };
     case 'team.api_key_revoked':
+      return withKey(state, event.data.key_id, (key) => ({ ...key, revoked: true }));
+    case 'team.api_key_rotated':
+      return withKey(state, event.data.key_id, (key) => ({ ...key, keyHash: event.data.key_hash }));
+    case 'team.api_key_deleted': {
       if (state.status === 'none') return state;
-      return { ...state, keys: new Map(state.keys).set(event.data.key_id, { revoked: true }) };
+      const keys = new Map(state.keys);
+      keys.delete(event.data.key_id);
+      return { ...state, keys };
+    }
+    case 'team.api_key_renamed':
+    case 'team.renamed':
+      // Names are not needed to decide anything.
+      return state;
     case 'team.policy_changed':
       if (state.status === 'none') return state;
       return { ...state, driftAutoApproveMaxSeverity: event.data.drift_auto_approve_max_severity };
@@ -56,4 +81,10 @@ export const evolveTeam = (state: TeamState, event: TeamEvent): TeamState => {
     default:
       return assertNever(event);
   }
+};
+
+const withKey = (state: TeamState, keyId: string, change: (key: KeyState) => KeyState): TeamState => {
+  if (state.status === 'none') return state;
+  const key = state.keys.get(keyId);
+  return key ? { ...state, keys: new Map(state.keys).set(keyId, change(key)) } : state;
 };

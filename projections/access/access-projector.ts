@@ -1,4 +1,4 @@
-import type { Role, TeamEvent } from '../../domain/team/events.js';
+import type { TeamEvent } from '../../domain/team/events.js';
 import type { Projector } from '../projector.js';
 import type { ReadDocument, ReadStore } from '../read-store.js';
 
@@ -11,26 +11,16 @@ export type TeamView = ReadDocument & {
   readonly public_badges: boolean;
 };
 
-/** Looked up by the hash of the key a request presents, hence `id` = key hash. */
-export type ApiKeyView = ReadDocument & {
-  readonly key_id: string;
-  readonly name: string;
-  readonly role: Role;
-  readonly key_prefix: string;
-  readonly revoked: boolean;
-  readonly created_at: string;
-};
-
 export const teamCollection = (store: ReadStore) => store.collection<TeamView>('teams');
-export const apiKeyCollection = (store: ReadStore) => store.collection<ApiKeyView>('api_keys');
 
-/** Teams and their API keys: what authentication reads. */
+/**
+ * Teams: what authentication reads with the key (projections/access/api-key-projector.ts).
+ * Its collection `api_keys` held keys by hash until keys got a projection of their own; it
+ * is no longer written or read.
+ */
 export const accessProjector: Projector = {
   name: 'access',
-  collections: [
-    { name: 'teams', indexes: [['tenant']] },
-    { name: 'api_keys', indexes: [['tenant'], ['tenant', 'key_id']] },
-  ],
+  collections: [{ name: 'teams', indexes: [['tenant']] }],
   categories: ['team'],
   apply: async (recorded, store) => {
     if (!recorded.type.startsWith('team.')) return;
@@ -62,32 +52,15 @@ export const accessProjector: Projector = {
         }
         return;
       }
-      case 'team.api_key_issued':
-        await apiKeyCollection(store).put({
-          id: event.data.key_hash,
-          ...base,
-          key_id: event.data.key_id,
-          name: event.data.name,
-          role: event.data.role,
-          key_prefix: event.data.key_prefix,
-          revoked: false,
-          created_at: at,
-        });
-        return;
-      case 'team.api_key_revoked': {
-        const keys = apiKeyCollection(store);
-        const [key] = await keys.list({ tenant: recorded.tenant, key_id: event.data.key_id }, { limit: 1 });
-        if (key && key.revision < recorded.revision) await keys.put({ ...key, revoked: true, revision: recorded.revision });
-        return;
-      }
+      case 'team.renamed':
+        return updateTeam(store, recorded.tenant, recorded.revision, { name: event.data.name });
     }
   },
 };
 
-/** The key presented by a request, if it exists and is not revoked, with its team. */
-export const findActiveKey = async (store: ReadStore, keyHash: string) => {
-  const key = await apiKeyCollection(store).get(keyHash);
-  if (!key || key.revoked) return null;
-  const team = await teamCollection(store).get(key.tenant);
-  return team ? { key, team } : null;
+/** Applied twice, changed once: the team's revision guards it. */
+const updateTeam = async (store: ReadStore, teamId: string, revision: number, change: Partial<TeamView>): Promise<void> => {
+  const teams = teamCollection(store);
+  const team = await teams.get(teamId);
+  if (team && team.revision < revision) await teams.put({ ...team, ...change, revision });
 };

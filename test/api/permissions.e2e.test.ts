@@ -82,6 +82,7 @@ t.test('every route declares who may call it, and the table holds for every role
     'alert-rules': silence.body.id,
     'api-keys': (await app.call('POST', '/api/v1/api-keys', { body: { name: 'to-revoke', role: 'viewer' } })).body.id,
     webhooks: (await app.call('POST', '/api/v1/webhooks', { body: { url: 'https://93.184.215.14/system-team', event_types: ['task.*'] } })).body.id,
+    teams: (await app.call('GET', '/api/v1/team')).body.id,
   };
   const deliveryId = (await app.call('POST', `/api/v1/webhooks/${ids.webhooks}/ping`, { body: {} })).body.id as string;
   const pathOf = (route: RegisteredRoute) =>
@@ -97,10 +98,9 @@ t.test('every route declares who may call it, and the table holds for every role
     ) as Record<Role, string>),
     admin: otherAdmin,
   };
-  // Routes that change what the others act on run last: revoking, destroying.
-  // Routes that end their resource go last, so the others find it.
-  const isFinal = (route: RegisteredRoute) => /revoke|destroy/.test(route.path) || (route.method === 'DELETE' && route.path.startsWith('/api/v1/webhooks'));
-  const ordered = routes.filter(keyed).sort((a, b) => Number(isFinal(a)) - Number(isFinal(b)));
+  // Routes that change what the others act on run last: revoking, deleting, destroying.
+  const last = (route: RegisteredRoute) => Number(/revoke|destroy/.test(route.path) || route.method === 'DELETE');
+  const ordered = routes.filter(keyed).sort((a, b) => last(a) - last(b));
 
   t.test('when each role of the team calls each route, then 403 exactly where the table says', async (t) => {
     for (const route of ordered) {

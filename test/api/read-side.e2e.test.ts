@@ -53,6 +53,7 @@ t.test('the read side on embedded defaults, with a fleet in the log', async (t) 
       'agent-credentials',
       'alert_rules',
       'alerts',
+      'api_keys',
       'audit_logs',
       'configuration_snapshots',
       'drift',

@@ -42,6 +42,8 @@ const shownTo = async (call: (path: string) => Promise<{ status: number; body: a
     if (answer.body.has_more) throw new Error(`GET ${path} has more than one page`);
     shown[collection] = byId(answer.body.data);
   }
+  // How much a key is used is counted apart from the log (processes/api-key-usage.ts): a replay has no such thing to show.
+  shown.api_keys = (shown.api_keys as Record<string, unknown>[]).map(({ last_used_at: _last, requests_per_day: _days, ...key }) => key);
   shown.teams = [(await call('/api/v1/team')).body];
   const snapshots: any[] = [];
   for (const instance of shown.instances as { id: string }[]) snapshots.push(...(await call(`/api/v1/instances/${instance.id}/snapshots?limit=100`)).body.data);

@@ -89,6 +89,7 @@ const serve = async (t: Test, setup: Setup = {}) => {
     started: () => setup.started ?? true,
     agents: { heartbeats: inert, dispatch: inert, drift: inert },
     refusals: inert,
+    keyUsage: inert,
     dependencies: setup.dependencies ?? [],
     metrics: setup.metrics === undefined ? createMetrics() : setup.metrics,
     readyCheckTimeoutMs: 200,

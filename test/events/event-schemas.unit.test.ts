@@ -16,7 +16,7 @@ import { loadEventSchemas } from '../../events/event-schemas.js';
 const schemas = loadEventSchemas();
 
 /** Types with more than one published version; every other type is at version 1. */
-const laterVersions: Record<string, number> = { 'task.submitted': 2 };
+const laterVersions: Record<string, number> = { 'task.submitted': 2, 'team.api_key_issued': 2 };
 
 t.test('the registry publishes every version of every event type of every aggregate, and knows the current one', async (t) => {
   const types = [
@@ -46,7 +46,7 @@ t.test('the registry publishes every version of every event type of every aggreg
 t.test('an event that does not match its schema is refused, naming the field', async (t) => {
   t.doesNotThrow(() => schemas.validate('team.api_key_revoked', { key_id: 'k-1' }));
   t.throws(() => schemas.validate('team.api_key_revoked', {}), { code: 'invalid_event', message: /key_id/ });
-  t.throws(() => schemas.validate('team.api_key_issued', { key_id: 'k', name: 'n', role: 'root', key_hash: 'x', key_prefix: 'p' }), {
+  t.throws(() => schemas.validate('team.api_key_issued', { key_id: 'k', name: 'n', role: 'root', key_hash: 'x', key_prefix: 'p', expires_at: null }), {
     code: 'invalid_event',
     message: /role/,
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { taskUpcasters } from '../../domain/task/upcasters.js';
+import { teamUpcasters } from '../../domain/team/upcasters.js';
 import { loadEventSchemas } from '../../events/event-schemas.js';
 import type { NewEvent } from '../../events/event-store.js';
 import { withUpcasting } from '../../events/upcasting-event-store.js';
@@ -57,4 +58,14 @@ t.test('given an event at the newest version, when read, then it passes through 
   };
   await store.append('task-t1', [current], 'no_stream');
   t.strictSame((await store.readStream('task-t1'))[0]?.data, current.data);
+});
+
+t.test('given a team.api_key_issued stored at v1, when read, then it arrives as v2 with no expiry', async (t) => {
+  const store = withUpcasting(openStore(t), schemas, [taskUpcasters, teamUpcasters]);
+  const issuedV1 = { key_id: 'k1', name: 'ci', role: 'viewer', key_hash: 'a'.repeat(64), key_prefix: 'bsn_abcd' };
+  await store.append('team-a', [{ ...submittedV1, type: 'team.api_key_issued', data: issuedV1 }], 'no_stream');
+  const [read] = await store.readStream('team-a');
+  t.strictSame(read?.data, { ...issuedV1, expires_at: null });
+  t.equal(read?.metadata.schema_version, 2);
+  t.doesNotThrow(() => schemas.validate('team.api_key_issued', read?.data), 'matches the newest schema');
 });

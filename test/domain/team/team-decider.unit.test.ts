@@ -5,11 +5,12 @@ import { spec } from '../decider-specification.js';
 
 const team = spec(teamDecider);
 const hash = 'a'.repeat(64);
-const adminKey: NewApiKey = { keyId: 'k-admin', name: 'admin', role: 'admin', keyHash: hash, keyPrefix: 'bsn_abcd' };
+const adminKey: NewApiKey = { keyId: 'k-admin', name: 'admin', role: 'admin', keyHash: hash, keyPrefix: 'bsn_abcd', expiresAt: null };
+const at = '2026-12-06T10:00:00.000Z';
 const created: TeamEvent = { type: 'team.created', data: { team_id: 'team-1', name: 'ops', system: false } };
 const adminIssued: TeamEvent = {
   type: 'team.api_key_issued',
-  data: { key_id: 'k-admin', name: 'admin', role: 'admin', key_hash: hash, key_prefix: 'bsn_abcd' },
+  data: { key_id: 'k-admin', name: 'admin', role: 'admin', key_hash: hash, key_prefix: 'bsn_abcd', expires_at: null },
 };
 const viewerIssued: TeamEvent = { type: 'team.api_key_issued', data: { ...adminIssued.data, key_id: 'k-viewer', name: 'dash', role: 'viewer' } } as TeamEvent;
 
@@ -38,7 +39,7 @@ t.test(
   'given a team, when a key is issued, then it is recorded by hash',
   team
     .given([created, adminIssued])
-    .when({ type: 'IssueApiKey', keyId: 'k-viewer', name: 'dash', role: 'viewer', keyHash: hash, keyPrefix: 'bsn_abcd' })
+    .when({ type: 'IssueApiKey', at, keyId: 'k-viewer', name: 'dash', role: 'viewer', keyHash: hash, keyPrefix: 'bsn_abcd', expiresAt: null })
     .then([viewerIssued]),
 );
 
@@ -46,7 +47,7 @@ t.test(
   'given a team, when a key id is issued twice, then it is refused',
   team
     .given([created, adminIssued])
-    .when({ type: 'IssueApiKey', ...adminKey })
+    .when({ type: 'IssueApiKey', at, ...adminKey })
     .thenThrows(RuleViolationError, /already exists/),
 );
 
@@ -54,7 +55,7 @@ t.test(
   'given no team, when a key is issued, then the team is not found',
   team
     .given([])
-    .when({ type: 'IssueApiKey', ...adminKey })
+    .when({ type: 'IssueApiKey', at, ...adminKey })
     .thenThrows(NotFoundError, /team/),
 );
 
@@ -129,4 +130,128 @@ t.test('publication and webhook policies: nothing public and no private webhook 
   await team.given([created, adminIssued]).when({ type: 'ChangeWebhookPolicy', allowPrivateTargets: true }).then([opened])(t);
   await team.given([created, adminIssued, opened]).when({ type: 'ChangeWebhookPolicy', allowPrivateTargets: true }).then([])(t);
   await team.given([]).when({ type: 'ChangeWebhookPolicy', allowPrivateTargets: true }).thenThrows(NotFoundError, /team/)(t);
+});
+
+const newHash = 'b'.repeat(64);
+const rotate = (previousValidUntil: string) =>
+  ({ type: 'RotateApiKey', keyId: 'k-viewer', keyHash: newHash, keyPrefix: 'bsn_efgh', at, previousValidUntil }) as const;
+const rotated = (previousHash: string, previousValidUntil: string): TeamEvent => ({
+  type: 'team.api_key_rotated',
+  data: { key_id: 'k-viewer', key_hash: newHash, key_prefix: 'bsn_efgh', previous_key_hash: previousHash, previous_valid_until: previousValidUntil },
+});
+const revoked: TeamEvent = { type: 'team.api_key_revoked', data: { key_id: 'k-viewer' } };
+const deleted: TeamEvent = { type: 'team.api_key_deleted', data: { key_id: 'k-viewer' } };
+
+t.test('expiry: a key may be issued to expire later, never already expired', async (t) => {
+  const later = '2026-12-07T10:00:00.000Z';
+  await team
+    .given([created, adminIssued])
+    .when({ type: 'IssueApiKey', at, keyId: 'k-viewer', name: 'dash', role: 'viewer', keyHash: hash, keyPrefix: 'bsn_abcd', expiresAt: later })
+    .then([{ type: 'team.api_key_issued', data: { ...(viewerIssued.data as object), expires_at: later } } as TeamEvent])(t);
+  for (const expiresAt of [at, '2026-12-06T09:59:59.999Z']) {
+    await team
+      .given([created, adminIssued])
+      .when({ type: 'IssueApiKey', at, keyId: 'k-viewer', name: 'dash', role: 'viewer', keyHash: hash, keyPrefix: 'bsn_abcd', expiresAt })
+      .thenThrows(RuleViolationError, { code: 'invalid_expiry', field: 'expires_at' })(t);
+  }
+});
+
+t.test('rotation: the new secret replaces the current one, which works until the grace period ends', async (t) => {
+  const graceEnd = '2026-12-07T10:00:00.000Z';
+  await team
+    .given([created, adminIssued, viewerIssued])
+    .when(rotate(graceEnd))
+    .then([rotated(hash, graceEnd)])(t);
+  // Grace 0: the previous secret stops at the rotation itself.
+  await team
+    .given([created, adminIssued, viewerIssued])
+    .when(rotate(at))
+    .then([rotated(hash, at)])(t);
+  // A second rotation replaces the secret the first one issued.
+  const third = { ...rotate(at), keyHash: 'c'.repeat(64) };
+  await team
+    .given([created, adminIssued, viewerIssued, rotated(hash, at)])
+    .when(third)
+    .then([{ type: 'team.api_key_rotated', data: { ...(rotated(newHash, at).data as object), key_hash: 'c'.repeat(64) } } as TeamEvent])(t);
+});
+
+t.test('rotation is refused for a grace period ending before the rotation, and for revoked, deleted, expired or unknown keys', async (t) => {
+  await team
+    .given([created, adminIssued, viewerIssued])
+    .when(rotate('2026-12-06T09:00:00.000Z'))
+    .thenThrows(RuleViolationError, { code: 'invalid_grace', field: 'grace_seconds' })(t);
+  await team
+    .given([created, adminIssued, viewerIssued, revoked])
+    .when(rotate(at))
+    .thenThrows(
+      IllegalTransitionError,
+      /revoked/,
+    )(t);
+  await team
+    .given([created, adminIssued, viewerIssued, deleted])
+    .when(rotate(at))
+    .thenThrows(
+      NotFoundError,
+      /api key/,
+    )(t);
+  const expiring = { type: 'team.api_key_issued', data: { ...(viewerIssued.data as object), expires_at: at } } as TeamEvent;
+  await team
+    .given([created, adminIssued, expiring])
+    .when(rotate(at))
+    .thenThrows(
+      IllegalTransitionError,
+      /expired/,
+    )(t);
+  await team
+    .given([created, adminIssued])
+    .when(rotate(at))
+    .thenThrows(
+      NotFoundError,
+      /api key/,
+    )(t);
+});
+
+t.test('rename: a key keeps its secret and role under a new name; a deleted key cannot be renamed', async (t) => {
+  await team
+    .given([created, adminIssued, viewerIssued])
+    .when({ type: 'RenameApiKey', keyId: 'k-viewer', name: 'grafana' })
+    .then([{ type: 'team.api_key_renamed', data: { key_id: 'k-viewer', name: 'grafana' } }])(t);
+  await team
+    .given([created, adminIssued, viewerIssued, deleted])
+    .when({ type: 'RenameApiKey', keyId: 'k-viewer', name: 'grafana' })
+    .thenThrows(
+      NotFoundError,
+      /api key/,
+    )(t);
+  await team
+    .given([created, adminIssued])
+    .when({ type: 'RenameTeam', name: 'platform' })
+    .then([{ type: 'team.renamed', data: { name: 'platform' } }])(t);
+  await team.given([]).when({ type: 'RenameTeam', name: 'platform' }).thenThrows(NotFoundError, /team/)(t);
+});
+
+t.test('delete: once, revoked or not; its id is never issued again', async (t) => {
+  await team.given([created, adminIssued, viewerIssued]).when({ type: 'DeleteApiKey', keyId: 'k-viewer' }).then([deleted])(t);
+  await team.given([created, adminIssued, viewerIssued, revoked]).when({ type: 'DeleteApiKey', keyId: 'k-viewer' }).then([deleted])(t);
+  await team
+    .given([created, adminIssued, viewerIssued, deleted])
+    .when({ type: 'DeleteApiKey', keyId: 'k-viewer' })
+    .thenThrows(
+      NotFoundError,
+      /api key/,
+    )(t);
+  await team
+    .given([created, adminIssued, viewerIssued, deleted])
+    .when({ type: 'RevokeApiKey', keyId: 'k-viewer' })
+    .thenThrows(
+      NotFoundError,
+      /api key/,
+    )(t);
+  await team
+    .given([created, adminIssued, viewerIssued, deleted])
+    .when({ type: 'IssueApiKey', at, keyId: 'k-viewer', name: 'dash', role: 'viewer', keyHash: hash, keyPrefix: 'bsn_abcd', expiresAt: null })
+    .thenThrows(
+      RuleViolationError,
+      /already exists/,
+    )(t);
 });
