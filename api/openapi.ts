@@ -35,6 +35,7 @@ import {
   patchInstanceBody,
   submitTaskBody,
 } from './schemas.js';
+import { skillPaths, skillSchemas } from './skills-openapi.js';
 import { systemPaths, systemSchemas } from './system-openapi.js';
 
 const listOf = (item: object) => ({
@@ -127,6 +128,7 @@ export const openApiDocument = () => ({
       ...systemSchemas,
       ...eventStreamSchemas,
       ...auditSchemas,
+      ...skillSchemas,
       ...agentSchemas,
     },
   },
@@ -491,6 +493,7 @@ export const openApiDocument = () => ({
     ...privacyPaths,
     ...eventStreamPaths,
     ...auditPaths(pageParams, minPosition, listOf),
+    ...skillPaths({ pageParams, minPosition, idempotencyKey, idParam, listOf }),
     ...agentPaths,
   }),
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { internalContext } from '../commands/command-context.js';
 import { issueApiKey, systemTeamOf } from '../commands/teams.js';
+import { instanceUpcasters } from '../domain/instance/upcasters.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { loadEventSchemas } from '../events/event-schemas.js';
 import type { EventStore } from '../events/event-store.js';
@@ -65,7 +66,7 @@ const create = async (name: string, env: NodeJS.ProcessEnv, logger: Logger): Pro
     return 1;
   }
   const schemas = loadEventSchemas();
-  const events = withUpcasting(stored, schemas, [taskUpcasters]);
+  const events = withUpcasting(stored, schemas, [taskUpcasters, instanceUpcasters]);
   const dataKeys = openDataKeys(config, logger);
   try {
     const teamId = await systemTeamOf(events);

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { isErasableToken, subjectOfActor, type PersonalData } from '../commands/personal-data.js';
+import { instanceUpcasters } from '../domain/instance/upcasters.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import type { EventSchemaRegistry } from '../events/event-schemas.js';
 import type { EventStore } from '../events/event-store.js';
@@ -32,4 +33,7 @@ export const openEventStore = async (config: Pick<Config, 'eventStoreUrl' | 'dat
  * tokens. The live read side and a replay read through the same, so they build the same.
  */
 export const readableEvents = (store: EventStore, schemas: EventSchemaRegistry, personal: PersonalData): EventStore =>
-  withUpcasting(withLegacyPersonalData(store, { legacyToken: personal.legacyToken.bind(personal), isErasableToken }, subjectOfActor), schemas, [taskUpcasters]);
+  withUpcasting(withLegacyPersonalData(store, { legacyToken: personal.legacyToken.bind(personal), isErasableToken }, subjectOfActor), schemas, [
+    taskUpcasters,
+    instanceUpcasters,
+  ]);

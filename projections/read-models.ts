@@ -8,6 +8,7 @@ import { snapshotProjector } from './drift/snapshot-projector.js';
 import { idempotencyProjector } from './idempotency/idempotency-projector.js';
 import { instanceProjector } from './instances/instance-projector.js';
 import type { Projector } from './projector.js';
+import { skillProjector } from './skills/skill-projector.js';
 import { taskProjector } from './tasks/task-projector.js';
 
 /**
@@ -26,4 +27,5 @@ export const readModelProjectors: readonly Projector[] = [
   snapshotProjector,
   alertProjector,
   auditLogProjector,
+  skillProjector,
 ];

@@ -48,7 +48,7 @@ t.test('the read side on embedded defaults, with a fleet in the log', async (t) 
     const { status, body } = await app.call('GET', '/api/v1/system/projections');
     t.equal(status, 200);
     const names = body.data.map((p: { name: string }) => p.name).sort();
-    t.same(names, ['access', 'agent-credentials', 'alerts', 'audit_logs', 'configuration_snapshots', 'drift', 'idempotency', 'instances', 'tasks']);
+    t.same(names, ['access', 'agent-credentials', 'alerts', 'audit_logs', 'configuration_snapshots', 'drift', 'idempotency', 'instances', 'skills', 'tasks']);
     for (const projection of body.data) t.match(projection, { state: 'live', lag_events: 0, lag_ms: 0, failure: null, log_head: fleet.head }, projection.name);
   });
 
@@ -56,7 +56,7 @@ t.test('the read side on embedded defaults, with a fleet in the log', async (t) 
     const lines = await ndjson(await maintenance(app.bosun.url, '/system/projections/verify'));
     const result = lines.at(-1);
     t.match(result, { type: 'result', identical: true });
-    t.equal(result.data.length, 9);
+    t.equal(result.data.length, 10);
     for (const projection of result.data) t.match(projection, { identical: true, differences: [] }, projection.projection);
     t.ok(result.data.find((p: { projection: string }) => p.projection === 'tasks').documents >= fleet.tasks.length, 'tasks were compared');
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { instanceUpcasters } from '../../domain/instance/upcasters.js';
 import { taskUpcasters } from '../../domain/task/upcasters.js';
 import { loadEventSchemas } from '../../events/event-schemas.js';
 import type { NewEvent } from '../../events/event-store.js';
@@ -57,4 +58,25 @@ t.test('given an event at the newest version, when read, then it passes through 
   };
   await store.append('task-t1', [current], 'no_stream');
   t.strictSame((await store.readStream('task-t1'))[0]?.data, current.data);
+});
+
+t.test('given an instance spec stored at v1, when read, then it is the same spec at v2 (skills without parameters)', async (t) => {
+  const stored = openStore(t);
+  const store = withUpcasting(stored, schemas, [taskUpcasters, instanceUpcasters]);
+  const spec = {
+    skills: [{ name: 'git', version: '2.1.0' }],
+    runtime_version: null,
+    settings: {},
+    resources: { cpus: null, memory_mb: null, ports: [], region: null },
+    max_concurrent_tasks: 1,
+  };
+  await store.append(
+    'instance-i1',
+    [{ ...submittedV1, id: '00000000-0000-4000-8000-000000000002', type: 'instance.spec_changed', data: { spec } }],
+    'no_stream',
+  );
+  const [read] = await store.readStream('instance-i1');
+  t.strictSame(read?.data, { spec });
+  t.equal(read?.metadata.schema_version, 2);
+  t.doesNotThrow(() => schemas.validate('instance.spec_changed', read?.data), 'matches the newest schema');
 });
