@@ -32,7 +32,10 @@ const skillSchema = {
     description: { type: 'string' },
     category: { type: 'string' },
     tags: { type: 'array', items: { type: 'string' } },
-    latest_version: { type: 'string', description: 'The newest version not deprecated (the newest of all when every one is).' },
+    latest_version: {
+      type: 'string',
+      description: 'The newest release not deprecated (a pre-release only when there is no release; the newest of all when every version is deprecated).',
+    },
     versions: {
       type: 'array',
       description: 'Newest first.',

@@ -25,7 +25,7 @@ export type SkillView = ReadDocument & {
   readonly description: string;
   readonly category: string;
   readonly tags: readonly string[];
-  /** The newest version not deprecated; the newest of all when every one is. */
+  /** The newest release not deprecated (a pre-release only when there is none); the newest of all when every version is deprecated. */
   readonly latest_version: string;
   /** Newest first, by semver precedence. */
   readonly versions: readonly SkillVersionView[];
@@ -38,7 +38,8 @@ export type SkillView = ReadDocument & {
 
 const withVersions = (view: SkillView, versions: SkillVersionView[]): SkillView => {
   const sorted = versions.sort((a, b) => semver.rcompare(a.version, b.version));
-  const latest = sorted.find((version) => !version.deprecated) ?? (sorted[0] as SkillVersionView);
+  const current = sorted.filter((version) => !version.deprecated);
+  const latest = current.find((version) => semver.prerelease(version.version) === null) ?? current[0] ?? (sorted[0] as SkillVersionView);
   return {
     ...view,
     versions: sorted,
