@@ -39,6 +39,7 @@ import { historyRoutes } from './routes/history.js';
 import { instanceRoutes } from './routes/instances.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { projectionMaintenanceRoutes } from './routes/projection-maintenance.js';
+import { publicSkillRoutes, skillRoutes } from './routes/skills.js';
 import { systemApiRoutes, systemRoutes, type DependencyCheck } from './routes/system.js';
 import { taskReadRoutes } from './routes/task-reads.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -123,6 +124,14 @@ export const createApp = (deps: AppDeps): Koa => {
   api.get('/asyncapi.json', allow('GET /api/v1/asyncapi.json'), (ctx) => {
     ctx.body = asyncApiDocument(deps.schemas);
   });
+  const routeDeps = {
+    commands: deps.commands,
+    readStore: deps.readStore,
+    idempotent: idempotency(deps.lookups, deps.commands.env.now),
+    consistent: minPosition(deps.readSide, deps.readWaitMs),
+  };
+  // Before authentication: what a team made public is read without a key.
+  publicSkillRoutes(api, routeDeps);
   api.use(
     auditRefusals(deps.refusals),
     authenticate({ lookups: deps.lookups, now: deps.commands.env.now, usage: deps.keyUsage }),
@@ -133,12 +142,6 @@ export const createApp = (deps: AppDeps): Koa => {
   api.get('/event-schemas', allow('GET /api/v1/event-schemas'), (ctx) => {
     ctx.body = { data: deps.schemas.schemas() };
   });
-  const routeDeps = {
-    commands: deps.commands,
-    readStore: deps.readStore,
-    idempotent: idempotency(deps.lookups, deps.commands.env.now),
-    consistent: minPosition(deps.readSide, deps.readWaitMs),
-  };
   taskRoutes(api, routeDeps);
   taskReadRoutes(api, routeDeps);
   accessRoutes(api, { ...routeDeps, readStore: deps.lookups });
@@ -157,6 +160,7 @@ export const createApp = (deps: AppDeps): Koa => {
   alertRoutes(api, routeDeps);
   webhookRoutes(api, routeDeps);
   alertRuleRoutes(api, routeDeps);
+  skillRoutes(api, routeDeps);
   privacyRoutes(api, routeDeps);
   historyRoutes(api, { events: deps.commands.store, readStore: deps.readStore, schemas: deps.schemas });
   eventRoutes(api, { events: deps.commands.store, schemas: deps.schemas, logger: deps.logger, personal: deps.commands.personal });

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/handle-command.js';
-import { DomainError, IllegalTransitionError, NotFoundError, RuleViolationError } from '../domain/shared/errors.js';
+import { ConflictError, DomainError, IllegalTransitionError, NotFoundError, RuleViolationError } from '../domain/shared/errors.js';
 import { InvalidEventError } from '../events/event-schemas.js';
 
 export type ErrorType =
@@ -43,6 +43,7 @@ export const notFound = (what: string, id: string) => new ApiError('not_found_er
 const fromDomain = (error: DomainError): ApiError => {
   if (error instanceof NotFoundError) return new ApiError('not_found_error', 'resource_missing', error.message);
   if (error instanceof IllegalTransitionError) return new ApiError('conflict_error', error.code, error.message);
+  if (error instanceof ConflictError) return new ApiError('conflict_error', error.code, error.message);
   if (error instanceof RuleViolationError) {
     return new ApiError('invalid_request_error', error.code, error.message, error.field ? { param: error.field } : {});
   }

@@ -40,6 +40,7 @@ import {
   patchInstanceBody,
   submitTaskBody,
 } from './schemas.js';
+import { skillPaths, skillSchemas } from './skills-openapi.js';
 import { systemPaths, systemSchemas } from './system-openapi.js';
 import { webhookPaths, webhookSchemas } from './webhook-openapi.js';
 
@@ -154,6 +155,7 @@ export const openApiDocument = () => ({
       ...eventStreamSchemas,
       ...auditSchemas,
       ...fleetSchemas,
+      ...skillSchemas,
       ...agentSchemas,
       ...webhookSchemas,
     },
@@ -541,6 +543,7 @@ export const openApiDocument = () => ({
     ...eventStreamPaths,
     ...auditPaths(pageParams, minPosition, listOf),
     ...fleetPaths(idParam, minPosition),
+    ...skillPaths({ pageParams, minPosition, idempotencyKey, idParam, listOf }),
     ...agentPaths,
     ...webhookPaths({ idempotencyKey, minPosition, pageParams, idParam }, listOf),
   }),

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { Page } from '../projections/read-store.js';
+import type { Page, Sort } from '../projections/read-store.js';
 import { ApiError } from './errors.js';
 
 export type ListBody<T> = { data: T[]; has_more: boolean; next_cursor: string | null };
@@ -69,3 +69,39 @@ export const listBody = <D extends { seq: number }, T>(docs: D[], page: { limit:
 };
 
 export { singleQuery };
+
+/** Where the next page of a sorted list starts: after the last item sent, by its sort value and `seq`. */
+type SortedCursor = { readonly value: string | number; readonly seq: number };
+
+const decodeSortedCursor = (cursor: string): SortedCursor => {
+  try {
+    const after = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown }).after;
+    if (Array.isArray(after) && after.length === 2) {
+      const [value, seq] = after as unknown[];
+      if ((typeof value === 'string' || Number.isFinite(value)) && Number.isSafeInteger(seq)) return { value: value as string | number, seq: seq as number };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new ApiError('invalid_request_error', 'invalid_cursor', 'cursor is not one this API returned', { param: 'cursor' });
+};
+
+/** `?limit=` and `?cursor=` of a list sorted by one field (then newest `seq` among equals). */
+export const sortedPageFromQuery = (ctx: Context, sort: Sort): Page & { limit: number; sort: Sort } => {
+  const limit = limitFromQuery(ctx);
+  const cursor = singleQuery(ctx, 'cursor');
+  return { limit, sort, ...(cursor ? { after: decodeSortedCursor(cursor) } : {}) };
+};
+
+/** The body of a sorted list's page; `docs` holds up to one more than the limit. */
+export const sortedListBody = <D extends { seq: number }, T>(docs: D[], page: { limit: number; sort: Sort }, present: (doc: D) => T): ListBody<T> => {
+  const shown = docs.slice(0, page.limit);
+  const hasMore = docs.length > page.limit;
+  const last = shown.at(-1);
+  const value = last && (last as Record<string, unknown>)[page.sort.field];
+  return {
+    data: shown.map(present),
+    has_more: hasMore,
+    next_cursor: hasMore && last ? Buffer.from(JSON.stringify({ after: [value, last.seq] })).toString('base64url') : null,
+  };
+};

@@ -92,6 +92,16 @@ export const routePermissions = {
   'POST /api/v1/alert-rules/:id/enable': 'operator',
   'POST /api/v1/alert-rules/:id/disable': 'operator',
   'DELETE /api/v1/alert-rules/:id': 'operator',
+  'POST /api/v1/skills': 'developer',
+  'GET /api/v1/skills': 'viewer',
+  'GET /api/v1/skills/:name': 'viewer',
+  'GET /api/v1/skills/:name/versions/:version': 'viewer',
+  'POST /api/v1/skills/:name/versions/:version/deprecate': 'developer',
+  'POST /api/v1/instances/:id/skills': 'operator',
+  'DELETE /api/v1/instances/:id/skills/:name': 'operator',
+  // Answered only for teams whose policy says `public_skill_catalog`; 404 for any other.
+  'GET /api/v1/public/teams/:team_id/skills': 'public',
+  'GET /api/v1/public/teams/:team_id/skills/:name': 'public',
 
   'POST /api/v1/privacy/erasures': 'admin',
 

@@ -118,6 +118,11 @@ const instanceSpecProperties = {
         name: { type: 'string', minLength: 1, maxLength: 100 },
         version: { type: 'string', minLength: 1, maxLength: 100 },
         enabled: { type: 'boolean', description: '`false` declares a skill that must stay disabled. Default: true.' },
+        parameters: {
+          type: 'object',
+          description:
+            'What the skill was installed with from the catalog (`POST /instances/{id}/skills` checks them against its version; here they are kept as sent).',
+        },
       },
     },
   },

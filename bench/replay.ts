@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { exportReplay } from '../api/replay-export.js';
+import { instanceUpcasters } from '../domain/instance/upcasters.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { teamUpcasters } from '../domain/team/upcasters.js';
 import { loadEventSchemas } from '../events/event-schemas.js';
@@ -38,7 +39,7 @@ export async function benchReplay(): Promise<object> {
     const projectors = [...lookupProjectors, ...readModelProjectors].filter((p, at, all) => all.findIndex((q) => q.name === p.name) === at);
     try {
       // The reference: each projection rebuilt from the whole log in turn, as verify does.
-      const events = withUpcasting(logAsOf(log, await resolveCut(log, String(await log.headPosition()))), schemas, [taskUpcasters, teamUpcasters]);
+      const events = withUpcasting(logAsOf(log, await resolveCut(log, String(await log.headPosition()))), schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]);
       const verifyStore = openEmbeddedReadStore({ file: join(directory, 'verify.sqlite'), logger });
       let started = process.hrtime.bigint();
       for (const projector of projectors) await rebuildProjection({ projector, events, store: verifyStore });
@@ -51,7 +52,7 @@ export async function benchReplay(): Promise<object> {
       const store = openEmbeddedReadStore({ file: join(directory, 'replay.sqlite'), logger });
       started = process.hrtime.bigint();
       await replayReadModels({
-        log: withUpcasting(logAsOf(log, cut), schemas, [taskUpcasters, teamUpcasters]),
+        log: withUpcasting(logAsOf(log, cut), schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]),
         targets: [{ label: 'all', store, projectors }],
       });
       const replay = seconds(started);

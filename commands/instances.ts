@@ -56,7 +56,10 @@ export const executeInstanceCommand = (
   command: Exclude<InstanceCommand, { type: 'DeployInstance' }>,
 ) => handleCommand(deps, instanceDecider, instanceStream(instanceId), command, ctx);
 
-/** Derives the new desired spec from the current one (secret settings sealed, see commands/secret-settings.ts). */
+/**
+ * Derives the new desired spec from the current one (secret settings sealed, see
+ * commands/secret-settings.ts); returning `current` itself says there is nothing to change.
+ */
 export type SpecChange = (current: InstanceSpec) => InstanceSpec;
 
 /**
@@ -67,7 +70,10 @@ const specChangeDecider: Decider<{ readonly type: 'ChangeSpec'; readonly change:
   ...instanceDecider,
   decide: ({ change }, state) => {
     if (state.status === 'none') throw new NotFoundError('instance');
-    return instanceDecider.decide({ type: 'ChangeSpec', spec: change(state.spec) }, state);
+    const spec = change(state.spec);
+    // Still decided when unchanged, so a destroyed instance refuses the change as any other.
+    const decided = instanceDecider.decide({ type: 'ChangeSpec', spec }, state);
+    return spec === state.spec ? [] : decided;
   },
 };
 
@@ -76,6 +82,7 @@ export const changeInstanceSpec = async (deps: CommandHandlerDeps, ctx: CommandC
   const seal = await deps.secrets.sealerFor(ctx.tenant);
   const sealedChange: SpecChange = (current) => {
     const next = change(current);
+    if (next === current) return current;
     return { ...next, settings: seal(next.settings, current.settings) };
   };
   return handleCommand(deps, specChangeDecider, instanceStream(instanceId), { type: 'ChangeSpec', change: sealedChange }, ctx);

@@ -7,7 +7,7 @@
  */
 
 /** Every aggregate category of the log: one Kafka topic each. */
-export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert', 'alert_rule', 'privacy', 'audit', 'webhook', 'delivery'] as const;
+export const eventCategories = ['team', 'task', 'instance', 'drift', 'alert', 'alert_rule', 'privacy', 'audit', 'webhook', 'delivery', 'skill'] as const;
 export type EventCategory = (typeof eventCategories)[number];
 
 const streamOf =
@@ -31,6 +31,8 @@ export const instanceStream = streamOf('instance');
 export const driftStream = streamOf('drift');
 export const alertStream = streamOf('alert');
 export const alertRuleStream = streamOf('alert_rule');
+/** A skill of a team's catalog (`skill-<team id>.<name>`): names are unique per team, not across teams. */
+export const skillStream = (tenant: string, name: string): string => streamOf('skill')(`${tenant}.${name}`);
 /** A team's erasures of data subjects (`privacy-<team id>`). */
 export const privacyStream = streamOf('privacy');
 /** The seals of the log (events/audit-seal.ts), kept by the system team. */

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { isErasableToken, subjectOfActor, type PersonalData } from '../commands/personal-data.js';
+import { instanceUpcasters } from '../domain/instance/upcasters.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { teamUpcasters } from '../domain/team/upcasters.js';
 import type { EventSchemaRegistry } from '../events/event-schemas.js';
@@ -36,4 +37,5 @@ export const readableEvents = (store: EventStore, schemas: EventSchemaRegistry, 
   withUpcasting(withLegacyPersonalData(store, { legacyToken: personal.legacyToken.bind(personal), isErasableToken }, subjectOfActor), schemas, [
     taskUpcasters,
     teamUpcasters,
+    instanceUpcasters,
   ]);

@@ -10,6 +10,7 @@ import { snapshotProjector } from './drift/snapshot-projector.js';
 import { idempotencyProjector } from './idempotency/idempotency-projector.js';
 import { instanceProjector } from './instances/instance-projector.js';
 import type { Projector } from './projector.js';
+import { skillProjector } from './skills/skill-projector.js';
 import { taskProjector } from './tasks/task-projector.js';
 import { deliveryProjector, webhookProjector } from './webhooks/webhook-projector.js';
 
@@ -39,4 +40,5 @@ export const readModelProjectors: readonly Projector[] = [
   auditLogProjector,
   webhookProjector,
   deliveryProjector,
+  skillProjector,
 ];

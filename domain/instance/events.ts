@@ -9,8 +9,13 @@ export type Health = (typeof healthStates)[number];
 
 /** What the operator wants the instance to be; drift is measured against it. */
 export type InstanceSpec = {
-  /** `enabled: false` declares a skill that must stay disabled. */
-  readonly skills: readonly { readonly name: string; readonly version: string; readonly enabled?: boolean }[];
+  /** `enabled: false` declares a skill that must stay disabled; `parameters` are those it was installed with from the catalog. */
+  readonly skills: readonly {
+    readonly name: string;
+    readonly version: string;
+    readonly enabled?: boolean;
+    readonly parameters?: Readonly<Record<string, unknown>>;
+  }[];
   readonly runtime_version: string | null;
   readonly settings: Readonly<Record<string, unknown>>;
   readonly resources: {

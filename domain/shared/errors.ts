@@ -33,3 +33,13 @@ export class RuleViolationError extends DomainError {
     super(message);
   }
 }
+
+/** The command contradicts what is already recorded and may not replace it (HTTP 409). */
+export class ConflictError extends DomainError {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -13,7 +13,8 @@ export type FleetScenario = {
 
 /**
  * A log with every category in it, as a small fleet leaves it: two teams, tasks at every
- * stage, instances provisioned and unhealthy, a drifting instance, and alerts about the silent ones.
+ * stage, instances provisioned and unhealthy (raising alerts), skill catalogs with a skill
+ * installed, a drifting instance, and alerts about the silent ones.
  * Workflows do not run in API tests: drivers issue their commands.
  */
 export const populateFleet = async (app: TestBosun, tasksPerTeam = 6): Promise<FleetScenario> => {
@@ -39,6 +40,18 @@ export const populateFleet = async (app: TestBosun, tasksPerTeam = 6): Promise<F
     await instances.provision(deployed.body.id as string);
   }
   await instances.execute(instanceIds[0] as string, { type: 'ChangeHealth', health: 'unhealthy', reason: 'no heartbeat for 15 s' });
+
+  // A skill catalog in each team, one version deprecated, one installed with parameters.
+  for (const [version, key] of [['2.1.0'], ['2.2.0'], ['1.0.0', otherKey]] as const) {
+    const body = { name: 'git', version, description: 'Clones repositories', category: 'vcs', tags: ['git'], parameters_schema: { type: 'object' } };
+    const published = await app.call('POST', '/api/v1/skills', { body, ...(key ? { key } : {}) });
+    if (published.status !== 201) throw new Error(`publish answered ${published.status}: ${JSON.stringify(published.body)}`);
+  }
+  await app.call('POST', '/api/v1/skills/git/versions/2.2.0/deprecate', { body: { reason: 'broken' } });
+  const installed = await app.call('POST', `/api/v1/instances/${instanceIds[1] as string}/skills`, {
+    body: { name: 'git', version: '^2', parameters: { depth: 1 } },
+  });
+  if (installed.status !== 200) throw new Error(`install answered ${installed.status}: ${JSON.stringify(installed.body)}`);
 
   const drift = driftDriver(app);
   const agent = await drift.enrol(undefined, 'drifty');

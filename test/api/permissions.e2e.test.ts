@@ -85,11 +85,19 @@ t.test('every route declares who may call it, and the table holds for every role
     teams: (await app.call('GET', '/api/v1/team')).body.id,
   };
   const deliveryId = (await app.call('POST', `/api/v1/webhooks/${ids.webhooks}/ping`, { body: {} })).body.id as string;
+  // ...and a skill, named as every `:name` is below, that another team must not see.
+  const published = await app.call('POST', '/api/v1/skills', {
+    body: { name: 'alerts', version: '1.0.0', description: 'system-team skill', category: 'ops', parameters_schema: { type: 'object' } },
+  });
+  if (published.status !== 201) throw new Error(`publishing a skill answered ${published.status}`);
   const pathOf = (route: RegisteredRoute) =>
     route.path
       .replace(':id', ids[route.path.split('/')[3] ?? ''] ?? 'none')
       .replace(':name', 'alerts')
-      .replace(':delivery_id', deliveryId);
+      .replace(':delivery_id', deliveryId)
+      .replace(':version', '1.0.0');
+  /** Routes that name a resource of the team: another team's keys get 404 there. */
+  const namesResource = (route: RegisteredRoute) => route.path.includes(':id') || route.path.startsWith('/api/v1/skills/:name');
   const own = Object.fromEntries(await Promise.all(roles.map(async (role) => [role, await keyOf(app, role)] as const))) as Record<Role, string>;
   const otherAdmin = await createOtherTeam(app, 'other');
   const other = {
@@ -121,7 +129,7 @@ t.test('every route declares who may call it, and the table holds for every role
       const access = routePermissions[`${route.method} ${route.path}` as keyof typeof routePermissions] as Access;
       for (const role of roles) {
         const answer = await callAs(app, other[role], route.method, pathOf(route));
-        if (route.path.includes(':id')) t.equal(answer.status, 404, `${role} of another team: ${route.method} ${route.path}`);
+        if (namesResource(route)) t.equal(answer.status, 404, `${role} of another team: ${route.method} ${route.path}`);
         else if (access === 'system_admin') t.equal(answer.status, 403, `${role} of another team: ${route.method} ${route.path}`);
         const leaked = [...markers, ...(route.path.includes(':id') ? [] : Object.values(ids))].filter((secret) => answer.body.includes(secret));
         t.same(leaked, [], `${role} of another team: ${route.method} ${route.path} shows nothing of the system team`);

@@ -59,6 +59,7 @@ t.test('the read side on embedded defaults, with a fleet in the log', async (t) 
       'drift',
       'idempotency',
       'instances',
+      'skills',
       'tasks',
     ]);
     for (const projection of body.data) t.match(projection, { state: 'live', lag_events: 0, lag_ms: 0, failure: null, log_head: fleet.head }, projection.name);

@@ -5,6 +5,7 @@ import { auditEventTypes } from '../../domain/audit/index.js';
 import { driftEventTypes } from '../../domain/drift/index.js';
 import { instanceDecider, instanceEventTypes, type InstanceCommand } from '../../domain/instance/index.js';
 import { privacyEventTypes } from '../../domain/privacy/index.js';
+import { skillEventTypes } from '../../domain/skill/index.js';
 import { taskEventTypes } from '../../domain/task/index.js';
 import { teamEventTypes } from '../../domain/team/index.js';
 import { deliveryEventTypes, webhookEventTypes } from '../../domain/webhook/index.js';
@@ -16,7 +17,7 @@ import { loadEventSchemas } from '../../events/event-schemas.js';
 const schemas = loadEventSchemas();
 
 /** Types with more than one published version; every other type is at version 1. */
-const laterVersions: Record<string, number> = { 'task.submitted': 2, 'team.api_key_issued': 2 };
+const laterVersions: Record<string, number> = { 'task.submitted': 2, 'team.api_key_issued': 2, 'instance.deploy_requested': 2, 'instance.spec_changed': 2 };
 
 t.test('the registry publishes every version of every event type of every aggregate, and knows the current one', async (t) => {
   const types = [
@@ -31,6 +32,7 @@ t.test('the registry publishes every version of every event type of every aggreg
     ...auditEventTypes,
     ...webhookEventTypes,
     ...deliveryEventTypes,
+    ...skillEventTypes,
   ];
   const published = types.flatMap((type) => Array.from({ length: laterVersions[type] ?? 1 }, (_, index) => `${type}.v${index + 1}`));
   t.same(

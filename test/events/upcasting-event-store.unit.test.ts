@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { instanceUpcasters } from '../../domain/instance/upcasters.js';
 import { taskUpcasters } from '../../domain/task/upcasters.js';
 import { teamUpcasters } from '../../domain/team/upcasters.js';
 import { loadEventSchemas } from '../../events/event-schemas.js';
@@ -61,11 +62,32 @@ t.test('given an event at the newest version, when read, then it passes through 
 });
 
 t.test('given a team.api_key_issued stored at v1, when read, then it arrives as v2 with no expiry', async (t) => {
-  const store = withUpcasting(openStore(t), schemas, [taskUpcasters, teamUpcasters]);
+  const store = withUpcasting(openStore(t), schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]);
   const issuedV1 = { key_id: 'k1', name: 'ci', role: 'viewer', key_hash: 'a'.repeat(64), key_prefix: 'bsn_abcd' };
   await store.append('team-a', [{ ...submittedV1, type: 'team.api_key_issued', data: issuedV1 }], 'no_stream');
   const [read] = await store.readStream('team-a');
   t.strictSame(read?.data, { ...issuedV1, expires_at: null });
   t.equal(read?.metadata.schema_version, 2);
   t.doesNotThrow(() => schemas.validate('team.api_key_issued', read?.data), 'matches the newest schema');
+});
+
+t.test('given an instance spec stored at v1, when read, then it is the same spec at v2 (skills without parameters)', async (t) => {
+  const stored = openStore(t);
+  const store = withUpcasting(stored, schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]);
+  const spec = {
+    skills: [{ name: 'git', version: '2.1.0' }],
+    runtime_version: null,
+    settings: {},
+    resources: { cpus: null, memory_mb: null, ports: [], region: null },
+    max_concurrent_tasks: 1,
+  };
+  await store.append(
+    'instance-i1',
+    [{ ...submittedV1, id: '00000000-0000-4000-8000-000000000002', type: 'instance.spec_changed', data: { spec } }],
+    'no_stream',
+  );
+  const [read] = await store.readStream('instance-i1');
+  t.strictSame(read?.data, { spec });
+  t.equal(read?.metadata.schema_version, 2);
+  t.doesNotThrow(() => schemas.validate('instance.spec_changed', read?.data), 'matches the newest schema');
 });
