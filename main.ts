@@ -33,6 +33,7 @@ import { AgentHeartbeats } from './processes/agent-heartbeats.js';
 import { AlertRuleEvaluator } from './processes/alert-rules/evaluator.js';
 import { AuditSealer } from './processes/audit-sealer.js';
 import { DriftDetection } from './processes/drift-detection.js';
+import { AlertNotifier } from './processes/notifications/alert-notifier.js';
 import { teamCollection } from './projections/access/access-projector.js';
 import { TaskDispatch } from './projections/agents/task-dispatch.js';
 import type { EventBus } from './projections/event-bus.js';
@@ -310,6 +311,8 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     logger,
     everyMs: config.alertEvaluationMs,
   });
+  // Channel adapters by type: the webhook one (infra/webhook-notification-channel.ts) joins once outbound webhooks provide enqueueDelivery.
+  const notifier = new AlertNotifier({ events, channels: [], checkpointFile: join(config.dataDir, 'alert-notifications.checkpoint'), logger });
   const refusals = new AccessRefusals(
     commands,
     { systemTenant: async () => (await teamCollection(lookups).list({ system: true }, { limit: 1 }))[0]?.id ?? null },
@@ -363,6 +366,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     await bootstrapSystemTeam(commands, config, lookups, parts.lookupRunner, logger);
     sealer = await startAuditSealer(config, stored, schemas, logger);
     alerting.start();
+    notifier.start();
     refusals.start();
     if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, lookups, heartbeats, apiUrl: config.publicUrl ?? url });
     started = true;
@@ -389,6 +393,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       });
       await (fleet as Fleet | null)?.stop();
       await alerting.stop();
+      await notifier.stop();
       await refusals.stop();
       await sealer?.stop();
       await parts.stop();
