@@ -36,6 +36,7 @@ import { ApiKeyUsage } from './processes/api-key-usage.js';
 import { AuditSealer } from './processes/audit-sealer.js';
 import { DriftDetection } from './processes/drift-detection.js';
 import type { InstanceMetricsStore } from './processes/instance-metrics.js';
+import { AlertNotifier } from './processes/notifications/alert-notifier.js';
 import { WebhookDispatcher } from './processes/webhook-dispatcher.js';
 import { teamCollection } from './projections/access/access-projector.js';
 import { TaskDispatch } from './projections/agents/task-dispatch.js';
@@ -343,6 +344,8 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     logger,
     everyMs: config.alertEvaluationMs,
   });
+  // Channel adapters by type: the webhook one (infra/webhook-notification-channel.ts) joins once outbound webhooks provide enqueueDelivery.
+  const notifier = new AlertNotifier({ events, channels: [], checkpointFile: join(config.dataDir, 'alert-notifications.checkpoint'), logger });
   const refusals = new AccessRefusals(
     commands,
     { systemTenant: async () => (await teamCollection(lookups).list({ system: true }, { limit: 1 }))[0]?.id ?? null },
@@ -399,6 +402,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     await bootstrapSystemTeam(commands, config, lookups, parts.lookupRunner, logger);
     sealer = await startAuditSealer(config, stored, schemas, logger);
     alerting.start();
+    notifier.start();
     refusals.start();
     await keyUsage.start();
     if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, lookups, heartbeats, apiUrl: config.publicUrl ?? url });
@@ -426,6 +430,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       });
       await (fleet as Fleet | null)?.stop();
       await alerting.stop();
+      await notifier.stop();
       await refusals.stop();
       await keyUsage.stop();
       await sealer?.stop();

@@ -22,3 +22,18 @@ export const resolveAlertBody = {
   additionalProperties: false,
   properties: { reason: { type: 'string', minLength: 1, maxLength: 1000, description: 'Why it is resolved. Default: "resolved by an operator".' } },
 } as const;
+
+/** Many alerts at once (bulk acknowledge or resolve): each is acted on by itself, and reported by itself. */
+export const bulkAcknowledgeAlertsBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ids'],
+  properties: { ids: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 100 } } },
+} as const;
+
+export const bulkResolveAlertsBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ids'],
+  properties: { ...bulkAcknowledgeAlertsBody.properties, ...resolveAlertBody.properties },
+} as const;

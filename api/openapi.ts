@@ -6,8 +6,8 @@ import { roles } from '../domain/team/events.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
 import { accessPaths } from './access-openapi.js';
 import { agentPaths, agentSchemas } from './agent-openapi.js';
-import { alertRulePaths, alertRuleSchemas } from './alert-rules-openapi.js';
 import { acknowledgeAlertBody, resolveAlertBody } from './alert-schemas.js';
+import { alertBulkPaths, alertingSchemas, alertRulePaths } from './alerting-openapi.js';
 import { auditPaths, auditSchemas } from './audit-openapi.js';
 import { configurationSnapshotSchema, driftEventSchema, driftSummarySchema, teamPolicySchema } from './drift-openapi.js';
 import { dismissDriftBody, driftActionBody, teamPolicyBody } from './drift-schemas.js';
@@ -148,7 +148,7 @@ export const openApiDocument = () => ({
       DriftSummary: driftSummarySchema,
       TeamPolicy: teamPolicySchema,
       Alert: alertSchema,
-      ...alertRuleSchemas,
+      ...alertingSchemas,
       Team: teamSchema,
       ApiKey: apiKeySchema,
       ...systemSchemas,
@@ -342,6 +342,7 @@ export const openApiDocument = () => ({
         responses: { '200': { description: 'A page of alerts', ...json(listOf({ $ref: '#/components/schemas/Alert' })) } },
       },
     },
+    ...alertBulkPaths,
     '/alerts/{id}': {
       get: {
         summary: 'Get an alert',

@@ -68,6 +68,9 @@ export const routePermissions = {
   'GET /api/v1/badges/instances/:id/security-score.json': 'public',
 
   'GET /api/v1/alerts': 'viewer',
+  'GET /api/v1/alerts/summary': 'viewer',
+  'POST /api/v1/alerts/acknowledge': 'operator',
+  'POST /api/v1/alerts/resolve': 'operator',
   'GET /api/v1/alerts/:id': 'viewer',
   'POST /api/v1/alerts/:id/acknowledge': 'operator',
   'POST /api/v1/alerts/:id/resolve': 'operator',

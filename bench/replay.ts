@@ -39,7 +39,11 @@ export async function benchReplay(): Promise<object> {
     const projectors = [...lookupProjectors, ...readModelProjectors].filter((p, at, all) => all.findIndex((q) => q.name === p.name) === at);
     try {
       // The reference: each projection rebuilt from the whole log in turn, as verify does.
-      const events = withUpcasting(logAsOf(log, await resolveCut(log, String(await log.headPosition()))), schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]);
+      const events = withUpcasting(logAsOf(log, await resolveCut(log, String(await log.headPosition()))), schemas, [
+        taskUpcasters,
+        teamUpcasters,
+        instanceUpcasters,
+      ]);
       const verifyStore = openEmbeddedReadStore({ file: join(directory, 'verify.sqlite'), logger });
       let started = process.hrtime.bigint();
       for (const projector of projectors) await rebuildProjection({ projector, events, store: verifyStore });

@@ -6,6 +6,7 @@ const alerts = streamViewProjector<AlertView>({
   category: 'alert',
   indexes: [
     ['tenant', 'status'],
+    ['tenant', 'severity', 'status'],
     ['tenant', 'rule'],
     ['tenant', 'rule_id', 'subject_id'],
     ['tenant', 'subject_id'],

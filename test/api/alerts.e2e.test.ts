@@ -134,8 +134,78 @@ t.test('alerts raised by the team rules, as operators see and handle them', asyn
     t.equal((await app.call('PATCH', `/api/v1/alert-rules/${rule.id}`, { key: otherKey, body: { severity: 'low' } })).status, 404);
   });
 
+  t.test('alerts are acknowledged and resolved in bulk, each reported by itself', async (t) => {
+    const [{ alert: first }, { alert: second }] = [await silentInstance('bulk-1'), await silentInstance('bulk-2')];
+    const otherKey = await createOtherTeam(app, 'bulk-other');
+    t.equal((await app.call('POST', '/api/v1/alerts/acknowledge', { key: viewer, body: { ids: [first.id] } })).status, 403, 'viewers do not');
+    t.equal((await app.call('POST', '/api/v1/alerts/acknowledge', { key: otherKey, body: { ids: [first.id] } })).body.results[0].status, 404);
+
+    const keyed = { body: { ids: [first.id, 'no-such-alert', second.id] }, headers: { 'idempotency-key': 'bulk-ack' } };
+    const acknowledged = await app.call('POST', '/api/v1/alerts/acknowledge', keyed);
+    t.equal(acknowledged.status, 200);
+    t.match(acknowledged.body, {
+      object: 'bulk_result',
+      results: [
+        { id: first.id, status: 200, alert: { status: 'acknowledged', acknowledged_by: { type: 'api_key' } } },
+        { id: 'no-such-alert', status: 404, error: { type: 'not_found_error' } },
+        { id: second.id, status: 200, alert: { status: 'acknowledged' } },
+      ],
+    });
+    const retried = await app.call('POST', '/api/v1/alerts/acknowledge', keyed);
+    t.equal(retried.headers.get('idempotency-replayed'), 'true');
+    t.same(retried.body, acknowledged.body, 'a keyed retry answers the first answer');
+
+    const again = await app.call('POST', '/api/v1/alerts/acknowledge', { body: { ids: [first.id] } });
+    t.match(again.body.results, [
+      { id: first.id, status: 409, error: { code: 'illegal_transition', message: 'cannot acknowledge an alert that is acknowledged' } },
+    ]);
+
+    const resolved = await app.call('POST', '/api/v1/alerts/resolve', { body: { ids: [first.id, second.id], reason: 'maintenance window' } });
+    t.match(resolved.body.results, [
+      { id: first.id, status: 200, alert: { status: 'resolved', resolution_reason: 'maintenance window' } },
+      { id: second.id, status: 200, alert: { status: 'resolved', resolution_reason: 'maintenance window' } },
+    ]);
+    const raisedAnew = await until(app, `/api/v1/alerts?subject_id=${first.subject.id}`, (page) => page.data.length === 2);
+    t.match(
+      raisedAnew.data,
+      [{ status: 'open' }, { id: first.id, status: 'resolved' }],
+      'resolved while still silent: the rule raises a new alert, the resolved one stays resolved',
+    );
+    await until(app, `/api/v1/alerts?subject_id=${second.subject.id}`, (page) => page.data.length === 2);
+    const refused = await app.call('POST', '/api/v1/alerts/resolve', { body: { ids: [] } });
+    t.match(refused, { status: 400, body: { error: { param: 'ids' } } });
+  });
+
+  t.test('the summary counts the team alerts by severity and status, and only its own', async (t) => {
+    const summary = await app.call('GET', '/api/v1/alerts/summary', { key: viewer });
+    t.equal(summary.status, 200);
+    const all = (await app.call('GET', '/api/v1/alerts?limit=100')).body.data;
+    const count = (severity: string, status: string) => all.filter((alert: any) => alert.severity === severity && alert.status === status).length;
+    t.match(summary.body, {
+      object: 'alert_summary',
+      by_severity: {
+        high: { open: count('high', 'open'), acknowledged: count('high', 'acknowledged'), resolved: count('high', 'resolved') },
+        low: { open: 0 },
+      },
+    });
+    t.ok(summary.body.by_severity.high.resolved >= 4, 'sick-2, sick-3 and the two resolved in bulk');
+    t.equal(summary.body.by_status.open + summary.body.by_status.acknowledged + summary.body.by_status.resolved, all.length, 'every alert counted once');
+    const otherKey = await createOtherTeam(app, 'summary-other');
+    t.same((await app.call('GET', '/api/v1/alerts/summary', { key: otherKey })).body.by_status, { open: 0, acknowledged: 0, resolved: 0 });
+  });
+
   t.test('the OpenAPI document describes the alert routes', async (t) => {
     const { paths } = (await app.call('GET', '/api/v1/openapi.json', { key: null })).body;
-    for (const path of ['/alerts', '/alerts/{id}', '/alerts/{id}/acknowledge', '/alerts/{id}/resolve']) t.ok(paths[path], path);
+    for (const path of [
+      '/alerts',
+      '/alerts/{id}',
+      '/alerts/{id}/acknowledge',
+      '/alerts/{id}/resolve',
+      '/alerts/acknowledge',
+      '/alerts/resolve',
+      '/alerts/summary',
+    ]) {
+      t.ok(paths[path], path);
+    }
   });
 });

@@ -1,7 +1,8 @@
-/** The OpenAPI description of alert rules (`/alert-rules`). */
+/** The OpenAPI description of alert rules (`/alert-rules`), and of alerts handled in bulk and summed up. */
 import { alertRuleKinds } from '../domain/alert-rule/index.js';
-import { alertSeverities } from '../domain/alert/events.js';
+import { alertSeverities, alertStatuses } from '../domain/alert/events.js';
 import { createAlertRuleBody, emptyBody, patchAlertRuleBody } from './alert-rule-schemas.js';
+import { bulkAcknowledgeAlertsBody, bulkResolveAlertsBody } from './alert-schemas.js';
 import { json } from './openapi-common.js';
 import { streamVersion } from './openapi-schemas.js';
 
@@ -39,7 +40,67 @@ const alertRuleSchema = {
   },
 } as const;
 
-export const alertRuleSchemas = { AlertRule: alertRuleSchema };
+const countsByStatus = { type: 'object', properties: Object.fromEntries(alertStatuses.map((status) => [status, { type: 'integer', minimum: 0 }])) };
+
+const alertSummarySchema = {
+  type: 'object',
+  properties: {
+    object: { const: 'alert_summary' },
+    by_status: countsByStatus,
+    by_severity: { type: 'object', properties: Object.fromEntries(alertSeverities.map((severity) => [severity, countsByStatus])) },
+  },
+} as const;
+
+const alertBulkResultSchema = {
+  type: 'object',
+  required: ['object', 'results'],
+  properties: {
+    object: { const: 'bulk_result' },
+    results: {
+      type: 'array',
+      description: 'One entry per alert id, in the order given; each alert is acted on by itself.',
+      items: {
+        type: 'object',
+        required: ['id', 'status'],
+        properties: {
+          id: { type: 'string' },
+          status: { enum: [200, 404, 409], description: '200 done; 404 no such alert in your team; 409 not allowed in its state.' },
+          alert: { $ref: '#/components/schemas/Alert' },
+          error: { type: 'object', properties: { type: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+    },
+  },
+} as const;
+
+export const alertingSchemas = { AlertRule: alertRuleSchema, AlertSummary: alertSummarySchema, AlertBulkResult: alertBulkResultSchema };
+
+/** Registered before `/alerts/{id}`, whose id they would otherwise be. */
+export const alertBulkPaths = {
+  '/alerts/summary': {
+    get: {
+      summary: "The team's alerts counted by severity and status",
+      parameters: [minPosition],
+      responses: { '200': { description: 'The counts', ...json({ $ref: '#/components/schemas/AlertSummary' }) } },
+    },
+  },
+  '/alerts/acknowledge': {
+    post: {
+      summary: 'Acknowledge many alerts (operators); each one reported by itself',
+      parameters: [idempotencyKey],
+      requestBody: json(bulkAcknowledgeAlertsBody),
+      responses: { '200': { description: 'One result per alert', ...json({ $ref: '#/components/schemas/AlertBulkResult' }) } },
+    },
+  },
+  '/alerts/resolve': {
+    post: {
+      summary: 'Resolve many alerts (operators), with one reason; each one reported by itself',
+      parameters: [idempotencyKey],
+      requestBody: json(bulkResolveAlertsBody),
+      responses: { '200': { description: 'One result per alert', ...json({ $ref: '#/components/schemas/AlertBulkResult' }) } },
+    },
+  },
+};
 
 export const alertRulePaths = {
   '/alert-rules': {
