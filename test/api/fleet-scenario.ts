@@ -14,7 +14,7 @@ export type FleetScenario = {
 /**
  * A log with every category in it, as a small fleet leaves it: two teams, tasks at every
  * stage, instances provisioned and unhealthy (raising alerts), skill catalogs with a skill
- * installed, a drifting instance, and alerts about the silent ones.
+ * installed, a webhook pinged once, a drifting instance, and alerts about the silent ones.
  * Workflows do not run in API tests: drivers issue their commands.
  */
 export const populateFleet = async (app: TestBosun, tasksPerTeam = 6): Promise<FleetScenario> => {
@@ -52,6 +52,12 @@ export const populateFleet = async (app: TestBosun, tasksPerTeam = 6): Promise<F
     body: { name: 'git', version: '^2', parameters: { depth: 1 } },
   });
   if (installed.status !== 200) throw new Error(`install answered ${installed.status}: ${JSON.stringify(installed.body)}`);
+
+  // A webhook with one delivery asked for by hand (no workflow runs it here).
+  const webhook = await app.call('POST', '/api/v1/webhooks', { body: { url: 'https://93.184.215.14/hooks', event_types: ['skill.published'] } });
+  if (webhook.status !== 201) throw new Error(`webhook create answered ${webhook.status}: ${JSON.stringify(webhook.body)}`);
+  const ping = await app.call('POST', `/api/v1/webhooks/${webhook.body.id as string}/ping`, { body: {} });
+  if (ping.status >= 300) throw new Error(`ping answered ${ping.status}: ${JSON.stringify(ping.body)}`);
 
   const drift = driftDriver(app);
   const agent = await drift.enrol(undefined, 'drifty');

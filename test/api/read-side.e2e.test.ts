@@ -61,6 +61,8 @@ t.test('the read side on embedded defaults, with a fleet in the log', async (t) 
       'instances',
       'skills',
       'tasks',
+      'webhook_deliveries',
+      'webhooks',
     ]);
     for (const projection of body.data) t.match(projection, { state: 'live', lag_events: 0, lag_ms: 0, failure: null, log_head: fleet.head }, projection.name);
   });
@@ -69,7 +71,7 @@ t.test('the read side on embedded defaults, with a fleet in the log', async (t) 
     const lines = await ndjson(await maintenance(app.bosun.url, '/system/projections/verify'));
     const result = lines.at(-1);
     t.match(result, { type: 'result', identical: true });
-    t.equal(result.data.length, 10);
+    t.equal(result.data.length, 14);
     for (const projection of result.data) t.match(projection, { identical: true, differences: [] }, projection.projection);
     t.ok(result.data.find((p: { projection: string }) => p.projection === 'tasks').documents >= fleet.tasks.length, 'tasks were compared');
   });
