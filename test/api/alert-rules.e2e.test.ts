@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
+import { driftDriver, matchingConfiguration } from './drift-driver.js';
 import { createOtherTeam, startTestBosun, type TestBosun } from './harness.js';
 
 const defaultsOf = async (app: TestBosun, key?: string): Promise<any[]> => {
@@ -116,6 +117,30 @@ t.test('alert rules are the team resources, created, changed, enabled, disabled 
     const audit = await app.call('GET', '/api/v1/audit-logs?action=alert_rule.create&limit=100');
     t.ok(audit.body.data.length >= 5, 'each create, by operators and by the rules process');
     t.ok((await app.call('GET', '/api/v1/audit-logs?action=alert_rule.disable')).body.data.length >= 1);
+  });
+
+  t.test('an open_drift rule raises an alert for an instance whose drift is open at or above its severity, read from the drift read model', async (t) => {
+    const rule = (
+      await app.call('POST', '/api/v1/alert-rules', { body: { name: 'any drift', condition: { kind: 'open_drift', severity: 'low' }, severity: 'medium' } })
+    ).body;
+    const drift = driftDriver(app);
+    const agent = await drift.enrol(undefined, 'drifting-box');
+    await agent.heartbeat({ ...matchingConfiguration, runtime_version: '0.9.0' });
+    let alerts: any[] = [];
+    for (let waited = 0; alerts.length === 0 && waited < 8000; waited += 50) {
+      alerts = (await app.call('GET', `/api/v1/alerts?rule_id=${rule.id}`)).body.data;
+      await sleep(50);
+    }
+    t.match(alerts, [
+      {
+        rule: 'open_drift',
+        rule_id: rule.id,
+        severity: 'medium',
+        status: 'open',
+        subject: { type: 'instance', id: agent.instanceId },
+        message: /^instance drifting-box \(.+\) has 1 open drift event\(s\) at or above low \(worst: \w+\)$/,
+      },
+    ]);
   });
 
   t.test('a default rule the team disabled stays as it is across a restart, and is not created again', async (t) => {
