@@ -43,6 +43,9 @@ export const listTasksQuery = {
   properties: {
     status: { enum: taskStatuses },
     kind: { type: 'string', minLength: 1 },
+    instance_id: { type: 'string', minLength: 1 },
+    created_after: { type: 'string' },
+    created_before: { type: 'string' },
     limit: { type: 'string' },
     cursor: { type: 'string' },
     min_position: { type: 'string' },

@@ -18,6 +18,7 @@ import { presentTask } from '../presenters.js';
 import { afterWrite, asOf, foldWith } from '../resource-views.js';
 import { cancelTaskBody, listTasksQuery, submitTaskBody } from '../schemas.js';
 import type { BosunState } from '../state.js';
+import { instantQuery } from '../time-travel.js';
 import { validator } from '../validation.js';
 
 export type TaskRoutesDeps = {
@@ -31,7 +32,20 @@ const foldTask = foldWith(evolveTaskView);
 
 const validateSubmit = validator<SubmitTaskRequest>(submitTaskBody);
 const validateCancel = validator<{ reason?: string }>(cancelTaskBody);
-const validateListQuery = validator<{ status?: TaskStatus; kind?: string }>(listTasksQuery);
+const validateListQuery = validator<{ status?: TaskStatus; kind?: string; instance_id?: string }>(listTasksQuery);
+
+/** `created_after`/`created_before` as `created_at` compares: UTC, with milliseconds. */
+const createdRangeOf = (ctx: Context) => {
+  const after = instantQuery(ctx, 'created_after');
+  const before = instantQuery(ctx, 'created_before');
+  if (after === undefined && before === undefined) return {};
+  return {
+    created: {
+      ...(after === undefined ? {} : { $gte: new Date(after).toISOString() }),
+      ...(before === undefined ? {} : { $lt: new Date(before).toISOString() }),
+    },
+  };
+};
 
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
 export const taskRoutes = (router: Router<BosunState>, deps: TaskRoutesDeps): void => {
@@ -67,7 +81,12 @@ export const taskRoutes = (router: Router<BosunState>, deps: TaskRoutesDeps): vo
     const tasks = await listTasks(
       deps.readStore,
       tenant,
-      { ...(filter.status ? { status: filter.status } : {}), ...(filter.kind ? { kind: filter.kind } : {}) },
+      {
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.kind ? { kind: filter.kind } : {}),
+        ...(filter.instance_id ? { instance_id: filter.instance_id } : {}),
+        ...createdRangeOf(ctx),
+      },
       { ...page, limit: page.limit + 1 },
     );
     ctx.body = listBody(tasks, page, presentTask);

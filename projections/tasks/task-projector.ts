@@ -8,6 +8,7 @@ const tasks = streamViewProjector<TaskView>({
     ['tenant', 'status'],
     ['tenant', 'kind'],
     ['tenant', 'instance_id', 'status'],
+    ['tenant', 'created_at'],
   ],
   evolve: evolveTaskView,
 });

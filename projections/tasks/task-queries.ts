@@ -9,5 +9,13 @@ export const getTask = async (store: ReadStore, tenant: string, id: string): Pro
   return task && task.tenant === tenant ? task : null;
 };
 
-export const listTasks = (store: ReadStore, tenant: string, filter: { status?: TaskStatus; kind?: string }, page: Page): Promise<TaskView[]> =>
-  taskCollection(store).list({ tenant, ...filter }, page);
+/** What a list of tasks may be narrowed to; `created` bounds are RFC 3339 UTC times as `created_at` holds them (`toISOString`). */
+export type TaskFilter = {
+  readonly status?: TaskStatus;
+  readonly kind?: string;
+  readonly instance_id?: string;
+  readonly created?: { readonly $gte?: string; readonly $lt?: string };
+};
+
+export const listTasks = (store: ReadStore, tenant: string, { created, ...filter }: TaskFilter, page: Page): Promise<TaskView[]> =>
+  taskCollection(store).list({ tenant, ...filter, ...(created ? { created_at: created } : {}) }, page);

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { startTestBosun } from './harness.js';
+import { instanceId, taskDriver } from './task-driver.js';
 
 t.test('listing tasks', async (t) => {
   const app = await startTestBosun();
@@ -49,5 +50,37 @@ t.test('listing tasks', async (t) => {
     );
     const pending = await app.call('GET', '/api/v1/tasks?status=pending&kind=echo', { headers: consistent });
     t.equal(pending.body.data.length, 3);
+  });
+
+  t.test('filters by instance and by a creation time range', async (t) => {
+    const started = await taskDriver(app).start(ids[1] as string);
+    const seen = { 'x-min-position': String(started.position) };
+    const onInstance = await app.call('GET', `/api/v1/tasks?instance_id=${instanceId}`, { headers: seen });
+    t.same(
+      onInstance.body.data.map((task: { id: string }) => task.id),
+      [ids[1]],
+    );
+    t.same((await app.call('GET', '/api/v1/tasks?instance_id=elsewhere', { headers: seen })).body.data, []);
+
+    const all: { id: string; created_at: string }[] = (await app.call('GET', '/api/v1/tasks', { headers: seen })).body.data;
+    const from = all[4]?.created_at as string;
+    const to = all[1]?.created_at as string;
+    const expected = all.filter((task) => task.created_at >= from && task.created_at < to).map((task) => task.id);
+    t.ok(expected.length >= 1 && expected.length < all.length, 'the range holds some tasks, not all');
+    // An offset other than Z names the same instant.
+    const toPlusOne = new Date(Date.parse(to) + 3_600_000).toISOString().replace('Z', '+01:00');
+    const ranged = await app.call('GET', `/api/v1/tasks?created_after=${encodeURIComponent(from)}&created_before=${encodeURIComponent(toPlusOne)}`, {
+      headers: seen,
+    });
+    t.same(
+      ranged.body.data.map((task: { id: string }) => task.id),
+      expected,
+    );
+    const after = await app.call('GET', `/api/v1/tasks?created_after=${encodeURIComponent(to)}`, { headers: seen });
+    t.same(
+      after.body.data.map((task: { id: string }) => task.id),
+      all.filter((task) => task.created_at >= to).map((task) => task.id),
+    );
+    t.match(await app.call('GET', '/api/v1/tasks?created_before=yesterday'), { status: 400, body: { error: { param: 'created_before' } } });
   });
 });
