@@ -79,7 +79,7 @@ t.test('read models built from Kafka into MongoDB', { skip }, async (t) => {
     const kafka = new Kafka({ clientId: 'analytics-test', brokers: [brokers as string], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: `analytics-${unique()}` });
     await consumer.connect();
-    const categories = ['team', 'task', 'instance', 'drift', 'alert'];
+    const categories = ['team', 'task', 'instance', 'drift', 'alert', 'skill'];
     await consumer.subscribe({ topics: categories.map((category) => `${prefix}${category}`), fromBeginning: true });
     const expected = new Map(log.map((event) => [event.id, event]));
     const seen = new Map<string, { key: string; headers: Record<string, string>; value: unknown; topic: string }>();
