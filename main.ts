@@ -14,6 +14,7 @@ import type { DependencyCheck } from './api/routes/system.js';
 import { internalContext, type CommandEnvironment } from './commands/command-context.js';
 import type { CommandHandlerDeps } from './commands/handle-command.js';
 import { createTeam, systemTeamOf } from './commands/teams.js';
+import { enqueueDelivery } from './commands/webhooks.js';
 import { loadEventSchemas, type EventSchemaRegistry } from './events/event-schemas.js';
 import type { EventStore } from './events/event-store.js';
 import type { Config } from './infra/config.js';
@@ -29,6 +30,7 @@ import { openEventStore, readableEvents } from './infra/open-event-store.js';
 import { createLocalProvider } from './infra/providers/local-provider.js';
 import { openDataKeys } from './infra/secret-keys.js';
 import { connectWorkflowEngine } from './infra/temporal/engine.js';
+import { webhookNotificationChannel } from './infra/webhook-notification-channel.js';
 import { AccessRefusals } from './processes/access-refusals.js';
 import { AgentHeartbeats } from './processes/agent-heartbeats.js';
 import { AlertRuleEvaluator } from './processes/alert-rules/evaluator.js';
@@ -339,13 +341,17 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const alerting = new AlertRuleEvaluator({
     commands,
     readStore,
-    readings: createFleetReadings({ lookups, readStore, heartbeats, watchingSince: Date.now() }),
+    readings: createFleetReadings({ lookups, readStore, heartbeats, metrics: instanceMetrics, watchingSince: Date.now() }),
     teams: async () => (await teamCollection(lookups).list({}, { limit: 10_000 })).map((team) => team.id),
     logger,
     everyMs: config.alertEvaluationMs,
   });
-  // Channel adapters by type: the webhook one (infra/webhook-notification-channel.ts) joins once outbound webhooks provide enqueueDelivery.
-  const notifier = new AlertNotifier({ events, channels: [], checkpointFile: join(config.dataDir, 'alert-notifications.checkpoint'), logger });
+  const notifier = new AlertNotifier({
+    events,
+    channels: [webhookNotificationChannel(commands, enqueueDelivery)],
+    checkpointFile: join(config.dataDir, 'alert-notifications.checkpoint'),
+    logger,
+  });
   const refusals = new AccessRefusals(
     commands,
     { systemTenant: async () => (await teamCollection(lookups).list({ system: true }, { limit: 1 }))[0]?.id ?? null },

@@ -1,6 +1,7 @@
 import type { AlertSeverity } from '../domain/alert/index.js';
 import type { AgentHeartbeats } from '../processes/agent-heartbeats.js';
-import type { FleetReadings, InstanceRef } from '../processes/alert-rules/fleet-readings.js';
+import type { FleetReadings, InstanceRef, MetricSample } from '../processes/alert-rules/fleet-readings.js';
+import { minuteMs, minuteOf, type InstanceMetricsStore, type MinuteBucket } from '../processes/instance-metrics.js';
 import { driftCollection } from '../projections/drift/drift-projector.js';
 import { instanceCollection } from '../projections/instances/instance-projector.js';
 import type { ReadStore } from '../projections/read-store.js';
@@ -19,16 +20,19 @@ const unsettledDrift = ['open', 'remediating', 'escalated'] as const;
  * start) counts as heard of then or at its agent's registration, whichever is later, so a
  * restart does not alert on the whole fleet at once.
  *
- * Metrics: nothing records heartbeat metrics yet (the monitor keeps only the last report),
- * so `metricSeries` reads none and `metric_threshold` rules never fire; it is to read the
- * heartbeat metrics store once there is one.
+ * Metrics come from the heartbeat metrics store, which keeps minutes: a sample is a
+ * minute's average, at the minute's start, so thresholds hold over minute averages (a
+ * single spike within a minute does not trip a rule, a minute above it does).
  */
 export const createFleetReadings = (deps: {
   readonly lookups: ReadStore;
   readonly readStore: ReadStore;
   readonly heartbeats: Pick<AgentHeartbeats, 'lastSeenAt'>;
+  readonly metrics: Pick<InstanceMetricsStore, 'minutes'>;
   readonly watchingSince: number;
+  readonly now?: () => number;
 }): FleetReadings => {
+  const now = deps.now ?? Date.now;
   const instancesOf = async (tenant: string): Promise<Map<string, InstanceRef>> => {
     const instances = await instanceCollection(deps.lookups).list({ tenant }, { limit: 10_000 });
     return new Map(instances.map(({ id, name }) => [id, { id, name }]));
@@ -65,6 +69,23 @@ export const createFleetReadings = (deps: {
       const instances = await instancesOf(tenant);
       return drifts.map((drift) => ({ instance: refOf(instances, drift.instance_id), driftId: drift.id, severity: drift.severity as AlertSeverity }));
     },
-    metricSeries: async () => [],
+    metricSeries: async (tenant, metric, since) => {
+      const from = minuteOf(Date.parse(since));
+      const running = await instanceCollection(deps.lookups).list({ tenant, status: 'running' }, { limit: 10_000 });
+      const averageOf = (bucket: MinuteBucket): MetricSample | null => {
+        const count = bucket.counts[metric];
+        const sum = bucket.sums[metric];
+        return count && sum !== undefined ? { at: new Date(bucket.minute).toISOString(), value: sum / count } : null;
+      };
+      return Promise.all(
+        running.map(async (instance) => {
+          // The minute before the window is the value in force as it began; older minutes do not count.
+          const minutes = await deps.metrics.minutes(tenant, instance.id, from - minuteMs, now() + minuteMs);
+          const samples = minutes.filter((bucket) => bucket.minute >= from).flatMap((bucket) => averageOf(bucket) ?? []);
+          const earlier = minutes.find((bucket) => bucket.minute < from);
+          return { instance: { id: instance.id, name: instance.name }, before: earlier ? averageOf(earlier) : null, samples };
+        }),
+      );
+    },
   };
 };

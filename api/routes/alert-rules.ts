@@ -2,7 +2,9 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { createAlertRule, executeAlertRuleCommand } from '../../commands/alert-rules.js';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
+import { readWebhook } from '../../commands/webhooks.js';
 import type { AlertRuleCommand, AlertRuleDefinition, AlertRuleKind } from '../../domain/alert-rule/index.js';
+import { NotFoundError } from '../../domain/shared/errors.js';
 import { alertRuleStream, idOfStream } from '../../events/streams.js';
 import { getAlertRule, listAlertRules } from '../../projections/alert-rules/alert-rule-queries.js';
 import { evolveAlertRuleView } from '../../projections/alert-rules/alert-rule-view.js';
@@ -10,7 +12,7 @@ import type { ReadStore } from '../../projections/read-store.js';
 import { createAlertRuleBody, emptyBody, listAlertRulesQuery, patchAlertRuleBody } from '../alert-rule-schemas.js';
 import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
-import { notFound } from '../errors.js';
+import { ApiError, notFound } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { resourceId } from '../ownership.js';
 import { listBody, pageFromQuery } from '../pagination.js';
@@ -53,8 +55,25 @@ export const alertRuleRoutes = (router: Router<BosunState>, deps: AlertRuleRoute
       ctx.body = presentAlertRule(await asOf(events, record.stream, record.revision, foldRule, { resource: 'alert rule', id: ruleId }));
     };
 
+  /** Each channel names a webhook of the caller's team that is not deleted: a rule must not notify into nothing, nor another team. */
+  const checkChannels = async (ctx: Context, channels: AlertRuleDefinition['channels'] | undefined) => {
+    const { tenant } = principalOf(ctx);
+    for (const [index, channel] of (channels ?? []).entries()) {
+      const state = await readWebhook(deps.commands, tenant, channel.webhook_id).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return null;
+        throw error;
+      });
+      if (state?.status !== 'active') {
+        throw new ApiError('invalid_request_error', 'invalid_field', `channels[${index}].webhook_id: no webhook ${channel.webhook_id} in your team`, {
+          param: `channels[${index}].webhook_id`,
+        });
+      }
+    }
+  };
+
   router.post('/alert-rules', allow('POST /api/v1/alert-rules'), deps.idempotent(replay(201)), async (ctx) => {
     const { channels = [], ...rest } = validateCreate(ctx.request.body);
+    await checkChannels(ctx, channels);
     const { ruleId, ...result } = await createAlertRule(deps.commands, commandContextOf(ctx), { ...rest, channels });
     await answer(ctx, 201, ruleId, result);
     ctx.set('Location', `/api/v1/alert-rules/${ruleId}`);
@@ -79,9 +98,11 @@ export const alertRuleRoutes = (router: Router<BosunState>, deps: AlertRuleRoute
     await answer(ctx, 200, ruleId, await executeAlertRuleCommand(deps.commands, commandContextOf(ctx), ruleId, command));
   };
 
-  router.patch('/alert-rules/:id', allow('PATCH /api/v1/alert-rules/:id'), (ctx) =>
-    write(ctx, { type: 'UpdateAlertRule', changes: validatePatch(ctx.request.body) }),
-  );
+  router.patch('/alert-rules/:id', allow('PATCH /api/v1/alert-rules/:id'), async (ctx) => {
+    const changes = validatePatch(ctx.request.body);
+    await checkChannels(ctx, changes.channels);
+    return write(ctx, { type: 'UpdateAlertRule', changes });
+  });
 
   router.post('/alert-rules/:id/enable', allow('POST /api/v1/alert-rules/:id/enable'), deps.idempotent(replay(200)), (ctx) => {
     validateEmpty(ctx.request.body ?? {});

@@ -43,6 +43,8 @@ t.test('alert rules are the team resources, created, changed, enabled, disabled 
     );
   });
 
+  const webhook = (await app.call('POST', '/api/v1/webhooks', { body: { url: 'https://93.184.215.14/alerts', event_types: ['task.completed'] } })).body;
+
   t.test('an operator creates a rule of each kind; what is wrong is named', async (t) => {
     const conditions = [
       { kind: 'open_drift', severity: 'high' },
@@ -53,7 +55,7 @@ t.test('alert rules are the team resources, created, changed, enabled, disabled 
     for (const condition of conditions) {
       const created = await app.call('POST', '/api/v1/alert-rules', {
         key: operator,
-        body: { name: `watch ${condition.kind}`, condition, severity: 'critical', channels: [{ type: 'webhook', webhook_id: 'wh-1' }] },
+        body: { name: `watch ${condition.kind}`, condition, severity: 'critical', channels: [{ type: 'webhook', webhook_id: webhook.id }] },
       });
       t.equal(created.status, 201, condition.kind);
       t.match(created.body, { object: 'alert_rule', kind: condition.kind, condition, status: 'enabled', built_in: null, revision: 0 });
@@ -69,6 +71,20 @@ t.test('alert rules are the team resources, created, changed, enabled, disabled 
       body: { name: 'x', condition: conditions[0], severity: 'low', channels: [{ type: 'pager', number: '1' }] },
     });
     t.match(badChannel, { status: 400, body: { error: { param: /^channels/ } } });
+    const other = await createOtherTeam(app, 'webhook-owner');
+    const othersWebhook = (
+      await app.call('POST', '/api/v1/webhooks', { key: other, body: { url: 'https://93.184.215.14/theirs', event_types: ['task.completed'] } })
+    ).body;
+    for (const webhookId of ['no-such-webhook', othersWebhook.id]) {
+      const unknownWebhook = await app.call('POST', '/api/v1/alert-rules', {
+        body: { name: 'x', condition: conditions[0], severity: 'low', channels: [{ type: 'webhook', webhook_id: webhookId }] },
+      });
+      t.match(
+        unknownWebhook,
+        { status: 400, body: { error: { param: 'channels[0].webhook_id', message: /no webhook/ } } },
+        'a webhook of no team, or of another team',
+      );
+    }
     const listed = await app.call('GET', '/api/v1/alert-rules?kind=metric_threshold', { key: viewer });
     t.same(
       listed.body.data.map((rule: any) => rule.name),
@@ -121,7 +137,14 @@ t.test('alert rules are the team resources, created, changed, enabled, disabled 
 
   t.test('an open_drift rule raises an alert for an instance whose drift is open at or above its severity, read from the drift read model', async (t) => {
     const rule = (
-      await app.call('POST', '/api/v1/alert-rules', { body: { name: 'any drift', condition: { kind: 'open_drift', severity: 'low' }, severity: 'medium' } })
+      await app.call('POST', '/api/v1/alert-rules', {
+        body: {
+          name: 'any drift',
+          condition: { kind: 'open_drift', severity: 'low' },
+          severity: 'medium',
+          channels: [{ type: 'webhook', webhook_id: webhook.id }],
+        },
+      })
     ).body;
     const drift = driftDriver(app);
     const agent = await drift.enrol(undefined, 'drifting-box');
@@ -141,6 +164,13 @@ t.test('alert rules are the team resources, created, changed, enabled, disabled 
         message: /^instance drifting-box \(.+\) has 1 open drift event\(s\) at or above low \(worst: \w+\)$/,
       },
     ]);
+    // ...and the rule's webhook channel is asked to deliver it, as a delivery of the alert's event.
+    let deliveries: any[] = [];
+    for (let waited = 0; deliveries.length === 0 && waited < 8000; waited += 50) {
+      deliveries = (await app.call('GET', `/api/v1/webhooks/${webhook.id}/deliveries`)).body.data.filter((d: any) => d.event_type === 'alert.raised');
+      await sleep(50);
+    }
+    t.match(deliveries, [{ event_type: 'alert.raised' }], 'one delivery of alert.raised to the rule channel');
   });
 
   t.test('a default rule the team disabled stays as it is across a restart, and is not created again', async (t) => {
