@@ -18,6 +18,7 @@ import { loadEventSchemas, type EventSchemaRegistry } from './events/event-schem
 import type { EventStore } from './events/event-store.js';
 import type { Config } from './infra/config.js';
 import { createEmbeddedBus } from './infra/embedded-bus.js';
+import { openEmbeddedInstanceMetrics } from './infra/embedded-instance-metrics.js';
 import { openEmbeddedReadStore } from './infra/embedded-read-store.js';
 import { instrumentEventStore } from './infra/event-store-metrics.js';
 import { uuidv7 } from './infra/ids.js';
@@ -33,6 +34,7 @@ import { alertRules } from './processes/alert-rules/rules.js';
 import { AlertRuleRunner } from './processes/alert-rules/runner.js';
 import { AuditSealer } from './processes/audit-sealer.js';
 import { DriftDetection } from './processes/drift-detection.js';
+import type { InstanceMetricsStore } from './processes/instance-metrics.js';
 import { teamCollection } from './projections/access/access-projector.js';
 import { TaskDispatch } from './projections/agents/task-dispatch.js';
 import type { EventBus } from './projections/event-bus.js';
@@ -183,6 +185,17 @@ const openReadSide = async (config: Config, events: EventStore, logger: Logger):
   };
 };
 
+/**
+ * Heartbeat metrics go where the read models do (MongoDB when configured, else the data
+ * directory), in a store of their own: they are samples outside the log, not a projection.
+ */
+const openInstanceMetrics = async (config: Config, logger: Logger): Promise<InstanceMetricsStore> => {
+  const retentionMs = config.metricsRetentionHours * 3_600_000;
+  if (!config.mongodbUrl) return openEmbeddedInstanceMetrics({ file: join(config.dataDir, 'metrics.sqlite'), retentionMs, logger });
+  const { openMongoInstanceMetrics } = await import('./infra/mongo-instance-metrics.js');
+  return openMongoInstanceMetrics({ url: config.mongodbUrl, retentionMs, logger });
+};
+
 /** On first start the system team is created with BOSUN_ADMIN_KEY or a fresh key, shown once. */
 const bootstrapSystemTeam = async (deps: CommandHandlerDeps, config: Config, readStore: ReadStore, runner: ProjectionRunner, logger: Logger) => {
   const [anyTeam] = await teamCollection(readStore).list({}, { limit: 1 });
@@ -300,7 +313,8 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   parts.lookupRunner.onCommitted((batch) => dispatch.notify(batch));
   const env: CommandEnvironment = { now: () => new Date(), newId: () => uuidv7() };
   const commands: CommandHandlerDeps = { store: events, schemas, env, secrets: dataKeys.secrets, personal: dataKeys.personal };
-  const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, logger);
+  const instanceMetrics = await openInstanceMetrics(config, logger);
+  const heartbeats = new AgentHeartbeats(commands, { intervalSeconds: config.heartbeatSeconds, missedBeforeUnhealthy: 3 }, instanceMetrics, logger);
   const drift = new DriftDetection(commands, logger);
   const alerting = new AlertRuleRunner({ events, commands, rules: alertRules(), checkpointFile: join(config.dataDir, 'alert-rules.checkpoint'), logger });
   const refusals = new AccessRefusals(
@@ -321,6 +335,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     readWaitMs: config.readWaitMs,
     providers: ['local'],
     agents: { heartbeats, dispatch, drift },
+    instanceMetrics,
     refusals,
     started: () => started,
     metrics,
@@ -385,6 +400,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
       await refusals.stop();
       await sealer?.stop();
       await parts.stop();
+      await instanceMetrics.close();
       await events.close();
       await dataKeys.close();
     })());

@@ -1,4 +1,5 @@
 /** Request bodies of the agent runtime API (docs/agent-api.md), validated by ajv. */
+import { maxMetricsPerHeartbeat, metricNamePattern } from '../processes/instance-metrics.js';
 
 export const registerBody = {
   type: 'object',
@@ -23,7 +24,13 @@ export const heartbeatBody = {
   additionalProperties: false,
   required: ['configuration'],
   properties: {
-    metrics: { type: 'object', additionalProperties: { type: 'number' } },
+    metrics: {
+      type: 'object',
+      maxProperties: maxMetricsPerHeartbeat,
+      propertyNames: { pattern: metricNamePattern },
+      additionalProperties: { type: 'number' },
+      description: 'Numbers to keep for charts, e.g. cpu_percent, memory_mb, disk_percent, running_tasks; names are letters, digits and _.',
+    },
     configuration: {
       type: 'object',
       additionalProperties: false,

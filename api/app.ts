@@ -7,6 +7,7 @@ import { watchReadSide, type Metrics } from '../infra/metrics.js';
 import type { AccessRefusals } from '../processes/access-refusals.js';
 import type { AgentHeartbeats } from '../processes/agent-heartbeats.js';
 import type { DriftDetection } from '../processes/drift-detection.js';
+import type { InstanceMetricsStore } from '../processes/instance-metrics.js';
 import type { TaskDispatch } from '../projections/agents/task-dispatch.js';
 import type { ReadSide } from '../projections/read-side.js';
 import type { ReadStore } from '../projections/read-store.js';
@@ -60,6 +61,8 @@ export type AppDeps = {
   readonly started: () => boolean;
   /** What the agent runtime API shares with the rest of Bosun. */
   readonly agents: { readonly heartbeats: AgentHeartbeats; readonly dispatch: TaskDispatch; readonly drift: DriftDetection };
+  /** Heartbeat metrics, for an instance's latest values and time series. */
+  readonly instanceMetrics: InstanceMetricsStore;
   /** What /ready asks besides start-up and the read side, each bounded by a timeout. @defaultValue none */
   readonly dependencies?: readonly DependencyCheck[];
   /** Served at /metrics, with HTTP timings and the read side's gauges; absent when metrics are off. */
@@ -127,7 +130,7 @@ export const createApp = (deps: AppDeps): Koa => {
   taskRoutes(api, routeDeps);
   taskReadRoutes(api, routeDeps);
   accessRoutes(api, { ...routeDeps, readStore: deps.lookups });
-  instanceRoutes(api, { ...routeDeps, providers: deps.providers });
+  instanceRoutes(api, { ...routeDeps, providers: deps.providers, metrics: deps.instanceMetrics });
   driftRoutes(api, routeDeps);
   teamPolicyRoutes(api, routeDeps);
   alertRoutes(api, routeDeps);

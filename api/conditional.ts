@@ -44,7 +44,7 @@ export const entityTags = () => async (ctx: Context, next: Next) => {
   ctx.set('ETag', tag);
   // Evaluated here rather than by ctx.fresh, which gives up on a request's Cache-Control:
   // no-cache (fetch sends it with If-None-Match); that header speaks to caches, not to us.
-  if (ctx.method === 'GET' && noneMatch(ctx.get('If-None-Match'), tag)) ctx.status = 304;
+  if (ctx.method === 'GET' && !(ctx.state as BosunState).live && noneMatch(ctx.get('If-None-Match'), tag)) ctx.status = 304;
 };
 
 /** Whether an If-None-Match list names `tag` (weak comparison, as RFC 9110 asks for it). */

@@ -2,6 +2,7 @@
 import { alertSeverities, alertStatuses } from '../domain/alert/events.js';
 import { healthStates, instanceStatuses, operatorActionNames } from '../domain/instance/index.js';
 import { taskStatuses, terminalStatuses } from '../domain/task/events.js';
+import { metricRanges, metricSteps } from '../processes/instance-metrics.js';
 import { deployInstanceBody } from './schemas.js';
 
 export const errorSchema = {
@@ -120,10 +121,50 @@ export const instanceSchema = {
       },
     },
     last_error: { ...instanceErrorSchema, description: 'Why provisioning failed, if it did.' },
+    metrics: {
+      type: ['object', 'null'],
+      required: ['at', 'values'],
+      properties: { at: { type: 'string', format: 'date-time' }, values: { type: 'object', additionalProperties: { type: 'number' } } },
+      description:
+        'GET /instances/{id} only: the latest heartbeat metrics (each metric as last reported, and when), null when none are kept. They change without a new revision: while there are any, this read is never answered 304.',
+    },
     allowed_actions: { type: 'array', items: { enum: operatorActionNames }, description: 'Operator actions the current state allows.' },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
     ...streamVersion,
+  },
+} as const;
+
+export const instanceMetricsSchema = {
+  type: 'object',
+  required: ['object', 'instance_id', 'range', 'step', 'from', 'to', 'points'],
+  properties: {
+    object: { const: 'instance_metrics' },
+    instance_id: { type: 'string' },
+    range: { enum: Object.keys(metricRanges) },
+    step: { enum: Object.keys(metricSteps) },
+    from: { type: 'string', format: 'date-time', description: 'Start of the first step.' },
+    to: { type: 'string', format: 'date-time', description: 'End of the current minute.' },
+    points: {
+      type: 'array',
+      description: 'One per step with samples, oldest first; steps without heartbeats are left out.',
+      items: {
+        type: 'object',
+        required: ['at', 'values'],
+        properties: {
+          at: { type: 'string', format: 'date-time', description: 'Start of the step.' },
+          values: {
+            type: 'object',
+            description: 'Per metric reported in the step.',
+            additionalProperties: {
+              type: 'object',
+              required: ['avg', 'max', 'samples'],
+              properties: { avg: { type: 'number' }, max: { type: 'number' }, samples: { type: 'integer' } },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;
 

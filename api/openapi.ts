@@ -17,6 +17,7 @@ import {
   bulkResultSchema,
   errorSchema,
   instanceLifecycleSchema,
+  instanceMetricsSchema,
   instanceSchema,
   streamVersion,
   taskEventSchema,
@@ -32,6 +33,7 @@ import {
   deployInstanceBody,
   destroyInstanceBody,
   instanceActionBody,
+  instanceMetricsQuery,
   patchInstanceBody,
   submitTaskBody,
 } from './schemas.js';
@@ -116,6 +118,7 @@ export const openApiDocument = () => ({
       TaskEvent: taskEventSchema,
       Instance: instanceSchema,
       InstanceLifecycle: instanceLifecycleSchema,
+      InstanceMetrics: instanceMetricsSchema,
       BulkResult: bulkResultSchema,
       DriftEvent: driftEventSchema,
       ConfigurationSnapshot: configurationSnapshotSchema,
@@ -238,6 +241,19 @@ export const openApiDocument = () => ({
         summary: 'The state of an instance and the actions it allows now',
         parameters: [idParam, minPosition],
         responses: { '200': { description: 'Its lifecycle', ...json({ $ref: '#/components/schemas/InstanceLifecycle' }) } },
+      },
+    },
+    '/instances/{id}/metrics': {
+      get: {
+        summary:
+          "Heartbeat metrics of an instance as a time series: per step, each metric's mean and maximum; 400 naming range or step when unknown or too fine",
+        parameters: [
+          idParam,
+          { name: 'range', in: 'query', schema: instanceMetricsQuery.properties.range },
+          { name: 'step', in: 'query', schema: instanceMetricsQuery.properties.step },
+          minPosition,
+        ],
+        responses: { '200': { description: 'The series', ...json({ $ref: '#/components/schemas/InstanceMetrics' }) } },
       },
     },
     '/instances/{id}/suspend': {

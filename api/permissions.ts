@@ -47,6 +47,7 @@ export const routePermissions = {
   'GET /api/v1/instances/:id': 'viewer',
   'PATCH /api/v1/instances/:id': 'operator',
   'GET /api/v1/instances/:id/lifecycle': 'viewer',
+  'GET /api/v1/instances/:id/metrics': 'viewer',
   'GET /api/v1/instances/:id/snapshots': 'viewer',
   'POST /api/v1/instances/:id/suspend': 'operator',
   'POST /api/v1/instances/:id/resume': 'operator',

@@ -13,6 +13,7 @@ import type { PersonalData } from '../commands/personal-data.js';
 import { SecretSettings } from '../commands/secret-settings.js';
 import type { EventSchemaRegistry } from '../events/event-schemas.js';
 import type { EventStore } from '../events/event-store.js';
+import { openEmbeddedInstanceMetrics } from '../infra/embedded-instance-metrics.js';
 import { openEmbeddedKeyStore } from '../infra/embedded-key-store.js';
 import { uuidv7 } from '../infra/ids.js';
 import { AgentHeartbeats } from '../processes/agent-heartbeats.js';
@@ -72,6 +73,8 @@ export const createReplayApp = (deps: ReplayAppDeps): Koa => {
     secrets,
     personal: deps.personal,
   };
+  // Heartbeat metrics are not in the log: a replay has none to show.
+  const instanceMetrics = openEmbeddedInstanceMetrics({ file: ':memory:', retentionMs: 3_600_000, logger: deps.logger, pruneEveryMs: 0 });
   return createApp({
     commands,
     schemas: deps.schemas,
@@ -85,10 +88,11 @@ export const createReplayApp = (deps: ReplayAppDeps): Koa => {
     providers: [],
     started: () => true,
     agents: {
-      heartbeats: new AgentHeartbeats(commands, { intervalSeconds: 30, missedBeforeUnhealthy: 3 }, deps.logger),
+      heartbeats: new AgentHeartbeats(commands, { intervalSeconds: 30, missedBeforeUnhealthy: 3 }, instanceMetrics, deps.logger),
       dispatch: new TaskDispatch(),
       drift: new DriftDetection(commands, deps.logger),
     },
+    instanceMetrics,
     guard: replayGuard(deps.cut),
     // The log is read, never written: a replay records no refused request.
     refusals: { record: () => undefined },

@@ -1,6 +1,7 @@
 import { instanceStatuses } from '../domain/instance/events.js';
 import { taskStatuses } from '../domain/task/events.js';
 import { roles } from '../domain/team/events.js';
+import { metricRanges, metricSteps } from '../processes/instance-metrics.js';
 
 /** Request bodies and query strings: validated by ajv and published in the OpenAPI document. */
 export const submitTaskBody = {
@@ -166,6 +167,16 @@ export const bulkInstanceActionBody = {
     action: { enum: bulkInstanceActions },
     instance_ids: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 100 } },
     backup_first: { type: 'boolean', description: 'For `destroy` only: back each instance up first. Default: false.' },
+  },
+} as const;
+
+export const instanceMetricsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    range: { enum: Object.keys(metricRanges), default: '1h', description: 'How far back from now.' },
+    step: { enum: Object.keys(metricSteps), description: 'Width of each point; by range 1m, 5m, 15m or 1h unless given.' },
+    min_position: { type: 'string' },
   },
 } as const;
 

@@ -20,6 +20,8 @@ export type BosunState = {
   notOwned?: boolean;
   /** `idempotency()`: the key of a keyed write, for its events' metadata. */
   idempotency?: CommandContext['idempotency'];
+  /** A read's handler: the answer holds values that change without a new revision (heartbeat metrics), so no 304. */
+  live?: boolean;
   /** A keyed write's handler: what it appended, for the idempotency record. */
   appended?: Appended;
 };

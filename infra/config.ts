@@ -34,6 +34,8 @@ export type Config = {
   readonly kafkaPartitions: number;
   /** MongoDB connection string of the read models; the embedded read store in `dataDir` when absent. */
   readonly mongodbUrl: string | null;
+  /** Hours heartbeat metrics are kept (`BOSUN_METRICS_RETENTION_HOURS`). */
+  readonly metricsRetentionHours: number;
   /** `off` serves no /metrics and records none (`BOSUN_METRICS`). */
   readonly metrics: 'on' | 'off';
   /** Wraps the data keys that seal secrets and personal data (`BOSUN_MASTER_KEY`); generated into `dataDir` when absent. */
@@ -127,6 +129,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX || 'bosun.events.',
     kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3, 1, 1000),
     mongodbUrl: mongodbUrl(env.MONGODB_URL),
+    metricsRetentionHours: integer(env, 'BOSUN_METRICS_RETENTION_HOURS', 168, 1, 8760),
     metrics: oneOf(env, 'BOSUN_METRICS', ['on', 'off'] as const, 'on'),
     masterKey: env.BOSUN_MASTER_KEY ? decodeMasterKey(env.BOSUN_MASTER_KEY) : null,
     auditSigningKey: signingKey(env.BOSUN_AUDIT_SIGNING_KEY),

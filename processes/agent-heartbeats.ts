@@ -5,6 +5,7 @@ import { executeInstanceCommand } from '../commands/instances.js';
 import type { ConfigurationSnapshot } from '../domain/drift/compare.js';
 import type { Health } from '../domain/instance/events.js';
 import { DomainError } from '../domain/shared/errors.js';
+import type { InstanceMetricsStore } from './instance-metrics.js';
 
 export type HeartbeatReport = {
   readonly metrics: Readonly<Record<string, number>>;
@@ -21,6 +22,9 @@ export type HeartbeatOptions = {
 
 type Liveness = { readonly tenant: string; seenAt: number; health: Health; last: HeartbeatReport | null };
 
+/** Metric writes waiting on a slow store; beyond this, samples are dropped rather than queued. */
+const maxMetricWritesInFlight = 32;
+
 const systemContext = (tenant: string, reason: string): CommandContext =>
   internalContext({ tenant, actor: { type: 'system', id: 'heartbeat-monitor' }, correlationId: reason });
 
@@ -32,16 +36,19 @@ const systemContext = (tenant: string, reason: string): CommandContext =>
 export class AgentHeartbeats {
   readonly #instances = new Map<string, Liveness>();
   #sweeper: NodeJS.Timeout | null = null;
+  #metricWrites = 0;
 
   constructor(
     private readonly deps: CommandHandlerDeps,
     readonly options: HeartbeatOptions,
+    private readonly metrics: InstanceMetricsStore,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A heartbeat arrived: the instance is alive; records `healthy` if it was not. */
+  /** A heartbeat arrived: the instance is alive; records `healthy` if it was not, and keeps its metrics. */
   async record(instanceId: string, tenant: string, report: HeartbeatReport, ctx: CommandContext): Promise<void> {
+    this.#keepMetrics(instanceId, tenant, report.metrics);
     const liveness = this.#instances.get(instanceId) ?? { tenant, seenAt: 0, health: 'unknown', last: null };
     liveness.seenAt = this.now();
     liveness.last = report;
@@ -49,6 +56,26 @@ export class AgentHeartbeats {
     if (liveness.health !== 'healthy') {
       await this.#changeHealth(instanceId, liveness, 'healthy', 'heartbeats arrive', ctx);
     }
+  }
+
+  /**
+   * The heartbeat is answered without waiting on the metrics store (which may be MongoDB, and
+   * down): a sample that cannot be written is logged and lost, and a store too slow to keep
+   * up loses samples instead of piling them up in memory.
+   */
+  #keepMetrics(instanceId: string, tenant: string, values: Readonly<Record<string, number>>): void {
+    if (Object.keys(values).length === 0) return;
+    if (this.#metricWrites >= maxMetricWritesInFlight) {
+      this.logger.warn({ instance_id: instanceId }, 'heartbeat metrics dropped: the metrics store is behind');
+      return;
+    }
+    this.#metricWrites += 1;
+    this.metrics
+      .record({ tenant, instanceId, at: this.now(), values })
+      .catch((error: unknown) => this.logger.warn({ err: error, instance_id: instanceId }, 'heartbeat metrics not kept'))
+      .finally(() => {
+        this.#metricWrites -= 1;
+      });
   }
 
   /**

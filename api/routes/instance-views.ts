@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
 import { instanceStream } from '../../events/streams.js';
+import type { InstanceMetricsStore } from '../../processes/instance-metrics.js';
 import { evolveInstanceView, type InstanceView } from '../../projections/instances/instance-view.js';
 import type { ReadStore } from '../../projections/read-store.js';
 import type { Appended, Replay } from '../idempotency.js';
@@ -13,6 +14,8 @@ export type InstanceRoutesDeps = {
   readonly consistent: Middleware;
   /** Providers instances may be deployed with, e.g. `['local']`. */
   readonly providers: readonly string[];
+  /** Heartbeat metrics: the latest values in an instance's detail, and its time series. */
+  readonly metrics: InstanceMetricsStore;
 };
 
 const foldInstance = foldWith(evolveInstanceView);

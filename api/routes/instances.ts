@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { changeInstanceSpec, deployInstance, type DeployInstanceRequest } from '../../commands/instances.js';
 import { operatorActionNames, type InstanceStatus } from '../../domain/instance/index.js';
 import { idOfStream } from '../../events/streams.js';
+import { defaultSteps, maxPoints, metricRanges, metricSteps, seriesOf, type MetricRange, type MetricStep } from '../../processes/instance-metrics.js';
 import { getInstance, listInstances } from '../../projections/instances/instance-queries.js';
 import type { InstanceView } from '../../projections/instances/instance-view.js';
 import { principalOf } from '../auth.js';
@@ -14,7 +15,7 @@ import { resourceId } from '../ownership.js';
 import { listBody, pageFromQuery } from '../pagination.js';
 import { allow } from '../permissions.js';
 import { presentInstance } from '../presenters.js';
-import { deployInstanceBody, listInstancesQuery, patchInstanceBody } from '../schemas.js';
+import { deployInstanceBody, instanceMetricsQuery, listInstancesQuery, patchInstanceBody } from '../schemas.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
 import { instanceActionRoutes } from './instance-actions.js';
@@ -31,6 +32,7 @@ const presentLifecycle = (instance: InstanceView) => ({
 
 const validateDeploy = validator<DeployInstanceRequest>(deployInstanceBody);
 const validatePatch = validator<{ spec: InstanceSpecPatch }>(patchInstanceBody);
+const validateMetricsQuery = validator<{ range?: MetricRange; step?: MetricStep }>(instanceMetricsQuery);
 const validateListQuery = validator<{ status?: InstanceStatus; provider?: string }>(listInstancesQuery);
 
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
@@ -82,7 +84,31 @@ export const instanceRoutes = (router: Router<BosunState>, deps: InstanceRoutesD
   };
 
   router.get('/instances/:id', allow('GET /api/v1/instances/:id'), deps.consistent, async (ctx) => {
-    ctx.body = presentInstance(await readInstance(ctx));
+    const instance = await readInstance(ctx);
+    const metrics = await deps.metrics.latestOf(instance.tenant, instance.id);
+    ctx.body = { ...presentInstance(instance), metrics };
+    // Metrics change between revisions; an instance that reports none is its revision alone.
+    ctx.state.live = metrics !== null;
+  });
+
+  router.get('/instances/:id/metrics', allow('GET /api/v1/instances/:id/metrics'), deps.consistent, async (ctx) => {
+    const query = validateMetricsQuery({ ...ctx.query });
+    const range = query.range ?? '1h';
+    const step = query.step ?? defaultSteps[range];
+    const points = metricRanges[range] / metricSteps[step];
+    if (points < 1 || points > maxPoints) {
+      throw new ApiError(
+        'invalid_request_error',
+        'invalid_field',
+        points < 1
+          ? `step ${step} is longer than the range ${range}`
+          : `step ${step} over ${range} makes ${points} points; at most ${maxPoints}: take a longer step`,
+        { param: 'step' },
+      );
+    }
+    const instance = await readInstance(ctx);
+    const series = await seriesOf(deps.metrics, instance.tenant, instance.id, range, step, deps.commands.env.now().getTime());
+    ctx.body = { object: 'instance_metrics', instance_id: instance.id, ...series };
   });
 
   router.get('/instances/:id/lifecycle', allow('GET /api/v1/instances/:id/lifecycle'), deps.consistent, async (ctx) => {
