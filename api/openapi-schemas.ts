@@ -100,6 +100,7 @@ export const instanceSchema = {
     health: { enum: healthStates, description: 'From heartbeats; not a lifecycle state.' },
     health_reason: { type: ['string', 'null'] },
     spec: { ...deployInstanceBody.properties.spec, description: 'The desired spec, every field filled in; secret-looking settings show "[redacted]".' },
+    skills: { type: 'array', items: { type: 'string' }, description: 'Names of the skills of the spec (what `?skill=` filters on).' },
     endpoint: { type: ['string', 'null'], description: 'Where the provider says the instance is reached, once provisioned.' },
     agent: {
       type: ['object', 'null'],

@@ -1,6 +1,5 @@
 import { alertStatuses } from '../domain/alert/events.js';
 import { severities } from '../domain/drift/index.js';
-import { instanceStatuses } from '../domain/instance/index.js';
 import { taskStatuses } from '../domain/task/events.js';
 import { roles } from '../domain/team/events.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
@@ -34,6 +33,7 @@ import {
   destroyInstanceBody,
   instanceActionBody,
   instanceMetricsQuery,
+  listInstancesQuery,
   patchInstanceBody,
   submitTaskBody,
 } from './schemas.js';
@@ -210,11 +210,14 @@ export const openApiDocument = () => ({
         responses: { '202': { description: 'Accepted; Location names the instance', ...json(instanceRef) } },
       },
       get: {
-        summary: 'List instances, newest first',
+        summary: 'List instances, newest first or by `sort`, filtered by status, provider, health, skill and part of the name',
         parameters: [
           ...pageParams,
-          { name: 'status', in: 'query', schema: { enum: instanceStatuses } },
-          { name: 'provider', in: 'query', schema: { type: 'string' } },
+          ...(['status', 'provider', 'health', 'skill', 'q', 'sort'] as const).map((name) => ({
+            name,
+            in: 'query',
+            schema: listInstancesQuery.properties[name],
+          })),
           minPosition,
         ],
         responses: { '200': { description: 'A page of instances', ...json(listOf(instanceRef)) } },

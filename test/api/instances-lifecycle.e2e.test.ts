@@ -131,8 +131,9 @@ t.test('acting on an instance through its lifecycle', async (t) => {
       local.body.data.map((instance: { id: string }) => instance.id),
       listed.map(({ id }) => id).reverse(),
     );
-    const none = await app.call('GET', '/api/v1/instances?provider=aws', consistent);
-    t.same(none.body.data, []);
+    const unknownProvider = await app.call('GET', '/api/v1/instances?provider=aws', consistent);
+    t.equal(unknownProvider.status, 400, 'a provider instances are not deployed with is refused');
+    t.equal(unknownProvider.body.error.param, 'provider');
     const refused = await app.call('GET', '/api/v1/instances?status=sleeping');
     t.equal(refused.body.error.param, 'status');
   });
