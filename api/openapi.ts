@@ -275,6 +275,14 @@ export const openApiDocument = () => ({
         responses: { '202': { description: 'Requested', ...json(instanceRef) } },
       },
     },
+    '/instances/{id}/restart': {
+      post: {
+        summary: 'Ask for the agent process of a running instance to be restarted (operators); 409 naming the state otherwise',
+        parameters: [idParam, idempotencyKey],
+        requestBody: json(instanceActionBody),
+        responses: { '202': { description: 'Requested; `pending` is `restart` until it is done', ...json(instanceRef) } },
+      },
+    },
     '/instances/{id}/destroy': {
       post: {
         summary: 'Ask for a running or suspended instance to be destroyed (operators); it stays readable',
@@ -298,7 +306,7 @@ export const openApiDocument = () => ({
     },
     '/instances/bulk': {
       post: {
-        summary: 'Suspend, resume, destroy or back up up to 100 instances (operators), each independently',
+        summary: 'Suspend, resume, restart, destroy or back up up to 100 instances (operators), each independently',
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(bulkInstanceActionBody) },
         responses: { '200': { description: 'One result per instance', ...json({ $ref: '#/components/schemas/BulkResult' }) } },

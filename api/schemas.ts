@@ -157,7 +157,7 @@ export const destroyInstanceBody = {
 /** Suspend, resume and backup take no options. */
 export const instanceActionBody = { type: 'object', additionalProperties: false, properties: {} } as const;
 
-export const bulkInstanceActions = ['suspend', 'resume', 'destroy', 'backup'] as const;
+export const bulkInstanceActions = ['suspend', 'resume', 'restart', 'destroy', 'backup'] as const;
 
 export const bulkInstanceActionBody = {
   type: 'object',

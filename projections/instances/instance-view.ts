@@ -104,7 +104,11 @@ const changesOf = (view: InstanceView, event: InstanceEvent, at: string): Partia
     case 'instance.resume_requested':
     case 'instance.resumed':
     case 'instance.destroy_requested':
+    case 'instance.restart_requested':
+    case 'instance.restarted':
       return {};
+    case 'instance.restart_failed':
+      return { last_error: event.data.error };
     // No agent runs any more: the last health reported says nothing now.
     case 'instance.destroyed':
       return { health: 'unknown', health_reason: 'instance destroyed' };
