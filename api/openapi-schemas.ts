@@ -96,10 +96,11 @@ export const instanceSchema = {
     name: { type: 'string' },
     provider: { type: 'string' },
     status: { enum: instanceStatuses },
-    pending: { enum: ['suspend', 'resume', null], description: 'A suspend or resume requested and not yet carried out.' },
+    pending: { enum: ['suspend', 'resume', 'restart', null], description: 'A suspend, resume or restart requested and not yet carried out.' },
     health: { enum: healthStates, description: 'From heartbeats; not a lifecycle state.' },
     health_reason: { type: ['string', 'null'] },
     spec: { ...deployInstanceBody.properties.spec, description: 'The desired spec, every field filled in; secret-looking settings show "[redacted]".' },
+    skills: { type: 'array', items: { type: 'string' }, description: 'Names of the skills of the spec (what `?skill=` filters on).' },
     endpoint: { type: ['string', 'null'], description: 'Where the provider says the instance is reached, once provisioned.' },
     agent: {
       type: ['object', 'null'],
@@ -120,7 +121,7 @@ export const instanceSchema = {
         },
       },
     },
-    last_error: { ...instanceErrorSchema, description: 'Why provisioning failed, if it did.' },
+    last_error: { ...instanceErrorSchema, description: 'Why provisioning or the last restart failed, if one did.' },
     metrics: {
       type: ['object', 'null'],
       required: ['at', 'values'],

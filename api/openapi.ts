@@ -1,6 +1,5 @@
 import { alertStatuses } from '../domain/alert/events.js';
 import { severities } from '../domain/drift/index.js';
-import { instanceStatuses } from '../domain/instance/index.js';
 import { taskStatuses } from '../domain/task/events.js';
 import { roles } from '../domain/team/events.js';
 import { driftViewStatuses } from '../projections/drift/drift-view.js';
@@ -37,6 +36,7 @@ import {
   destroyInstanceBody,
   instanceActionBody,
   instanceMetricsQuery,
+  listInstancesQuery,
   patchInstanceBody,
   submitTaskBody,
 } from './schemas.js';
@@ -250,11 +250,14 @@ export const openApiDocument = () => ({
         responses: { '202': { description: 'Accepted; Location names the instance', ...json(instanceRef) } },
       },
       get: {
-        summary: 'List instances, newest first',
+        summary: 'List instances, newest first or by `sort`, filtered by status, provider, health, skill and part of the name',
         parameters: [
           ...pageParams,
-          { name: 'status', in: 'query', schema: { enum: instanceStatuses } },
-          { name: 'provider', in: 'query', schema: { type: 'string' } },
+          ...(['status', 'provider', 'health', 'skill', 'q', 'sort'] as const).map((name) => ({
+            name,
+            in: 'query',
+            schema: listInstancesQuery.properties[name],
+          })),
           minPosition,
         ],
         responses: { '200': { description: 'A page of instances', ...json(listOf(instanceRef)) } },
@@ -312,6 +315,14 @@ export const openApiDocument = () => ({
         responses: { '202': { description: 'Requested', ...json(instanceRef) } },
       },
     },
+    '/instances/{id}/restart': {
+      post: {
+        summary: 'Ask for the agent process of a running instance to be restarted (operators); 409 naming the state otherwise',
+        parameters: [idParam, idempotencyKey],
+        requestBody: json(instanceActionBody),
+        responses: { '202': { description: 'Requested; `pending` is `restart` until it is done', ...json(instanceRef) } },
+      },
+    },
     '/instances/{id}/destroy': {
       post: {
         summary: 'Ask for a running or suspended instance to be destroyed (operators); it stays readable',
@@ -335,7 +346,7 @@ export const openApiDocument = () => ({
     },
     '/instances/bulk': {
       post: {
-        summary: 'Suspend, resume, destroy or back up up to 100 instances (operators), each independently',
+        summary: 'Suspend, resume, restart, destroy or back up up to 100 instances (operators), each independently',
         parameters: [idempotencyKey],
         requestBody: { required: true, ...json(bulkInstanceActionBody) },
         responses: { '200': { description: 'One result per instance', ...json({ $ref: '#/components/schemas/BulkResult' }) } },

@@ -32,6 +32,45 @@ export const pageFromQuery = (ctx: Context): Page & { limit: number } => {
   return { limit, ...(cursor ? { before: decodeCursor(cursor, 'before') } : {}) };
 };
 
+/** `field` ascending, `-field` descending: what `?sort=` says and a sorted cursor repeats. */
+const sortToken = (sort: Sort): string => (sort.order === 'desc' ? `-${sort.field}` : sort.field);
+
+/**
+ * Reads `?sort=` (one of `fields`, `-` first for descending) besides `limit` and `cursor`;
+ * without it, `defaultSort`, else newest first as {@link pageFromQuery} reads it. A sorted list's
+ * cursor holds its order and the last item's value and seq (the read store's keyset
+ * `after`), and is refused with another order.
+ */
+export const sortedPageFromQuery = (ctx: Context, fields: readonly string[], defaultSort?: Sort): Page & { limit: number } => {
+  const raw = singleQuery(ctx, 'sort') ?? (defaultSort && sortToken(defaultSort));
+  if (raw === undefined) return pageFromQuery(ctx);
+  const field = raw.startsWith('-') ? raw.slice(1) : raw;
+  if (!fields.includes(field)) {
+    throw new ApiError('invalid_request_error', 'invalid_field', `sort must be one of ${fields.join(', ')}, each optionally after - for descending`, {
+      param: 'sort',
+    });
+  }
+  const sort: Sort = { field, order: raw.startsWith('-') ? 'desc' : 'asc' };
+  const limit = limitFromQuery(ctx);
+  const cursor = singleQuery(ctx, 'cursor');
+  return { limit, sort, ...(cursor ? { after: decodeSortedCursor(cursor, sort) } : {}) };
+};
+
+const decodeSortedCursor = (cursor: string, sort: Sort): { value: string | number; seq: number } => {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = null;
+  }
+  const { sort: token, value, seq } = (decoded ?? {}) as Record<string, unknown>;
+  if (token !== undefined && token !== sortToken(sort)) {
+    throw new ApiError('invalid_request_error', 'invalid_cursor', `cursor belongs to sort=${String(token)}, not sort=${sortToken(sort)}`, { param: 'cursor' });
+  }
+  if ((typeof value === 'string' || typeof value === 'number') && Number.isSafeInteger(seq)) return { value, seq: seq as number };
+  throw new ApiError('invalid_request_error', 'invalid_cursor', 'cursor is not one this API returned', { param: 'cursor' });
+};
+
 const limitFromQuery = (ctx: Context): number => {
   const rawLimit = singleQuery(ctx, 'limit');
   const limit = rawLimit === undefined ? 20 : Number(rawLimit);
@@ -61,47 +100,16 @@ export const sequenceBody = <D, T>(items: readonly D[], page: SequencePage, plac
   return { data: shown.map(present), has_more: hasMore, next_cursor: hasMore && last ? encodeCursor(page.direction, placeOf(last)) : null };
 };
 
-export const listBody = <D extends { seq: number }, T>(docs: D[], page: { limit: number }, present: (doc: D) => T): ListBody<T> => {
+export const listBody = <D extends { seq: number }, T>(docs: D[], page: { limit: number; sort?: Sort }, present: (doc: D) => T): ListBody<T> => {
   const shown = docs.slice(0, page.limit);
   const hasMore = docs.length > page.limit;
   const last = shown.at(-1);
-  return { data: shown.map(present), has_more: hasMore, next_cursor: hasMore && last ? encodeCursor('before', last.seq) : null };
+  if (!hasMore || !last) return { data: shown.map(present), has_more: hasMore, next_cursor: null };
+  const { sort } = page;
+  const next = sort
+    ? Buffer.from(JSON.stringify({ sort: sortToken(sort), value: (last as Record<string, unknown>)[sort.field], seq: last.seq })).toString('base64url')
+    : encodeCursor('before', last.seq);
+  return { data: shown.map(present), has_more: true, next_cursor: next };
 };
 
 export { singleQuery };
-
-/** Where the next page of a sorted list starts: after the last item sent, by its sort value and `seq`. */
-type SortedCursor = { readonly value: string | number; readonly seq: number };
-
-const decodeSortedCursor = (cursor: string): SortedCursor => {
-  try {
-    const after = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown }).after;
-    if (Array.isArray(after) && after.length === 2) {
-      const [value, seq] = after as unknown[];
-      if ((typeof value === 'string' || Number.isFinite(value)) && Number.isSafeInteger(seq)) return { value: value as string | number, seq: seq as number };
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new ApiError('invalid_request_error', 'invalid_cursor', 'cursor is not one this API returned', { param: 'cursor' });
-};
-
-/** `?limit=` and `?cursor=` of a list sorted by one field (then newest `seq` among equals). */
-export const sortedPageFromQuery = (ctx: Context, sort: Sort): Page & { limit: number; sort: Sort } => {
-  const limit = limitFromQuery(ctx);
-  const cursor = singleQuery(ctx, 'cursor');
-  return { limit, sort, ...(cursor ? { after: decodeSortedCursor(cursor) } : {}) };
-};
-
-/** The body of a sorted list's page; `docs` holds up to one more than the limit. */
-export const sortedListBody = <D extends { seq: number }, T>(docs: D[], page: { limit: number; sort: Sort }, present: (doc: D) => T): ListBody<T> => {
-  const shown = docs.slice(0, page.limit);
-  const hasMore = docs.length > page.limit;
-  const last = shown.at(-1);
-  const value = last && (last as Record<string, unknown>)[page.sort.field];
-  return {
-    data: shown.map(present),
-    has_more: hasMore,
-    next_cursor: hasMore && last ? Buffer.from(JSON.stringify({ after: [value, last.seq] })).toString('base64url') : null,
-  };
-};

@@ -51,6 +51,7 @@ export const routePermissions = {
   'GET /api/v1/instances/:id/snapshots': 'viewer',
   'POST /api/v1/instances/:id/suspend': 'operator',
   'POST /api/v1/instances/:id/resume': 'operator',
+  'POST /api/v1/instances/:id/restart': 'operator',
   'POST /api/v1/instances/:id/destroy': 'operator',
   'POST /api/v1/instances/:id/backup': 'operator',
   'POST /api/v1/instances/bulk': 'operator',

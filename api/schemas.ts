@@ -1,4 +1,4 @@
-import { instanceStatuses } from '../domain/instance/events.js';
+import { healthStates, instanceStatuses } from '../domain/instance/events.js';
 import { taskStatuses } from '../domain/task/events.js';
 import { roles } from '../domain/team/events.js';
 import { metricRanges, metricSteps } from '../processes/instance-metrics.js';
@@ -193,7 +193,7 @@ export const destroyInstanceBody = {
 /** Suspend, resume and backup take no options. */
 export const instanceActionBody = { type: 'object', additionalProperties: false, properties: {} } as const;
 
-export const bulkInstanceActions = ['suspend', 'resume', 'destroy', 'backup'] as const;
+export const bulkInstanceActions = ['suspend', 'resume', 'restart', 'destroy', 'backup'] as const;
 
 export const bulkInstanceActionBody = {
   type: 'object',
@@ -205,6 +205,9 @@ export const bulkInstanceActionBody = {
     backup_first: { type: 'boolean', description: 'For `destroy` only: back each instance up first. Default: false.' },
   },
 } as const;
+
+/** What instance lists sort by; `last_heartbeat_at` comes from the heartbeat metrics, the others from the read model. */
+export const instanceSorts = ['name', 'created_at', 'last_heartbeat_at'] as const;
 
 export const instanceMetricsQuery = {
   type: 'object',
@@ -221,7 +224,15 @@ export const listInstancesQuery = {
   additionalProperties: false,
   properties: {
     status: { enum: instanceStatuses },
-    provider: { type: 'string', minLength: 1 },
+    provider: { type: 'string', minLength: 1, description: 'One of the providers instances are deployed with, e.g. `local`.' },
+    health: { enum: healthStates },
+    skill: { type: 'string', minLength: 1, maxLength: 100, description: 'Only instances whose spec has this skill, by name.' },
+    q: { type: 'string', minLength: 1, maxLength: 100, description: 'Part of the name (A-Z case-insensitive).' },
+    sort: {
+      enum: instanceSorts.flatMap((field) => [field, `-${field}`]),
+      description:
+        'By `name`, `created_at` or `last_heartbeat_at`, `-` first for descending (never-beating instances compare as the lowest); newest first when absent.',
+    },
     limit: { type: 'string' },
     cursor: { type: 'string' },
     min_position: { type: 'string' },

@@ -89,6 +89,17 @@ export const createInstanceActivities = (deps: InstanceActivityDeps) => {
       return command(ref, { type: 'MarkResumed' });
     },
 
+    async restartInstance(ref: InstanceRef): Promise<Written> {
+      const { provider, name, state } = await loadInstance(ref.instanceId);
+      try {
+        // The agent keeps its credential: no registration token.
+        await provider.restart(provisionRequest(ref, name, state.spec, ''));
+        return command(ref, { type: 'MarkRestarted' });
+      } catch (error) {
+        return command(ref, { type: 'FailRestart', error: errorOf(error) });
+      }
+    },
+
     async backUpInstance(ref: InstanceRef & { readonly backupId: string }): Promise<Written> {
       const { provider } = await loadInstance(ref.instanceId);
       try {

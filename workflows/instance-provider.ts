@@ -41,6 +41,12 @@ export interface InstanceProvider {
   suspend(instanceId: string): Promise<void>;
   /** Starts the agent of a suspended instance again with its kept state (credential, configuration); rejects for an unknown instance. */
   resume(request: ProvisionRequest): Promise<void>;
+  /**
+   * Stops the agent process of a running instance and starts it again with its kept state
+   * (credential, configuration). A retried call restarts it once more; rejects for an
+   * unknown or suspended instance.
+   */
+  restart(request: ProvisionRequest): Promise<void>;
   /** Copies the instance's state somewhere durable; `backupId` names the copy, and the same id answers the same copy. Rejects for an unknown instance. */
   backup(instanceId: string, backupId: string): Promise<Backup>;
   /** Stops the agent and removes the instance; a missing instance is already destroyed. */

@@ -1,6 +1,6 @@
 /**
  * The instance lifecycle (DESIGN.md): provision through the provider and wait for the
- * agent to enrol, then carry out each operator request (suspend, resume, backup, destroy)
+ * agent to enrol, then carry out each operator request (suspend, resume, restart, backup, destroy)
  * in the order it was recorded, and fail tasks over when the agent is lost. Deterministic
  * code only; the provider is called by activities.
  */
@@ -15,6 +15,7 @@ type Operation =
   | { readonly kind: 'suspend' }
   | { readonly kind: 'resume' }
   | { readonly kind: 'backup'; readonly backupId: string }
+  | { readonly kind: 'restart' }
   | { readonly kind: 'destroy' }
   | { readonly kind: 'fail_over'; readonly reason: string };
 
@@ -60,6 +61,8 @@ const track = (instance: TrackedInstance, event: AggregateEvent): void => {
       return queue({ kind: 'resume' });
     case 'instance.backup_requested':
       return queue({ kind: 'backup', backupId: event.data.backup_id as string });
+    case 'instance.restart_requested':
+      return queue({ kind: 'restart' });
     case 'instance.destroy_requested':
       // A backup asked for with the destroy was recorded (and queued) just before it.
       return queue({ kind: 'destroy' });
@@ -99,6 +102,11 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<st
         break;
       case 'backup':
         await caughtUp(await activities.backUpInstance({ ...ref, backupId: operation.backupId }));
+        break;
+      case 'restart':
+        // Runs die with the process: their tasks are placed again rather than lost.
+        await activities.failOverTasks({ ...ref, reason: 'the agent is being restarted' });
+        await caughtUp(await activities.restartInstance(ref));
         break;
       case 'destroy':
         await activities.failOverTasks({ ...ref, reason: 'the instance is being destroyed' });

@@ -26,6 +26,7 @@ type BulkRequest = ActionOptions & { readonly action: InstanceAction; readonly i
 const validateOptions: Record<InstanceAction, (body: unknown) => ActionOptions> = {
   suspend: validator<ActionOptions>(instanceActionBody),
   resume: validator<ActionOptions>(instanceActionBody),
+  restart: validator<ActionOptions>(instanceActionBody),
   destroy: validator<ActionOptions>(destroyInstanceBody),
   backup: validator<ActionOptions>(instanceActionBody),
 };
@@ -38,6 +39,8 @@ const commandFor = (action: InstanceAction, options: ActionOptions, newId: () =>
       return { type: 'SuspendInstance' };
     case 'resume':
       return { type: 'ResumeInstance' };
+    case 'restart':
+      return { type: 'RestartInstance' };
     case 'destroy':
       return { type: 'DestroyInstance', backupFirst: options.backup_first ?? false };
     case 'backup':
@@ -69,7 +72,7 @@ const refused = (instanceId: string, error: unknown): BulkEntry => {
   return { instance_id: instanceId, status: apiError.status, error: { type: apiError.type, code: apiError.code, message: apiError.message } };
 };
 
-/** Suspend, resume, destroy and back up instances, one at a time or in bulk. */
+/** Suspend, resume, restart, destroy and back up instances, one at a time or in bulk. */
 export const instanceActionRoutes = (router: Router<BosunState>, deps: InstanceRoutesDeps): void => {
   const views = instanceViews(deps);
   const events = deps.commands.store;

@@ -1,21 +1,32 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { changeInstanceSpec, deployInstance, type DeployInstanceRequest } from '../../commands/instances.js';
-import { operatorActionNames, type InstanceStatus } from '../../domain/instance/index.js';
+import { operatorActionNames } from '../../domain/instance/index.js';
 import { idOfStream } from '../../events/streams.js';
-import { defaultSteps, maxPoints, metricRanges, metricSteps, seriesOf, type MetricRange, type MetricStep } from '../../processes/instance-metrics.js';
-import { getInstance, listInstances } from '../../projections/instances/instance-queries.js';
+import {
+  defaultSteps,
+  lastHeartbeats,
+  maxPoints,
+  metricRanges,
+  metricSteps,
+  seriesOf,
+  type MetricRange,
+  type MetricStep,
+} from '../../processes/instance-metrics.js';
+import { getInstance, listInstances, type InstanceListFilter } from '../../projections/instances/instance-queries.js';
 import type { InstanceView } from '../../projections/instances/instance-view.js';
+import { pageOrder, withinPage } from '../../projections/read-query.js';
+import type { Page } from '../../projections/read-store.js';
 import { principalOf } from '../auth.js';
 import { commandContextOf } from '../command-context.js';
 import { ApiError, notFound } from '../errors.js';
 import type { Replay } from '../idempotency.js';
 import { mergeSpecPatch, type InstanceSpecPatch } from '../instance-spec-patch.js';
 import { resourceId } from '../ownership.js';
-import { listBody, pageFromQuery } from '../pagination.js';
+import { listBody, sortedPageFromQuery } from '../pagination.js';
 import { allow } from '../permissions.js';
 import { presentInstance } from '../presenters.js';
-import { deployInstanceBody, instanceMetricsQuery, listInstancesQuery, patchInstanceBody } from '../schemas.js';
+import { deployInstanceBody, instanceMetricsQuery, instanceSorts, listInstancesQuery, patchInstanceBody } from '../schemas.js';
 import type { BosunState } from '../state.js';
 import { validator } from '../validation.js';
 import { instanceActionRoutes } from './instance-actions.js';
@@ -33,7 +44,9 @@ const presentLifecycle = (instance: InstanceView) => ({
 const validateDeploy = validator<DeployInstanceRequest>(deployInstanceBody);
 const validatePatch = validator<{ spec: InstanceSpecPatch }>(patchInstanceBody);
 const validateMetricsQuery = validator<{ range?: MetricRange; step?: MetricStep }>(instanceMetricsQuery);
-const validateListQuery = validator<{ status?: InstanceStatus; provider?: string }>(listInstancesQuery);
+const validateListQuery = validator<InstanceListFilter & { sort?: string; limit?: string; cursor?: string; min_position?: string }>(listInstancesQuery);
+/** Beyond this many matching instances, sorting by last heartbeat (joined in memory) is refused. */
+const maxHeartbeatSorted = 10_000;
 
 /** Adds the routes to `router`: one flat router matches a path once, where nested ones matched it again. */
 export const instanceRoutes = (router: Router<BosunState>, deps: InstanceRoutesDeps): void => {
@@ -63,17 +76,50 @@ export const instanceRoutes = (router: Router<BosunState>, deps: InstanceRoutesD
     ctx.set('Location', `/api/v1/instances/${result.state.instanceId}`);
   });
 
+  /**
+   * Last heartbeats are not in the read model (they are not events): the matching instances
+   * are joined with the metrics store and paged in memory, with the read store's own order
+   * and keyset, so a cursor means the same as on the other sorts.
+   */
+  const byLastHeartbeat = async (tenant: string, filter: InstanceListFilter, page: Page & { limit: number }) => {
+    const matching = await listInstances(deps.readStore, tenant, filter, { limit: maxHeartbeatSorted + 1 });
+    if (matching.length > maxHeartbeatSorted) {
+      throw new ApiError(
+        'invalid_request_error',
+        'invalid_field',
+        `sort by last_heartbeat_at takes up to ${maxHeartbeatSorted} matching instances; narrow the filter`,
+        { param: 'sort' },
+      );
+    }
+    const beats = await lastHeartbeats(
+      deps.metrics,
+      tenant,
+      matching.map((instance) => instance.id),
+    );
+    // Never beating (or not within the retention window) compares as the lowest value.
+    return matching
+      .map((instance) => ({ ...instance, last_heartbeat_at: beats.get(instance.id) ?? '' }))
+      .filter((instance) => withinPage(instance, page))
+      .sort(pageOrder(page))
+      .slice(0, page.limit + 1);
+  };
+
   router.get('/instances', allow('GET /api/v1/instances'), deps.consistent, async (ctx) => {
     const { tenant } = principalOf(ctx);
-    const filter = validateListQuery({ ...ctx.query });
-    const page = pageFromQuery(ctx);
-    const instances = await listInstances(
-      deps.readStore,
-      tenant,
-      { ...(filter.status ? { status: filter.status } : {}), ...(filter.provider ? { provider: filter.provider } : {}) },
-      { ...page, limit: page.limit + 1 },
+    const { sort: _sort, limit: _limit, cursor: _cursor, min_position: _minPosition, ...filter } = validateListQuery({ ...ctx.query });
+    if (filter.provider !== undefined && !deps.providers.includes(filter.provider)) {
+      throw new ApiError('invalid_request_error', 'invalid_field', `provider must be one of: ${deps.providers.join(', ')}`, { param: 'provider' });
+    }
+    const page = sortedPageFromQuery(ctx, instanceSorts);
+    const instances =
+      page.sort?.field === 'last_heartbeat_at'
+        ? await byLastHeartbeat(tenant, filter, page)
+        : await listInstances(deps.readStore, tenant, filter, { ...page, limit: page.limit + 1 });
+    ctx.body = listBody<InstanceView & { last_heartbeat_at?: string }, ReturnType<typeof presentInstance>>(
+      instances,
+      page,
+      ({ last_heartbeat_at: _at, ...view }) => presentInstance(view),
     );
-    ctx.body = listBody(instances, page, presentInstance);
   });
 
   const readInstance = async (ctx: Context): Promise<InstanceView> => {

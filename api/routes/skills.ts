@@ -13,7 +13,7 @@ import { commandContextOf } from '../command-context.js';
 import { ApiError } from '../errors.js';
 import type { Appended, Replay } from '../idempotency.js';
 import { resourceId } from '../ownership.js';
-import { sortedListBody, sortedPageFromQuery } from '../pagination.js';
+import { listBody, sortedPageFromQuery } from '../pagination.js';
 import { allow } from '../permissions.js';
 import { presentInstance } from '../presenters.js';
 import { afterWrite, asOf, foldWith, present } from '../resource-views.js';
@@ -64,9 +64,9 @@ const nameParam = (ctx: Context): string => {
 /** A page of the team's skills by name, filtered as the query says. */
 const listPage = async (deps: SkillRoutesDeps, ctx: Context, tenant: string) => {
   const filter = validateListQuery({ ...ctx.query });
-  const page = sortedPageFromQuery(ctx, byName);
+  const page = sortedPageFromQuery(ctx, [byName.field], byName);
   const skills = await listSkills(deps.readStore, tenant, { q: filter.q, category: filter.category, tag: filter.tag }, { ...page, limit: page.limit + 1 });
-  ctx.body = sortedListBody(skills, page, presentSkill);
+  ctx.body = listBody(skills, page, presentSkill);
 };
 
 const readSkillView = async (deps: SkillRoutesDeps, tenant: string, name: string): Promise<SkillView> => {

@@ -13,6 +13,8 @@ export type SuspendInstance = { readonly type: 'SuspendInstance' };
 export type ResumeInstance = { readonly type: 'ResumeInstance' };
 export type DestroyInstance = { readonly type: 'DestroyInstance'; readonly backupFirst: boolean };
 export type BackUpInstance = { readonly type: 'BackUpInstance'; readonly backupId: string };
+/** Stops the agent process of a running instance and starts it again. */
+export type RestartInstance = { readonly type: 'RestartInstance' };
 
 /** Issued by the instance workflow before the provider starts the agent. */
 export type OpenRegistration = { readonly type: 'OpenRegistration'; readonly tokenHash: string };
@@ -31,12 +33,14 @@ export type FailProvisioning = { readonly type: 'FailProvisioning'; readonly err
 export type MarkSuspended = { readonly type: 'MarkSuspended' };
 export type MarkResumed = { readonly type: 'MarkResumed' };
 export type MarkDestroyed = { readonly type: 'MarkDestroyed' };
+export type MarkRestarted = { readonly type: 'MarkRestarted' };
+export type FailRestart = { readonly type: 'FailRestart'; readonly error: InstanceError };
 export type CompleteBackup = { readonly type: 'CompleteBackup'; readonly backupId: string; readonly location: string; readonly sizeBytes: number };
 export type FailBackup = { readonly type: 'FailBackup'; readonly backupId: string; readonly error: InstanceError };
 /** From heartbeats (or their absence). */
 export type ChangeHealth = { readonly type: 'ChangeHealth'; readonly health: Health; readonly reason: string };
 
-export type OperatorCommand = ChangeSpec | SuspendInstance | ResumeInstance | DestroyInstance | BackUpInstance;
+export type OperatorCommand = ChangeSpec | SuspendInstance | ResumeInstance | DestroyInstance | BackUpInstance | RestartInstance;
 
 export type InstanceCommand =
   | DeployInstance
@@ -48,6 +52,8 @@ export type InstanceCommand =
   | MarkSuspended
   | MarkResumed
   | MarkDestroyed
+  | MarkRestarted
+  | FailRestart
   | CompleteBackup
   | FailBackup
   | ChangeHealth;

@@ -14,6 +14,7 @@ const allowedFrom: Record<Command['type'], readonly InstanceStatus[]> = {
   ResumeInstance: ['suspended'],
   DestroyInstance: ['running', 'suspended'],
   BackUpInstance: ['running', 'suspended'],
+  RestartInstance: ['running'],
   OpenRegistration: ['provisioning'],
   RegisterAgent: ['provisioning'],
   MarkProvisioned: ['provisioning'],
@@ -21,6 +22,9 @@ const allowedFrom: Record<Command['type'], readonly InstanceStatus[]> = {
   MarkSuspended: ['running'],
   MarkResumed: ['suspended'],
   MarkDestroyed: ['destroying'],
+  // A destroy may overtake a restart in progress: its outcome is then nothing to record.
+  MarkRestarted: ['running', 'destroying', 'destroyed'],
+  FailRestart: ['running', 'destroying', 'destroyed'],
   CompleteBackup: ['running', 'suspended', 'destroying', 'destroyed'],
   FailBackup: ['running', 'suspended', 'destroying', 'destroyed'],
   ChangeHealth: ['provisioning', 'running', 'suspended'],
@@ -33,6 +37,7 @@ const actionNames: Record<InstanceCommand['type'], string> = {
   ResumeInstance: 'resume',
   DestroyInstance: 'destroy',
   BackUpInstance: 'back up',
+  RestartInstance: 'restart',
   OpenRegistration: 'open registration for',
   RegisterAgent: 'register an agent for',
   MarkProvisioned: 'mark provisioned',
@@ -40,6 +45,8 @@ const actionNames: Record<InstanceCommand['type'], string> = {
   MarkSuspended: 'mark suspended',
   MarkResumed: 'mark resumed',
   MarkDestroyed: 'mark destroyed',
+  MarkRestarted: 'mark restarted',
+  FailRestart: 'fail the restart of',
   CompleteBackup: 'complete a backup of',
   FailBackup: 'fail a backup of',
   ChangeHealth: 'change the health of',
@@ -51,6 +58,7 @@ const operatorActions = {
   ResumeInstance: 'resume',
   DestroyInstance: 'destroy',
   BackUpInstance: 'backup',
+  RestartInstance: 'restart',
 } as const satisfies Record<OperatorCommand['type'], string>;
 
 export type OperatorAction = (typeof operatorActions)[OperatorCommand['type']];
@@ -58,8 +66,8 @@ export type OperatorAction = (typeof operatorActions)[OperatorCommand['type']];
 /** Every operator action, allowed now or not, for `GET /instances/:id/lifecycle`. */
 export const operatorActionNames: readonly OperatorAction[] = Object.values(operatorActions);
 
-/** Suspend and resume wait for the workflow to finish the one already requested. */
-const blockedByPending = new Set<Command['type']>(['SuspendInstance', 'ResumeInstance']);
+/** Suspend, resume and restart wait for the workflow to finish the one already requested. */
+const blockedByPending = new Set<Command['type']>(['SuspendInstance', 'ResumeInstance', 'RestartInstance']);
 
 const describeState = (instance: ExistingInstance): string => (instance.pending ? `${instance.status} (${instance.pending} pending)` : instance.status);
 
@@ -153,6 +161,13 @@ export const decideInstance = (command: InstanceCommand, state: InstanceState): 
       return [{ type: 'instance.resumed', data: {} }];
     case 'MarkDestroyed':
       return [{ type: 'instance.destroyed', data: {} }];
+    case 'RestartInstance':
+      return [{ type: 'instance.restart_requested', data: {} }];
+    // Recorded once: a retried report, or one for a restart a destroy overtook, records nothing.
+    case 'MarkRestarted':
+      return instance.pending === 'restart' ? [{ type: 'instance.restarted', data: {} }] : [];
+    case 'FailRestart':
+      return instance.pending === 'restart' ? [{ type: 'instance.restart_failed', data: { error: command.error } }] : [];
     case 'CompleteBackup':
       requireBackupInProgress(instance, command.backupId);
       return [{ type: 'instance.backup_completed', data: { backup_id: command.backupId, location: command.location, size_bytes: command.sizeBytes } }];

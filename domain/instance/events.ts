@@ -46,6 +46,9 @@ export type Destroyed = DomainEvent<'instance.destroyed', Record<string, never>>
 export type BackupRequested = DomainEvent<'instance.backup_requested', { backup_id: string }>;
 export type BackupCompleted = DomainEvent<'instance.backup_completed', { backup_id: string; location: string; size_bytes: number }>;
 export type BackupFailed = DomainEvent<'instance.backup_failed', { backup_id: string; error: InstanceError }>;
+export type RestartRequested = DomainEvent<'instance.restart_requested', Record<string, never>>;
+export type Restarted = DomainEvent<'instance.restarted', Record<string, never>>;
+export type RestartFailed = DomainEvent<'instance.restart_failed', { error: InstanceError }>;
 export type HealthChanged = DomainEvent<'instance.health_changed', { health: Health; reason: string }>;
 
 export type InstanceEvent =
@@ -64,6 +67,9 @@ export type InstanceEvent =
   | BackupRequested
   | BackupCompleted
   | BackupFailed
+  | RestartRequested
+  | Restarted
+  | RestartFailed
   | HealthChanged;
 
 export const instanceEventTypes: readonly InstanceEvent['type'][] = [
@@ -82,5 +88,8 @@ export const instanceEventTypes: readonly InstanceEvent['type'][] = [
   'instance.backup_requested',
   'instance.backup_completed',
   'instance.backup_failed',
+  'instance.restart_requested',
+  'instance.restarted',
+  'instance.restart_failed',
   'instance.health_changed',
 ];

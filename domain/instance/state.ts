@@ -2,7 +2,7 @@ import { assertNever } from '../shared/decider.js';
 import type { Health, InstanceEvent, InstanceSpec, InstanceStatus } from './events.js';
 
 /** A request the workflow is still carrying out; the next one waits for it. */
-export type PendingAction = 'suspend' | 'resume' | null;
+export type PendingAction = 'suspend' | 'resume' | 'restart' | null;
 
 export type InstanceState =
   | { readonly status: 'none' }
@@ -86,9 +86,13 @@ export const evolveInstance = (state: InstanceState, event: InstanceEvent): Inst
       return { ...next, pending: 'suspend' };
     case 'instance.resume_requested':
       return { ...next, pending: 'resume' };
+    case 'instance.restart_requested':
+      return { ...next, pending: 'restart' };
     case 'instance.suspended':
     case 'instance.resumed':
     case 'instance.destroy_requested':
+    case 'instance.restarted':
+    case 'instance.restart_failed':
       return { ...next, pending: null };
     case 'instance.backup_requested':
       return {

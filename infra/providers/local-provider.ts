@@ -220,6 +220,14 @@ export const createLocalProvider = (options: LocalProviderOptions): InstanceProv
         await startAgent(request, dir);
       }),
 
+    restart: (request) =>
+      exclusively(request.instanceId, async () => {
+        const dir = await existingInstanceDir(request.instanceId);
+        if (await exists(join(dir, SUSPENDED_MARK))) throw new Error(`instance ${request.instanceId} is suspended: resume it instead`);
+        await stopAgent(request.instanceId, dir);
+        await startAgent(request, dir);
+      }),
+
     backup: (instanceId, backupId) =>
       exclusively(instanceId, async () => {
         const dir = await existingInstanceDir(instanceId);

@@ -7,6 +7,9 @@ const instances = streamViewProjector<InstanceView>({
   indexes: [
     ['tenant', 'status'],
     ['tenant', 'provider'],
+    ['tenant', 'health'],
+    ['tenant', 'name'],
+    ['tenant', 'created_at'],
   ],
   evolve: evolveInstanceView,
 });

@@ -43,6 +43,8 @@ export type InstanceView = ReadDocument & {
   readonly health: Health;
   readonly health_reason: string | null;
   readonly spec: InstanceSpec;
+  /** Names of the skills of the spec, for lists filtered by skill. */
+  readonly skills: readonly string[];
   /** Where the provider says the instance can be reached, once provisioned. */
   readonly endpoint: string | null;
   readonly agent: { readonly version: string; readonly hostname: string | null; readonly registered_at: string } | null;
@@ -63,6 +65,8 @@ const redactSecrets = (value: unknown): unknown => {
 };
 
 const shownSpec = (spec: InstanceSpec): InstanceSpec => ({ ...spec, settings: redactSecrets(spec.settings) as InstanceSpec['settings'] });
+
+const skillNames = (spec: InstanceSpec): string[] => spec.skills.map((skill) => skill.name);
 
 /**
  * The domain state as far as the view knows it, so lifecycle changes and allowed actions
@@ -100,7 +104,11 @@ const changesOf = (view: InstanceView, event: InstanceEvent, at: string): Partia
     case 'instance.resume_requested':
     case 'instance.resumed':
     case 'instance.destroy_requested':
+    case 'instance.restart_requested':
+    case 'instance.restarted':
       return {};
+    case 'instance.restart_failed':
+      return { last_error: event.data.error };
     // No agent runs any more: the last health reported says nothing now.
     case 'instance.destroyed':
       return { health: 'unknown', health_reason: 'instance destroyed' };
@@ -111,7 +119,7 @@ const changesOf = (view: InstanceView, event: InstanceEvent, at: string): Partia
     case 'instance.provisioning_failed':
       return { last_error: event.data.error };
     case 'instance.spec_changed':
-      return { spec: shownSpec(event.data.spec) };
+      return { spec: shownSpec(event.data.spec), skills: skillNames(event.data.spec) };
     case 'instance.backup_requested':
       return {
         backups: [
@@ -156,6 +164,7 @@ export const evolveInstanceView = (view: InstanceView | null, recorded: Recorded
       health: 'unknown',
       health_reason: null,
       spec: shownSpec(event.data.spec),
+      skills: skillNames(event.data.spec),
       endpoint: null,
       agent: null,
       backups: [],

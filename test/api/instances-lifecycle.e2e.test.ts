@@ -18,19 +18,39 @@ t.test('acting on an instance through its lifecycle', async (t) => {
       status: 'provisioning',
       pending: null,
       allowed_actions: ['change_spec'],
-      all_actions: ['change_spec', 'suspend', 'resume', 'destroy', 'backup'],
+      all_actions: ['change_spec', 'suspend', 'resume', 'destroy', 'backup', 'restart'],
     });
-    for (const action of ['resume', 'suspend', 'destroy', 'backup']) {
+    for (const action of ['resume', 'suspend', 'restart', 'destroy', 'backup']) {
       const refused = await app.call('POST', `/api/v1/instances/${deployed.id}/${action}`);
       t.equal(refused.status, 409, action);
       t.match(refused.body.error, { type: 'conflict_error', code: 'illegal_transition', message: /provisioning/ });
     }
   });
 
+  t.test('a running instance is restarted: requested, pending until the workflow reports, then running with nothing pending', async (t) => {
+    const deployed = await deploy('restarted-1');
+    await driver.provision(deployed.id);
+    const restarting = await app.call('POST', `/api/v1/instances/${deployed.id}/restart`, { headers: { 'idempotency-key': 'restart-1' } });
+    t.equal(restarting.status, 202);
+    t.match(restarting.body, { object: 'instance', status: 'running', pending: 'restart' });
+    t.same(restarting.body.allowed_actions, ['change_spec', 'destroy', 'backup'], 'no suspend or second restart meanwhile');
+    const again = await app.call('POST', `/api/v1/instances/${deployed.id}/restart`);
+    t.equal(again.status, 409, 'one restart at a time');
+    t.match(again.body.error, { code: 'illegal_transition', message: /restart pending/ });
+    const replayed = await app.call('POST', `/api/v1/instances/${deployed.id}/restart`, { headers: { 'idempotency-key': 'restart-1' } });
+    t.equal(replayed.headers.get('idempotency-replayed'), 'true');
+    t.same(replayed.body, restarting.body, 'a keyed retry replays the answer');
+    const done = await driver.execute(deployed.id, { type: 'MarkRestarted' });
+    t.same((await lifecycle(deployed.id, done.position)).allowed_actions, ['change_spec', 'suspend', 'destroy', 'backup', 'restart']);
+    await driver.execute(deployed.id, { type: 'SuspendInstance' });
+    const suspendedRefusal = await app.call('POST', `/api/v1/instances/${deployed.id}/restart`);
+    t.equal(suspendedRefusal.status, 409, 'only a running instance restarts');
+  });
+
   t.test('a running instance is suspended, then resumed', async (t) => {
     const deployed = await deploy('running-1');
     const provisioned = await driver.provision(deployed.id);
-    t.same((await lifecycle(deployed.id, provisioned.position)).allowed_actions, ['change_spec', 'suspend', 'destroy', 'backup']);
+    t.same((await lifecycle(deployed.id, provisioned.position)).allowed_actions, ['change_spec', 'suspend', 'destroy', 'backup', 'restart']);
 
     const suspending = await app.call('POST', `/api/v1/instances/${deployed.id}/suspend`);
     t.equal(suspending.status, 202);
@@ -91,7 +111,7 @@ t.test('acting on an instance through its lifecycle', async (t) => {
     t.equal(destroying.status, 202);
     t.match(destroying.body, { status: 'destroying' });
     const read = await app.call('GET', `/api/v1/instances/${deployed.id}`, { headers: { 'x-min-position': String(destroying.body.position) } });
-    t.same(read.body, destroying.body);
+    t.same(read.body, { ...destroying.body, metrics: null }, 'the read adds the latest heartbeat metrics: none kept');
   });
 
   t.test('action bodies are validated naming the field', async (t) => {
@@ -131,8 +151,9 @@ t.test('acting on an instance through its lifecycle', async (t) => {
       local.body.data.map((instance: { id: string }) => instance.id),
       listed.map(({ id }) => id).reverse(),
     );
-    const none = await app.call('GET', '/api/v1/instances?provider=aws', consistent);
-    t.same(none.body.data, []);
+    const unknownProvider = await app.call('GET', '/api/v1/instances?provider=aws', consistent);
+    t.equal(unknownProvider.status, 400, 'a provider instances are not deployed with is refused');
+    t.equal(unknownProvider.body.error.param, 'provider');
     const refused = await app.call('GET', '/api/v1/instances?status=sleeping');
     t.equal(refused.body.error.param, 'status');
   });

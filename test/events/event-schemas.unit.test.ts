@@ -142,6 +142,10 @@ t.test('every event the instance decider produces along its lifecycle matches it
     { type: 'MarkSuspended' },
     { type: 'ResumeInstance' },
     { type: 'MarkResumed' },
+    { type: 'RestartInstance' },
+    { type: 'FailRestart', error: { code: 'provider_error', message: 'no such process' } },
+    { type: 'RestartInstance' },
+    { type: 'MarkRestarted' },
     { type: 'DestroyInstance', backupFirst: true },
     { type: 'MarkDestroyed' },
   ];

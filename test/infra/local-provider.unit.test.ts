@@ -144,6 +144,21 @@ t.test('agent.log receives stdout and stderr, appended across restarts', async (
   t.equal((await log()).match(/fake agent \d+ started in/g)?.length, 2, 'both starts, in one log');
 });
 
+t.test('restart stops the agent process and starts a new one', async (t) => {
+  const fixture = await freshLocal(t);
+  const id = newInstanceId();
+  const logFile = join(fixture.instanceDir(id), 'agent.log');
+  const log = () => readFile(logFile, 'utf8');
+  await fixture.provider.provision(provisionRequest(id));
+  await until(async () => (await log()).includes('a line on stderr'), 'the first start in agent.log');
+  await fixture.provider.restart(provisionRequest(id));
+  t.match(await log(), /SIGTERM, exiting/, 'the old process saw SIGTERM');
+  await until(async () => (await log()).match(/fake agent \d+ started in/g)?.length === 2, 'the second start in agent.log');
+  const pids = [...(await log()).matchAll(/fake agent (\d+) started in/g)].map((match) => match[1]);
+  t.not(pids[0], pids[1], 'another process');
+  t.equal(await fixture.agentProcesses(id), 1, 'one agent runs');
+});
+
 t.test('an agent that ignores SIGTERM is killed after the grace period', async (t) => {
   const fixture = await freshLocal(t, { env: { PATH: process.env.PATH, FAKE_AGENT_IGNORE_SIGTERM: '1' }, stopGraceMs: 100 });
   const id = newInstanceId();

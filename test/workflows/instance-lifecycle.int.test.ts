@@ -33,7 +33,7 @@ t.test(
     const instanceId = await deployRunning(app);
     const pid = agentPid(app, instanceId);
     const credential = credentialOf(app, instanceId);
-    t.same(await allowedActions(app, instanceId), ['change_spec', 'suspend', 'destroy', 'backup']);
+    t.same(await allowedActions(app, instanceId), ['change_spec', 'suspend', 'destroy', 'backup', 'restart']);
 
     const suspending = await app.call('POST', `/api/v1/instances/${instanceId}/suspend`);
     t.equal(suspending.status, 202);
@@ -60,7 +60,32 @@ t.test(
     t.ok(processRuns(resumedPid));
     t.equal(credentialOf(app, instanceId), credential, 'with the credential it enrolled with');
     t.equal((await instanceEventTypes(app, instanceId)).filter((type) => type === 'instance.agent_registered').length, 1, 'it did not enrol again');
-    t.same(await allowedActions(app, instanceId), ['change_spec', 'suspend', 'destroy', 'backup']);
+    t.same(await allowedActions(app, instanceId), ['change_spec', 'suspend', 'destroy', 'backup', 'restart']);
+  },
+);
+
+t.test(
+  'given a running instance, when restarted, its agent process is replaced, beats again with its credential, and the instance stays running',
+  async (t) => {
+    const app = await startFleet(t, temporal);
+    const instanceId = await deployRunning(app);
+    const before = agentPid(app, instanceId);
+    const credential = credentialOf(app, instanceId);
+    const requested = await app.call('POST', `/api/v1/instances/${instanceId}/restart`);
+    t.equal(requested.status, 202);
+    t.equal(requested.body.pending, 'restart');
+    await waitForInstance(app, instanceId, 'running');
+    t.same((await instanceEventTypes(app, instanceId)).slice(-2), ['instance.restart_requested', 'instance.restarted']);
+    const after = agentPid(app, instanceId);
+    t.not(after, before, 'another agent process');
+    t.notOk(processRuns(before), 'the old one is gone');
+    t.equal(credentialOf(app, instanceId), credential, 'the same credential');
+    const since = Date.now();
+    await eventually('a heartbeat from the new process', async () => {
+      const metrics = (await instanceOf(app, instanceId)).metrics;
+      return metrics && Date.parse(metrics.at) > since;
+    });
+    t.same(await allowedActions(app, instanceId), ['change_spec', 'suspend', 'destroy', 'backup', 'restart']);
   },
 );
 

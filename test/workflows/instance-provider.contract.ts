@@ -112,6 +112,20 @@ export const instanceProviderContract = (t: Test, name: string, makeProvider: ()
       t.same(await observe(fixture, id), up, 'resume again is a no-op');
     });
 
+    t.test('restart starts the agent again with the state it had; a suspended instance is refused', async (t) => {
+      const fixture = await fresh();
+      const { provider } = fixture;
+      const id = newInstanceId();
+      await provider.provision(provisionRequest(id));
+      await fixture.writeAgentConfig(id, remediated);
+      await provider.restart(provisionRequest(id));
+      t.same(await observe(fixture, id), up, 'running again');
+      t.same(await fixture.readAgentConfig(id), remediated, 'with the configuration it had, not the spec');
+      await provider.suspend(id);
+      await t.rejects(provider.restart(provisionRequest(id)), 'a suspended instance is resumed, not restarted');
+      t.same(await observe(fixture, id), down, 'and stays suspended');
+    });
+
     t.test('backup answers a location and a size, the same copy for the same id', async (t) => {
       const fixture = await fresh();
       const { provider } = fixture;

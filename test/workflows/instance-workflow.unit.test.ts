@@ -15,7 +15,7 @@ const env = await timeSkippingEnvironment(t);
 const worker = await sharedWorker<InstanceActivities>(
   t,
   env,
-  ['provisionInstance', 'failProvisioning', 'suspendInstance', 'resumeInstance', 'backUpInstance', 'destroyInstance', 'failOverTasks'],
+  ['provisionInstance', 'failProvisioning', 'suspendInstance', 'resumeInstance', 'restartInstance', 'backUpInstance', 'destroyInstance', 'failOverTasks'],
   'instanceId',
 );
 
@@ -47,6 +47,10 @@ const mockInstance = (stream: FakeStream) => {
     async resumeInstance(ref) {
       calls.record('resumeInstance', ref);
       return write('instance.resumed');
+    },
+    async restartInstance(ref) {
+      calls.record('restartInstance', ref);
+      return write('instance.restarted');
     },
     async backUpInstance(ref) {
       calls.record('backUpInstance', ref);
@@ -108,6 +112,29 @@ t.test(
     );
   },
 );
+
+t.test('given a running instance, when a restart is requested, then its tasks are failed over and the provider restarts its agent', async (t) => {
+  const stream = new FakeStream(env);
+  const { instanceId, workflowId, calls } = mockInstance(stream);
+  await stream.append('instance.deploy_requested', { name: 'box', provider: 'local' });
+  await stream.append('instance.provisioned');
+  const handle = await env.client.workflow.start('instanceWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId,
+    args: [{ instanceId, tenant: 'team-a', carried: running(stream) } satisfies InstanceWorkflowInput],
+  });
+
+  await forward(env, workflowId, await stream.append('instance.restart_requested'));
+  await calls.called('restartInstance');
+  // The call is recorded before the mock writes what it did.
+  while (!stream.types().includes('instance.restarted')) await new Promise((resolve) => setTimeout(resolve, 10));
+  await forward(env, workflowId, await stream.append('instance.destroy_requested'));
+
+  t.equal(await handle.result(), 'destroyed');
+  t.strictSame(calls.names(), ['failOverTasks', 'restartInstance', 'failOverTasks', 'destroyInstance']);
+  t.equal(calls.of('failOverTasks')[0]?.reason, 'the agent is being restarted');
+  t.strictSame(stream.types().slice(2), ['instance.restart_requested', 'instance.restarted', 'instance.destroy_requested', 'instance.destroyed']);
+});
 
 t.test(
   'given a running instance whose history passes 4 MiB, when its next operation is done, then it continues as new with what it tracked, and the next run destroys it',

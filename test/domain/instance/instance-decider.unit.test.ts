@@ -30,6 +30,9 @@ const resumeRequested: InstanceEvent = { type: 'instance.resume_requested', data
 const destroyRequested: InstanceEvent = { type: 'instance.destroy_requested', data: { backup_first: false } };
 const destroyed: InstanceEvent = { type: 'instance.destroyed', data: {} };
 const failed: InstanceEvent = { type: 'instance.provisioning_failed', data: { error: { code: 'quota', message: 'no capacity' } } };
+const restartRequested: InstanceEvent = { type: 'instance.restart_requested', data: {} };
+const restarted: InstanceEvent = { type: 'instance.restarted', data: {} };
+const restartFailed: InstanceEvent = { type: 'instance.restart_failed', data: { error: { code: 'provider_error', message: 'no such process' } } };
 const backupRequested: InstanceEvent = { type: 'instance.backup_requested', data: { backup_id: 'b-1' } };
 
 /** A shortest history leaving an instance in each status. */
@@ -98,7 +101,8 @@ t.test('the lifecycle, step by step', async (t) => {
 t.test('the actions allowed in each state', async (t) => {
   const allowed = (history: InstanceEvent[]) => instanceActionsAllowed(replayInstance(history));
   t.same(allowed(historyOf.provisioning), ['change_spec']);
-  t.same(allowed(historyOf.running), ['change_spec', 'suspend', 'destroy', 'backup']);
+  t.same(allowed(historyOf.running), ['change_spec', 'suspend', 'destroy', 'backup', 'restart']);
+  t.same(allowed([...historyOf.running, restartRequested]), ['change_spec', 'destroy', 'backup'], 'no suspend or second restart while one is pending');
   t.same(allowed([...historyOf.running, suspendRequested]), ['change_spec', 'destroy', 'backup'], 'no second suspend while one is pending');
   t.same(allowed(historyOf.suspended), ['change_spec', 'resume', 'destroy', 'backup']);
   for (const status of ['destroying', 'destroyed', 'failed'] as const) t.same(allowed(historyOf[status]), [], status);
@@ -284,3 +288,63 @@ t.test('given an instance history, the refusal of a command is what deciding it 
     code: 'duplicate_backup',
   });
 });
+
+t.test(
+  'given a running instance, when a restart is asked for, then it is requested',
+  instance.given(historyOf.running).when({ type: 'RestartInstance' }).then([restartRequested]),
+);
+
+t.test(
+  'given a restart in progress, when another is asked for, then it is refused naming the pending one',
+  instance
+    .given([...historyOf.running, restartRequested])
+    .when({ type: 'RestartInstance' })
+    .thenThrows(IllegalTransitionError, { message: /running \(restart pending\)/ }),
+);
+
+for (const status of ['provisioning', 'suspended', 'destroying', 'destroyed', 'failed'] as const) {
+  t.test(
+    `given a ${status} instance, when a restart is asked for, then it is refused`,
+    instance.given(historyOf[status]).when({ type: 'RestartInstance' }).thenThrows(IllegalTransitionError),
+  );
+}
+
+t.test(
+  'given a restart in progress, when the provider restarted the agent, then it is restarted',
+  instance
+    .given([...historyOf.running, restartRequested])
+    .when({ type: 'MarkRestarted' })
+    .then([restarted]),
+);
+
+t.test(
+  'given a restart in progress, when the provider failed, then the restart failed with its error',
+  instance
+    .given([...historyOf.running, restartRequested])
+    .when({ type: 'FailRestart', error: { code: 'provider_error', message: 'no such process' } })
+    .then([restartFailed]),
+);
+
+t.test(
+  'given a restart already recorded, when the report is retried, then nothing more is recorded',
+  instance
+    .given([...historyOf.running, restartRequested, restarted])
+    .when({ type: 'MarkRestarted' })
+    .then([]),
+);
+
+t.test(
+  'given a restart a destroy overtook, when the provider reports, then nothing is recorded',
+  instance
+    .given([...historyOf.running, restartRequested, destroyRequested])
+    .when({ type: 'FailRestart', error: { code: 'provider_error', message: 'gone' } })
+    .then([]),
+);
+
+t.test(
+  'given a restart that failed, when a restart is asked for again, then it is requested',
+  instance
+    .given([...historyOf.running, restartRequested, restartFailed])
+    .when({ type: 'RestartInstance' })
+    .then([restartRequested]),
+);
