@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<object>> = {
   'kafka-to-mongo': () => benchKafkaToMongoFigures(),
   'time-travel': async () => (await import('./time-travel.js')).benchTimeTravel(),
   'audit-export': async () => (await import('./audit-export.js')).benchAuditExport(),
+  webhooks: async () => (await import('./webhooks.js')).benchWebhooks(),
 };
 
 const chosen = process.argv.slice(2);
