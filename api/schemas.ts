@@ -28,6 +28,13 @@ export const submitTaskBody = {
         backoff_seconds: { type: 'number', minimum: 0, maximum: 3600, description: 'Wait before the first retry, doubled for each later one.' },
       },
     },
+    callback_url: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 2048,
+      description:
+        "Where the task's terminal event (completed, failed, cancelled) is POSTed, signed as a Standard Webhooks delivery with your team's task callback secret (GET /task-callbacks/secret) and retried like webhook deliveries. http(s) only; private, loopback and link-local addresses only if the team policy allows them.",
+    },
   },
 } as const;
 

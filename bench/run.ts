@@ -23,6 +23,7 @@ const benches: Record<string, () => Promise<object>> = {
   'time-travel': async () => (await import('./time-travel.js')).benchTimeTravel(),
   'audit-export': async () => (await import('./audit-export.js')).benchAuditExport(),
   'task-lists': async () => (await import('./task-lists.js')).benchTaskLists(),
+  webhooks: async () => (await import('./webhooks.js')).benchWebhooks(),
 };
 
 const chosen = process.argv.slice(2);

@@ -3,6 +3,8 @@ import { taskDecider, type TaskCommand } from '../domain/task/index.js';
 import { instanceStream, taskStream } from '../events/streams.js';
 import type { CommandContext } from './command-context.js';
 import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
+import { readTeamPolicy } from './team-policy.js';
+import { validateTargetUrl } from './webhook-targets.js';
 
 export type SubmitTaskRequest = {
   readonly kind: string;
@@ -11,7 +13,12 @@ export type SubmitTaskRequest = {
   readonly required_skills?: string[];
   readonly timeout_seconds?: number;
   readonly retry?: { readonly max_attempts?: number; readonly backoff_seconds?: number };
+  readonly callback_url?: string;
 };
+
+/** A callback URL is held to what a webhook's is: http(s), and no private address unless the team allows it. */
+const checkedCallbackUrl = async (deps: CommandHandlerDeps, tenant: string, url: string): Promise<string> =>
+  validateTargetUrl(url, (await readTeamPolicy(deps, tenant)).allow_private_webhook_targets ?? false, 'callback_url');
 
 /** Unless the client says otherwise, a run lost to a crashed agent or a transient error is tried again. */
 export const defaultRetry = { max_attempts: 3, backoff_seconds: 1 } as const;
@@ -44,6 +51,7 @@ export const submitTask = async (deps: CommandHandlerDeps, ctx: CommandContext, 
       timeoutSeconds: request.timeout_seconds ?? null,
       maxAttempts: request.retry?.max_attempts ?? defaultRetry.max_attempts,
       retryBackoffSeconds: request.retry?.backoff_seconds ?? defaultRetry.backoff_seconds,
+      callbackUrl: request.callback_url === undefined ? null : await checkedCallbackUrl(deps, ctx.tenant, request.callback_url),
     },
     ctx,
     { newStream: derivedTaskId === undefined },

@@ -10,6 +10,8 @@ export type SubmitTask = {
   readonly timeoutSeconds: number | null;
   readonly maxAttempts: number;
   readonly retryBackoffSeconds: number;
+  /** Checked by the command side (scheme, and the address against the team's policy). */
+  readonly callbackUrl?: string | null;
 };
 export type DeferTask = { readonly type: 'DeferTask'; readonly reason: string };
 export type StartProvisioning = { readonly type: 'StartProvisioning'; readonly instanceId: string };

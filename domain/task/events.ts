@@ -20,6 +20,8 @@ export type TaskSubmitted = DomainEvent<
     max_attempts: number;
     /** Wait before the first retry, doubled for each later one (since v2). */
     retry_backoff_seconds: number;
+    /** Where the task's terminal event is sent, signed with the team's task callback secret; null when none (since v3). */
+    callback_url: string | null;
   }
 >;
 /** No eligible instance yet: the task waits for one. */

@@ -117,3 +117,30 @@ t.test('a failing receiver is retried with backoff; a rotated secret signs besid
   t.match(failed, { error: 'the webhook is disabled', next_attempt_at: null });
   t.equal(receiver.requests.length, requestsBefore, 'nothing is sent to a disabled webhook');
 });
+
+t.test("a task's callback_url receives its terminal event, signed with the team's task callback secret", async (t) => {
+  const app = await startFleet(t, temporal, fast);
+  const receiver = await startReceiver([], '/callback');
+  t.teardown(receiver.close);
+  const refused = await app.call('POST', '/api/v1/tasks', { body: { kind: 'echo', input: {}, callback_url: receiver.url } });
+  t.match(refused, { status: 400, body: { error: { param: 'callback_url', message: /loopback address/ } } }, 'checked like a webhook URL');
+  t.match(await app.call('POST', '/api/v1/tasks', { body: { kind: 'echo', input: {}, callback_url: 'ftp://example.com/x' } }), {
+    status: 400,
+    body: { error: { param: 'callback_url', message: /http or https/ } },
+  });
+
+  await allowLoopback(app);
+  const secret = await app.call('GET', '/api/v1/task-callbacks/secret');
+  t.match(secret.body, { object: 'task_callback_secret', secret: /^whsec_/ });
+  receiver.secrets.push(secret.body.secret as string);
+  const submitted = await app.call('POST', '/api/v1/tasks', { body: { kind: 'echo', input: {}, callback_url: receiver.url } });
+  t.equal(submitted.status, 202);
+  const taskId = submitted.body.id as string;
+  const cancelled = await app.call('POST', `/api/v1/tasks/${taskId}/cancel`, { body: { reason: 'not needed' } });
+  t.equal(cancelled.status, 200);
+  await eventually('the callback handled', async () => receiver.handled.size === 1);
+  const [callback] = receiver.handled.values();
+  t.match(callback?.payload, { type: 'task.cancelled', event: { stream: `task-${taskId}` } }, 'the terminal event only');
+  t.same(receiver.rejected, [], 'its signature verified with the team callback secret');
+  t.equal(receiver.requests.length, 1, 'nothing else was sent');
+});

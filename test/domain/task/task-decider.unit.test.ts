@@ -36,6 +36,7 @@ const ev = {
       timeout_seconds: 600,
       max_attempts: 1,
       retry_backoff_seconds: 0,
+      callback_url: null,
       ...data,
     },
   }),

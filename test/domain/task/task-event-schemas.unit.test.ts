@@ -21,7 +21,7 @@ type Schema = {
 const files = readdirSync(schemaDir);
 
 /** Newest schema version of each type; older ones stay published for consumers of old events. */
-const newestVersion: Partial<Record<string, number>> = { 'task.submitted': 2 };
+const newestVersion: Partial<Record<string, number>> = { 'task.submitted': 3 };
 const newestFile = (type: string): string => `${type}.v${newestVersion[type] ?? 1}`;
 const schemaOf = new Map<string, Schema>(
   files.map((file) => [file.replace(/\.json$/, ''), JSON.parse(readFileSync(new URL(file, schemaDir), 'utf8')) as Schema]),
