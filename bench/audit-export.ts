@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
 import { seedTaskLog } from './read-side.js';
-import { startServer } from './server-process.js';
+import { startServer, systemTeamOf } from './server-process.js';
 import { median } from './statistics.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js');
@@ -63,12 +63,10 @@ export const benchAuditExport = async (events = Number(process.env.BENCH_EVENTS 
     MONGODB_URL: '',
   };
   try {
-    // First start creates the system team, whose id the seeded events carry.
-    const first = await startServer(cli, ['serve'], env, '/ready');
-    const team = (await (await fetch(`${first.url}/api/v1/team`, { headers: { authorization: `Bearer ${key}` } })).json()) as { id: string };
-    await first.stop();
+    // The seeded events are the system team's.
+    const teamId = await systemTeamOf(cli, env, key);
     const store = openEmbeddedEventStore({ directory });
-    await seedTaskLog(store, events, team.id);
+    await seedTaskLog(store, events, teamId);
     await store.close();
     progress({ phase: 'seeded', events });
     const started = process.hrtime.bigint();

@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { isolatedEngines } from './engines.js';
+import { pairedRatio, summarise, windowOf, type Window } from './load.js';
 import { startServer } from './server-process.js';
-import { median } from './statistics.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const adminKey = 'bench-admin-key-0123456789';
@@ -26,25 +26,7 @@ const load = (url: string, seconds: number) =>
     body: JSON.stringify({ kind: 'echo', input: { message: 'hello' } }),
   });
 
-type Window = { readonly requests_per_s: number; readonly p50_ms: number; readonly p99_ms: number; readonly failures: number };
-
-const measure = async (url: string, seconds: number): Promise<Window> => {
-  const result = await load(url, seconds);
-  return {
-    requests_per_s: Math.round(result.requests.average),
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-  };
-};
-
-const summarise = (windows: readonly Window[]) => ({
-  requests_per_s: Math.round(median(windows.map((w) => w.requests_per_s))),
-  p50_ms: median(windows.map((w) => w.p50_ms)),
-  p99_ms: median(windows.map((w) => w.p99_ms)),
-  worst_p99_ms: Math.max(...windows.map((w) => w.p99_ms)),
-  failures: windows.reduce((sum, w) => sum + w.failures, 0),
-});
+const measure = async (url: string, seconds: number): Promise<Window> => windowOf(await load(url, seconds));
 
 /**
  * Bosun and bare Koa are loaded in alternating windows, and the ratio is the median of
@@ -77,7 +59,7 @@ export const benchHttp = async (seconds = 20, rounds = 5) => {
       window_s: window,
       bosun_submit: summarise(bosunWindows),
       bare_koa: summarise(bareWindows),
-      submit_vs_bare: Number(median(bosunWindows.map((w, i) => w.requests_per_s / (bareWindows[i] as Window).requests_per_s)).toFixed(2)),
+      submit_vs_bare: pairedRatio(bosunWindows, bareWindows),
       submit_vs_bare_per_window: bosunWindows.map((w, i) => Number((w.requests_per_s / (bareWindows[i] as Window).requests_per_s).toFixed(2))),
     };
   } finally {

@@ -70,3 +70,17 @@ export const startServer = async (
   await stop(5_000);
   throw new Error(`${script} was not ready within ${options.readyTimeoutMs ?? 60_000} ms`);
 };
+
+/**
+ * Starts Bosun once on `env` so it creates the system team, and stops it: the team's id is
+ * what a benchmark seeds its events under before the measured start.
+ */
+export const systemTeamOf = async (cli: string, env: NodeJS.ProcessEnv, adminKey: string): Promise<string> => {
+  const server = await startServer(cli, ['serve'], env, '/ready', { readyTimeoutMs: 120_000 });
+  try {
+    const team = (await (await fetch(`${server.url}/api/v1/team`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { id: string };
+    return team.id;
+  } finally {
+    await server.stop();
+  }
+};

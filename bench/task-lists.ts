@@ -27,8 +27,8 @@ import { createLogger } from '../infra/logger.js';
 import { openMongoReadStore, toStored, withDatabase } from '../infra/mongo-read-store.js';
 import { readModelProjectors } from '../projections/read-models.js';
 import type { ReadDocument } from '../projections/read-store.js';
-import { startServer, type ServerProcess } from './server-process.js';
-import { median } from './statistics.js';
+import { pairedRatio, summarise, windowOf, type Window } from './load.js';
+import { startServer, systemTeamOf, type ServerProcess } from './server-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'cli.js');
@@ -36,28 +36,9 @@ const adminKey = `bench-admin-${randomUUID()}`;
 const logger = createLogger('info', 'stderr').child({ component: 'bench-task-lists' });
 
 /** Of every 20 tasks: 12 completed, 3 failed, 2 running, 3 pending. */
-const statusMix = [
-  'completed',
-  'completed',
-  'completed',
-  'completed',
-  'completed',
-  'completed',
-  'completed',
-  'completed',
-  'completed',
-  'completed',
-  'completed',
-  'completed',
-  'failed',
-  'failed',
-  'failed',
-  'running',
-  'running',
-  'pending',
-  'pending',
-  'pending',
-] as const;
+const statusMix = (['completed', 'failed', 'running', 'pending'] as const).flatMap((status) =>
+  Array.from({ length: { completed: 12, failed: 3, running: 2, pending: 3 }[status] }, () => status),
+);
 const listedStatuses = ['completed', 'failed', 'running', 'pending'] as const;
 
 const metadata = (occurredAt: number): EventMetadata => ({
@@ -196,8 +177,6 @@ const copyReadModels = async (readModelsFile: string, url: string): Promise<void
   }
 };
 
-type Window = { readonly requests_per_s: number; readonly p50_ms: number; readonly p99_ms: number; readonly failures: number };
-
 /** `seconds` of GETs at 64 connections, each request's path drawn by `pathOf`. */
 const measure = async (url: string, pathOf: () => string, seconds: number): Promise<Window> => {
   const result = await autocannon({
@@ -207,20 +186,8 @@ const measure = async (url: string, pathOf: () => string, seconds: number): Prom
     headers: { authorization: `Bearer ${adminKey}` },
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: pathOf() }) }],
   });
-  return {
-    requests_per_s: Math.round(result.requests.average),
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-  };
+  return windowOf(result);
 };
-
-const summarise = (windows: readonly Window[]) => ({
-  requests_per_s: Math.round(median(windows.map((w) => w.requests_per_s))),
-  p50_ms: median(windows.map((w) => w.p50_ms)),
-  p99_ms: median(windows.map((w) => w.p99_ms)),
-  failures: windows.reduce((sum, w) => sum + w.failures, 0),
-});
 
 const draw = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)] as T;
 
@@ -245,7 +212,7 @@ const compare = async (bosun: string, pathOf: () => string, seconds: number, rou
       answer_bytes: Buffer.byteLength(body),
       bosun: summarise(bosunWindows),
       bare_koa: summarise(bareWindows),
-      vs_bare: Number(median(bosunWindows.map((w, i) => w.requests_per_s / (bareWindows[i] as Window).requests_per_s)).toFixed(2)),
+      vs_bare: pairedRatio(bosunWindows, bareWindows),
     };
   } finally {
     await bare.stop();
@@ -278,12 +245,8 @@ export const benchTaskLists = async (
   const mongoUrl = process.env.MONGODB_URL ? withDatabase(process.env.MONGODB_URL, database) : null;
   let server: ServerProcess | null = null;
   try {
-    // A first start creates the system team, whose tenant the fleet is seeded in.
-    server = await startServer(cli, ['serve'], env, '/ready', { readyTimeoutMs: 120_000 });
-    const team = (await (await fetch(`${server.url}/api/v1/team`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { id: string };
-    await server.stop();
-    server = null;
-    const instanceIds = await seedLog(directory, team.id, tasks, instances);
+    // The fleet is the system team's, whose admin key reads it.
+    const instanceIds = await seedLog(directory, await systemTeamOf(cli, env, adminKey), tasks, instances);
 
     let started = performance.now();
     server = await startServer(cli, ['serve'], env, '/ready', { readyTimeoutMs: 900_000 });

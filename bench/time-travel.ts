@@ -15,7 +15,7 @@ import { instanceStream } from '../events/streams.js';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
 import { uuidv7 } from '../infra/ids.js';
 import { createLogger } from '../infra/logger.js';
-import { startServer, type ServerProcess } from './server-process.js';
+import { startServer, systemTeamOf, type ServerProcess } from './server-process.js';
 import { latencyDistribution } from './statistics.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js');
@@ -69,15 +69,12 @@ export const benchTimeTravel = async (count = Number(process.env.BENCH_STREAM_EV
   const env = { BOSUN_DATA_DIR: directory, BOSUN_WORKFLOWS: 'off', BOSUN_ADMIN_KEY: key, BOSUN_RATE_LIMIT: '100000', LOG_LEVEL: 'warn' };
   let server: ServerProcess | null = null;
   try {
-    // A first start creates the system team, whose admin key reads the instance.
-    server = await startServer(cli, ['serve'], env, '/ready', { readyTimeoutMs: 120_000 });
-    const team = (await (await fetch(`${server.url}/api/v1/team`, { headers: { authorization: `Bearer ${key}` } })).json()) as { id: string };
-    await server.stop();
-    server = null;
+    // The instance is the system team's, whose admin key reads it.
+    const teamId = await systemTeamOf(cli, env, key);
 
     const instanceId = uuidv7();
     const start = Date.now() - (count + 3600) * 1000;
-    const history = instanceHistory(team.id, instanceId, count, start);
+    const history = instanceHistory(teamId, instanceId, count, start);
     const store = openEmbeddedEventStore({ directory });
     let first = 0;
     let last = 0;
