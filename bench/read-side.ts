@@ -18,6 +18,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
+import { driftUpcasters } from '../domain/drift/upcasters.js';
 import { instanceUpcasters } from '../domain/instance/upcasters.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { teamUpcasters } from '../domain/team/upcasters.js';
@@ -105,7 +106,7 @@ const withLog = async <T>(count: number, use: (directory: string, events: EventS
   const directory = mkdtempSync(join(tmpdir(), 'bosun-bench-read-side-'));
   try {
     const raw = openEmbeddedEventStore({ directory });
-    const events = withUpcasting(raw, loadEventSchemas(), [taskUpcasters, teamUpcasters, instanceUpcasters]);
+    const events = withUpcasting(raw, loadEventSchemas(), [taskUpcasters, teamUpcasters, instanceUpcasters, driftUpcasters]);
     try {
       await seedTaskLog(raw, count);
       return await use(directory, events);

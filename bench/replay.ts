@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { exportReplay } from '../api/replay-export.js';
+import { driftUpcasters } from '../domain/drift/upcasters.js';
 import { instanceUpcasters } from '../domain/instance/upcasters.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { teamUpcasters } from '../domain/team/upcasters.js';
@@ -43,6 +44,7 @@ export async function benchReplay(): Promise<object> {
         taskUpcasters,
         teamUpcasters,
         instanceUpcasters,
+        driftUpcasters,
       ]);
       const verifyStore = openEmbeddedReadStore({ file: join(directory, 'verify.sqlite'), logger });
       let started = process.hrtime.bigint();
@@ -56,7 +58,7 @@ export async function benchReplay(): Promise<object> {
       const store = openEmbeddedReadStore({ file: join(directory, 'replay.sqlite'), logger });
       started = process.hrtime.bigint();
       await replayReadModels({
-        log: withUpcasting(logAsOf(log, cut), schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]),
+        log: withUpcasting(logAsOf(log, cut), schemas, [taskUpcasters, teamUpcasters, instanceUpcasters, driftUpcasters]),
         targets: [{ label: 'all', store, projectors }],
       });
       const replay = seconds(started);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { internalContext } from '../commands/command-context.js';
 import { issueApiKey, systemTeamOf } from '../commands/teams.js';
+import { driftUpcasters } from '../domain/drift/upcasters.js';
 import { instanceUpcasters } from '../domain/instance/upcasters.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { teamUpcasters } from '../domain/team/upcasters.js';
@@ -67,7 +68,7 @@ const create = async (name: string, env: NodeJS.ProcessEnv, logger: Logger): Pro
     return 1;
   }
   const schemas = loadEventSchemas();
-  const events = withUpcasting(stored, schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]);
+  const events = withUpcasting(stored, schemas, [taskUpcasters, teamUpcasters, instanceUpcasters, driftUpcasters]);
   const dataKeys = openDataKeys(config, logger);
   try {
     const teamId = await systemTeamOf(events);

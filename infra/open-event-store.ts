@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { isErasableToken, subjectOfActor, type PersonalData } from '../commands/personal-data.js';
+import { driftUpcasters } from '../domain/drift/upcasters.js';
 import { instanceUpcasters } from '../domain/instance/upcasters.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { teamUpcasters } from '../domain/team/upcasters.js';
@@ -38,4 +39,5 @@ export const readableEvents = (store: EventStore, schemas: EventSchemaRegistry, 
     taskUpcasters,
     teamUpcasters,
     instanceUpcasters,
+    driftUpcasters,
   ]);
