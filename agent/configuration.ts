@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { writeFileAtomically } from './atomic-file.js';
 
-export type Skill = { readonly name: string; readonly version: string; readonly enabled: boolean };
+/** `parameters`: those the skill was installed with from the catalog, when it has any. */
+export type Skill = { readonly name: string; readonly version: string; readonly enabled: boolean; readonly parameters?: Readonly<Record<string, unknown>> };
 
 /** The file as written by the provider and by remediation; fields the agent does not know are kept as they are. */
 export type AgentConfig = {
@@ -90,7 +91,8 @@ export const updateAgentConfig = <T>(dir: string, change: (config: AgentConfig) 
 /**
  * The skills as the file lists them. A skill without `enabled` is enabled, as in the
  * desired spec, which lists only names and versions: an operator's hand edit that leaves
- * it out is a skill installed, not an entry to ignore.
+ * it out is a skill installed, not an entry to ignore. `parameters` that are not an object
+ * are left out, as if there were none.
  */
 export const configuredSkills = (config: AgentConfig): Skill[] =>
   Array.isArray(config.skills)
@@ -99,7 +101,14 @@ export const configuredSkills = (config: AgentConfig): Skill[] =>
         typeof skill.name === 'string' &&
         typeof skill.version === 'string' &&
         (skill.enabled === undefined || typeof skill.enabled === 'boolean')
-          ? [{ name: skill.name, version: skill.version, enabled: skill.enabled ?? true }]
+          ? [
+              {
+                name: skill.name,
+                version: skill.version,
+                enabled: skill.enabled ?? true,
+                ...(isRecord(skill.parameters) ? { parameters: skill.parameters } : {}),
+              },
+            ]
           : [],
       )
     : [];

@@ -4,6 +4,7 @@ import { inputObject, invalidInput, requireString } from './task-failure.js';
 
 export type RemediationAction =
   | { readonly action: 'install_skill'; readonly name: string; readonly version: string }
+  | { readonly action: 'configure_skill'; readonly name: string; readonly parameters: Readonly<Record<string, unknown>> }
   | { readonly action: 'disable_skill'; readonly name: string }
   | { readonly action: 'set_runtime_version'; readonly version: string }
   | { readonly action: 'set_setting'; readonly name: string; readonly value: unknown }
@@ -25,6 +26,13 @@ const parseAction = (raw: unknown, index: number): RequestedAction => {
   switch (fields.action) {
     case 'install_skill':
       return { action: 'install_skill', name: field('name'), version: field('version') };
+    case 'configure_skill': {
+      const parameters = fields.parameters;
+      if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
+        throw invalidInput(`actions[${index}].parameters must be an object`);
+      }
+      return { action: 'configure_skill', name: field('name'), parameters: parameters as Record<string, unknown> };
+    }
     case 'disable_skill':
       return { action: 'disable_skill', name: field('name') };
     case 'set_runtime_version':
@@ -55,12 +63,16 @@ export const applyRemediation = (config: AgentConfig, actions: readonly Remediat
   for (const action of actions) {
     switch (action.action) {
       case 'install_skill': {
-        const installed = { name: action.name, version: action.version, enabled: true };
+        // Another version keeps the parameters: configuring the skill is an action of its own.
         skills = skills.some((skill) => skill.name === action.name)
-          ? skills.map((skill) => (skill.name === action.name ? installed : skill))
-          : [...skills, installed];
+          ? skills.map((skill) => (skill.name === action.name ? { ...skill, version: action.version, enabled: true } : skill))
+          : [...skills, { name: action.name, version: action.version, enabled: true }];
         break;
       }
+      case 'configure_skill':
+        // The plan installs a skill before configuring it; parameters of a skill the file does not list have nothing to apply to.
+        skills = skills.map((skill) => (skill.name === action.name ? { ...skill, parameters: action.parameters } : skill));
+        break;
       case 'disable_skill':
         skills = skills.map((skill) => (skill.name === action.name ? { ...skill, enabled: false } : skill));
         break;

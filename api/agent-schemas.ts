@@ -16,7 +16,12 @@ const skill = {
   type: 'object',
   required: ['name', 'version'],
   additionalProperties: false,
-  properties: { name: { type: 'string', minLength: 1 }, version: { type: 'string' }, enabled: { type: 'boolean' } },
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    version: { type: 'string' },
+    enabled: { type: 'boolean' },
+    parameters: { type: 'object', description: 'Those the skill is configured with; absent when it has none.' },
+  },
 } as const;
 
 export const heartbeatBody = {
@@ -101,7 +106,7 @@ export const failBody = {
 export type RawSnapshot = {
   provider: string;
   runtime_version?: string | null;
-  skills: { name: string; version: string; enabled?: boolean }[];
+  skills: { name: string; version: string; enabled?: boolean; parameters?: Record<string, unknown> }[];
   settings: Record<string, unknown>;
   resources?: { cpus?: number | null; memory_mb?: number | null; open_ports?: number[]; region?: string | null };
 };

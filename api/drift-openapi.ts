@@ -70,7 +70,8 @@ export const driftEventSchema = {
           type: 'array',
           items: {
             type: 'object',
-            description: '`install_skill {name, version}`, `disable_skill {name}`, `set_runtime_version {version}`, `set_setting {name}`, `escalate {reason}`.',
+            description:
+              '`install_skill {name, version}`, `configure_skill {name, parameters}`, `disable_skill {name}`, `set_runtime_version {version}`, `set_setting {name}`, `escalate {reason}`.',
           },
         },
         proposed_at: { type: 'string', format: 'date-time' },

@@ -18,9 +18,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
-import { instanceUpcasters } from '../domain/instance/upcasters.js';
-import { taskUpcasters } from '../domain/task/upcasters.js';
-import { teamUpcasters } from '../domain/team/upcasters.js';
 import { loadEventSchemas } from '../events/event-schemas.js';
 import type { EventMetadata, EventStore, NewEvent } from '../events/event-store.js';
 import { taskStream } from '../events/streams.js';
@@ -31,6 +28,7 @@ import { uuidv7 } from '../infra/ids.js';
 import { createKafkaBus } from '../infra/kafka-bus.js';
 import { createKafkaPublisher } from '../infra/kafka-publisher.js';
 import { databaseFromUrl, DEFAULT_BATCH_SIZE, DEFAULT_WRITE_CONCURRENCY, openMongoReadStore } from '../infra/mongo-read-store.js';
+import { eventUpcasters } from '../infra/open-event-store.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import type { ReadDocument, ReadStore } from '../projections/read-store.js';
 import { rebuildProjection } from '../projections/rebuild.js';
@@ -105,7 +103,7 @@ const withLog = async <T>(count: number, use: (directory: string, events: EventS
   const directory = mkdtempSync(join(tmpdir(), 'bosun-bench-read-side-'));
   try {
     const raw = openEmbeddedEventStore({ directory });
-    const events = withUpcasting(raw, loadEventSchemas(), [taskUpcasters, teamUpcasters, instanceUpcasters]);
+    const events = withUpcasting(raw, loadEventSchemas(), eventUpcasters);
     try {
       await seedTaskLog(raw, count);
       return await use(directory, events);

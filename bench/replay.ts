@@ -10,14 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { exportReplay } from '../api/replay-export.js';
-import { instanceUpcasters } from '../domain/instance/upcasters.js';
-import { taskUpcasters } from '../domain/task/upcasters.js';
-import { teamUpcasters } from '../domain/team/upcasters.js';
 import { loadEventSchemas } from '../events/event-schemas.js';
 import { withUpcasting } from '../events/upcasting-event-store.js';
 import { openEmbeddedEventLog } from '../infra/embedded-event-log-reader.js';
 import { openEmbeddedEventStore } from '../infra/embedded-event-store.js';
 import { openEmbeddedReadStore } from '../infra/embedded-read-store.js';
+import { eventUpcasters } from '../infra/open-event-store.js';
 import { openDataKeys } from '../infra/secret-keys.js';
 import { lookupProjectors, readModelProjectors } from '../projections/read-models.js';
 import { rebuildProjection } from '../projections/rebuild.js';
@@ -39,11 +37,7 @@ export async function benchReplay(): Promise<object> {
     const projectors = [...lookupProjectors, ...readModelProjectors].filter((p, at, all) => all.findIndex((q) => q.name === p.name) === at);
     try {
       // The reference: each projection rebuilt from the whole log in turn, as verify does.
-      const events = withUpcasting(logAsOf(log, await resolveCut(log, String(await log.headPosition()))), schemas, [
-        taskUpcasters,
-        teamUpcasters,
-        instanceUpcasters,
-      ]);
+      const events = withUpcasting(logAsOf(log, await resolveCut(log, String(await log.headPosition()))), schemas, eventUpcasters);
       const verifyStore = openEmbeddedReadStore({ file: join(directory, 'verify.sqlite'), logger });
       let started = process.hrtime.bigint();
       for (const projector of projectors) await rebuildProjection({ projector, events, store: verifyStore });
@@ -56,7 +50,7 @@ export async function benchReplay(): Promise<object> {
       const store = openEmbeddedReadStore({ file: join(directory, 'replay.sqlite'), logger });
       started = process.hrtime.bigint();
       await replayReadModels({
-        log: withUpcasting(logAsOf(log, cut), schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]),
+        log: withUpcasting(logAsOf(log, cut), schemas, eventUpcasters),
         targets: [{ label: 'all', store, projectors }],
       });
       const replay = seconds(started);

@@ -10,9 +10,6 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { internalContext } from '../commands/command-context.js';
 import { issueApiKey, systemTeamOf } from '../commands/teams.js';
-import { instanceUpcasters } from '../domain/instance/upcasters.js';
-import { taskUpcasters } from '../domain/task/upcasters.js';
-import { teamUpcasters } from '../domain/team/upcasters.js';
 import { loadEventSchemas } from '../events/event-schemas.js';
 import type { EventStore } from '../events/event-store.js';
 import { withUpcasting } from '../events/upcasting-event-store.js';
@@ -20,7 +17,7 @@ import { loadConfig } from './config.js';
 import { DataDirectoryInUseError } from './embedded-event-store-files.js';
 import { uuidv7 } from './ids.js';
 import { createLogger } from './logger.js';
-import { openEventStore } from './open-event-store.js';
+import { eventUpcasters, openEventStore } from './open-event-store.js';
 import { openDataKeys } from './secret-keys.js';
 
 const usage = `usage: bosun admin-key create [--name NAME]
@@ -67,7 +64,7 @@ const create = async (name: string, env: NodeJS.ProcessEnv, logger: Logger): Pro
     return 1;
   }
   const schemas = loadEventSchemas();
-  const events = withUpcasting(stored, schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]);
+  const events = withUpcasting(stored, schemas, eventUpcasters);
   const dataKeys = openDataKeys(config, logger);
   try {
     const teamId = await systemTeamOf(events);

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { isErasableToken, subjectOfActor, type PersonalData } from '../commands/personal-data.js';
+import { driftUpcasters } from '../domain/drift/upcasters.js';
 import { instanceUpcasters } from '../domain/instance/upcasters.js';
 import { taskUpcasters } from '../domain/task/upcasters.js';
 import { teamUpcasters } from '../domain/team/upcasters.js';
@@ -28,14 +29,13 @@ export const openEventStore = async (config: Pick<Config, 'eventStoreUrl' | 'dat
   return withHashChain(openEmbeddedEventStore({ directory: config.dataDir, logger }));
 };
 
+/** Every aggregate's upcasters: what reads the log at the newest schema versions passes all of them. */
+export const eventUpcasters = [taskUpcasters, teamUpcasters, instanceUpcasters, driftUpcasters];
+
 /**
  * The log as every reader of Bosun sees it: events at their newest schema version, and
  * client IPs and user agents recorded in the clear before sealing existed as erasable
  * tokens. The live read side and a replay read through the same, so they build the same.
  */
 export const readableEvents = (store: EventStore, schemas: EventSchemaRegistry, personal: PersonalData): EventStore =>
-  withUpcasting(withLegacyPersonalData(store, { legacyToken: personal.legacyToken.bind(personal), isErasableToken }, subjectOfActor), schemas, [
-    taskUpcasters,
-    teamUpcasters,
-    instanceUpcasters,
-  ]);
+  withUpcasting(withLegacyPersonalData(store, { legacyToken: personal.legacyToken.bind(personal), isErasableToken }, subjectOfActor), schemas, eventUpcasters);

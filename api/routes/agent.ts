@@ -58,7 +58,7 @@ const validateFail = validator<{ error: TaskError; retryable?: boolean }>(failBo
 const snapshotOf = (raw: RawSnapshot): HeartbeatReport['configuration'] => ({
   provider: raw.provider,
   runtime_version: raw.runtime_version ?? null,
-  skills: raw.skills.map((s) => ({ name: s.name, version: s.version, enabled: s.enabled ?? true })),
+  skills: raw.skills.map((s) => ({ name: s.name, version: s.version, enabled: s.enabled ?? true, ...(s.parameters ? { parameters: s.parameters } : {}) })),
   settings: raw.settings,
   resources: {
     cpus: raw.resources?.cpus ?? null,

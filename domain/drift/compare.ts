@@ -7,7 +7,13 @@ export type Severity = (typeof severities)[number];
 export type ConfigurationSnapshot = {
   readonly provider: string;
   readonly runtime_version: string | null;
-  readonly skills: readonly { readonly name: string; readonly version: string; readonly enabled: boolean }[];
+  /** `parameters`, when reported, are those the skill is configured with; absent reads as none. */
+  readonly skills: readonly {
+    readonly name: string;
+    readonly version: string;
+    readonly enabled: boolean;
+    readonly parameters?: Readonly<Record<string, unknown>>;
+  }[];
   readonly settings: Readonly<Record<string, unknown>>;
   readonly resources: {
     readonly cpus: number | null;
@@ -21,6 +27,7 @@ export type DriftKind =
   | 'provider_mismatch'
   | 'skill_missing'
   | 'skill_version_mismatch'
+  | 'skill_parameters_mismatch'
   | 'skill_undeclared'
   | 'skill_enabled_but_disabled'
   | 'runtime_version_mismatch'
@@ -68,6 +75,10 @@ const compareSkills = (desired: InstanceSpec, actual: ConfigurationSnapshot): Dr
     }
     if (!found || !found.enabled) items.push(item('skill_missing', path, 'high', skill.version, found ? 'disabled' : null));
     else if (found.version !== skill.version) items.push(item('skill_version_mismatch', path, 'medium', skill.version, found.version));
+    // Checked whatever the version: installing the skill anew does not by itself configure it.
+    const want = skill.parameters ?? {};
+    const have = found?.parameters ?? {};
+    if (canonical(want) !== canonical(have)) items.push(item('skill_parameters_mismatch', path, 'medium', want, have));
   }
   const declared = new Set(desired.skills.map((skill) => skill.name));
   for (const skill of actual.skills) {

@@ -4,10 +4,12 @@ import type { ConfigurationSnapshot, DriftItem, Severity } from './compare.js';
 /**
  * One step of a remediation plan, carried out by the instance's agent. `set_setting` names
  * the setting only: its value comes from the desired spec when the plan runs, so no plan
- * ever holds a secret.
+ * ever holds a secret. `configure_skill` carries the skill's parameters: they are no secret,
+ * the desired spec holds them in the clear.
  */
 export type RemediationAction =
   | { readonly action: 'install_skill'; readonly name: string; readonly version: string }
+  | { readonly action: 'configure_skill'; readonly name: string; readonly parameters: Readonly<Record<string, unknown>> }
   | { readonly action: 'disable_skill'; readonly name: string }
   | { readonly action: 'set_runtime_version'; readonly version: string }
   | { readonly action: 'set_setting'; readonly name: string }

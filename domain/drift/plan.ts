@@ -26,6 +26,8 @@ const actionFor = (item: DriftItem): RemediationAction => {
     case 'skill_missing':
     case 'skill_version_mismatch':
       return { action: 'install_skill', name: name(item), version: String(item.expected) };
+    case 'skill_parameters_mismatch':
+      return { action: 'configure_skill', name: name(item), parameters: item.expected as Readonly<Record<string, unknown>> };
     case 'skill_undeclared':
     case 'skill_enabled_but_disabled':
       return { action: 'disable_skill', name: name(item) };

@@ -70,7 +70,12 @@ const exists = (path: string): Promise<boolean> =>
 /** The first configuration of an agent, from its desired spec (docs/agent-api.md). */
 const initialAgentConfig = (spec: InstanceSpec) => ({
   runtime_version: spec.runtime_version,
-  skills: spec.skills.map((skill) => ({ name: skill.name, version: skill.version, enabled: skill.enabled ?? true })),
+  skills: spec.skills.map((skill) => ({
+    name: skill.name,
+    version: skill.version,
+    enabled: skill.enabled ?? true,
+    ...(skill.parameters ? { parameters: skill.parameters } : {}),
+  })),
   settings: spec.settings,
   max_concurrent_tasks: spec.max_concurrent_tasks,
   region: spec.resources.region,

@@ -102,6 +102,41 @@ t.test('given a bad remediation action, then the whole plan is refused as invali
   t.throws(() => parseRemediationActions([{ action: 'reboot' }]), { message: 'actions[0].action "reboot" is not a remediation action' });
 });
 
+t.test('given a skill configured with parameters, then the snapshot reports them; parameters that are not an object are left out', async (t) => {
+  const dir = await agentDir(t, {
+    ...baseConfig,
+    skills: [
+      { name: 'git', version: '2.1.0', parameters: { depth: 1 } },
+      { name: 'jq', version: '1.7', parameters: [1] },
+    ],
+  });
+  t.same(configurationSnapshot(await readAgentConfig(dir), 'local').skills, [
+    { name: 'git', version: '2.1.0', enabled: true, parameters: { depth: 1 } },
+    { name: 'jq', version: '1.7', enabled: true },
+  ]);
+});
+
+t.test('given configure_skill, then the skill runs with those parameters, and a later install of another version keeps them', async (t) => {
+  const config = { ...baseConfig, skills: [{ name: 'git', version: '2.1.0', enabled: true, parameters: { depth: 5 } }] };
+  const actions: RemediationAction[] = [
+    { action: 'configure_skill', name: 'git', parameters: { depth: 1 } },
+    { action: 'install_skill', name: 'git', version: '2.2.0' },
+    { action: 'install_skill', name: 'jq', version: '1.7' },
+    { action: 'configure_skill', name: 'jq', parameters: { raw: true } },
+  ];
+  t.same(parseRemediationActions(actions), actions, 'every action parses as stated');
+  const { config: remediated, applied } = applyRemediation(config, actions);
+  t.same(remediated.skills, [
+    { name: 'git', version: '2.2.0', enabled: true, parameters: { depth: 1 } },
+    { name: 'jq', version: '1.7', enabled: true, parameters: { raw: true } },
+  ]);
+  t.equal(applied, 4);
+  t.throws(() => parseRemediationActions([{ action: 'configure_skill', name: 'git', parameters: 'depth=1' }]), {
+    code: 'invalid_input',
+    message: 'actions[0].parameters must be an object',
+  });
+});
+
 t.test('given a setting named without its value, then it parses as such: the agent asks Bosun for the value', async (t) => {
   t.same(parseRemediationActions([{ action: 'set_setting', name: 'api_token' }]), [{ action: 'set_setting', name: 'api_token' }]);
 });

@@ -265,12 +265,21 @@ t.test('installing and removing skills change the desired spec, and the drift wo
     await agent.heartbeat(matchingConfiguration);
     await drift.settle();
     const drifts = await read(app, installed.body.links.remediation);
-    t.match(drifts.body.data, [{ status: 'open', items: [{ path: 'skills.git', expected: '2.2.0', actual: '2.1.0' }] }]);
+    t.match(drifts.body.data, [{ status: 'open' }]);
+    t.match(drifts.body.data[0].items, [
+      { kind: 'skill_version_mismatch', path: 'skills.git', expected: '2.2.0', actual: '2.1.0' },
+      { kind: 'skill_parameters_mismatch', path: 'skills.git', expected: { depth: 1 }, actual: {} },
+    ]);
+    t.equal(drifts.body.data[0].items.length, 2);
     const executed = await app.call('POST', `/api/v1/drift-events/${drifts.body.data[0].id}/remediation/execute`, { body: {} });
-    t.match(
-      executed,
-      { status: 202, body: { plan: { actions: [{ action: 'install_skill', name: 'git', version: '2.2.0' }] } } },
-      'the remediation installs it',
+    t.equal(executed.status, 202);
+    t.strictSame(
+      executed.body.plan.actions,
+      [
+        { action: 'install_skill', name: 'git', version: '2.2.0' },
+        { action: 'configure_skill', name: 'git', parameters: { depth: 1 } },
+      ],
+      'the remediation installs it and configures it with the parameters',
     );
   });
 
@@ -317,3 +326,39 @@ t.test('installing and removing skills change the desired spec, and the drift wo
     t.match(await app.call('POST', path, { body: { name: 'git', version: '2.1.0', parameters: { depth: 1 } }, key: viewer }), { status: 403 });
   });
 });
+
+t.test(
+  'given an install that changes only the parameters, when the agent reports the old ones, then a drift opens whose plan configures the skill',
+  async (t) => {
+    const app = await startTestBosun();
+    t.teardown(app.stop);
+    const drift = driftDriver(app);
+    await publish(app, gitVersion('2.1.0'));
+    const agent = await drift.enrol(undefined, 'params');
+    const running = { ...matchingConfiguration, skills: [{ name: 'git', version: '2.1.0', enabled: true, parameters: { depth: 1 } }] };
+    await agent.heartbeat(matchingConfiguration);
+    await drift.settle();
+    const remediation = `/api/v1/drift-events?instance_id=${agent.instanceId}`;
+    t.same((await read(app, remediation)).body.data, [], 'no parameters reported for a spec without any: no drift');
+
+    const installed = await app.call('POST', `/api/v1/instances/${agent.instanceId}/skills`, {
+      body: { name: 'git', version: '2.1.0', parameters: { depth: 3 } },
+    });
+    t.equal(installed.status, 200);
+    t.equal((await agent.heartbeat(running)).status, 200, 'heartbeats report parameters');
+    await drift.settle();
+    const drifts = await read(app, remediation);
+    t.match(drifts.body.data, [{ status: 'open', severity: 'medium' }]);
+    t.strictSame(drifts.body.data[0].items, [
+      { kind: 'skill_parameters_mismatch', path: 'skills.git', severity: 'medium', expected: { depth: 3 }, actual: { depth: 1 } },
+    ]);
+    const executed = await app.call('POST', `/api/v1/drift-events/${drifts.body.data[0].id}/remediation/execute`, { body: {} });
+    t.equal(executed.status, 202);
+    t.strictSame(executed.body.plan.actions, [{ action: 'configure_skill', name: 'git', parameters: { depth: 3 } }]);
+
+    // Once the agent has applied it, its heartbeats report the desired parameters.
+    await agent.heartbeat({ ...running, skills: [{ ...running.skills[0], parameters: { depth: 3 } }] });
+    await drift.settle();
+    t.ok((await drift.driftEvents(agent.instanceId)).includes('drift.resolved'), 'the drift is resolved');
+  },
+);

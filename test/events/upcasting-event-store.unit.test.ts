@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { driftUpcasters } from '../../domain/drift/upcasters.js';
 import { instanceUpcasters } from '../../domain/instance/upcasters.js';
 import { taskUpcasters } from '../../domain/task/upcasters.js';
 import { teamUpcasters } from '../../domain/team/upcasters.js';
@@ -62,7 +63,7 @@ t.test('given an event at the newest version, when read, then it passes through 
 });
 
 t.test('given a team.api_key_issued stored at v1, when read, then it arrives as v2 with no expiry', async (t) => {
-  const store = withUpcasting(openStore(t), schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]);
+  const store = withUpcasting(openStore(t), schemas, [taskUpcasters, teamUpcasters, instanceUpcasters, driftUpcasters]);
   const issuedV1 = { key_id: 'k1', name: 'ci', role: 'viewer', key_hash: 'a'.repeat(64), key_prefix: 'bsn_abcd' };
   await store.append('team-a', [{ ...submittedV1, type: 'team.api_key_issued', data: issuedV1 }], 'no_stream');
   const [read] = await store.readStream('team-a');
@@ -73,7 +74,7 @@ t.test('given a team.api_key_issued stored at v1, when read, then it arrives as 
 
 t.test('given an instance spec stored at v1, when read, then it is the same spec at v2 (skills without parameters)', async (t) => {
   const stored = openStore(t);
-  const store = withUpcasting(stored, schemas, [taskUpcasters, teamUpcasters, instanceUpcasters]);
+  const store = withUpcasting(stored, schemas, [taskUpcasters, teamUpcasters, instanceUpcasters, driftUpcasters]);
   const spec = {
     skills: [{ name: 'git', version: '2.1.0' }],
     runtime_version: null,
@@ -90,4 +91,33 @@ t.test('given an instance spec stored at v1, when read, then it is the same spec
   t.strictSame(read?.data, { spec });
   t.equal(read?.metadata.schema_version, 2);
   t.doesNotThrow(() => schemas.validate('instance.spec_changed', read?.data), 'matches the newest schema');
+});
+
+t.test('given drift events stored at v1, when read, then they are the same at v2 (no skill parameters in them)', async (t) => {
+  const store = withUpcasting(openStore(t), schemas, [taskUpcasters, teamUpcasters, instanceUpcasters, driftUpcasters]);
+  const snapshot = {
+    provider: 'local',
+    runtime_version: null,
+    skills: [{ name: 'git', version: '2.1.0', enabled: true }],
+    settings: {},
+    resources: { cpus: 2, memory_mb: 1024, open_ports: [], region: null },
+  };
+  const v1 = [
+    { type: 'drift.snapshot_recorded', data: { snapshot, drift_id: null } },
+    { type: 'drift.remediation_proposed', data: { drift_id: 'd1', plan: [{ action: 'install_skill', name: 'git', version: '2.2.0' }] } },
+  ];
+  await store.append(
+    'drift-i1',
+    v1.map((event, index) => ({ ...submittedV1, ...event, id: `00000000-0000-4000-8000-00000000001${index}` })),
+    'no_stream',
+  );
+  const read = await store.readStream('drift-i1');
+  t.strictSame(
+    read.map((event) => event.data),
+    v1.map((event) => event.data),
+  );
+  for (const event of read) {
+    t.equal(event.metadata.schema_version, 2, event.type);
+    t.doesNotThrow(() => schemas.validate(event.type, event.data), `${event.type} matches the newest schema`);
+  }
 });

@@ -130,6 +130,23 @@ t.test('the configuration is written from the spec once and never overwritten by
   t.strictSame(await fixture.readAgentConfig(id), written, 'and so do suspend and resume');
 });
 
+t.test('given skills installed from the catalog with parameters, then the configuration carries them', async (t) => {
+  const fixture = await freshLocal(t);
+  const id = newInstanceId();
+  const spec = {
+    ...contractSpec,
+    skills: [
+      { name: 'git', version: '2.1.0', parameters: { depth: 1 } },
+      { name: 'jq', version: '1.7.0' },
+    ],
+  };
+  await fixture.provider.provision({ ...provisionRequest(id), spec });
+  t.strictSame(((await fixture.readAgentConfig(id)) as { skills: unknown }).skills, [
+    { name: 'git', version: '2.1.0', enabled: true, parameters: { depth: 1 } },
+    { name: 'jq', version: '1.7.0', enabled: true },
+  ]);
+});
+
 t.test('agent.log receives stdout and stderr, appended across restarts', async (t) => {
   const fixture = await freshLocal(t);
   const id = newInstanceId();

@@ -102,3 +102,57 @@ t.test('the same differences have the same fingerprint, whatever their order; ot
   t.equal(driftFingerprint(a), driftFingerprint([...a].reverse()));
   t.not(driftFingerprint(a), driftFingerprint(compare({ runtime_version: '1.2', settings: { ...matching.settings, timeout: 60 } })));
 });
+
+t.test('skill parameters: compared by value, medium when they differ; none reported for none desired is no drift', async (t) => {
+  const withParameters: InstanceSpec = {
+    ...desired,
+    skills: [
+      { name: 'git', version: '2.1', parameters: { depth: 1, remote: { name: 'origin', url: 'u' } } },
+      { name: 'browser', version: '1.0', parameters: {} },
+      { name: 'shell', version: '1.0', enabled: false },
+    ],
+  };
+  const reported = (git: ConfigurationSnapshot['skills'][number]): ConfigurationSnapshot => ({ ...matching, skills: [git, ...matching.skills.slice(1)] });
+
+  t.test('given the same parameters in another key order, and none reported where {} is desired, then there is no drift', async (t) => {
+    const git = { name: 'git', version: '2.1', enabled: true, parameters: { remote: { url: 'u', name: 'origin' }, depth: 1 } };
+    t.same(compareConfiguration(withParameters, 'local', reported(git)), []);
+  });
+
+  t.test('given an old snapshot without parameters and a spec without any, then there is no drift', async (t) => {
+    t.same(compareConfiguration(desired, 'local', matching), []);
+  });
+
+  t.test('given other parameters, then the skill is reported with the desired and the actual ones', async (t) => {
+    const items = compareConfiguration(withParameters, 'local', reported({ name: 'git', version: '2.1', enabled: true, parameters: { depth: 5 } }));
+    t.strictSame(items, [
+      {
+        kind: 'skill_parameters_mismatch',
+        path: 'skills.git',
+        severity: 'medium',
+        expected: { depth: 1, remote: { name: 'origin', url: 'u' } },
+        actual: { depth: 5 },
+      },
+    ]);
+    t.equal(overallSeverity(items), 'medium');
+  });
+
+  t.test('given no parameters reported where some are desired, then they differ from none', async (t) => {
+    t.match(compareConfiguration(withParameters, 'local', reported({ name: 'git', version: '2.1', enabled: true })), [
+      { kind: 'skill_parameters_mismatch', path: 'skills.git', actual: {} },
+    ]);
+  });
+
+  t.test('given the skill missing, then its parameters are reported after it, so installing it also configures it', async (t) => {
+    t.match(compareConfiguration(withParameters, 'local', { ...matching, skills: matching.skills.slice(1) }), [
+      { kind: 'skill_missing', path: 'skills.git' },
+      { kind: 'skill_parameters_mismatch', path: 'skills.git', expected: { depth: 1 }, actual: {} },
+    ]);
+  });
+
+  t.test('given only the parameters change, then the fingerprint changes: a new difference', async (t) => {
+    const one = compareConfiguration(withParameters, 'local', reported({ name: 'git', version: '2.1', enabled: true, parameters: { depth: 5 } }));
+    const other = compareConfiguration(withParameters, 'local', reported({ name: 'git', version: '2.1', enabled: true, parameters: { depth: 6 } }));
+    t.not(driftFingerprint(one), driftFingerprint(other));
+  });
+});

@@ -32,6 +32,21 @@ t.test('each difference the agent can fix has its action; settings are named, ne
   );
 });
 
+t.test('given skill parameters that differ, then the plan configures the skill with the desired parameters, after installing it', async (t) => {
+  t.strictSame(
+    remediationPlan([
+      item('skill_missing', 'skills.git', '2.1'),
+      item('skill_parameters_mismatch', 'skills.git', { depth: 1 }, {}),
+      item('skill_parameters_mismatch', 'skills.browser', {}, { headless: true }),
+    ]),
+    [
+      { action: 'install_skill', name: 'git', version: '2.1' },
+      { action: 'configure_skill', name: 'git', parameters: { depth: 1 } },
+      { action: 'configure_skill', name: 'browser', parameters: {} },
+    ],
+  );
+});
+
 t.test('resources, region and provider are escalated with what differs', async (t) => {
   const plan = remediationPlan([item('region_mismatch', 'resources.region', 'eu-west', null), item('cpus_below', 'resources.cpus', 8, 2)]);
   t.match(plan, [
