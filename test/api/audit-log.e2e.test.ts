@@ -66,11 +66,18 @@ t.test('the audit log', async (t) => {
     t.equal(created.status, 201);
     await settled(app);
     const listed = await app.call('GET', '/api/v1/audit-logs?request_id=req-audited-team', { key: created.body.admin_key.key });
+    // Newest first: the team's two default alert rules, each its own command on its own stream, then the team.
     t.match(listed.body.data, [
+      { action: 'alert_rule.create', resource: { type: 'alert_rule' }, event_types: ['alert_rule.created'] },
+      { action: 'alert_rule.create', resource: { type: 'alert_rule' }, event_types: ['alert_rule.created'] },
       { action: 'team.create', resource: { type: 'team', id: created.body.id }, event_types: ['team.created', 'team.api_key_issued'] },
     ]);
-    t.equal(listed.body.data.length, 1);
-    t.equal(listed.body.data[0].actor.name, null, "the system admin's key is not named to another team");
+    t.equal(listed.body.data.length, 3);
+    t.same(
+      listed.body.data.map((record: { actor: { name: string | null } }) => record.actor.name),
+      [null, null, null],
+      "the system admin's key is not named to another team",
+    );
   });
 
   t.test('when the log is filtered by actor, action, resource and time, then only what matches is listed', async (t) => {
@@ -135,7 +142,8 @@ t.test('the audit log', async (t) => {
     t.equal(listed.status, 200);
     t.same(
       listed.body.data.map((r: { action: string }) => r.action),
-      ['team.create'],
+      ['alert_rule.create', 'alert_rule.create', 'team.create'],
+      'its creation and its default alert rules',
     );
     t.same((await app.call('GET', `/api/v1/audit-logs?resource_id=${taskId}`, { key: other })).body.data, []);
     const all = await exported(app, '', undefined, other);
