@@ -10,6 +10,8 @@ export type SubmitTask = {
   readonly timeoutSeconds: number | null;
   readonly maxAttempts: number;
   readonly retryBackoffSeconds: number;
+  /** The finished task this one runs again, or null for a new submission. */
+  readonly rerunOf: string | null;
 };
 export type DeferTask = { readonly type: 'DeferTask'; readonly reason: string };
 export type StartProvisioning = { readonly type: 'StartProvisioning'; readonly instanceId: string };

@@ -78,6 +78,7 @@ export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] 
           timeout_seconds: command.timeoutSeconds,
           max_attempts: command.maxAttempts,
           retry_backoff_seconds: command.retryBackoffSeconds,
+          rerun_of: command.rerunOf,
         },
       },
     ];

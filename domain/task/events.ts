@@ -20,6 +20,8 @@ export type TaskSubmitted = DomainEvent<
     max_attempts: number;
     /** Wait before the first retry, doubled for each later one (since v2). */
     retry_backoff_seconds: number;
+    /** The finished task this one runs again, or null (since v3). */
+    rerun_of: string | null;
   }
 >;
 /** No eligible instance yet: the task waits for one. */

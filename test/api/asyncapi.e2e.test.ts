@@ -72,7 +72,7 @@ t.test('AsyncAPI document of the event topics', async (t) => {
       t.equal(message.headers.properties['schema-version'].const, String(version));
       t.equal(message.bindings.kafka.key.type, 'string', `${type}: the key is the stream id`);
     }
-    t.equal(doc.components.messages['task.submitted'].payload.properties.schema_version.const, 2, 'task.submitted is published at v2');
+    t.equal(doc.components.messages['task.submitted'].payload.properties.schema_version.const, 3, 'task.submitted is published at v3');
   });
 
   t.test('one receive operation per channel, naming every message of it', async (t) => {

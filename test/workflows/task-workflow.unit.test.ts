@@ -70,6 +70,7 @@ const submitted = async (stream: FakeStream, timeoutSeconds: number | null) => {
     timeout_seconds: timeoutSeconds,
     max_attempts: 2,
     retry_backoff_seconds: 90,
+    rerun_of: null,
   };
   return { taskId, first: await stream.append('task.submitted', data) };
 };
