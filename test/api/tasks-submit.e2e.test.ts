@@ -46,7 +46,7 @@ t.test('submitting a task', async (t) => {
       request_id: 'req-meta-1',
       correlation_id: 'corr-1',
       causation_id: 'req-meta-1',
-      schema_version: 2,
+      schema_version: 3,
     });
     const origin = await app.bosun.commands.personal.reveal([event?.metadata.user_agent, event?.metadata.client_ip], event!.tenant);
     t.match(origin, ['bosun-test/1', /^(::ffff:)?127\.0\.0\.1$|^::1$/], 'user agent and client IP recorded, sealed as personal data of the key');
