@@ -88,6 +88,19 @@ t.test('rerunning a task', async (t) => {
     );
   });
 
+  t.test('a value marked personal is copied sealed: the log holds no clear value, the team reads it', async (t) => {
+    const input = { email: { $personal: { subject: 'customer-7', value: 'bob@example.com' } } };
+    const first = (await app.call('POST', '/api/v1/tasks', { body: { kind: 'echo', input } })).body;
+    await app.call('POST', `/api/v1/tasks/${first.id}/cancel`, { body: {} });
+    const rerun = await app.call('POST', `/api/v1/tasks/${first.id}/rerun`);
+    t.equal(rerun.status, 202);
+    const [stored] = await app.bosun.events.readStream(`task-${rerun.body.id}`);
+    t.notOk(JSON.stringify(stored).includes('bob@example.com'), 'sealed in the log');
+    const [original] = await app.bosun.events.readStream(`task-${first.id}`);
+    t.same((stored?.data as { input: unknown }).input, (original?.data as { input: unknown }).input, 'the same sealed value as the first');
+    t.same(rerun.body.input, { email: 'bob@example.com' }, 'shown to the team');
+  });
+
   t.test("another team's task: 404, as if it did not exist", async (t) => {
     const first = await completedTask();
     const otherAdmin = await createOtherTeam(app, 'rerun-other');
