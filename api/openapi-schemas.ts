@@ -49,6 +49,7 @@ export const taskSchema = {
     cancel_reason: { type: ['string', 'null'] },
     attempts: { type: 'integer' },
     max_attempts: { type: 'integer' },
+    rerun_of: { type: ['string', 'null'], description: 'The finished task this one runs again (`POST /tasks/{id}/rerun`), or null.' },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
     started_at: { type: ['string', 'null'], format: 'date-time' },

@@ -175,6 +175,7 @@ export const openApiDocument = () => ({
           { name: 'status', in: 'query', schema: { enum: taskStatuses } },
           { name: 'kind', in: 'query', schema: { type: 'string' } },
           { name: 'instance_id', in: 'query', description: 'Tasks queued on or run by this instance.', schema: { type: 'string' } },
+          { name: 'rerun_of', in: 'query', description: 'Reruns of this task.', schema: { type: 'string' } },
           {
             name: 'created_after',
             in: 'query',
@@ -205,6 +206,13 @@ export const openApiDocument = () => ({
         parameters: [idParam, idempotencyKey],
         requestBody: json(cancelTaskBody),
         responses: { '200': { description: 'The cancelled task', ...json({ $ref: '#/components/schemas/Task' }) } },
+      },
+    },
+    '/tasks/{id}/rerun': {
+      post: {
+        summary: 'Run a finished task again: a new task with its kind, input, skills, timeout, retry policy and pinned instance; 409 task_not_finished before',
+        parameters: [idParam, idempotencyKey],
+        responses: { '202': { description: 'Accepted: the new task, with rerun_of', ...json({ $ref: '#/components/schemas/Task' }) } },
       },
     },
     '/tasks/{id}/events': {

@@ -39,6 +39,7 @@ export const routePermissions = {
   'GET /api/v1/tasks': 'viewer',
   'GET /api/v1/tasks/:id': 'viewer',
   'POST /api/v1/tasks/:id/cancel': 'developer',
+  'POST /api/v1/tasks/:id/rerun': 'developer',
   'GET /api/v1/tasks/:id/events': 'viewer',
   'GET /api/v1/tasks/:id/result': 'viewer',
 

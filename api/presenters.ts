@@ -9,7 +9,8 @@ import type { InstanceView } from '../projections/instances/instance-view.js';
 import type { TaskView } from '../projections/tasks/task-view.js';
 import { present } from './resource-views.js';
 
-export const presentTask = (task: TaskView) => present('task', task);
+// Views stored before reruns have no rerun_of: such a task was submitted anew.
+export const presentTask = (task: TaskView) => ({ ...present('task', task), rerun_of: task.rerun_of ?? null });
 
 export const presentInstance = (instance: InstanceView) => present('instance', instance);
 

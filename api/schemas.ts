@@ -51,6 +51,7 @@ export const listTasksQuery = {
     status: { enum: taskStatuses },
     kind: { type: 'string', minLength: 1 },
     instance_id: { type: 'string', minLength: 1 },
+    rerun_of: { type: 'string', minLength: 1 },
     created_after: { type: 'string' },
     created_before: { type: 'string' },
     limit: { type: 'string' },

@@ -1,8 +1,8 @@
-import { RuleViolationError } from '../domain/shared/errors.js';
-import { taskDecider, type TaskCommand } from '../domain/task/index.js';
+import { ConflictError, NotFoundError, RuleViolationError } from '../domain/shared/errors.js';
+import { taskDecider, terminalStatuses, type TaskCommand, type TaskEvent, type TaskSubmitted } from '../domain/task/index.js';
 import { instanceStream, taskStream } from '../events/streams.js';
 import type { CommandContext } from './command-context.js';
-import { handleCommand, type CommandHandlerDeps } from './handle-command.js';
+import { handleCommand, toDomainEvent, type CommandHandlerDeps } from './handle-command.js';
 import { readTeamPolicy } from './team-policy.js';
 import { validateTargetUrl } from './webhook-targets.js';
 
@@ -52,9 +52,49 @@ export const submitTask = async (deps: CommandHandlerDeps, ctx: CommandContext, 
       maxAttempts: request.retry?.max_attempts ?? defaultRetry.max_attempts,
       retryBackoffSeconds: request.retry?.backoff_seconds ?? defaultRetry.backoff_seconds,
       callbackUrl: request.callback_url === undefined ? null : await checkedCallbackUrl(deps, ctx.tenant, request.callback_url),
+      rerunOf: null,
     },
     ctx,
     { newStream: derivedTaskId === undefined },
+  );
+};
+
+/**
+ * Submits a new task with what `originalId` was submitted with, naming it in `rerun_of`.
+ * From the log, not a read model, so a task finished a moment ago can be rerun. The input is
+ * copied as stored: values sealed as personal stay sealed under the same subjects, so erasing
+ * a subject erases them in both tasks.
+ */
+export const rerunTask = async (deps: CommandHandlerDeps, ctx: CommandContext, originalId: string) => {
+  const history = await deps.store.readStream(taskStream(originalId));
+  if (history[0]?.tenant !== ctx.tenant) throw new NotFoundError('task');
+  const events = history.map((recorded) => toDomainEvent<TaskEvent>(recorded));
+  const original = events.reduce(taskDecider.evolve, taskDecider.initialState());
+  const submitted = events[0] as TaskSubmitted | undefined;
+  if (original.status === 'none' || submitted?.type !== 'task.submitted') throw new NotFoundError('task');
+  if (!terminalStatuses.includes(original.status)) {
+    throw new ConflictError('task_not_finished', `task ${originalId} is ${original.status}; only a completed, failed or cancelled task can be rerun`);
+  }
+  const taskId = deps.env.newId();
+  const { data } = submitted;
+  return handleCommand(
+    deps,
+    taskDecider,
+    taskStream(taskId),
+    {
+      type: 'SubmitTask',
+      taskId,
+      kind: data.kind,
+      input: data.input,
+      instanceId: data.instance_id,
+      requiredSkills: data.required_skills,
+      timeoutSeconds: data.timeout_seconds,
+      maxAttempts: data.max_attempts,
+      retryBackoffSeconds: data.retry_backoff_seconds,
+      rerunOf: originalId,
+    },
+    ctx,
+    { newStream: true },
   );
 };
 

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { CommandHandlerDeps, CommandResult } from '../../commands/handle-command.js';
-import { executeTaskCommand, submitTask, type SubmitTaskRequest } from '../../commands/tasks.js';
+import { executeTaskCommand, rerunTask, submitTask, type SubmitTaskRequest } from '../../commands/tasks.js';
 import type { TaskStatus } from '../../domain/task/events.js';
 import { idOfStream, taskStream } from '../../events/streams.js';
 import type { ReadStore } from '../../projections/read-store.js';
@@ -32,7 +32,7 @@ const foldTask = foldWith(evolveTaskView);
 
 const validateSubmit = validator<SubmitTaskRequest>(submitTaskBody);
 const validateCancel = validator<{ reason?: string }>(cancelTaskBody);
-const validateListQuery = validator<{ status?: TaskStatus; kind?: string; instance_id?: string }>(listTasksQuery);
+const validateListQuery = validator<{ status?: TaskStatus; kind?: string; instance_id?: string; rerun_of?: string }>(listTasksQuery);
 
 /** `created_after`/`created_before` as `created_at` compares: UTC, with milliseconds. */
 const createdRangeOf = (ctx: Context) => {
@@ -74,6 +74,13 @@ export const taskRoutes = (router: Router<BosunState>, deps: TaskRoutesDeps): vo
     ctx.set('Location', `/api/v1/tasks/${result.state.taskId}`);
   });
 
+  router.post('/tasks/:id/rerun', allow('POST /api/v1/tasks/:id/rerun'), deps.idempotent(replayAs(202)), async (ctx) => {
+    const result = await rerunTask(deps.commands, commandContextOf(ctx), resourceId(ctx));
+    if (result.state.status === 'none') throw new Error('rerun decided nothing');
+    await answer(ctx, 202, result.state.taskId, result);
+    ctx.set('Location', `/api/v1/tasks/${result.state.taskId}`);
+  });
+
   router.get('/tasks', allow('GET /api/v1/tasks'), deps.consistent, async (ctx) => {
     const { tenant } = principalOf(ctx);
     const filter = validateListQuery({ ...ctx.query });
@@ -85,6 +92,7 @@ export const taskRoutes = (router: Router<BosunState>, deps: TaskRoutesDeps): vo
         ...(filter.status ? { status: filter.status } : {}),
         ...(filter.kind ? { kind: filter.kind } : {}),
         ...(filter.instance_id ? { instance_id: filter.instance_id } : {}),
+        ...(filter.rerun_of ? { rerun_of: filter.rerun_of } : {}),
         ...createdRangeOf(ctx),
       },
       { ...page, limit: page.limit + 1 },

@@ -12,6 +12,8 @@ export type SubmitTask = {
   readonly retryBackoffSeconds: number;
   /** Checked by the command side (scheme, and the address against the team's policy). */
   readonly callbackUrl?: string | null;
+  /** The finished task this one runs again, or null for a new submission. */
+  readonly rerunOf: string | null;
 };
 export type DeferTask = { readonly type: 'DeferTask'; readonly reason: string };
 export type StartProvisioning = { readonly type: 'StartProvisioning'; readonly instanceId: string };

@@ -79,6 +79,7 @@ export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] 
           max_attempts: command.maxAttempts,
           retry_backoff_seconds: command.retryBackoffSeconds,
           callback_url: command.callbackUrl ?? null,
+          rerun_of: command.rerunOf,
         },
       },
     ];

@@ -22,6 +22,8 @@ export type TaskSubmitted = DomainEvent<
     retry_backoff_seconds: number;
     /** Where the task's terminal event is sent, signed with the team's task callback secret; null when none (since v3). */
     callback_url: string | null;
+    /** The finished task this one runs again, or null (since v3). */
+    rerun_of: string | null;
   }
 >;
 /** No eligible instance yet: the task waits for one. */

@@ -9,6 +9,7 @@ const tasks = streamViewProjector<TaskView>({
     ['tenant', 'kind'],
     ['tenant', 'instance_id', 'status'],
     ['tenant', 'created_at'],
+    ['tenant', 'rerun_of'],
   ],
   evolve: evolveTaskView,
 });

@@ -14,6 +14,7 @@ export type TaskFilter = {
   readonly status?: TaskStatus;
   readonly kind?: string;
   readonly instance_id?: string;
+  readonly rerun_of?: string;
   readonly created?: { readonly $gte?: string; readonly $lt?: string };
 };
 

@@ -23,6 +23,8 @@ export type TaskView = ReadDocument & {
   readonly cancel_reason: string | null;
   readonly attempts: number;
   readonly max_attempts: number;
+  /** The finished task this one runs again, or null; views stored before reruns lack it. */
+  readonly rerun_of?: string | null;
   readonly created_at: string;
   readonly updated_at: string;
   readonly started_at: string | null;
@@ -119,6 +121,7 @@ export const evolveTaskView = (view: TaskView | null, recorded: RecordedEvent): 
       cancel_reason: null,
       attempts,
       max_attempts: event.data.max_attempts,
+      rerun_of: event.data.rerun_of,
       created_at: at,
       updated_at: at,
       started_at: null,

@@ -54,6 +54,14 @@ t.test('the OpenAPI document is the API', async (t) => {
     }
   });
 
+  t.test('reruns are documented: the route answers a Task, which names the task it reran, and the list filters by it', async (t) => {
+    const rerun = documented.get('POST /api/v1/tasks/:id/rerun');
+    t.match(rerun?.responses['202'], { content: { 'application/json': { schema: { $ref: '#/components/schemas/Task' } } } });
+    t.match((document.components.schemas?.Task as { properties: Record<string, unknown> }).properties.rerun_of, { type: ['string', 'null'] });
+    const listParameters = (documented.get('GET /api/v1/tasks') as unknown as { parameters: { name: string }[] }).parameters.map((p) => p.name);
+    t.ok(listParameters.includes('rerun_of'), 'GET /tasks takes rerun_of');
+  });
+
   t.test('GET /version says what runs', async (t) => {
     const version = await app.call('GET', '/version', { key: null });
     t.match(version, { status: 200, body: { object: 'version', version: /^\d+\.\d+\.\d+/, api_version: 'v1' } });

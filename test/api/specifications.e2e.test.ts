@@ -21,6 +21,7 @@ const task = (taskId = uuidv7()) => {
         max_attempts: 3,
         retry_backoff_seconds: 1,
         callback_url: null,
+        rerun_of: null,
       },
     },
     queued: { stream, type: 'task.queued', data: { instance_id: 'instance-1', ack_deadline: '2030-01-01T00:00:00.000Z' } },
@@ -72,6 +73,7 @@ t.test('API specifications', async (t) => {
               max_attempts: 3,
               retry_backoff_seconds: 1,
               callback_url: null,
+              rerun_of: null,
             },
           },
         ],
@@ -101,6 +103,7 @@ t.test('API specifications', async (t) => {
               max_attempts: 1,
               retry_backoff_seconds: 1,
               callback_url: null,
+              rerun_of: null,
             },
           },
         ],
@@ -135,6 +138,47 @@ t.test('API specifications', async (t) => {
       .given([completed.submitted, completed.queued, completed.started, completed.completed])
       .when('POST', `/api/v1/tasks/${completed.taskId}/cancel`)
       .then({ status: 409, body: { error: { type: 'conflict_error', code: 'illegal_transition', message: /completed/ } }, events: [] }),
+  );
+
+  const finished = task();
+  const pinnedTo = uuidv7();
+  const pinnedSubmitted = {
+    ...finished.submitted,
+    data: {
+      ...finished.submitted.data,
+      input: { n: 7 },
+      instance_id: pinnedTo,
+      required_skills: ['shell'],
+      timeout_seconds: 60,
+      max_attempts: 2,
+      retry_backoff_seconds: 4,
+    },
+  };
+  t.test(
+    'given a completed task pinned to an instance, when it is rerun, then 202 with a new task and one task.submitted with the same input, naming the first',
+    api
+      .given([...runningInstance(pinnedTo), pinnedSubmitted, finished.queued, finished.started, finished.completed])
+      .when('POST', `/api/v1/tasks/${finished.taskId}/rerun`)
+      .then({
+        status: 202,
+        body: { status: 'pending', rerun_of: finished.taskId, requested_instance_id: pinnedTo, input: { n: 7 }, revision: 0 },
+        events: (answer) => [
+          {
+            stream: `task-${answer.body.id}`,
+            type: 'task.submitted',
+            data: { ...pinnedSubmitted.data, task_id: answer.body.id, rerun_of: finished.taskId },
+          },
+        ],
+      }),
+  );
+
+  const stillRunning = task();
+  t.test(
+    'given a running task, when it is rerun, then 409 naming its status and nothing is appended',
+    api
+      .given([stillRunning.submitted, stillRunning.queued, stillRunning.started])
+      .when('POST', `/api/v1/tasks/${stillRunning.taskId}/rerun`)
+      .then({ status: 409, body: { error: { type: 'conflict_error', code: 'task_not_finished', message: /running/ } }, events: [] }),
   );
 
   const patched = uuidv7();

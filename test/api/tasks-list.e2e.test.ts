@@ -83,4 +83,21 @@ t.test('listing tasks', async (t) => {
     );
     t.match(await app.call('GET', '/api/v1/tasks?created_before=yesterday'), { status: 400, body: { error: { param: 'created_before' } } });
   });
+
+  // Last: it adds tasks the tests above do not count.
+  t.test('filters by the task a rerun ran again', async (t) => {
+    const first = await app.call('POST', `/api/v1/tasks/${ids[0]}/rerun`);
+    const second = await app.call('POST', `/api/v1/tasks/${ids[0]}/rerun`);
+    const seen = { 'x-min-position': String(second.body.position) };
+    const reruns = await app.call('GET', `/api/v1/tasks?rerun_of=${ids[0]}`, { headers: seen });
+    t.same(
+      reruns.body.data.map((task: { id: string; rerun_of: string }) => [task.id, task.rerun_of]),
+      [
+        [second.body.id, ids[0]],
+        [first.body.id, ids[0]],
+      ],
+    );
+    t.same((await app.call('GET', `/api/v1/tasks?rerun_of=${ids[1]}`, { headers: seen })).body.data, []);
+    t.match(await app.call('GET', '/api/v1/tasks?rerun_of='), { status: 400, body: { error: { param: 'rerun_of' } } });
+  });
 });

@@ -38,6 +38,7 @@ const cancelledTask = (taskId = uuidv7()) => {
         max_attempts: 3,
         retry_backoff_seconds: 1,
         callback_url: null,
+        rerun_of: null,
       },
     },
     { stream, type: 'task.queued', occurred_at: at(2), data: { instance_id: 'instance-1', ack_deadline: '2030-01-01T00:00:00.000Z' } },

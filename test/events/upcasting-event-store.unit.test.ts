@@ -32,30 +32,43 @@ const submittedV1: NewEvent = {
   metadata: testMetadata(),
 };
 
-t.test('given a task.submitted stored at v1, when read, then it arrives as v3 with one attempt, no callback, and the stored bytes are unchanged', async (t) => {
-  const stored = openStore(t);
-  const store = withUpcasting(stored, schemas, [taskUpcasters]);
-  await store.append('task-t1', [submittedV1], 'no_stream');
+t.test(
+  'given a task.submitted stored at v1, when read, then it arrives as v3 with one attempt, no callback, no rerun, and the stored bytes are unchanged',
+  async (t) => {
+    const stored = openStore(t);
+    const store = withUpcasting(stored, schemas, [taskUpcasters]);
+    await store.append('task-t1', [submittedV1], 'no_stream');
 
-  const expected = { ...(submittedV1.data as object), max_attempts: 1, retry_backoff_seconds: 0, callback_url: null };
-  const [fromStream] = await store.readStream('task-t1');
-  t.strictSame(fromStream?.data, expected, 'readStream');
-  t.equal(fromStream?.metadata.schema_version, 3);
-  t.doesNotThrow(() => schemas.validate('task.submitted', fromStream?.data), 'matches the newest schema');
-  const [fromLog] = await store.readAll();
-  t.strictSame(fromLog?.data, expected, 'readAll');
-  const delivered = await new Promise<unknown>((resolve) => {
-    const subscription = store.subscribe(0, { onEvent: (event) => void subscription.close().then(() => resolve(event.data)) });
-  });
-  t.strictSame(delivered, expected, 'subscribe');
-  t.strictSame((await stored.readStream('task-t1'))[0]?.data, submittedV1.data, 'the stored event is not rewritten');
+    const expected = { ...(submittedV1.data as object), max_attempts: 1, retry_backoff_seconds: 0, callback_url: null, rerun_of: null };
+    const [fromStream] = await store.readStream('task-t1');
+    t.strictSame(fromStream?.data, expected, 'readStream');
+    t.equal(fromStream?.metadata.schema_version, 3);
+    t.doesNotThrow(() => schemas.validate('task.submitted', fromStream?.data), 'matches the newest schema');
+    const [fromLog] = await store.readAll();
+    t.strictSame(fromLog?.data, expected, 'readAll');
+    const delivered = await new Promise<unknown>((resolve) => {
+      const subscription = store.subscribe(0, { onEvent: (event) => void subscription.close().then(() => resolve(event.data)) });
+    });
+    t.strictSame(delivered, expected, 'subscribe');
+    t.strictSame((await stored.readStream('task-t1'))[0]?.data, submittedV1.data, 'the stored event is not rewritten');
+  },
+);
+
+t.test('given a task.submitted stored at v2, when read, then it arrives as v3, not a rerun', async (t) => {
+  const store = withUpcasting(openStore(t), schemas, [taskUpcasters]);
+  const v2 = { ...(submittedV1.data as object), max_attempts: 3, retry_backoff_seconds: 1 };
+  await store.append('task-t1', [{ ...submittedV1, data: v2, metadata: { ...submittedV1.metadata, schema_version: 2 } }], 'no_stream');
+  const [read] = await store.readStream('task-t1');
+  t.strictSame(read?.data, { ...v2, rerun_of: null });
+  t.equal(read?.metadata.schema_version, 3);
+  t.doesNotThrow(() => schemas.validate('task.submitted', read?.data), 'matches the newest schema');
 });
 
 t.test('given an event at the newest version, when read, then it passes through as stored', async (t) => {
   const store = withUpcasting(openStore(t), schemas, [taskUpcasters]);
   const current = {
     ...submittedV1,
-    data: { ...(submittedV1.data as object), max_attempts: 3, retry_backoff_seconds: 1, callback_url: null },
+    data: { ...(submittedV1.data as object), max_attempts: 3, retry_backoff_seconds: 1, callback_url: null, rerun_of: 't0' },
     metadata: { ...submittedV1.metadata, schema_version: 3 },
   };
   await store.append('task-t1', [current], 'no_stream');

@@ -38,6 +38,7 @@ const submitted = recorded(0, {
     max_attempts: 1,
     retry_backoff_seconds: 0,
     callback_url: null,
+    rerun_of: null,
   },
 });
 const queued = recorded(1, { type: 'task.queued', data: { instance_id: 'i-1', ack_deadline: '2026-01-01T00:01:00.000Z' } });

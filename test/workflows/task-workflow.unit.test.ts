@@ -71,6 +71,7 @@ const submitted = async (stream: FakeStream, timeoutSeconds: number | null) => {
     max_attempts: 2,
     retry_backoff_seconds: 90,
     callback_url: null,
+    rerun_of: null,
   };
   return { taskId, first: await stream.append('task.submitted', data) };
 };

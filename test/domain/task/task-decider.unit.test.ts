@@ -37,6 +37,7 @@ const ev = {
       max_attempts: 1,
       retry_backoff_seconds: 0,
       callback_url: null,
+      rerun_of: null,
       ...data,
     },
   }),
@@ -77,6 +78,7 @@ const command: { [T in TaskCommand['type']]: Extract<TaskCommand, { type: T }> }
     timeoutSeconds: 600,
     maxAttempts: 1,
     retryBackoffSeconds: 0,
+    rerunOf: null,
   },
   DeferTask: { type: 'DeferTask', reason: 'no eligible instance' },
   StartProvisioning: { type: 'StartProvisioning', instanceId: instanceA },
@@ -210,6 +212,13 @@ t.test('submit', async (t) => {
   t.test(
     'twice is refused: the task is already pending',
     task.given([ev.submitted()]).when(command.SubmitTask).thenThrows(IllegalTransitionError, refusedIn('pending')),
+  );
+  t.test(
+    'as a rerun of a finished task: the event names it',
+    task
+      .given([])
+      .when(submit({ rerunOf: 'task-0' }))
+      .then([ev.submitted({ rerun_of: 'task-0' })]),
   );
   t.test(
     'pinned to an instance',

@@ -97,6 +97,7 @@ const submit = (overrides: Partial<Extract<TaskCommand, { type: 'SubmitTask' }>>
   timeoutSeconds: 300,
   maxAttempts: 2,
   retryBackoffSeconds: 1,
+  rerunOf: null,
   ...overrides,
 });
 const queue = (instanceId: string): TaskCommand => ({ type: 'QueueTask', instanceId, ackDeadline: '2026-01-01T00:00:30.000Z' });
@@ -129,6 +130,7 @@ const lifecycles: Record<string, TaskCommand[]> = {
   'timed out while queued': [submit(), queue('instance-a'), { type: 'TimeOutTask' }],
   'timed out without a timeout': [submit({ timeoutSeconds: null }), { type: 'TimeOutTask' }],
   'cancelled while running': [submit(), queue('instance-a'), start('instance-a'), cancel('no longer needed')],
+  'a rerun of a finished task, cancelled': [submit({ rerunOf: '0193a0c4-0000-7000-8000-000000000000' }), cancel(null)],
   'cancelled while pending, without a reason': [submit({ requiredSkills: [] }), cancel(null)],
 };
 
@@ -166,6 +168,7 @@ t.test('malformed payloads are rejected', async (t) => {
   rejects('task.submitted', { ...submitted, input: ['not', 'an', 'object'] }, 'input that is not an object', '/input');
   rejects('task.submitted', { ...submitted, required_skills: ['shell', 'shell'] }, 'duplicate skills', '/required_skills');
   rejects('task.submitted', { ...submitted, timeout_seconds: 0 }, 'a zero timeout', '/timeout_seconds');
+  rejects('task.submitted', { ...submitted, rerun_of: '' }, 'an empty rerun_of', '/rerun_of');
   rejects('task.submitted', { ...submitted, timeout_seconds: 1.5 }, 'a fractional timeout', '/timeout_seconds');
   rejects('task.queued', { instance_id: 'instance-a', ack_deadline: 'in five minutes' }, 'a deadline that is no date-time', '/ack_deadline');
   rejects('task.requeued', { instance_id: '', reason: 'not acknowledged' }, 'an empty instance id', '/instance_id');
