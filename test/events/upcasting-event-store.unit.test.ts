@@ -54,12 +54,12 @@ t.test(
   },
 );
 
-t.test('given a task.submitted stored at v2, when read, then it arrives as v3, not a rerun', async (t) => {
+t.test('given a task.submitted stored at v2, when read, then it arrives as v3 with no callback, not a rerun', async (t) => {
   const store = withUpcasting(openStore(t), schemas, [taskUpcasters]);
   const v2 = { ...(submittedV1.data as object), max_attempts: 3, retry_backoff_seconds: 1 };
   await store.append('task-t1', [{ ...submittedV1, data: v2, metadata: { ...submittedV1.metadata, schema_version: 2 } }], 'no_stream');
   const [read] = await store.readStream('task-t1');
-  t.strictSame(read?.data, { ...v2, rerun_of: null });
+  t.strictSame(read?.data, { ...v2, callback_url: null, rerun_of: null });
   t.equal(read?.metadata.schema_version, 3);
   t.doesNotThrow(() => schemas.validate('task.submitted', read?.data), 'matches the newest schema');
 });
