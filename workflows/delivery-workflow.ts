@@ -5,12 +5,14 @@
  * whose id derives from the target and the event, so one event is delivered once per target.
  */
 import { proxyActivities, sleep } from '@temporalio/workflow';
+import { activityHeartbeatTimeout } from './activity-options.js';
 import type { DeliveryActivities, DeliveryRef } from './delivery-activities.js';
 import type { AggregateEvent } from './signals.js';
 
 const { attemptDelivery } = proxyActivities<DeliveryActivities>({
-  // Sending waits for the receiver (the activity's own timeout is shorter); failures of Bosun's own stores are retried.
-  startToCloseTimeout: '2 minutes',
+  // Sending waits for the receiver (the attempt's own timeout is at most 2 minutes); failures of Bosun's own stores are retried.
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: activityHeartbeatTimeout,
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 

@@ -7,6 +7,7 @@
  * workflow learns of them, and of the task's end, from what the reactor forwards.
  */
 import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { activityHeartbeatTimeout } from './activity-options.js';
 import type { DriftActivities } from './drift-activities.js';
 import { remediationTaskSignal, type RemediationTaskOutcome } from './drift-signals.js';
 import { aggregateEventSignal, type AggregateEvent, type Written } from './signals.js';
@@ -37,6 +38,7 @@ const recheckMs = 5000;
 
 const activities = proxyActivities<DriftActivities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: activityHeartbeatTimeout,
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 

@@ -7,6 +7,7 @@
 import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { InstanceEvent, InstanceStatus } from '../domain/instance/events.js';
 import { statusAfter } from '../domain/instance/state.js';
+import { activityHeartbeatTimeout } from './activity-options.js';
 import type { InstanceActivities } from './instance-activities.js';
 import { aggregateEventSignal, type AggregateEvent, type Written } from './signals.js';
 
@@ -39,6 +40,7 @@ const enrolmentTimeoutMs = 2 * 60 * 1000;
 
 const activities = proxyActivities<InstanceActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: activityHeartbeatTimeout,
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 });
 

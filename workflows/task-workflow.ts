@@ -8,6 +8,7 @@
 import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { TaskEvent, TaskStatus } from '../domain/task/events.js';
 import { evolveTask, initialTaskState, type TaskState } from '../domain/task/state.js';
+import { activityHeartbeatTimeout } from './activity-options.js';
 import { aggregateEventSignal, type AggregateEvent, type Written } from './signals.js';
 import type { TaskActivities } from './task-activities.js';
 
@@ -60,7 +61,7 @@ const activityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 } as const;
-const remoteActivities = proxyActivities<TaskActivities>(activityOptions);
+const remoteActivities = proxyActivities<TaskActivities>({ ...activityOptions, heartbeatTimeout: activityHeartbeatTimeout });
 const localActivities = proxyLocalActivities<TaskActivities>(activityOptions);
 /**
  * Task activities are short commands on this worker's own event store: run as local

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import type { Context } from '@temporalio/activity';
+import { Worker, type ActivityInterceptors, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
 /** In `dist/workflows/`: beside this file when it runs from `dist/`, under `dist/` when tests run the sources. */
@@ -20,6 +21,26 @@ export const workflowBundle = (): { readonly codePath: string } => {
   if (!existsSync(codePath)) throw new Error(`${codePath} is missing: run \`npm run build\``);
   return { codePath };
 };
+
+/**
+ * Every activity run with a heartbeat timeout heartbeats while it runs, a few times per
+ * timeout: an activity whose worker died is then retried once that timeout passes, rather
+ * than after its whole start-to-close timeout.
+ */
+const heartbeatWhileRunning = (context: Context): ActivityInterceptors => ({
+  inbound: {
+    async execute(input, next) {
+      const timeoutMs = context.info.heartbeatTimeoutMs;
+      if (!timeoutMs) return next(input);
+      const beat = setInterval(() => context.heartbeat(), Math.max(100, timeoutMs / 4));
+      try {
+        return await next(input);
+      } finally {
+        clearInterval(beat);
+      }
+    },
+  },
+});
 
 export type RunningWorker = { readonly stop: () => Promise<void> };
 
@@ -38,6 +59,7 @@ export const startWorker = async (options: {
     taskQueue: options.taskQueue,
     workflowBundle: workflowBundle(),
     activities: options.activities,
+    interceptors: { activity: [heartbeatWhileRunning] },
     // A workflow starts eagerly on this worker only while it has a free workflow-task slot;
     // one that finds none waits in the server's backlog behind the tasks matched at once
     // (seconds, in a saturated fleet). Slots are permits, not threads: activations still

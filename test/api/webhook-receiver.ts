@@ -5,8 +5,8 @@ import { Webhook } from 'standardwebhooks';
 
 export type Received = { readonly id: string; readonly headers: IncomingHttpHeaders; readonly body: string; readonly payload: Record<string, any> };
 
-/** `up`: 204; `failing`: 500 to everything; `down`: not listening at all. */
-export type ReceiverMode = 'up' | 'failing' | 'down';
+/** `up`: 204; `failing`: 500 to everything; `hanging`: never answers; `down`: not listening at all. */
+export type ReceiverMode = 'up' | 'failing' | 'hanging' | 'down';
 
 export type Receiver = {
   readonly url: string;
@@ -59,6 +59,7 @@ export const startReceiver = async (secrets: string[] = [], path = '/hooks'): Pr
       const id = String(request.headers['webhook-id']);
       const received: Received = { id, headers: request.headers, body, payload: JSON.parse(body || 'null') as Record<string, any> };
       receiver.requests.push(received);
+      if (mode === 'hanging') return;
       if (mode === 'failing') {
         response.writeHead(500).end('not now');
         return;

@@ -1,7 +1,8 @@
 /**
  * THE reliability scenario of webhooks: the receiver is down for a while, then answers
  * 500s, then recovers, and Bosun is killed with SIGKILL in between. Every event reaches the
- * receiver's handler exactly once (after de-duplication by webhook-id), none is lost.
+ * receiver's handler exactly once (after de-duplication by webhook-id), none is lost. And an
+ * attempt cut by the kill is tried again within seconds, not after its activity's timeout.
  */
 import t from 'tap';
 import { freePort, missingBuild, serve, stopped } from '../api/process.js';
@@ -82,4 +83,38 @@ t.test('down, then 500s, then up, with a kill -9 of Bosun between: every event h
     log.some((delivery: { attempts: number }) => delivery.attempts > 1),
     'some deliveries took several attempts',
   );
+});
+
+t.test('an attempt in flight when Bosun is killed is made again soon after the restart', { skip: missingBuild }, async (t) => {
+  const dataDir = scratch(t);
+  const port = await freePort();
+  // The attempt's own timeout is longer than the test waits: only the activity's heartbeat timeout can free it.
+  const env = fleetEnv({
+    TEMPORAL_ADDRESS: temporal!.address,
+    BOSUN_TASK_QUEUE: `webhook-in-flight-${process.pid}`,
+    BOSUN_WEBHOOK_TIMEOUT_MS: '120000',
+  });
+  let bosun = await serve(dataDir, port, env);
+  t.teardown(() => stop(bosun));
+  const api = apiAt(bosun.base);
+  const receiver = await startReceiver();
+  t.teardown(receiver.close);
+  await api('PUT', '/api/v1/team/policy', { drift_auto_approve_max_severity: 'low', allow_private_webhook_targets: true });
+  const created = await api('POST', '/api/v1/webhooks', { url: receiver.url, event_types: ['task.submitted'] });
+  receiver.secrets.push(created.body.secret as string);
+
+  await receiver.setMode('hanging');
+  const taskId = (await api('POST', '/api/v1/tasks', { kind: 'echo', input: {} })).body.id as string;
+  await eventually('the attempt waiting on the receiver', async () => receiver.requests.length === 1);
+  bosun.child.kill('SIGKILL');
+  await stopped(bosun.child);
+  await receiver.setMode('up');
+
+  bosun = await serve(dataDir, port, env);
+  const handled = await eventually(
+    'the attempt made again and handled',
+    async () => [...receiver.handled.values()].find((r) => r.payload.event.stream === `task-${taskId}`),
+    60_000,
+  );
+  t.equal(handled.id, receiver.requests[0]?.id, 'under the webhook-id of the attempt cut off');
 });
