@@ -349,7 +349,7 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
   const notifier = new AlertNotifier({
     events,
     channels: [webhookNotificationChannel(commands, enqueueDelivery)],
-    checkpointFile: join(config.dataDir, 'alert-notifications.checkpoint'),
+    stateFile: join(config.dataDir, 'alert-notifications.checkpoint'),
     logger,
   });
   const refusals = new AccessRefusals(

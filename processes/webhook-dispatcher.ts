@@ -7,24 +7,17 @@
  * log, saved with the position it holds for in one file: a start resumes from there, and an
  * event handled again after a crash requests nothing twice.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CommandHandlerDeps } from '../commands/handle-command.js';
 import { enqueueDelivery, enqueueTaskCallback } from '../commands/webhooks.js';
 import { subscribesTo, type WebhookEvent } from '../domain/webhook/index.js';
-import type { EventStore, RecordedEvent, Subscription } from '../events/event-store.js';
+import type { EventStore, RecordedEvent } from '../events/event-store.js';
 import { categoryOfStream, idOfStream } from '../events/streams.js';
+import { LogFollower } from './log-follower.js';
 
 type Subscriber = { tenant: string; eventTypes: string[]; enabled: boolean };
 
-type DispatcherFile = {
-  readonly position: number;
-  readonly webhooks: Record<string, Subscriber>;
-  /** Task id to its team and callback URL, until the task ends. */
-  readonly callbacks: Record<string, { tenant: string; url: string }>;
-};
+type TaskCallback = { tenant: string; url: string };
 
 const terminalTaskEvents = new Set(['task.completed', 'task.failed', 'task.cancelled']);
 
@@ -39,67 +32,67 @@ export type WebhookDispatcherOptions = {
 };
 
 export class WebhookDispatcher {
-  #subscription: Subscription | null = null;
-  #state: { position: number; webhooks: Map<string, Subscriber>; callbacks: Map<string, { tenant: string; url: string }> } = {
-    position: 0,
-    webhooks: new Map(),
-    callbacks: new Map(),
-  };
-  #saved = -1;
-  #timer: NodeJS.Timeout | null = null;
-  #stopping = false;
+  #webhooks = new Map<string, Subscriber>();
+  /** Task id to its team and callback URL, until the task ends. */
+  #callbacks = new Map<string, TaskCallback>();
+  readonly #follower: LogFollower;
 
-  constructor(private readonly options: WebhookDispatcherOptions) {}
+  constructor(private readonly options: WebhookDispatcherOptions) {
+    this.#follower = new LogFollower({
+      name: 'webhook dispatcher',
+      events: options.events,
+      stateFile: options.stateFile,
+      logger: options.logger,
+      saveEveryMs: options.saveEveryMs,
+      handle: (event) => this.#observe(event),
+      fold: {
+        restore: (saved) => {
+          this.#webhooks = new Map(Object.entries(saved.webhooks as Record<string, Subscriber>));
+          this.#callbacks = new Map(Object.entries(saved.callbacks as Record<string, TaskCallback>));
+        },
+        snapshot: () => ({ webhooks: Object.fromEntries(this.#webhooks), callbacks: Object.fromEntries(this.#callbacks) }),
+      },
+    });
+  }
 
   start(): void {
-    this.#load();
-    this.options.logger.info({ from: this.#state.position, webhooks: this.#state.webhooks.size }, 'webhook dispatcher starting');
-    this.#subscription = this.options.events.subscribe(this.#state.position, {
-      onEvent: (event) => this.#observe(event),
-      onError: (error) => this.options.logger.error({ err: error }, 'webhook dispatcher stopped'),
-    });
-    this.#timer = setInterval(() => this.#save(), this.options.saveEveryMs ?? 1000);
-    this.#timer.unref();
+    this.#follower.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    if (this.#timer) clearInterval(this.#timer);
-    await this.#subscription?.close();
-    this.#subscription = null;
-    this.#save();
+  stop(): Promise<void> {
+    return this.#follower.stop();
   }
 
-  async #observe(event: RecordedEvent): Promise<void> {
+  async #observe(event: RecordedEvent): Promise<boolean> {
     const category = categoryOfStream(event.stream);
     if (category === 'webhook') this.#fold(event);
     // Deliveries are not themselves delivered: each attempt would cause another.
     if (category !== 'delivery') {
-      for (const [webhookId, subscriber] of this.#state.webhooks) {
+      for (const [webhookId, subscriber] of this.#webhooks) {
         if (subscriber.tenant !== event.tenant || !subscriber.enabled || !subscribesTo(subscriber.eventTypes, event.type)) continue;
-        if (!(await this.#request(event, () => enqueueDelivery(this.options.commands, event.tenant, webhookId, event)))) return;
+        if (!(await this.#request(event, () => enqueueDelivery(this.options.commands, event.tenant, webhookId, event)))) return false;
       }
     }
     if (category === 'task') {
       const taskId = idOfStream(event.stream);
       const url = (event.data as { callback_url?: unknown }).callback_url;
-      if (event.type === 'task.submitted' && typeof url === 'string') this.#state.callbacks.set(taskId, { tenant: event.tenant, url });
-      const callback = this.#state.callbacks.get(taskId);
+      if (event.type === 'task.submitted' && typeof url === 'string') this.#callbacks.set(taskId, { tenant: event.tenant, url });
+      const callback = this.#callbacks.get(taskId);
       if (callback && terminalTaskEvents.has(event.type)) {
-        if (!(await this.#request(event, () => enqueueTaskCallback(this.options.commands, callback.tenant, callback.url, event)))) return;
-        this.#state.callbacks.delete(taskId);
+        if (!(await this.#request(event, () => enqueueTaskCallback(this.options.commands, callback.tenant, callback.url, event)))) return false;
+        this.#callbacks.delete(taskId);
       }
     }
-    this.#state.position = event.position;
+    return true;
   }
 
   #fold(event: RecordedEvent): void {
     const id = idOfStream(event.stream);
     const webhook = { type: event.type, data: event.data } as WebhookEvent;
-    const known = this.#state.webhooks.get(id);
+    const known = this.#webhooks.get(id);
     switch (webhook.type) {
       case 'webhook.created':
-        this.#state.webhooks.set(id, { tenant: event.tenant, eventTypes: webhook.data.event_types, enabled: webhook.data.enabled });
+        this.#webhooks.set(id, { tenant: event.tenant, eventTypes: webhook.data.event_types, enabled: webhook.data.enabled });
         return;
       case 'webhook.updated':
         if (known) known.eventTypes = webhook.data.event_types;
@@ -109,7 +102,7 @@ export class WebhookDispatcher {
         if (known) known.enabled = webhook.type === 'webhook.enabled';
         return;
       case 'webhook.deleted':
-        this.#state.webhooks.delete(id);
+        this.#webhooks.delete(id);
         return;
       case 'webhook.secret_rotated':
         return;
@@ -117,38 +110,7 @@ export class WebhookDispatcher {
   }
 
   /** Retries until the request is recorded (a lost one would be a lost delivery); false if stopped first. */
-  async #request(cause: RecordedEvent, request: () => Promise<unknown>): Promise<boolean> {
-    for (let attempt = 1; !this.#stopping; attempt++) {
-      try {
-        await request();
-        return true;
-      } catch (error) {
-        const delay = Math.min(10_000, 100 * 2 ** attempt);
-        this.options.logger.warn({ err: error, cause: cause.id, type: cause.type, attempt, retry_in_ms: delay }, 'delivery not requested; retrying');
-        await sleep(delay);
-      }
-    }
-    return false;
-  }
-
-  #load(): void {
-    if (!existsSync(this.options.stateFile)) return;
-    const saved = JSON.parse(readFileSync(this.options.stateFile, 'utf8')) as DispatcherFile;
-    this.#state = { position: saved.position, webhooks: new Map(Object.entries(saved.webhooks)), callbacks: new Map(Object.entries(saved.callbacks)) };
-    this.#saved = saved.position;
-  }
-
-  /** Written aside and renamed: a crash leaves the old state or the new one. */
-  #save(): void {
-    if (this.#state.position === this.#saved) return;
-    const file: DispatcherFile = {
-      position: this.#state.position,
-      webhooks: Object.fromEntries(this.#state.webhooks),
-      callbacks: Object.fromEntries(this.#state.callbacks),
-    };
-    mkdirSync(dirname(this.options.stateFile), { recursive: true });
-    writeFileSync(`${this.options.stateFile}.tmp`, JSON.stringify(file));
-    renameSync(`${this.options.stateFile}.tmp`, this.options.stateFile);
-    this.#saved = file.position;
+  #request(cause: RecordedEvent, request: () => Promise<unknown>): Promise<boolean> {
+    return this.#follower.retrying('delivery request', { cause: cause.id, type: cause.type }, request);
   }
 }

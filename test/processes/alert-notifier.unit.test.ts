@@ -49,9 +49,9 @@ const setUp = async (t: Test) => {
     new AlertNotifier({
       events: store,
       channels: [channel],
-      checkpointFile: join(directory, 'notifier.checkpoint'),
+      stateFile: join(directory, 'notifier.checkpoint'),
       logger: pino({ enabled: false }),
-      checkpointEveryMs: 10,
+      saveEveryMs: 10,
     });
   const raise = (tenant: string, ruleId: string, alertId: string) =>
     raiseAlert(commands, ctx(tenant), {
