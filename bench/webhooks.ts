@@ -1,9 +1,11 @@
 /**
  * Webhook deliveries per second to a receiver on loopback, next to plain HTTP POSTs from
  * Node to the same receiver in the same run: the floor a delivery stands on. A delivery is
- * a task submitted over HTTP, its event dispatched, a delivery requested (one more event),
- * a Temporal workflow started by the reactor, and an activity that signs, POSTs and records
- * the attempt (one more event). Bosun runs as a child process with its embedded Temporal.
+ * an event dispatched, a delivery requested (one more event), a Temporal workflow started
+ * by the reactor, and an activity that signs, POSTs and records the attempt (one more
+ * event). Measured twice: for events that cause nothing else (webhook renames), and for
+ * task submits, whose task workflows share the engine. Bosun runs as a child process with
+ * its embedded Temporal.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -17,8 +19,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const adminKey = 'bench-admin-key-0123456789';
 
 export type WebhookBenchOptions = {
-  /** Events delivered through Bosun. */
+  /** Events delivered through Bosun whose only consequence is their delivery. */
   readonly deliveries?: number;
+  /** Tasks submitted, each `task.submitted` delivered. */
+  readonly taskDeliveries?: number;
   /** Plain POSTs for the baseline. */
   readonly posts?: number;
   /** Submits (and plain POSTs) in flight at once. */
@@ -36,6 +40,7 @@ const inParallel = async (count: number, concurrency: number, one: (i: number) =
 
 export const benchWebhooks = async (options: WebhookBenchOptions = {}) => {
   const deliveries = options.deliveries ?? 1000;
+  const taskDeliveries = options.taskDeliveries ?? 300;
   const posts = options.posts ?? 5000;
   const concurrency = options.concurrency ?? 16;
 
@@ -89,29 +94,50 @@ export const benchWebhooks = async (options: WebhookBenchOptions = {}) => {
     const postSeconds = (performance.now() - postsStarted) / 1000;
 
     await call('PUT', '/api/v1/team/policy', { drift_auto_approve_max_severity: 'low', allow_private_webhook_targets: true });
-    const created = await call('POST', '/api/v1/webhooks', { url, event_types: ['task.submitted'] });
-    if (created.status !== 201) throw new Error(`webhook not created: ${JSON.stringify(created.body)}`);
-    received = 0;
-    const allDelivered = new Promise<void>((resolve) => {
-      onReceived = () => {
-        if (received >= deliveries) resolve();
-      };
+    const subscribe = async (eventTypes: string[]) => {
+      const created = await call('POST', '/api/v1/webhooks', { url, event_types: eventTypes });
+      if (created.status !== 201) throw new Error(`webhook not created: ${JSON.stringify(created.body)}`);
+      return created.body.id as string;
+    };
+    /** Deliveries/s from the first of `count` causes to the `count`-th delivery received, and causes/s. */
+    const deliveriesOf = async (count: number, cause: (i: number) => Promise<void>) => {
+      received = 0;
+      const allDelivered = new Promise<void>((resolve) => {
+        onReceived = () => {
+          if (received >= count) resolve();
+        };
+      });
+      const started = performance.now();
+      await inParallel(count, concurrency, cause);
+      const causeSeconds = (performance.now() - started) / 1000;
+      await allDelivered;
+      return { deliveries: count, per_second: Math.round(count / ((lastAt - started) / 1000)), causes_per_second: Math.round(count / causeSeconds) };
+    };
+
+    // Deliveries alone: events whose only consequence is their delivery. Each of
+    // `concurrency` quiet webhooks (subscribed to nothing that happens) is renamed in turn,
+    // and one webhook subscribed to `webhook.updated` delivers every rename.
+    const quiet = await Promise.all(Array.from({ length: concurrency }, () => subscribe(['alert.raised'])));
+    await subscribe(['webhook.updated']);
+    const alone = await deliveriesOf(deliveries, async (i) => {
+      const renamed = await call('PATCH', `/api/v1/webhooks/${quiet[i % concurrency]}`, { description: `rename ${i}` });
+      if (renamed.status !== 200) throw new Error(`rename answered ${renamed.status}: ${JSON.stringify(renamed.body)}`);
     });
-    const started = performance.now();
-    await inParallel(deliveries, concurrency, async (i) => {
+    await Promise.all(quiet.map((id) => call('DELETE', `/api/v1/webhooks/${id}`)));
+
+    // Deliveries of submits: each task also starts its task workflow, which looks for an
+    // instance every second while none can take it (there is none here).
+    await subscribe(['task.submitted']);
+    const ofSubmits = await deliveriesOf(taskDeliveries, async (i) => {
       const submitted = await call('POST', '/api/v1/tasks', { kind: 'echo', input: { i } });
       if (submitted.status !== 202) throw new Error(`submit answered ${submitted.status}`);
     });
-    const submitSeconds = (performance.now() - started) / 1000;
-    await allDelivered;
-    const deliverySeconds = (lastAt - started) / 1000;
     return {
-      deliveries,
       concurrency,
-      deliveries_per_second: Math.round(deliveries / deliverySeconds),
-      submits_per_second: Math.round(deliveries / submitSeconds),
       plain_posts: posts,
       plain_posts_per_second: Math.round(posts / postSeconds),
+      deliveries_alone: alone,
+      deliveries_of_submits: ofSubmits,
     };
   } finally {
     await bosun.stop();

@@ -4,7 +4,7 @@
  * receiver's handler exactly once (after de-duplication by webhook-id), none is lost. And an
  * attempt cut by the kill is tried again within seconds, not after its activity's timeout.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { freePort, missingBuild, serve, stopped } from '../api/process.js';
 import { startReceiver } from '../api/webhook-receiver.js';
 import { eventually, sharedTemporal } from './fleet-harness.js';
@@ -21,27 +21,44 @@ const submitMany = async (api: Api, count: number, label: string, acknowledged: 
   }
 };
 
-t.test('down, then 500s, then up, with a kill -9 of Bosun between: every event handled exactly once', { skip: missingBuild }, async (t) => {
+/**
+ * Bosun on its own data directory and port, with `settings` over the fleet environment, and
+ * a receiver subscribed to `task.submitted`; `kill` is a SIGKILL, `restart` starts Bosun
+ * again on the same directory and port.
+ */
+const bosunWithReceiver = async (t: Test, queue: string, settings: Record<string, string>) => {
   const dataDir = scratch(t);
   const port = await freePort();
-  const env = fleetEnv({
-    TEMPORAL_ADDRESS: temporal!.address,
-    BOSUN_TASK_QUEUE: `webhook-reliability-${process.pid}`,
-    BOSUN_WEBHOOK_RETRY_BASE_MS: '200',
-    BOSUN_WEBHOOK_RETRY_MAX_MS: '1000',
-    BOSUN_WEBHOOK_TIMEOUT_MS: '2000',
-  });
+  const env = fleetEnv({ TEMPORAL_ADDRESS: temporal!.address, BOSUN_TASK_QUEUE: `${queue}-${process.pid}`, ...settings });
   let bosun = await serve(dataDir, port, env);
   t.teardown(() => stop(bosun));
   const api = apiAt(bosun.base);
   const receiver = await startReceiver();
   t.teardown(receiver.close);
-
   await api('PUT', '/api/v1/team/policy', { drift_auto_approve_max_severity: 'low', allow_private_webhook_targets: true });
   const created = await api('POST', '/api/v1/webhooks', { url: receiver.url, event_types: ['task.submitted'] });
-  t.equal(created.status, 201);
+  if (created.status !== 201) throw new Error(`webhook not created: ${JSON.stringify(created.body)}`);
   receiver.secrets.push(created.body.secret as string);
-  const webhookId = created.body.id as string;
+  return {
+    api,
+    receiver,
+    webhookId: created.body.id as string,
+    kill: async () => {
+      bosun.child.kill('SIGKILL');
+      await stopped(bosun.child);
+    },
+    restart: async () => {
+      bosun = await serve(dataDir, port, env);
+    },
+  };
+};
+
+t.test('down, then 500s, then up, with a kill -9 of Bosun between: every event handled exactly once', { skip: missingBuild }, async (t) => {
+  const { api, receiver, webhookId, kill, restart } = await bosunWithReceiver(t, 'webhook-reliability', {
+    BOSUN_WEBHOOK_RETRY_BASE_MS: '200',
+    BOSUN_WEBHOOK_RETRY_MAX_MS: '1000',
+    BOSUN_WEBHOOK_TIMEOUT_MS: '2000',
+  });
 
   await receiver.setMode('down');
   const submitted: string[] = [];
@@ -54,12 +71,11 @@ t.test('down, then 500s, then up, with a kill -9 of Bosun between: every event h
   // A submit cut by the kill has no answer, though its event may be in the log: only acknowledged ones are counted.
   const late = submitMany(api, 15, 'at the kill', submitted).catch(() => undefined);
   await new Promise((resolve) => setTimeout(resolve, 150));
-  bosun.child.kill('SIGKILL');
-  await stopped(bosun.child);
+  await kill();
   await late;
 
   await receiver.setMode('failing');
-  bosun = await serve(dataDir, port, env);
+  await restart();
   await submitMany(api, 10, 'after the restart', submitted);
   await eventually('the receiver answering 500s to the retries', async () => receiver.requests.length >= 10);
   await receiver.setMode('up');
@@ -86,31 +102,15 @@ t.test('down, then 500s, then up, with a kill -9 of Bosun between: every event h
 });
 
 t.test('an attempt in flight when Bosun is killed is made again soon after the restart', { skip: missingBuild }, async (t) => {
-  const dataDir = scratch(t);
-  const port = await freePort();
   // The attempt's own timeout is longer than the test waits: only the activity's heartbeat timeout can free it.
-  const env = fleetEnv({
-    TEMPORAL_ADDRESS: temporal!.address,
-    BOSUN_TASK_QUEUE: `webhook-in-flight-${process.pid}`,
-    BOSUN_WEBHOOK_TIMEOUT_MS: '120000',
-  });
-  let bosun = await serve(dataDir, port, env);
-  t.teardown(() => stop(bosun));
-  const api = apiAt(bosun.base);
-  const receiver = await startReceiver();
-  t.teardown(receiver.close);
-  await api('PUT', '/api/v1/team/policy', { drift_auto_approve_max_severity: 'low', allow_private_webhook_targets: true });
-  const created = await api('POST', '/api/v1/webhooks', { url: receiver.url, event_types: ['task.submitted'] });
-  receiver.secrets.push(created.body.secret as string);
+  const { api, receiver, kill, restart } = await bosunWithReceiver(t, 'webhook-in-flight', { BOSUN_WEBHOOK_TIMEOUT_MS: '120000' });
 
   await receiver.setMode('hanging');
   const taskId = (await api('POST', '/api/v1/tasks', { kind: 'echo', input: {} })).body.id as string;
   await eventually('the attempt waiting on the receiver', async () => receiver.requests.length === 1);
-  bosun.child.kill('SIGKILL');
-  await stopped(bosun.child);
+  await kill();
   await receiver.setMode('up');
-
-  bosun = await serve(dataDir, port, env);
+  await restart();
   const handled = await eventually(
     'the attempt made again and handled',
     async () => [...receiver.handled.values()].find((r) => r.payload.event.stream === `task-${taskId}`),
