@@ -189,6 +189,9 @@ const measure = async (url: string, pathOf: () => string, seconds: number): Prom
   return windowOf(result);
 };
 
+/** With BENCH_CPU_PROF_DIR set, the embedded server writes a CPU profile there when it stops. */
+const cpuProfiling = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [];
+
 const draw = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)] as T;
 
 /** Bosun's route and bare Koa answering the JSON Bosun gave for one of its paths, in alternating windows. */
@@ -220,10 +223,22 @@ const compare = async (bosun: string, pathOf: () => string, seconds: number, rou
   }
 };
 
-const measureServer = async (server: ServerProcess, instanceIds: readonly string[], seconds: number, rounds: number) => ({
-  task_list: await compare(server.url, () => `/api/v1/tasks?status=${draw(listedStatuses)}&limit=100`, seconds, rounds),
-  instance_get: await compare(server.url, () => `/api/v1/instances/${draw(instanceIds)}`, seconds, rounds),
-});
+/** The routes measured: all, or those BENCH_ROUTES names (`task_list,instance_get`), to profile one alone. */
+const routesMeasured = (process.env.BENCH_ROUTES ?? 'task_list,instance_get').split(',');
+
+const measureServer = async (server: ServerProcess, instanceIds: readonly string[], seconds: number, rounds: number) => {
+  const paths: Record<string, () => string> = {
+    task_list: () => `/api/v1/tasks?status=${draw(listedStatuses)}&limit=100`,
+    instance_get: () => `/api/v1/instances/${draw(instanceIds)}`,
+  };
+  const figures: Record<string, Awaited<ReturnType<typeof compare>>> = {};
+  for (const route of routesMeasured) {
+    const pathOf = paths[route];
+    if (!pathOf) throw new Error(`BENCH_ROUTES: no route ${route}; routes are ${Object.keys(paths).join(', ')}`);
+    figures[route] = await compare(server.url, pathOf, seconds, rounds);
+  }
+  return figures;
+};
 
 export const benchTaskLists = async (
   tasks = Number(process.env.BENCH_TASKS ?? 100_000),
@@ -249,7 +264,7 @@ export const benchTaskLists = async (
     const instanceIds = await seedLog(directory, await systemTeamOf(cli, env, adminKey), tasks, instances);
 
     let started = performance.now();
-    server = await startServer(cli, ['serve'], env, '/ready', { readyTimeoutMs: 900_000 });
+    server = await startServer(cli, ['serve'], env, '/ready', { readyTimeoutMs: 900_000, nodeOptions: cpuProfiling });
     const projectedInS = Math.round((performance.now() - started) / 100) / 10;
     logger.info({ phase: 'embedded', projected_in_s: projectedInS }, 'measuring');
     const embedded = await measureServer(server, instanceIds, seconds, rounds);
