@@ -1,5 +1,6 @@
 import type { RouterParameterMiddleware } from '@koa/router';
 import type { Context } from 'koa';
+import { LRUCache } from 'lru-cache';
 import type { EventStore } from '../events/event-store.js';
 import { alertRuleStream, alertStream, instanceStream, taskStream, teamStream, webhookStream } from '../events/streams.js';
 import { driftCollection } from '../projections/drift/drift-projector.js';
@@ -12,6 +13,8 @@ export type OwnershipDeps = {
   readonly events: EventStore;
   /** Where the drift events are. */
   readonly readStore: ReadStore;
+  /** How many streams' teams are remembered. @defaultValue 100,000 */
+  readonly streamTeamsCached?: number;
 };
 
 /** `tasks` for the matched route `/api/v1/tasks/...`: the collection a route's `:id` names. */
@@ -28,7 +31,17 @@ type Owner = { readonly what: string; readonly owns: (caller: Principal, id: str
  * `ctx.state.id`.
  */
 export const ownedResource = (deps: OwnershipDeps): RouterParameterMiddleware<BosunState> => {
-  const streamOf = async (tenant: string, stream: string) => (await deps.events.readStream(stream, { maxCount: 1 }))[0]?.tenant === tenant;
+  // A stream's team is its first event's, which never changes: once read it is remembered.
+  // A stream not found is not, as it may be written the next moment.
+  const teamOfStream = new LRUCache<string, string>({ max: deps.streamTeamsCached ?? 100_000 });
+  const streamOf = async (tenant: string, stream: string) => {
+    let team = teamOfStream.get(stream);
+    if (team === undefined) {
+      team = (await deps.events.readStream(stream, { maxCount: 1 }))[0]?.tenant;
+      if (team !== undefined) teamOfStream.set(stream, team);
+    }
+    return team === tenant;
+  };
   const owners: Readonly<Record<string, Owner>> = {
     tasks: { what: 'task', owns: ({ tenant }, id) => streamOf(tenant, taskStream(id)) },
     instances: { what: 'instance', owns: ({ tenant }, id) => streamOf(tenant, instanceStream(id)) },
