@@ -21,7 +21,7 @@ import { startTemporalDevServer, type TemporalDevServer } from '../infra/tempora
 import { installTemporalRuntime } from '../infra/temporal/engine.js';
 import type { BaselineActivities } from './baseline-workflow.js';
 import { cpuMeter, cpuUse, type CpuSpan } from './cpu-meter.js';
-import { startServer, type ServerProcess } from './server-process.js';
+import { cpuProfiling, startServer, type ServerProcess } from './server-process.js';
 import { latencyDistribution, median } from './statistics.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -277,7 +277,7 @@ export const benchFleet = async (options: FleetBenchOptions = {}) => {
       },
       '/ready',
       // BENCH_CPU_PROF_DIR: where Bosun writes a CPU profile of the whole run when it stops.
-      { stdout: 'stderr', nodeOptions: process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [] },
+      { stdout: 'stderr', nodeOptions: cpuProfiling },
     );
     const call = apiOf(bosun.url);
     const tasks = fleetTasks(call);

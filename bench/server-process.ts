@@ -27,6 +27,9 @@ const exitWithin = async (child: ChildProcess, ms: number): Promise<boolean> => 
   return Promise.race([once(child, 'exit').then(() => true), timeout]);
 };
 
+/** With BENCH_CPU_PROF_DIR set, the server measured writes a CPU profile there when it stops. */
+export const cpuProfiling: readonly string[] = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [];
+
 export type StartServerOptions = {
   /** `stderr` passes the server's logs on to the benchmark's stderr; stdout carries only figures. @defaultValue 'ignore' */
   readonly stdout?: 'ignore' | 'stderr';

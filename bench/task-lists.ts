@@ -28,7 +28,7 @@ import { openMongoReadStore, toStored, withDatabase } from '../infra/mongo-read-
 import { readModelProjectors } from '../projections/read-models.js';
 import type { ReadDocument } from '../projections/read-store.js';
 import { pairedRatio, summarise, windowOf, type Window } from './load.js';
-import { startServer, systemTeamOf, type ServerProcess } from './server-process.js';
+import { cpuProfiling, startServer, systemTeamOf, type ServerProcess } from './server-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'cli.js');
@@ -188,9 +188,6 @@ const measure = async (url: string, pathOf: () => string, seconds: number): Prom
   });
   return windowOf(result);
 };
-
-/** With BENCH_CPU_PROF_DIR set, the embedded server writes a CPU profile there when it stops. */
-const cpuProfiling = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [];
 
 const draw = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)] as T;
 

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from './server-process.js';
+import { cpuProfiling, startServer } from './server-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const adminKey = 'bench-admin-key-0123456789';
@@ -72,7 +72,7 @@ export const benchWebhooks = async (options: WebhookBenchOptions = {}) => {
       MONGODB_URL: '',
     },
     '/ready',
-    { readyTimeoutMs: 120_000 },
+    { readyTimeoutMs: 120_000, nodeOptions: cpuProfiling },
   );
   try {
     const call = async (method: string, path: string, body?: object) => {
