@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { LRUCache } from 'lru-cache';
 import { hashSecret } from '../commands/secrets.js';
 import type { Role } from '../domain/team/events.js';
 import type { ApiKeyUsage } from '../processes/api-key-usage.js';
@@ -26,15 +27,11 @@ const presentedKey = (ctx: Context): string | null => {
 };
 
 /** Hashes of recently presented keys: a client sends the same key on every request. */
-const recentHashes = new Map<string, string>();
-const maxRecentHashes = 10_000;
+const recentHashes = new LRUCache<string, string>({ max: 10_000 });
 
 const hashOf = (key: string): string => {
   let hash = recentHashes.get(key);
-  if (hash === undefined) {
-    if (recentHashes.size >= maxRecentHashes) recentHashes.clear();
-    recentHashes.set(key, (hash = hashSecret(key)));
-  }
+  if (hash === undefined) recentHashes.set(key, (hash = hashSecret(key)));
   return hash;
 };
 

@@ -4,7 +4,7 @@ import type { FleetReadings, InstanceRef, MetricSample } from '../processes/aler
 import { minuteMs, minuteOf, type InstanceMetricsStore, type MinuteBucket } from '../processes/instance-metrics.js';
 import { driftCollection } from '../projections/drift/drift-projector.js';
 import { instanceCollection } from '../projections/instances/instance-projector.js';
-import type { ReadStore } from '../projections/read-store.js';
+import { listInPages, type ReadStore } from '../projections/read-store.js';
 import { taskCollection } from '../projections/tasks/task-projector.js';
 
 /** Runs Bosun failed over itself (the agent was lost): not the instance failing its tasks, which no_heartbeat covers. */
@@ -49,10 +49,7 @@ export const createFleetReadings = (deps: {
       });
     },
     taskOutcomes: async (tenant, since) => {
-      const ended = await taskCollection(deps.lookups).list(
-        { tenant, status: { $in: ['completed', 'failed'] }, finished_at: { $gte: since } },
-        { limit: 10_000 },
-      );
+      const ended = await listInPages(taskCollection(deps.lookups), { tenant, status: { $in: ['completed', 'failed'] }, finished_at: { $gte: since } }, 10_000);
       const instances = await instancesOf(tenant);
       const byInstance = new Map<string, { instance: InstanceRef; completed: number; failed: number }>();
       for (const task of ended) {

@@ -2,6 +2,7 @@
  * The read-store port: documents of read models, and checkpoints of the projectors
  * that build them. Adapters live in infra/ and pass test/projections/read-store.contract.ts.
  */
+import { setImmediate as turn } from 'node:timers/promises';
 
 /** Every read-model document: owned by one tenant, ordered by `seq`, guarded by `revision`. */
 export type ReadDocument = {
@@ -97,3 +98,23 @@ export interface ReadStore {
   drop(collections: readonly string[], checkpoints: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Every document `filter` matches, highest `seq` first, up to `max`, read `pageSize` at a
+ * time with a turn of the event loop between pages: a large read on a timer (the embedded
+ * store reads synchronously) then never holds up the requests served meanwhile.
+ */
+export const listInPages = async <D extends ReadDocument>(collection: Collection<D>, filter: Filter<D>, max: number, pageSize = 500): Promise<D[]> => {
+  const all: D[] = [];
+  let before: number | undefined;
+  while (all.length < max) {
+    const limit = Math.min(pageSize, max - all.length);
+    const page = await collection.list(filter, { limit, ...(before === undefined ? {} : { before }) });
+    all.push(...page);
+    const last = page[page.length - 1];
+    if (page.length < limit || !last) break;
+    before = last.seq;
+    await turn();
+  }
+  return all;
+};

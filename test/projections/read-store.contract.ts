@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
-import { initialCheckpoint, type ReadDocument, type ReadStore } from '../../projections/read-store.js';
+import { initialCheckpoint, listInPages, type ReadDocument, type ReadStore } from '../../projections/read-store.js';
 
 type Note = ReadDocument & { readonly kind: string; readonly body: string; readonly done: boolean; readonly owner: string | null };
 
@@ -84,6 +84,26 @@ export const readStoreContract = (t: Test, name: string, makeStore: () => Promis
         'across tenants',
       );
       t.same(await notes.list({ tenant: 't3' }, { limit: 10 }), []);
+    });
+
+    t.test('listInPages reads every match in pages, newest first, up to its maximum', async (t) => {
+      const { notes } = await fresh();
+      for (let i = 1; i <= 9; i++) await notes.put(note(`n${i}`, i % 3 === 0 ? 't2' : 't1', i * 10));
+      t.same(
+        (await listInPages(notes, { tenant: 't1' }, 100, 2)).map((n) => n.seq),
+        [80, 70, 50, 40, 20, 10],
+        'pages of 2, the last one short',
+      );
+      t.same(
+        (await listInPages(notes, { tenant: 't1' }, 3, 2)).map((n) => n.seq),
+        [80, 70, 50],
+        'stopped at the maximum',
+      );
+      t.same(
+        (await listInPages(notes, { tenant: 't2' }, 100, 3)).map((n) => n.seq),
+        [90, 60, 30],
+        'a full last page',
+      );
     });
 
     t.test('list and count filter on booleans and nulls as on strings', async (t) => {
