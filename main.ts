@@ -16,7 +16,7 @@ import type { CommandHandlerDeps } from './commands/handle-command.js';
 import { createTeam, systemTeamOf } from './commands/teams.js';
 import { enqueueDelivery } from './commands/webhooks.js';
 import { loadEventSchemas, type EventSchemaRegistry } from './events/event-schemas.js';
-import type { EventStore } from './events/event-store.js';
+import type { EventStore, RecordedEvent } from './events/event-store.js';
 import type { Config } from './infra/config.js';
 import { createEmbeddedBus } from './infra/embedded-bus.js';
 import { openEmbeddedInstanceMetrics } from './infra/embedded-instance-metrics.js';
@@ -53,6 +53,7 @@ import { createDeliveryActivities } from './workflows/delivery-activities.js';
 import { createDriftActivities } from './workflows/drift-activities.js';
 import { createInstanceActivities } from './workflows/instance-activities.js';
 import type { InstanceProvider } from './workflows/instance-provider.js';
+import { PlacementWaker } from './workflows/placement-waker.js';
 import { WorkflowReactor } from './workflows/reactor.js';
 import { createTaskActivities } from './workflows/task-activities.js';
 import { startWorker } from './workflows/worker.js';
@@ -256,6 +257,8 @@ const startFleet = async (deps: {
   events: EventStore;
   commands: CommandHandlerDeps;
   lookups: ReadStore;
+  /** Registers a listener for the events each commit of the lookups holds. */
+  onLookupsCommitted: (listener: (events: readonly RecordedEvent[]) => void) => void;
   heartbeats: AgentHeartbeats;
   apiUrl: string;
 }): Promise<Fleet> => {
@@ -290,6 +293,8 @@ const startFleet = async (deps: {
     logger,
   });
   dispatcher.start();
+  const placementWaker = new PlacementWaker({ client: engine.client, lookups: deps.lookups, logger });
+  deps.onLookupsCommitted((events) => placementWaker.notify(events));
 
   const running = (await instanceCollection(deps.lookups).list({ status: 'running' }, { limit: 10_000 })).filter((instance) => instance.pending === null);
   deps.heartbeats.expect(running);
@@ -314,6 +319,7 @@ const startFleet = async (deps: {
     stop: async () => {
       deps.heartbeats.stop();
       await dispatcher.stop();
+      await placementWaker.stop();
       await reactor.stop();
       await worker.stop();
       await engine.close();
@@ -411,7 +417,18 @@ export const startBosun = async (config: Config): Promise<Bosun> => {
     notifier.start();
     refusals.start();
     await keyUsage.start();
-    if (config.workflows === 'on') fleet = await startFleet({ config, logger, events, commands, lookups, heartbeats, apiUrl: config.publicUrl ?? url });
+    if (config.workflows === 'on') {
+      fleet = await startFleet({
+        config,
+        logger,
+        events,
+        commands,
+        lookups,
+        onLookupsCommitted: (listener) => parts.lookupRunner.onCommitted(listener),
+        heartbeats,
+        apiUrl: config.publicUrl ?? url,
+      });
+    }
     started = true;
     logger.info({ url, position: parts.lookupRunner.status().position }, 'ready');
   });

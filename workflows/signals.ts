@@ -17,6 +17,9 @@ export type AggregateEvent = {
 
 export const aggregateEventSignal = defineSignal<[AggregateEvent]>('aggregateEvent');
 
+/** To a task waiting for an instance: capacity may have appeared, look again now (see placement-waker.ts). */
+export const placementChanceSignal = defineSignal('placementChance');
+
 /**
  * A write an activity made: the workflow waits until its event came back as a signal.
  * Task activities also report the stream's events the workflow had not seen (its own

@@ -9,7 +9,7 @@ import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities
 import type { TaskEvent, TaskStatus } from '../domain/task/events.js';
 import { evolveTask, initialTaskState, type TaskState } from '../domain/task/state.js';
 import { activityHeartbeatTimeout } from './activity-options.js';
-import { aggregateEventSignal, type AggregateEvent, type Written } from './signals.js';
+import { aggregateEventSignal, placementChanceSignal, type AggregateEvent, type Written } from './signals.js';
 import type { TaskActivities } from './task-activities.js';
 
 export type TrackedTask = {
@@ -54,8 +54,13 @@ const trackedFrom = (carried: TrackedTask | TrackedTaskStatus, taskId: string): 
   return { state, ...timing };
 };
 
-/** How often a task nobody can take yet looks for an instance again. */
+/**
+ * How often a task nobody can take yet looks for an instance again: after a second, then
+ * twice as long each time up to the longest. A placement chance (an instance came, a slot
+ * freed) is signalled and looked at at once, so the backoff costs no latency, only polls.
+ */
 const placementRetryMs = 1000;
+const longestPlacementRetryMs = 15_000;
 
 const activityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -102,6 +107,12 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
     ? trackedFrom(input.carried, input.taskId)
     : { state: initialTaskState(), revision: -1, ackDeadline: null, retryAt: null, deadline: null, correlationId: input.taskId };
   setHandler(aggregateEventSignal, (event) => track(task, event));
+  let placementChance = false;
+  setHandler(placementChanceSignal, () => {
+    placementChance = true;
+  });
+  /** Placements in a row that found no instance: the next wait doubles with each. */
+  let unplaced = 0;
   if (input.first) track(task, input.first);
   const ids = { taskId: input.taskId, tenant: input.tenant };
 
@@ -137,9 +148,14 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
           await waitFor(changedSince(seen), task.retryAt - Date.now());
           break;
         }
+        placementChance = false;
         const placed = await activities().placeTask({ ...ids, ...cause });
         await caughtUp(placed);
-        if (placed.outcome !== 'queued') await waitFor(changedSince(task.revision), placementRetryMs);
+        if (placed.outcome === 'queued') unplaced = 0;
+        else {
+          const changed = changedSince(task.revision);
+          await waitFor(() => changed() || placementChance, Math.min(longestPlacementRetryMs, placementRetryMs * 2 ** unplaced++));
+        }
         break;
       }
       case 'queued': {

@@ -6,6 +6,7 @@
 import t from 'tap';
 import type { TaskEvent, TaskSubmitted } from '../../domain/task/events.js';
 import { evolveTask, initialTaskState } from '../../domain/task/state.js';
+import { placementChanceSignal } from '../../workflows/signals.js';
 import type { TaskActivities } from '../../workflows/task-activities.js';
 import type { TaskWorkflowInput, TrackedTask } from '../../workflows/task-workflow.js';
 import { Calls, continuedAsNew, currentRunInput, FakeStream, forward, megabyte, sharedWorker, timeSkippingEnvironment } from './time-skipping-harness.js';
@@ -188,4 +189,47 @@ t.test('given a running task carried by a run that tracked its status alone, the
 
   t.equal(await handle.result(), 'completed');
   t.strictSame(calls.names(), [], 'a running task is not placed again');
+});
+
+t.test('given no instance can take a task, then it looks again after 1, 2, 4 and 8 s, and at once when a placement chance is signalled', async (t) => {
+  const stream = new FakeStream(env);
+  const { taskId, first } = await submitted(stream, null);
+  const nothing = async () => undefined;
+  const calls = mockTask(taskId, stream, {
+    placements: [
+      nothing,
+      nothing,
+      nothing,
+      nothing,
+      nothing,
+      async (s) => (await queue(s), await start(s), void (await s.append('task.completed', { outputs: {} }))),
+    ],
+  });
+  const handle = await env.client.workflow.start('taskWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId: `task-${taskId}`,
+    args: [{ taskId, tenant: 'team-a', first } satisfies TaskWorkflowInput],
+  });
+  await calls.called('placeTask');
+  // When time passes with nothing new
+  for (const [index, backoffMs] of [1000, 2000, 4000, 8000].entries()) {
+    await env.sleep(backoffMs);
+    await calls.called('placeTask', index + 2);
+  }
+  const placedAt = () => calls.of('placeTask').map((call) => Date.parse(call.at as string));
+  const gaps = placedAt()
+    .slice(1)
+    .map((at, i) => at - (placedAt()[i] as number));
+  t.ok(
+    gaps.every((gap, i) => gap >= [1000, 2000, 4000, 8000][i]!),
+    `each look waits twice as long as the one before: ${gaps.join(', ')} ms`,
+  );
+
+  // When capacity appears while it waits its longest
+  await handle.signal(placementChanceSignal);
+
+  // Then it looks at once, and is placed
+  t.equal(await handle.result(), 'completed');
+  const [fifth, sixth] = placedAt().slice(4);
+  t.ok(sixth! - fifth! < 15_000, 'placed on the chance, before its backoff of 15 s ran out');
 });
