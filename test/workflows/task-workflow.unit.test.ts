@@ -6,7 +6,7 @@
 import t from 'tap';
 import type { TaskEvent, TaskSubmitted } from '../../domain/task/events.js';
 import { evolveTask, initialTaskState } from '../../domain/task/state.js';
-import { placementChanceSignal } from '../../workflows/signals.js';
+import { placementChanceSignal, type AggregateEvent } from '../../workflows/signals.js';
 import type { TaskActivities } from '../../workflows/task-activities.js';
 import type { TaskWorkflowInput, TrackedTask } from '../../workflows/task-workflow.js';
 import { Calls, continuedAsNew, currentRunInput, FakeStream, forward, megabyte, sharedWorker, timeSkippingEnvironment } from './time-skipping-harness.js';
@@ -59,6 +59,17 @@ const queue = async (stream: FakeStream): Promise<void> => {
 };
 const start = async (stream: FakeStream): Promise<void> => void (await stream.append('task.started', { instance_id: 'instance-1' }));
 
+/** Queued, started and completed at one placement. */
+const runToCompletion = async (s: FakeStream): Promise<void> => (await queue(s), await start(s), void (await s.append('task.completed', { outputs: {} })));
+
+/** The task's workflow, started on the shared worker with its first event. */
+const startTask = (taskId: string, first: AggregateEvent) =>
+  env.client.workflow.start('taskWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId: `task-${taskId}`,
+    args: [{ taskId, tenant: 'team-a', first } satisfies TaskWorkflowInput],
+  });
+
 let tasks = 0;
 const submitted = async (stream: FakeStream, timeoutSeconds: number | null) => {
   const taskId = `task-${++tasks}`;
@@ -99,7 +110,7 @@ t.test('given an agent that never acknowledges, when the acknowledgement deadlin
   const stream = new FakeStream(env);
   const { taskId, first } = await submitted(stream, null);
   const calls = mockTask(taskId, stream, {
-    placements: [queue, async (s) => (await queue(s), await start(s), void (await s.append('task.completed', { outputs: {} })))],
+    placements: [queue, runToCompletion],
   });
 
   const status = await env.client.workflow.execute('taskWorkflow', {
@@ -120,16 +131,9 @@ t.test('given a run that failed with a retry in 90 seconds, then the task is not
   const stream = new FakeStream(env);
   const { taskId, first } = await submitted(stream, null);
   const calls = mockTask(taskId, stream, {
-    placements: [
-      async (s) => (await queue(s), await start(s)),
-      async (s) => (await queue(s), await start(s), void (await s.append('task.completed', { outputs: {} }))),
-    ],
+    placements: [async (s) => (await queue(s), await start(s)), runToCompletion],
   });
-  const handle = await env.client.workflow.start('taskWorkflow', {
-    taskQueue: worker.taskQueue,
-    workflowId: `task-${taskId}`,
-    args: [{ taskId, tenant: 'team-a', first } satisfies TaskWorkflowInput],
-  });
+  const handle = await startTask(taskId, first);
   await calls.called('placeTask');
 
   // The agent was lost: the instance workflow failed the attempt over, and the reactor forwards it.
@@ -196,20 +200,9 @@ t.test('given no instance can take a task, then it looks again after 1, 2, 4 and
   const { taskId, first } = await submitted(stream, null);
   const nothing = async () => undefined;
   const calls = mockTask(taskId, stream, {
-    placements: [
-      nothing,
-      nothing,
-      nothing,
-      nothing,
-      nothing,
-      async (s) => (await queue(s), await start(s), void (await s.append('task.completed', { outputs: {} }))),
-    ],
+    placements: [nothing, nothing, nothing, nothing, nothing, runToCompletion],
   });
-  const handle = await env.client.workflow.start('taskWorkflow', {
-    taskQueue: worker.taskQueue,
-    workflowId: `task-${taskId}`,
-    args: [{ taskId, tenant: 'team-a', first } satisfies TaskWorkflowInput],
-  });
+  const handle = await startTask(taskId, first);
   await calls.called('placeTask');
   // When time passes with nothing new
   for (const [index, backoffMs] of [1000, 2000, 4000, 8000].entries()) {
