@@ -70,6 +70,20 @@ const mockInstance = (stream: FakeStream) => {
 
 const running = (stream: FakeStream): TrackedInstance => ({ status: 'running', revision: stream.events.length - 1, correlationId: 'corr-1', operations: [] });
 
+/** A provisioned instance whose workflow is started as running (carried), with its mocked activities. */
+const startRunning = async () => {
+  const stream = new FakeStream(env);
+  const { instanceId, workflowId, calls } = mockInstance(stream);
+  await stream.append('instance.deploy_requested', { name: 'box', provider: 'local' });
+  await stream.append('instance.provisioned');
+  const handle = await env.client.workflow.start('instanceWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId,
+    args: [{ instanceId, tenant: 'team-a', carried: running(stream) } satisfies InstanceWorkflowInput],
+  });
+  return { stream, instanceId, workflowId, calls, handle };
+};
+
 t.test('given a deployed instance whose agent never enrols, when two minutes pass, then provisioning is failed and the workflow ends failed', async (t) => {
   const stream = new FakeStream(env);
   const { instanceId, workflowId, calls } = mockInstance(stream);
@@ -90,15 +104,7 @@ t.test('given a deployed instance whose agent never enrols, when two minutes pas
 t.test(
   'given a running instance, when its agent is lost and it is then destroyed, then its tasks are failed over each time and the workflow ends destroyed',
   async (t) => {
-    const stream = new FakeStream(env);
-    const { instanceId, workflowId, calls } = mockInstance(stream);
-    await stream.append('instance.deploy_requested', { name: 'box', provider: 'local' });
-    await stream.append('instance.provisioned');
-    const handle = await env.client.workflow.start('instanceWorkflow', {
-      taskQueue: worker.taskQueue,
-      workflowId,
-      args: [{ instanceId, tenant: 'team-a', carried: running(stream) } satisfies InstanceWorkflowInput],
-    });
+    const { stream, workflowId, calls, handle } = await startRunning();
 
     await forward(env, workflowId, await stream.append('instance.health_changed', { health: 'unhealthy', reason: 'no heartbeat for 30 s' }));
     await calls.called('failOverTasks');
@@ -114,15 +120,7 @@ t.test(
 );
 
 t.test('given a running instance, when a restart is requested, then its tasks are failed over and the provider restarts its agent', async (t) => {
-  const stream = new FakeStream(env);
-  const { instanceId, workflowId, calls } = mockInstance(stream);
-  await stream.append('instance.deploy_requested', { name: 'box', provider: 'local' });
-  await stream.append('instance.provisioned');
-  const handle = await env.client.workflow.start('instanceWorkflow', {
-    taskQueue: worker.taskQueue,
-    workflowId,
-    args: [{ instanceId, tenant: 'team-a', carried: running(stream) } satisfies InstanceWorkflowInput],
-  });
+  const { stream, workflowId, calls, handle } = await startRunning();
 
   await forward(env, workflowId, await stream.append('instance.restart_requested'));
   await calls.called('restartInstance');
@@ -139,15 +137,7 @@ t.test('given a running instance, when a restart is requested, then its tasks ar
 t.test(
   'given a running instance whose history passes 4 MiB, when its next operation is done, then it continues as new with what it tracked, and the next run destroys it',
   async (t) => {
-    const stream = new FakeStream(env);
-    const { instanceId, workflowId, calls } = mockInstance(stream);
-    await stream.append('instance.deploy_requested', { name: 'box', provider: 'local' });
-    await stream.append('instance.provisioned');
-    const handle = await env.client.workflow.start('instanceWorkflow', {
-      taskQueue: worker.taskQueue,
-      workflowId,
-      args: [{ instanceId, tenant: 'team-a', carried: running(stream) } satisfies InstanceWorkflowInput],
-    });
+    const { stream, instanceId, workflowId, calls, handle } = await startRunning();
 
     for (let i = 0; i < 5; i++) await forward(env, workflowId, await stream.append('instance.spec_changed', megabyte()));
     await forward(env, workflowId, await stream.append('instance.backup_requested', { backup_id: 'backup-1' }));
